@@ -1,0 +1,1 @@
+"""Plan optimisation with PuLP (targets, weights, curves). Builds on ``sim``."""

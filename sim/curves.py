@@ -1,0 +1,161 @@
+"""Payout curves: the one implementation of "attainment -> payout share".
+
+A payout curve is a list of breakpoints ``(attainment, payout share of target
+incentive)``, evaluated by linear interpolation between them. Below the first
+breakpoint the curve pays nothing (the *threshold*); above the last one it
+continues at ``tail_slope`` (default: the slope of the last segment, i.e. an
+uncapped accelerator keeps accelerating) until ``cap``. A *step* is declared by
+repeating an attainment (``[0.5, 0.0], [0.5, 0.3]`` jumps from 0 to 0.3 at 50%);
+the curve is right-continuous, so reaching the step pays the upper value.
+
+The simulator evaluates curves on numpy arrays with :meth:`PayoutCurve.payout`;
+the optimiser reads the same :attr:`PayoutCurve.points` to build its
+piecewise-linear constraints. No other code computes a payout share.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["PayoutCurve", "linear_commission", "standard_curve"]
+
+
+class PayoutCurve(BaseModel):
+    """Piecewise-linear payout curve over attainment (1.0 = 100% of target)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    points: tuple[tuple[float, float], ...] = Field(
+        description="Breakpoints (attainment, payout share); attainment non-decreasing.",
+        min_length=1,
+    )
+    cap: float | None = Field(
+        default=None, gt=0, description="Largest payout share paid; None for uncapped."
+    )
+    tail_slope: float | None = Field(
+        default=None,
+        ge=0,
+        description="Slope beyond the last breakpoint; None continues the last segment.",
+    )
+    monotone: bool = Field(
+        default=True, description="Declare (and check) that payout never falls as attainment rises."
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> PayoutCurve:
+        xs = [p[0] for p in self.points]
+        ys = [p[1] for p in self.points]
+        if any(x < 0 for x in xs):
+            raise ValueError("breakpoint attainments must be >= 0")
+        if any(y < 0 for y in ys):
+            raise ValueError("payout shares must be >= 0")
+        if any(b < a for a, b in zip(xs, xs[1:], strict=False)):
+            raise ValueError(f"breakpoint attainments must be non-decreasing, got {xs}")
+        for i in range(len(xs) - 2):
+            if xs[i] == xs[i + 1] == xs[i + 2]:
+                raise ValueError(f"at most two breakpoints may share attainment {xs[i]}")
+        if self.monotone and any(b < a for a, b in zip(ys, ys[1:], strict=False)):
+            raise ValueError(f"a monotone curve needs non-decreasing payout shares, got {ys}")
+        if self.cap is not None and ys[0] > self.cap:
+            raise ValueError(f"cap {self.cap} is below the first payout share {ys[0]}")
+        return self
+
+    # -- structure the optimiser and reports read ---------------------------------
+    @property
+    def attainments(self) -> np.ndarray:
+        return np.array([p[0] for p in self.points], dtype=float)
+
+    @property
+    def shares(self) -> np.ndarray:
+        return np.array([p[1] for p in self.points], dtype=float)
+
+    @property
+    def threshold(self) -> float:
+        """Attainment below which nothing is paid."""
+        return float(self.points[0][0])
+
+    @property
+    def steps(self) -> tuple[float, ...]:
+        """Attainments where the curve jumps (declared steps, and a paying threshold)."""
+        xs, ys = self.attainments, self.shares
+        out = [float(xs[0])] if ys[0] > 0 and xs[0] > 0 else []
+        out += [float(xs[i]) for i in range(len(xs) - 1) if xs[i] == xs[i + 1] and ys[i] != ys[i + 1]]
+        return tuple(out)
+
+    @cached_property
+    def _segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        xs, ys = self.attainments, self.shares
+        dx = np.diff(xs)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            slopes = np.where(dx > 0, np.diff(ys) / np.where(dx > 0, dx, 1.0), 0.0)
+        if self.tail_slope is not None:
+            tail = self.tail_slope
+        else:
+            real = slopes[dx > 0]
+            tail = float(real[-1]) if real.size else 0.0
+        return xs, ys, np.append(slopes, tail)
+
+    @property
+    def tail(self) -> float:
+        """Slope applied beyond the last breakpoint."""
+        return float(self._segments[2][-1])
+
+    @property
+    def attainment_at_cap(self) -> float:
+        """Smallest attainment at which the cap binds (inf when uncapped)."""
+        if self.cap is None:
+            return float("inf")
+        xs, ys, slopes = self._segments
+        for i in range(len(xs)):
+            if ys[i] >= self.cap:
+                return float(xs[i])
+            nxt = xs[i + 1] if i + 1 < len(xs) else np.inf
+            if slopes[i] > 0 and ys[i] + slopes[i] * (nxt - xs[i]) >= self.cap:
+                return float(xs[i] + (self.cap - ys[i]) / slopes[i])
+        return float("inf")
+
+    # -- the plan math ------------------------------------------------------------
+    def payout(self, attainment: np.ndarray | float) -> np.ndarray:
+        """Payout share of target incentive at ``attainment`` (vectorised, NaN -> 0)."""
+        a = np.asarray(attainment, dtype=float)
+        xs, ys, slopes = self._segments
+        a_safe = np.where(np.isnan(a), -1.0, a)
+        idx = np.searchsorted(xs, a_safe, side="right") - 1
+        below = idx < 0
+        i = np.clip(idx, 0, len(xs) - 1)
+        out = ys[i] + slopes[i] * (a_safe - xs[i])
+        out = np.where(below, 0.0, out)
+        if self.cap is not None:
+            out = np.minimum(out, self.cap)
+        return out
+
+
+def linear_commission(rate_share_per_attainment: float = 1.0, cap: float | None = None) -> PayoutCurve:
+    """Straight commission: payout share proportional to attainment from zero.
+
+    A plan that pays ``c`` per unit of revenue with target incentive ``TI`` and
+    target ``T`` is this curve with slope ``c·T/TI``.
+    """
+    r = rate_share_per_attainment
+    return PayoutCurve(points=((0.0, 0.0), (1.0, r)), cap=cap, tail_slope=r)
+
+
+def standard_curve(
+    threshold: float = 0.5,
+    threshold_share: float = 0.0,
+    accelerator: float = 2.0,
+    excellence: float = 1.5,
+    cap: float | None = 3.0,
+    decelerator: float | None = None,
+) -> PayoutCurve:
+    """Threshold -> target (100% pays 100%) -> excellence, with an accelerator.
+
+    ``accelerator`` is the slope between target and excellence; beyond
+    excellence the slope is ``decelerator`` (default: the accelerator).
+    """
+    pts = [(threshold, threshold_share), (1.0, 1.0), (excellence, 1.0 + accelerator * (excellence - 1.0))]
+    tail = accelerator if decelerator is None else decelerator
+    return PayoutCurve(points=tuple(pts), cap=cap, tail_slope=tail)

@@ -1,0 +1,145 @@
+"""Small distribution objects: ``sample(rng, size)``, ``mean``, ``variance``.
+
+Scenario files name a distribution with ``dist = "..."`` and its moments; the
+objects turn those into numpy draws. Parametrising by mean and coefficient of
+variation keeps scenario files readable for non-statisticians.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = ["Distribution", "Fixed", "Gamma", "LogNormal", "Normal", "Pareto"]
+
+
+class _Dist(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Fixed(_Dist):
+    """Every draw equals ``value``."""
+
+    dist: Literal["fixed"] = "fixed"
+    value: float
+
+    @property
+    def mean(self) -> float:
+        return self.value
+
+    @property
+    def variance(self) -> float:
+        return 0.0
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        return np.full(size, self.value, dtype=float)
+
+
+class Normal(_Dist):
+    """Normal with ``mean`` and ``sd``, optionally clipped to ``[low, high]``."""
+
+    dist: Literal["normal"] = "normal"
+    mean_: float = Field(alias="mean")
+    sd: float = Field(ge=0)
+    low: float | None = None
+    high: float | None = None
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def variance(self) -> float:
+        return self.sd**2
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        x = self.mean_ + self.sd * rng.standard_normal(size)
+        if self.low is not None or self.high is not None:
+            x = np.clip(x, self.low, self.high)
+        return x
+
+
+class LogNormal(_Dist):
+    """Log-normal with the given ``mean`` and coefficient of variation ``cv``.
+
+    Right-skewed and heavy-tailed: the usual model for key-account deal sizes
+    and for rep productivity.
+    """
+
+    dist: Literal["lognormal"] = "lognormal"
+    mean_: float = Field(alias="mean", gt=0)
+    cv: float = Field(ge=0)
+
+    @property
+    def sigma(self) -> float:
+        return float(np.sqrt(np.log1p(self.cv**2)))
+
+    @property
+    def mu(self) -> float:
+        return float(np.log(self.mean_) - 0.5 * self.sigma**2)
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def variance(self) -> float:
+        return (self.cv * self.mean_) ** 2
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        return rng.lognormal(self.mu, self.sigma, size)
+
+
+class Gamma(_Dist):
+    """Gamma with the given ``mean`` and ``sd`` (tenure, cycle lengths)."""
+
+    dist: Literal["gamma"] = "gamma"
+    mean_: float = Field(alias="mean", gt=0)
+    sd: float = Field(gt=0)
+
+    @property
+    def shape(self) -> float:
+        return (self.mean_ / self.sd) ** 2
+
+    @property
+    def scale(self) -> float:
+        return self.sd**2 / self.mean_
+
+    @property
+    def mean(self) -> float:
+        return self.mean_
+
+    @property
+    def variance(self) -> float:
+        return self.sd**2
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        return rng.gamma(self.shape, self.scale, size)
+
+
+class Pareto(_Dist):
+    """Pareto (type I) with minimum ``scale`` and tail index ``alpha`` > 2.
+
+    For the heaviest-tailed deal books: a few mega-deals dominate the year.
+    """
+
+    dist: Literal["pareto"] = "pareto"
+    scale: float = Field(gt=0)
+    alpha: float = Field(gt=2)
+
+    @property
+    def mean(self) -> float:
+        return self.alpha * self.scale / (self.alpha - 1)
+
+    @property
+    def variance(self) -> float:
+        a = self.alpha
+        return self.scale**2 * a / ((a - 1) ** 2 * (a - 2))
+
+    def sample(self, rng: np.random.Generator, size) -> np.ndarray:
+        return self.scale * (1.0 + rng.pareto(self.alpha, size))
+
+
+Distribution = Annotated[Fixed | Normal | LogNormal | Gamma | Pareto, Field(discriminator="dist")]

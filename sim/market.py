@@ -1,0 +1,126 @@
+"""The market a sales team sells into: demand, deals, renewals, seasonality, shocks.
+
+All rates are per rep at ability 1 and territory potential 1; the engines
+scale them by each rep's ability, potential, the month's seasonality and
+growth, a shock shared by every rep in a trial, and the rep's effort.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from .distributions import Distribution, LogNormal
+
+__all__ = [
+    "CrossSell",
+    "Cycle",
+    "Margin",
+    "Market",
+    "NewBusiness",
+    "Renewal",
+    "SalesCost",
+    "Satisfaction",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class NewBusiness(_Frozen):
+    """New key accounts: a Poisson number of deals a month, each of a random size."""
+
+    deals_per_month: float = Field(default=0.25, gt=0)
+    deal_size: Distribution = LogNormal(mean=180_000, cv=1.0)
+
+
+class CrossSell(_Frozen):
+    """Expansion into existing accounts: deals per account per month, and their size."""
+
+    deals_per_account_month: float = Field(default=0.03, ge=0)
+    deal_size: Distribution = LogNormal(mean=60_000, cv=0.8)
+
+
+class Renewal(_Frozen):
+    """Each existing account renews once a year with probability ``retention``.
+
+    ``ability_effect`` shifts a rep's retention by that much per unit of
+    log-ability (better reps keep more accounts).
+    """
+
+    retention: float = Field(default=0.9, ge=0, le=1)
+    ability_effect: float = Field(default=0.05, ge=0)
+
+
+class Cycle(_Frozen):
+    """Sales-cycle length of a closed deal: gamma with ``mean_days`` and ``shape``.
+
+    Abler reps close faster: the mean scales with ability ** -ability_effect.
+    """
+
+    mean_days: float = Field(default=150.0, gt=0)
+    shape: float = Field(default=4.0, gt=0)
+    ability_effect: float = Field(default=0.3, ge=0)
+
+
+class Satisfaction(_Frozen):
+    """Customer-satisfaction score: rep level plus monthly noise, clipped to 0-10."""
+
+    mean: float = Field(default=8.0, ge=0, le=10)
+    rep_sd: float = Field(default=0.5, ge=0)
+    month_sd: float = Field(default=0.6, ge=0)
+
+
+class Margin(_Frozen):
+    """Gross margin: cost of goods as a share of list price, discounts off list."""
+
+    cogs_share: float = Field(default=0.35, ge=0, lt=1)
+    discount_mean: float = Field(default=0.08, ge=0, lt=1)
+    discount_sd: float = Field(default=0.03, ge=0)
+
+
+class SalesCost(_Frozen):
+    """Cost of selling: a fixed monthly amount plus a pursuit cost per opportunity.
+
+    Opportunities pursued = deals won / ``win_rate``.
+    """
+
+    fixed_per_month: float = Field(default=2_500.0, ge=0)
+    per_opportunity: float = Field(default=6_000.0, ge=0)
+    win_rate: float = Field(default=0.3, gt=0, le=1)
+
+
+class Market(_Frozen):
+    """Demand and deal economics for one plan year."""
+
+    growth: float = Field(default=0.0, gt=-1, description="Annual demand growth, e.g. 0.05.")
+    seasonality: tuple[float, ...] = Field(
+        default=(1.0,) * 12, description="Twelve monthly demand factors (normalised to mean 1)."
+    )
+    shock_sd: float = Field(
+        default=0.1, ge=0, description="Log-sd of the demand shock shared by every rep in a trial."
+    )
+    new_business: NewBusiness = NewBusiness()
+    cross_sell: CrossSell = CrossSell()
+    renewal: Renewal = Renewal()
+    cycle: Cycle = Cycle()
+    satisfaction: Satisfaction = Satisfaction()
+    margin: Margin = Margin()
+    sales_cost: SalesCost = SalesCost()
+
+    @field_validator("seasonality")
+    @classmethod
+    def _season(cls, v: tuple[float, ...]) -> tuple[float, ...]:
+        if len(v) != 12:
+            raise ValueError(f"seasonality needs 12 monthly factors, got {len(v)}")
+        if any(x < 0 for x in v) or sum(v) <= 0:
+            raise ValueError("seasonality factors must be >= 0 and not all zero")
+        return v
+
+    def demand(self, months: int = 12) -> np.ndarray:
+        """Deterministic monthly demand factor: seasonality (mean 1) x trend growth."""
+        s = np.asarray(self.seasonality, dtype=float)
+        s = s / s.mean()
+        m = np.arange(months)
+        return s[m % 12] * (1.0 + self.growth) ** ((m + 0.5) / 12.0)

@@ -1,0 +1,79 @@
+"""The outcome table every engine returns: monthly components per trial and rep.
+
+Components (see :data:`sim.measures.COMPONENTS`) are arrays of shape
+(trials, reps, months). Measures over any period and any group of reps are
+computed from them by :meth:`Outcomes.measure`, so metrics, payouts and
+reports work unchanged on any engine that fills this table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .measures import COMPONENTS, MEASURES
+
+__all__ = ["Outcomes"]
+
+
+@dataclass(frozen=True)
+class Outcomes:
+    """Monthly components, each of shape (trials, reps, months)."""
+
+    components: dict[str, np.ndarray]
+    draws: int = field(default=0, compare=False)  # random variates consumed to make them
+
+    def __post_init__(self):
+        missing = [c for c in COMPONENTS if c not in self.components]
+        if missing:
+            raise ValueError(f"outcomes lack components: {missing}")
+        shapes = {v.shape for v in self.components.values()}
+        if len(shapes) != 1:
+            raise ValueError(f"components differ in shape: {shapes}")
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        return next(iter(self.components.values())).shape
+
+    @property
+    def trials(self) -> int:
+        return self.shape[0]
+
+    @property
+    def reps(self) -> int:
+        return self.shape[1]
+
+    @property
+    def months(self) -> int:
+        return self.shape[2]
+
+    def by_period(self, periods: int) -> dict[str, np.ndarray]:
+        """Components reshaped to (trials, reps, periods, months per period) (views)."""
+        t, r, m = self.shape
+        if m % periods:
+            raise ValueError(f"{m} months do not split into {periods} periods")
+        return {k: v.reshape(t, r, periods, m // periods) for k, v in self.components.items()}
+
+    def measure(self, name: str, periods: int = 1, team_index: np.ndarray | None = None) -> np.ndarray:
+        """Measure ``name`` per (trial, rep, period); with ``team_index``, each rep
+        gets the value of their team (team members' components pooled)."""
+        kind = MEASURES[name]
+        comps = self.by_period(periods)
+        if team_index is None:
+            return kind.aggregate(comps, axis=3)
+        teams = np.unique(team_index)
+        out = np.empty(self.shape[:2] + (periods,), dtype=float)
+        for g in teams:
+            members = team_index == g
+            sub = {k: v[:, members] for k, v in comps.items() if k in kind.numerator + kind.denominator}
+            out[:, members] = kind.aggregate(sub, axis=(1, 3))[:, None, :]
+        return out
+
+    @classmethod
+    def concat(cls, parts: list[Outcomes]) -> Outcomes:
+        """Stack outcome tables along the trial axis."""
+        return cls(
+            {k: np.concatenate([p.components[k] for p in parts]) for k in COMPONENTS},
+            draws=sum(p.draws for p in parts),
+        )

@@ -1,0 +1,169 @@
+"""Apply a plan to outcomes: targets, attainment, gates, modifiers, payouts, true-up.
+
+This is the only place payouts are computed; it reads each measure's
+:class:`~sim.curves.PayoutCurve` and never re-implements one. Everything is
+vectorised over (trials, reps, periods).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .outcomes import Outcomes
+from .plan import Gate, Measure, Modifier, Plan
+from .population import Population
+
+__all__ = ["PlanOutcome", "attainment", "evaluate_plan", "rep_targets"]
+
+#: Attainment given for a lower-is-better measure whose actual is zero.
+MAX_ATTAINMENT = 10.0
+
+
+def rep_targets(measure: Measure, population: Population, periods: int) -> np.ndarray:
+    """Each rep's target in each period, shape (reps, periods).
+
+    Additive measures split the annual target across periods (evenly unless
+    ``period_shares`` says otherwise); rates and scores keep the same level.
+    """
+    if measure.target_basis == "potential":
+        annual = measure.target * population.potential_index
+    elif measure.target_basis == "roster":
+        if measure.name not in population.targets:
+            raise ValueError(f"measure {measure.name}: roster has no target_{measure.name} column")
+        annual = np.asarray(population.targets[measure.name], dtype=float)
+    else:
+        annual = np.full(population.size, measure.target)
+    if not measure.additive:
+        return np.repeat(annual[:, None], periods, axis=1)
+    shares = np.asarray(measure.period_shares or [1.0 / periods] * periods)
+    return annual[:, None] * shares[None, :]
+
+
+def team_targets(targets: np.ndarray, measure: Measure, team_index: np.ndarray) -> np.ndarray:
+    """Per-rep view of the team target: sum of members' (additive) or their mean."""
+    out = np.empty_like(targets)
+    for g in np.unique(team_index):
+        members = team_index == g
+        agg = targets[members].sum(0) if measure.additive else targets[members].mean(0)
+        out[members] = agg
+    return out
+
+
+def attainment(actual: np.ndarray, target: np.ndarray, direction: str) -> np.ndarray:
+    """actual / target, inverted for lower-is-better; undefined actuals attain 0."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if direction == "higher":
+            a = actual / target
+        else:
+            a = np.where(actual > 0, target / actual, MAX_ATTAINMENT)
+    return np.where(np.isnan(a), 0.0, np.minimum(a, MAX_ATTAINMENT))
+
+
+@dataclass(frozen=True)
+class PlanOutcome:
+    """A plan applied to one outcome table (arrays over trials x reps)."""
+
+    attainment: dict[str, np.ndarray]  # annual attainment per measure id (trials, reps)
+    period_attainment: dict[str, np.ndarray]  # (trials, reps, periods)
+    payout: dict[str, np.ndarray]  # period payouts summed per measure (trials, reps)
+    true_up: np.ndarray  # (trials, reps)
+    total: np.ndarray  # total incentive paid (trials, reps)
+    weighted_attainment: np.ndarray  # sum of weight x annual attainment (trials, reps)
+    payout_by_month: np.ndarray  # company incentive cash by month paid (trials, months + lag)
+    targets: dict[str, np.ndarray]  # (reps, periods)
+
+
+def _gate_fail(gate: Gate, values: dict, att: dict) -> np.ndarray:
+    v = att[gate.measure] if gate.on == "attainment" else values[gate.measure]
+    return ~(v >= gate.floor)  # NaN fails the gate
+
+
+def _modifier_factor(mod: Modifier, values: dict) -> np.ndarray:
+    v = values[mod.measure]
+    f = np.asarray(mod.factors)[np.searchsorted(np.asarray(mod.bands), np.nan_to_num(v), side="right")]
+    return np.where(np.isnan(v), 1.0, f)
+
+
+def _shares(plan: Plan, att: dict, values: dict) -> dict[str, np.ndarray]:
+    """Payout share per measure after gates and modifiers."""
+    shares = {}
+    for m in plan.measures:
+        a = att[m.id]
+        for g in plan.gates:
+            if not g.applies_to or m.id in g.applies_to:
+                a = np.where(_gate_fail(g, values, att), np.minimum(a, g.max_attainment), a)
+        s = m.curve.payout(a)
+        for mod in plan.modifiers:
+            if not mod.applies_to or m.id in mod.applies_to:
+                s = s * _modifier_factor(mod, values)
+        shares[m.id] = s
+    return shares
+
+
+def _measure_state(outcomes: Outcomes, plan: Plan, population: Population,
+                   targets: dict[str, np.ndarray], periods: int):
+    """Individual values of gate/modifier measures, and attainment per paid measure."""
+    raw = {g.measure for g in plan.gates if g.on == "value"} | {d.measure for d in plan.modifiers}
+    values = {n: outcomes.measure(n, periods) for n in raw}
+    att = {}
+    for m in plan.measures:
+        team = population.team_index if m.level == "team" else None
+        tgt = targets[m.id]
+        if periods == 1 and tgt.shape[1] > 1:
+            tgt = tgt.sum(1, keepdims=True) if m.additive else tgt[:, :1]
+        att[m.id] = attainment(outcomes.measure(m.name, periods, team), tgt[None], m.direction)
+    return values, att
+
+
+def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> PlanOutcome:
+    """Pay ``plan`` on ``outcomes``: period payouts, then the annual true-up."""
+    periods = plan.periods
+    ti = plan.pay_mix.target_incentive
+    targets = {}
+    for m in plan.measures:
+        t = rep_targets(m, population, periods)
+        targets[m.id] = team_targets(t, m, population.team_index) if m.level == "team" else t
+
+    values, att = _measure_state(outcomes, plan, population, targets, periods)
+    shares = _shares(plan, att, values)
+    per_measure = {m.id: m.weight * ti / periods * shares[m.id] for m in plan.measures}
+    period_total = sum(per_measure.values())  # (trials, reps, periods)
+
+    if periods > 1:
+        y_values, y_att = _measure_state(outcomes, plan, population, targets, 1)
+    else:
+        y_values, y_att = values, att
+    annual_att = {k: v[..., 0] for k, v in y_att.items()}
+    if periods > 1 and plan.true_up:
+        y_shares = _shares(plan, y_att, y_values)
+        annual = sum(m.weight * ti * y_shares[m.id][..., 0] for m in plan.measures)
+        true_up = annual - period_total.sum(-1)
+        if not plan.clawback:
+            true_up = np.maximum(true_up, 0.0)
+    else:
+        true_up = np.zeros(outcomes.shape[:2])
+    total = period_total.sum(-1) + true_up
+
+    months = outcomes.months
+    per_period = months // periods
+    cash = np.zeros((outcomes.trials, months + plan.payout_lag_months))
+    company = period_total.sum(1)  # (trials, periods)
+    for p in range(periods):
+        cash[:, (p + 1) * per_period - 1 + plan.payout_lag_months] += company[:, p]
+    cash[:, months - 1 + plan.payout_lag_months] += true_up.sum(1)
+
+    f32 = np.float32
+    return PlanOutcome(
+        attainment={k: v.astype(f32) for k, v in annual_att.items()},
+        period_attainment={k: v.astype(f32) for k, v in att.items()},
+        payout={k: v.sum(-1).astype(f32) for k, v in per_measure.items()},
+        true_up=true_up.astype(f32),
+        total=total.astype(f32),
+        weighted_attainment=sum(m.weight * annual_att[m.id] for m in plan.measures).astype(f32),
+        payout_by_month=cash,
+        targets=targets,
+    )
+
+

@@ -1,0 +1,192 @@
+"""The sales team: reps with ability, territory potential, tenure, accounts and team.
+
+A team is either generated from stated distributions or read from a roster
+CSV. The team is drawn once per scenario (from its own random stream) and is
+the same in every trial; only the market and the deals vary across trials.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from .distributions import Distribution, Gamma, LogNormal
+from .errors import ScenarioError
+
+__all__ = ["Population", "TeamSpec", "build_population", "read_roster"]
+
+
+class TeamSpec(BaseModel):
+    """How to make the sales team: a roster file, or distributions to draw from."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    reps: int = Field(default=40, ge=1, le=1_000_000)
+    teams: tuple[str, ...] = ("North", "South", "East", "West", "Central")
+    roster: str | None = Field(default=None, description="CSV roster, relative to the scenario.")
+    ability: Distribution = LogNormal(mean=1.0, cv=0.3)
+    potential: Distribution = LogNormal(mean=1.0, cv=0.35)
+    tenure_years: Distribution = Gamma(mean=4.0, sd=3.0)
+    accounts: Distribution = Gamma(mean=10.0, sd=3.0)
+
+    @model_validator(mode="after")
+    def _check(self) -> TeamSpec:
+        if not self.teams:
+            raise ValueError("teams needs at least one team name")
+        return self
+
+
+@dataclass(frozen=True)
+class Population:
+    """The reps, as parallel arrays (one entry per rep)."""
+
+    name: np.ndarray
+    team: np.ndarray
+    ability: np.ndarray
+    potential: np.ndarray
+    tenure_years: np.ndarray
+    accounts: np.ndarray
+    csat_base: np.ndarray
+    renewals_due: np.ndarray  # (reps, 12): accounts up for renewal each month
+    targets: dict[str, np.ndarray] = field(default_factory=dict)  # roster target_<measure>
+
+    @property
+    def size(self) -> int:
+        return len(self.name)
+
+    @property
+    def team_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(self.team.tolist()))
+
+    @property
+    def team_index(self) -> np.ndarray:
+        """Integer team id per rep, in order of first appearance."""
+        lookup = {t: i for i, t in enumerate(self.team_names)}
+        return np.array([lookup[t] for t in self.team], dtype=np.intp)
+
+    @property
+    def potential_index(self) -> np.ndarray:
+        """Territory potential normalised to mean 1 across the team."""
+        return self.potential / self.potential.mean()
+
+
+def _renewal_months(accounts: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    due = np.zeros((len(accounts), 12), dtype=np.int64)
+    for i, n in enumerate(accounts):
+        np.add.at(due[i], rng.integers(0, 12, int(n)), 1)
+    return due
+
+
+def build_population(spec: TeamSpec, rng: np.random.Generator, satisfaction_mean: float,
+                     satisfaction_rep_sd: float, base_dir: Path | None = None) -> Population:
+    """Generate the team from ``spec`` (or read its roster) using ``rng``."""
+    if spec.roster is not None:
+        path = Path(spec.roster)
+        if base_dir is not None and not path.is_absolute():
+            path = base_dir / path
+        cols = read_roster(path)
+        n = len(cols["name"])
+    else:
+        n = spec.reps
+        width = len(str(n))
+        cols = {
+            "name": np.array([f"Rep {i + 1:0{width}d}" for i in range(n)], dtype=object),
+            "team": np.array([spec.teams[i % len(spec.teams)] for i in range(n)], dtype=object),
+        }
+    draws = {
+        "ability": spec.ability,
+        "potential": spec.potential,
+        "tenure_years": spec.tenure_years,
+        "accounts": spec.accounts,
+    }
+    values = {}
+    for key, dist in draws.items():  # always draw, so a roster column does not shift streams
+        drawn = np.maximum(dist.sample(rng, n), 0.0)
+        values[key] = cols[key] if key in cols else drawn
+    accounts = np.rint(values["accounts"]).astype(np.int64)
+    ability = np.maximum(values["ability"], 1e-6)
+    csat = np.clip(satisfaction_mean + satisfaction_rep_sd * rng.standard_normal(n), 0, 10)
+    return Population(
+        name=np.asarray(cols["name"], dtype=object),
+        team=np.asarray(cols["team"], dtype=object),
+        ability=ability,
+        potential=np.maximum(values["potential"], 1e-6),
+        tenure_years=values["tenure_years"],
+        accounts=accounts,
+        csat_base=csat,
+        renewals_due=_renewal_months(accounts, rng),
+        targets={k[len("target_"):]: v for k, v in cols.items() if k.startswith("target_")},
+    )
+
+
+_NUMERIC = ("ability", "potential", "tenure_years", "accounts")
+
+
+def read_roster(path: Path) -> dict[str, np.ndarray]:
+    """Read a roster CSV: ``name``, ``team`` and optional numeric columns.
+
+    Optional columns: ability, potential, tenure_years, accounts and
+    ``target_<measure>``. Errors name the file, the row and the column.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ScenarioError(f"{path}: roster file not found")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as fh:
+            rows = list(csv.reader(fh))
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: roster is not UTF-8 text ({exc.reason})") from None
+    if not rows:
+        raise ScenarioError(f"{path}: roster is empty")
+    header = [h.strip() for h in rows[0]]
+    for req in ("name", "team"):
+        if req not in header:
+            raise ScenarioError(f"{path}: roster needs a {req!r} column; found {header}")
+    known = {"name", "team", *_NUMERIC}
+    for h in header:
+        if h not in known and not h.startswith("target_"):
+            raise ScenarioError(
+                f"{path}: unknown roster column {h!r}; expected name, team, "
+                f"{', '.join(_NUMERIC)} or target_<measure>"
+            )
+    out: dict[str, list] = {h: [] for h in header}
+    seen: set[str] = set()
+    for lineno, row in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in row):
+            continue
+        if len(row) != len(header):
+            raise ScenarioError(
+                f"{path}: row {lineno}: expected {len(header)} fields, got {len(row)}"
+            )
+        for h, raw in zip(header, row, strict=True):
+            val = raw.strip()
+            if h in ("name", "team"):
+                if not val:
+                    raise ScenarioError(f"{path}: row {lineno}, column {h!r}: empty")
+                if h == "name":
+                    if val in seen:
+                        raise ScenarioError(f"{path}: row {lineno}: rep name {val!r} appears twice")
+                    seen.add(val)
+                out[h].append(val)
+                continue
+            try:
+                num = float(val)
+            except ValueError:
+                raise ScenarioError(
+                    f"{path}: row {lineno}, column {h!r}: {val!r} is not a number"
+                ) from None
+            positive = h in ("ability", "potential") or h.startswith("target_")
+            if not math.isfinite(num) or num < 0 or (positive and num == 0):
+                need = "a positive number" if positive else "a number >= 0"
+                raise ScenarioError(f"{path}: row {lineno}, column {h!r}: {val!r} must be {need}")
+            out[h].append(num)
+    if not out["name"]:
+        raise ScenarioError(f"{path}: roster has no reps")
+    return {
+        h: np.array(v, dtype=object if h in ("name", "team") else float) for h, v in out.items()
+    }

@@ -1,0 +1,209 @@
+"""Run a scenario: draw outcomes chunk by chunk, pay every plan variant on them.
+
+Chunks are whole stream blocks (see :mod:`sim.streams`), so the result for a
+seed is the same for any chunk size and any number of workers. Under a
+plan-independent behaviour (the foundation's fixed effort) all variants are
+paid on one outcome table — common random numbers by construction; a
+plan-dependent behaviour re-simulates each variant from the same streams.
+
+Parallel chunks go through a ``concurrent.futures.Executor``; numpy releases
+the GIL while drawing, so the default is a thread pool over chunks.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+from .behaviour import Behaviour, FixedEffort
+from .errors import ScenarioError
+from .montecarlo import MonteCarloEngine
+from .outcomes import Outcomes
+from .payout import PlanOutcome, evaluate_plan
+from .plan import Plan
+from .population import Population, build_population
+from .scenario import Scenario
+from .streams import block_bounds, population_rng
+
+__all__ = ["SimulationResult", "VariantResult", "make_population", "simulate"]
+
+#: Annual measure values kept per (trial, rep) besides the plan's own measures.
+KEPT_MEASURES = ("revenue", "gross_margin", "discount")
+
+
+@dataclass(frozen=True)
+class VariantResult:
+    """One plan variant simulated: payouts and the outcomes it was paid on."""
+
+    name: str
+    plan: Plan
+    outcome: PlanOutcome
+    actuals: dict[str, np.ndarray]  # annual value per measure, (trials, reps)
+    bookings_by_month: np.ndarray  # company bookings (trials, months)
+    rep_bookings_by_month: np.ndarray  # mean bookings per rep and month (reps, months)
+
+
+@dataclass(frozen=True)
+class SimulationResult:
+    """Everything a run produced; metrics and reports read from here."""
+
+    scenario: Scenario
+    population: Population
+    seed: int
+    trials: int
+    variants: dict[str, VariantResult]
+    draws: int
+    outcomes: Outcomes | None = None
+
+    @property
+    def base(self) -> VariantResult:
+        return next(iter(self.variants.values()))
+
+
+def make_population(scenario: Scenario, seed: int) -> Population:
+    """The scenario's sales team, drawn from the seed's population stream."""
+    sat = scenario.market.satisfaction
+    return build_population(scenario.team, population_rng(seed), sat.mean, sat.rep_sd,
+                            scenario.base_dir)
+
+
+def _annual_actuals(outcomes: Outcomes, plan: Plan) -> dict[str, np.ndarray]:
+    names = [m.name for m in plan.measures] + ["revenue", "gross_margin"]
+    out = {n: outcomes.measure(n, 1)[..., 0].astype(np.float32) for n in dict.fromkeys(names)}
+    out["discount"] = outcomes.components["discount_given"].sum(-1).astype(np.float32)
+    return out
+
+
+def _pay(name: str, plan: Plan, outcomes: Outcomes, pop: Population) -> dict:
+    bookings = outcomes.components["new_value"] + outcomes.components["xsell_value"]
+    return {
+        "outcome": evaluate_plan(plan, outcomes, pop),
+        "actuals": _annual_actuals(outcomes, plan),
+        "bookings_by_month": bookings.sum(1),
+        "rep_bookings_sum": bookings.sum(0),
+    }
+
+
+def _chunk(engine: MonteCarloEngine, seed: int, first: int, n_blocks: int, trials: int,
+           plans: dict[str, Plan], behaviour: Behaviour, keep: bool):
+    shared = None
+    if not behaviour.plan_dependent:
+        shared = engine.simulate_blocks(seed, first, n_blocks, trials, behaviour)
+    parts, draws = {}, 0
+    for name, plan in plans.items():
+        oc = shared if shared is not None else engine.simulate_blocks(seed, first, n_blocks, trials, behaviour, plan)
+        parts[name] = _pay(name, plan, oc, engine.population)
+        draws += 0 if shared else oc.draws
+    if shared is not None:
+        draws = shared.draws
+    return parts, draws, (shared if keep else None)
+
+
+def _concat(items: list):
+    first = items[0]
+    if isinstance(first, np.ndarray):
+        return np.concatenate(items)
+    if isinstance(first, dict):
+        return {k: _concat([it[k] for it in items]) for k in first}
+    raise TypeError(type(first))
+
+
+def _concat_outcome(parts: list[PlanOutcome]) -> PlanOutcome:
+    kw = {f.name: _concat([getattr(p, f.name) for p in parts]) for f in fields(PlanOutcome)
+          if f.name != "targets"}
+    return PlanOutcome(targets=parts[0].targets, **kw)
+
+
+def simulate(
+    scenario: Scenario,
+    variants: Sequence[str] | None = None,
+    *,
+    trials: int | None = None,
+    seed: int | None = None,
+    chunk_trials: int | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+    behaviour: Behaviour | None = None,
+    keep_outcomes: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> SimulationResult:
+    """Simulate the scenario's plans (base first, then ``variants``; default all).
+
+    ``trials``, ``seed`` and ``chunk_trials`` default to the scenario's
+    simulation settings. ``workers`` threads (default: up to 2) run chunks in
+    parallel unless an ``executor`` is given. The result is the same for any
+    chunk size, worker count or executor.
+    """
+    sim = scenario.simulation
+    trials = sim.trials if trials is None else int(trials)
+    seed = sim.seed if seed is None else int(seed)
+    if trials < 1:
+        raise ValueError("trials must be >= 1")
+    all_plans = scenario.plans
+    names = ["base", *(v for v in (variants if variants is not None else scenario.variants)
+                       if v != "base")]
+    for v in names:
+        if v not in all_plans:
+            known = ", ".join(scenario.variants) or "none"
+            raise KeyError(f"unknown variant {v!r}; the scenario's variants: {known}")
+    plans = {v: all_plans[v] for v in dict.fromkeys(names)}
+    behaviour = behaviour or FixedEffort()
+    pop = make_population(scenario, seed)
+    for plan in plans.values():  # fail early on roster targets that are missing
+        for m in plan.measures:
+            if m.target_basis == "roster" and m.name not in pop.targets:
+                raise ScenarioError(
+                    f"plan {plan.name}: measure {m.id} takes its target from the roster, "
+                    f"which has no target_{m.name} column")
+    engine = MonteCarloEngine(scenario.market, pop)
+    chunk = chunk_trials or sim.chunk_trials
+    chunk = max(1, min(chunk, max(1, 400_000 // max(pop.size, 1))))
+    bounds = block_bounds(trials, chunk)
+
+    def task(b):
+        return _chunk(engine, seed, b[0], b[1], trials, plans, behaviour, keep_outcomes)
+
+    results = [None] * len(bounds)
+    done = 0
+    own = executor is None and (workers or min(2, os.cpu_count() or 1)) > 1 and len(bounds) > 1
+    pool = ThreadPoolExecutor(workers or min(2, os.cpu_count() or 1)) if own else executor
+    try:
+        if pool is None:
+            for i, b in enumerate(bounds):
+                results[i] = task(b)
+                done += 1
+                if progress:
+                    progress(done, len(bounds))
+        else:
+            futures = {pool.submit(task, b): i for i, b in enumerate(bounds)}
+            from concurrent.futures import as_completed
+
+            for fut in as_completed(futures):
+                results[futures[fut]] = fut.result()
+                done += 1
+                if progress:
+                    progress(done, len(bounds))
+    finally:
+        if own:
+            pool.shutdown(cancel_futures=True)
+
+    out = {}
+    for name, plan in plans.items():
+        parts = [r[0][name] for r in results]
+        out[name] = VariantResult(
+            name=name,
+            plan=plan,
+            outcome=_concat_outcome([p["outcome"] for p in parts]),
+            actuals=_concat([p["actuals"] for p in parts]),
+            bookings_by_month=_concat([p["bookings_by_month"] for p in parts]),
+            rep_bookings_by_month=sum(p["rep_bookings_sum"] for p in parts) / trials,
+        )
+    kept = Outcomes.concat([r[2] for r in results]) if keep_outcomes else None
+    return SimulationResult(
+        scenario=scenario, population=pop, seed=seed, trials=trials, variants=out,
+        draws=sum(r[1] for r in results), outcomes=kept,
+    )

@@ -1,0 +1,226 @@
+"""Scenario files: TOML in, frozen validated objects out.
+
+A scenario holds the sales team, the market, a base plan, named plan variants
+(each listing only its overrides of the base plan) and simulation settings.
+Anything a file leaves out takes the documented default of the typed models;
+``extends = "other.toml"`` starts from another scenario file.
+
+Errors name the file, the key path and what is wrong, e.g.
+``scenarios/x.toml: plan.measures: weights must sum to 1, got 1.15``.
+
+Override rules (plan variants and ``extends``): tables merge key by key;
+arrays and curves replace whole; in ``measures`` a table keyed by measure name
+merges into (or adds) that measure, and ``drop_measures`` removes measures.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ScenarioError
+from .market import Market
+from .plan import Plan
+from .population import TeamSpec
+
+__all__ = ["Scenario", "Simulation", "load_scenario", "parse_scenario", "resolve_variant"]
+
+BASE = "base"
+_ATOMIC = {"curve", "deal_size", "ability", "potential", "tenure_years", "accounts"}
+
+
+class Simulation(BaseModel):
+    """How much to simulate and with which seed."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    trials: int = Field(default=2_000, ge=1, le=10_000_000)
+    seed: int = Field(default=20_261_127, ge=0)
+    chunk_trials: int = Field(default=500, ge=1, description="Trials held in memory at once.")
+
+
+class Scenario(BaseModel):
+    """A validated scenario: team, market, base plan, variants, simulation settings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    name: str = "scenario"
+    description: str = ""
+    team: TeamSpec = TeamSpec()
+    market: Market = Market()
+    plan: Plan
+    variants: dict[str, Plan] = Field(default_factory=dict)
+    simulation: Simulation = Simulation()
+    source: str | None = Field(default=None, description="File the scenario was read from.")
+    digest: str = Field(default="", description="SHA-256 of the file(s) read.")
+
+    @property
+    def plans(self) -> dict[str, Plan]:
+        """The base plan and every variant, base first."""
+        return {BASE: self.plan, **self.variants}
+
+    @property
+    def base_dir(self) -> Path | None:
+        return Path(self.source).parent if self.source else None
+
+
+def _merge(base: Any, over: Any) -> Any:
+    if isinstance(base, dict) and isinstance(over, dict):
+        out = dict(base)
+        for k, v in over.items():
+            if k in out and k not in _ATOMIC:
+                out[k] = _merge(out[k], v)
+            else:
+                out[k] = copy.deepcopy(v)
+        return out
+    return copy.deepcopy(over)
+
+
+def resolve_variant(base_plan: dict, overrides: dict, where: str) -> dict:
+    """Apply a variant's overrides to the base plan's raw table."""
+    over = dict(overrides)
+    drop = over.pop("drop_measures", [])
+    measures = [dict(m) for m in base_plan.get("measures", [])]
+    m_over = over.pop("measures", None)
+    if isinstance(m_over, list):
+        measures = m_over
+    elif isinstance(m_over, dict):
+        for name, table in m_over.items():
+            if not isinstance(table, dict):
+                raise ScenarioError(f"{where}.measures.{name}: expected a table of overrides")
+            for i, m in enumerate(measures):
+                if (m.get("key") or m.get("name")) == name:
+                    measures[i] = _merge(m, table)
+                    break
+            else:
+                added = {"name": name, **table}
+                if added["name"] != name:
+                    added.setdefault("key", name)
+                measures.append(added)
+    elif m_over is not None:
+        raise ScenarioError(f"{where}.measures: expected a list or a table keyed by measure name")
+    if not isinstance(drop, list):
+        raise ScenarioError(f"{where}.drop_measures: expected a list of measure names")
+    ids = [m.get("key") or m.get("name") for m in measures]
+    for d in drop:
+        if d not in ids:
+            raise ScenarioError(f"{where}.drop_measures: {d!r} is not a measure of the base plan")
+    merged = _merge(base_plan, over)
+    merged["measures"] = [m for m in measures if (m.get("key") or m.get("name")) not in drop]
+    return merged
+
+
+def _loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def _explain(err: ValidationError, prefix: str, origin: str) -> str:
+    lines = []
+    for e in err.errors(include_url=False):
+        loc = _loc(tuple(p for p in e["loc"] if p not in ("function-after",)))
+        key = ".".join(x for x in (prefix, loc) if x)
+        msg = e["msg"].removeprefix("Value error, ")
+        if e["type"] == "extra_forbidden":
+            msg = "unknown key"
+        elif e["type"] == "missing":
+            msg = "required key is missing"
+        lines.append(f"{origin}: {key}: {msg}")
+    return "\n".join(lines)
+
+
+def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, list[bytes]]:
+    if not path.is_file():
+        raise ScenarioError(f"{path}: scenario file not found")
+    if path.resolve() in chain:
+        raise ScenarioError(f"{path}: 'extends' loops back to a file already read")
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    parent = data.pop("extends", None)
+    if parent is None:
+        return data, [raw]
+    if not isinstance(parent, str):
+        raise ScenarioError(f"{path}: extends: expected a file name")
+    base, raws = _read_toml(path.parent / parent, (*chain, path.resolve()))
+    variants = _merge(base.pop("variants", {}), data.pop("variants", {}))
+    merged = _merge(base, data)
+    if variants:
+        merged["variants"] = variants
+    return merged, [*raws, raw]
+
+
+def parse_scenario(data: dict, origin: str = "<scenario>", source: Path | None = None,
+                   digest: str = "") -> Scenario:
+    """Validate a raw scenario table (as read from TOML) into a :class:`Scenario`."""
+    data = copy.deepcopy(data)
+    known = {"scenario", "team", "market", "plan", "variants", "simulation"}
+    for k in data:
+        if k not in known:
+            raise ScenarioError(f"{origin}: {k}: unknown key; expected one of {sorted(known)}")
+    head = data.get("scenario", {})
+    if not isinstance(head, dict):
+        raise ScenarioError(f"{origin}: scenario: expected a table")
+    plan_raw = data.get("plan")
+    if not isinstance(plan_raw, dict):
+        raise ScenarioError(f"{origin}: plan: required table is missing")
+    variants_raw = data.get("variants", {})
+    if not isinstance(variants_raw, dict):
+        raise ScenarioError(f"{origin}: variants: expected a table of named variants")
+    try:
+        plan = Plan.model_validate(plan_raw)
+    except ValidationError as exc:
+        raise ScenarioError(_explain(exc, "plan", origin)) from None
+    variants: dict[str, Plan] = {}
+    for vname, over in variants_raw.items():
+        where = f"variants.{vname}"
+        if vname == BASE:
+            raise ScenarioError(f"{origin}: {where}: 'base' is the name of the base plan")
+        if not isinstance(over, dict):
+            raise ScenarioError(f"{origin}: {where}: expected a table of plan overrides")
+        try:
+            merged = resolve_variant(plan_raw, {"name": vname, **over}, where)
+        except ScenarioError as exc:
+            raise ScenarioError(f"{origin}: {exc}") from None
+        try:
+            variants[vname] = Plan.model_validate(merged)
+        except ValidationError as exc:
+            raise ScenarioError(_explain(exc, where, origin)) from None
+    rest = {k: data[k] for k in ("team", "market", "simulation") if k in data}
+    for k, v in head.items():
+        if k not in ("name", "description"):
+            raise ScenarioError(f"{origin}: scenario.{k}: unknown key; expected name, description")
+    try:
+        return Scenario.model_validate(
+            {**head, **rest, "plan": plan, "variants": variants,
+             "source": str(source) if source else None, "digest": digest}
+        )
+    except ValidationError as exc:
+        raise ScenarioError(_explain(exc, "", origin)) from None
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read and validate a scenario TOML file (following ``extends``)."""
+    path = Path(path)
+    data, raws = _read_toml(path)
+    digest = hashlib.sha256(b"".join(raws)).hexdigest()
+    scenario = parse_scenario(data, origin=str(path), source=path, digest=digest)
+    if scenario.team.roster is not None:
+        roster = scenario.base_dir / scenario.team.roster
+        if not roster.is_file():
+            raise ScenarioError(f"{path}: team.roster: file not found: {roster}")
+    return scenario
