@@ -3,6 +3,7 @@
 #   make test   set up .venv and run the whole test suite
 PYTHON ?= python3
 VENV   ?= .venv
+DEMO_OUT ?= out/demo
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/planlab demo --out out/demo --force
+	$(BIN)/planlab demo --out $(DEMO_OUT) --force
 
 # pytest exits 5 when it collected no tests; that is a failure here, never a pass.
 test: $(STAMP)

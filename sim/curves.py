@@ -82,7 +82,9 @@ class PayoutCurve(BaseModel):
         """Attainments where the curve jumps (declared steps, and a paying threshold)."""
         xs, ys = self.attainments, self.shares
         out = [float(xs[0])] if ys[0] > 0 and xs[0] > 0 else []
-        out += [float(xs[i]) for i in range(len(xs) - 1) if xs[i] == xs[i + 1] and ys[i] != ys[i + 1]]
+        out += [
+            float(xs[i]) for i in range(len(xs) - 1) if xs[i] == xs[i + 1] and ys[i] != ys[i + 1]
+        ]
         return tuple(out)
 
     @cached_property
@@ -122,6 +124,8 @@ class PayoutCurve(BaseModel):
         """Payout share of target incentive at ``attainment`` (vectorised, NaN -> 0)."""
         a = np.asarray(attainment, dtype=float)
         xs, ys, slopes = self._segments
+        if not self.steps and a.size > 64:
+            return self._payout_continuous(a, xs, ys, slopes[-1])
         a_safe = np.where(np.isnan(a), -1.0, a)
         idx = np.searchsorted(xs, a_safe, side="right") - 1
         below = idx < 0
@@ -132,8 +136,20 @@ class PayoutCurve(BaseModel):
             out = np.minimum(out, self.cap)
         return out
 
+    def _payout_continuous(self, a, xs, ys, tail) -> np.ndarray:
+        """Same values as the general path, through ``np.interp`` (no steps to honour)."""
+        out = np.interp(a, xs, ys, left=0.0, right=np.nan)
+        beyond = a > xs[-1]
+        out = np.where(beyond, ys[-1] + tail * (a - xs[-1]), out)
+        out = np.where(np.isnan(a), 0.0, out)
+        if self.cap is not None:
+            out = np.minimum(out, self.cap)
+        return out
 
-def linear_commission(rate_share_per_attainment: float = 1.0, cap: float | None = None) -> PayoutCurve:
+
+def linear_commission(
+    rate_share_per_attainment: float = 1.0, cap: float | None = None
+) -> PayoutCurve:
     """Straight commission: payout share proportional to attainment from zero.
 
     A plan that pays ``c`` per unit of revenue with target incentive ``TI`` and
@@ -156,6 +172,10 @@ def standard_curve(
     ``accelerator`` is the slope between target and excellence; beyond
     excellence the slope is ``decelerator`` (default: the accelerator).
     """
-    pts = [(threshold, threshold_share), (1.0, 1.0), (excellence, 1.0 + accelerator * (excellence - 1.0))]
+    pts = [
+        (threshold, threshold_share),
+        (1.0, 1.0),
+        (excellence, 1.0 + accelerator * (excellence - 1.0)),
+    ]
     tail = accelerator if decelerator is None else decelerator
     return PayoutCurve(points=tuple(pts), cap=cap, tail_slope=tail)

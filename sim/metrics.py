@@ -63,20 +63,22 @@ def measure_metrics(v: VariantResult) -> pd.DataFrame:
         a = np.asarray(v.outcome.attainment[m.id], dtype=float)
         q = np.quantile(a, QUANTILES)
         cap_at = m.curve.attainment_at_cap
-        rows.append({
-            "measure": m.id,
-            "level": m.level,
-            "weight": m.weight,
-            "attainment_mean": a.mean(),
-            "attainment_p10": q[0],
-            "attainment_p50": q[1],
-            "attainment_p90": q[2],
-            "share_at_threshold": float(np.mean(a >= m.curve.threshold)),
-            "share_at_target": float(np.mean(a >= 1.0)),
-            "share_at_cap": float(np.mean(a >= cap_at)) if np.isfinite(cap_at) else 0.0,
-            "quota_accuracy": quota_accuracy(a),
-            "expected_payout_per_rep": float(np.mean(v.outcome.payout[m.id])),
-        })
+        rows.append(
+            {
+                "measure": m.id,
+                "level": m.level,
+                "weight": m.weight,
+                "attainment_mean": a.mean(),
+                "attainment_p10": q[0],
+                "attainment_p50": q[1],
+                "attainment_p90": q[2],
+                "share_at_threshold": float(np.mean(a >= m.curve.threshold)),
+                "share_at_target": float(np.mean(a >= 1.0)),
+                "share_at_cap": float(np.mean(a >= cap_at)) if np.isfinite(cap_at) else 0.0,
+                "quota_accuracy": quota_accuracy(a),
+                "expected_payout_per_rep": float(np.mean(v.outcome.payout[m.id])),
+            }
+        )
     return pd.DataFrame(rows).set_index("measure")
 
 
@@ -93,24 +95,27 @@ def company_metrics(v: VariantResult) -> pd.Series:
     pay = v.outcome.total.astype(float)
     rev = v.actuals["revenue"].astype(float)
     ti = v.plan.pay_mix.target_incentive * pay.shape[1]
-    return pd.Series({
-        "reps": pay.shape[1],
-        "revenue_expected": t["revenue"].mean(),
-        "gross_margin_expected": t["margin"].mean(),
-        "incentive_cost_expected": t["cost"].mean(),
-        "incentive_cost_p90": np.quantile(t["cost"], 0.9),
-        "incentive_cost_p95": np.quantile(t["cost"], 0.95),
-        "incentive_vs_target_incentive": t["cost"].mean() / ti,
-        "cost_of_sales": t["cost"].mean() / t["revenue"].mean(),
-        "cost_of_sales_p90": float(np.quantile(t["cost"] / t["revenue"], 0.9)),
-        "total_comp_cost_of_sales": (t["cost"].mean() + v.plan.pay_mix.base * pay.shape[1])
-        / t["revenue"].mean(),
-        "gross_margin_after_incentive": (t["margin"] - t["cost"]).mean(),
-        "pay_for_performance": float(np.nanmean(rank_correlation(pay, rev, axis=1))),
-        "payout_gini": float(np.mean(gini(pay, axis=1))),
-        "true_up_share": float(v.outcome.true_up.sum() / max(pay.sum(), 1e-12)),
-        "weighted_attainment_mean": float(np.mean(v.outcome.weighted_attainment)),
-    }, name=v.name)
+    return pd.Series(
+        {
+            "reps": pay.shape[1],
+            "revenue_expected": t["revenue"].mean(),
+            "gross_margin_expected": t["margin"].mean(),
+            "incentive_cost_expected": t["cost"].mean(),
+            "incentive_cost_p90": np.quantile(t["cost"], 0.9),
+            "incentive_cost_p95": np.quantile(t["cost"], 0.95),
+            "incentive_vs_target_incentive": t["cost"].mean() / ti,
+            "cost_of_sales": t["cost"].mean() / t["revenue"].mean(),
+            "cost_of_sales_p90": float(np.quantile(t["cost"] / t["revenue"], 0.9)),
+            "total_comp_cost_of_sales": (t["cost"].mean() + v.plan.pay_mix.base * pay.shape[1])
+            / t["revenue"].mean(),
+            "gross_margin_after_incentive": (t["margin"] - t["cost"]).mean(),
+            "pay_for_performance": float(np.nanmean(rank_correlation(pay, rev, axis=1))),
+            "payout_gini": float(np.mean(gini(pay, axis=1))),
+            "true_up_share": float(v.outcome.true_up.sum() / max(pay.sum(), 1e-12)),
+            "weighted_attainment_mean": float(np.mean(v.outcome.weighted_attainment)),
+        },
+        name=v.name,
+    )
 
 
 def team_metrics(result: SimulationResult, variant: str = "base") -> pd.DataFrame:
@@ -122,14 +127,16 @@ def team_metrics(result: SimulationResult, variant: str = "base") -> pd.DataFram
         members = pop.team == team
         rev = v.actuals["revenue"][:, members].astype(float).sum(1)
         cost = v.outcome.total[:, members].astype(float).sum(1)
-        rows.append({
-            "team": team,
-            "reps": int(members.sum()),
-            "revenue_expected": rev.mean(),
-            "incentive_expected": cost.mean(),
-            "cost_of_sales": cost.mean() / rev.mean(),
-            "share_at_target": float(np.mean(v.outcome.weighted_attainment[:, members] >= 1.0)),
-        })
+        rows.append(
+            {
+                "team": team,
+                "reps": int(members.sum()),
+                "revenue_expected": rev.mean(),
+                "incentive_expected": cost.mean(),
+                "cost_of_sales": cost.mean() / rev.mean(),
+                "share_at_target": float(np.mean(v.outcome.weighted_attainment[:, members] >= 1.0)),
+            }
+        )
     return pd.DataFrame(rows).set_index("team")
 
 
@@ -168,17 +175,20 @@ def rep_metrics(result: SimulationResult, variant: str = "base") -> pd.DataFrame
     pop = result.population
     pay = v.outcome.total.astype(float)
     q = np.quantile(pay, QUANTILES, axis=0)
-    df = pd.DataFrame({
-        "rep": pop.name,
-        "team": pop.team,
-        "ability": pop.ability,
-        "potential": pop.potential_index,
-        "tenure_years": pop.tenure_years,
-        "revenue_expected": v.actuals["revenue"].astype(float).mean(0),
-    })
+    df = pd.DataFrame(
+        {
+            "rep": pop.name,
+            "team": pop.team,
+            "ability": pop.ability,
+            "potential": pop.potential_index,
+            "tenure_years": pop.tenure_years,
+            "revenue_expected": v.actuals["revenue"].astype(float).mean(0),
+        }
+    )
     for m in v.plan.measures:
-        df[f"target_{m.id}"] = v.outcome.targets[m.id].sum(1) if m.additive else \
-            v.outcome.targets[m.id][:, 0]
+        df[f"target_{m.id}"] = (
+            v.outcome.targets[m.id].sum(1) if m.additive else v.outcome.targets[m.id][:, 0]
+        )
         df[f"p_target_{m.id}"] = np.mean(v.outcome.attainment[m.id] >= 1.0, axis=0)
     df["payout_expected"] = pay.mean(0)
     df["payout_p10"], df["payout_p50"], df["payout_p90"] = q
@@ -195,16 +205,18 @@ def summary_table(result: SimulationResult) -> pd.DataFrame:
         c = company_metrics(v)
         first = v.plan.measures[0]
         mm = measure_metrics(v).loc[first.id]
-        rows.append({
-            "variant": name,
-            "plan": v.plan.name,
-            "revenue_expected": c["revenue_expected"],
-            "incentive_cost_expected": c["incentive_cost_expected"],
-            "incentive_cost_p90": c["incentive_cost_p90"],
-            "cost_of_sales": c["cost_of_sales"],
-            "gross_margin_after_incentive": c["gross_margin_after_incentive"],
-            f"share_at_target_{first.id}": mm["share_at_target"],
-            "pay_for_performance": c["pay_for_performance"],
-            "payout_gini": c["payout_gini"],
-        })
+        rows.append(
+            {
+                "variant": name,
+                "plan": v.plan.name,
+                "revenue_expected": c["revenue_expected"],
+                "incentive_cost_expected": c["incentive_cost_expected"],
+                "incentive_cost_p90": c["incentive_cost_p90"],
+                "cost_of_sales": c["cost_of_sales"],
+                "gross_margin_after_incentive": c["gross_margin_after_incentive"],
+                f"share_at_target_{first.id}": mm["share_at_target"],
+                "pay_for_performance": c["pay_for_performance"],
+                "payout_gini": c["payout_gini"],
+            }
+        )
     return pd.DataFrame(rows).set_index("variant")

@@ -26,6 +26,7 @@ from .measures import COMPONENTS
 from .outcomes import Outcomes
 from .plan import Plan
 from .population import Population
+from .sampling import poisson
 from .streams import BLOCK_TRIALS, TRIALS, generator
 
 __all__ = ["MonteCarloEngine"]
@@ -62,15 +63,31 @@ class MonteCarloEngine:
         Each block draws from its own streams, so any grouping of blocks into
         chunks gives the same trials.
         """
-        parts = []
-        for b in range(first_block, first_block + n_blocks):
-            n = min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS)
-            if n > 0:
-                parts.append(self._block(seed, b, n, behaviour or FixedEffort(), plan))
-        return parts[0] if len(parts) == 1 else Outcomes.concat(parts)
+        behaviour = behaviour or FixedEffort()
+        sizes = [
+            min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS)
+            for b in range(first_block, first_block + n_blocks)
+        ]
+        sizes = [n for n in sizes if n > 0]
+        out = {c: np.empty((sum(sizes), self.population.size, self.months)) for c in COMPONENTS}
+        draws, start = 0, 0
+        for i, n in enumerate(sizes):
+            view = {c: v[start : start + n] for c, v in out.items()}
+            draws += self._block(seed, first_block + i, n, behaviour, plan, view)
+            start += n
+        return Outcomes(out, draws=draws)
 
-    def _block(self, seed: int, block: int, n: int, behaviour: Behaviour,
-               plan: Plan | None) -> Outcomes:
+    def _block(
+        self,
+        seed: int,
+        block: int,
+        n: int,
+        behaviour: Behaviour,
+        plan: Plan | None,
+        out: dict[str, np.ndarray],
+    ) -> int:
+        """Fill ``out`` (component -> (n, reps, months) views) for one stream block;
+        return the number of random variates drawn."""
         mk, pop = self.market, self.population
         r = pop.size
         draws = 0
@@ -90,15 +107,16 @@ class MonteCarloEngine:
         p_keep = np.clip(ren.retention + ren.ability_effect * np.log(pop.ability), 0.0, 1.0)
         sat, mg, sc = mk.satisfaction, mk.margin, mk.sales_cost
 
-        out = {c: np.zeros((self.months, n, r)) for c in COMPONENTS}
-        booked = {c: np.zeros((n, r)) for c in ("new_value", "xsell_value", "new_count", "xsell_count")}
+        booked = {
+            c: np.zeros((n, r)) for c in ("new_value", "xsell_value", "new_count", "xsell_count")
+        }
         for m in range(self.months):
             rng = generator(seed, TRIALS, block, m)
             state = MonthState(m, self.months, plan, booked)
             effort = behaviour.effort(state)
             scale = shock * demand[m] if effort is None else shock * demand[m] * effort
-            n_new = rng.poisson(scale * base_new)
-            n_x = rng.poisson(scale * base_x)
+            n_new = poisson(rng, scale * base_new)
+            n_x = poisson(rng, scale * base_x)
             k_new, k_x = int(n_new.sum()), int(n_x.sum())
             v_new = _segment_sums(mk.new_business.deal_size.sample(rng, k_new), n_new)
             v_x = _segment_sums(mk.cross_sell.deal_size.sample(rng, k_x), n_x)
@@ -116,25 +134,25 @@ class MonteCarloEngine:
             won[:, cols] = rng.binomial(due_m[cols], p_keep[cols], size=(n, cols.size))
 
             csat = np.clip(pop.csat_base + sat.month_sd * rng.standard_normal((n, r)), 0.0, 10.0)
-            disc = np.clip(mg.discount_mean + mg.discount_sd * rng.standard_normal((n, r)), 0.0, 0.9)
+            disc = np.clip(
+                mg.discount_mean + mg.discount_sd * rng.standard_normal((n, r)), 0.0, 0.9
+            )
             draws += k_closed + n * cols.size + 2 * n * r
 
             revenue = v_new + v_x
             list_price = revenue / (1.0 - disc)
             o = out
-            o["new_value"][m], o["new_count"][m] = v_new, n_new
-            o["xsell_value"][m], o["xsell_count"][m] = v_x, n_x
-            o["cycle_days_sum"][m] = cycle
-            o["renewals_due"][m] = due_m
-            o["renewals_won"][m] = won
-            o["csat"][m] = csat
-            o["gross_margin"][m] = revenue - mg.cogs_share * list_price
-            o["discount_given"][m] = list_price - revenue
-            o["sales_cost"][m] = sc.fixed_per_month + sc.per_opportunity / sc.win_rate * deals
+            o["new_value"][..., m], o["new_count"][..., m] = v_new, n_new
+            o["xsell_value"][..., m], o["xsell_count"][..., m] = v_x, n_x
+            o["cycle_days_sum"][..., m] = cycle
+            o["renewals_due"][..., m] = due_m
+            o["renewals_won"][..., m] = won
+            o["csat"][..., m] = csat
+            o["gross_margin"][..., m] = revenue - mg.cogs_share * list_price
+            o["discount_given"][..., m] = list_price - revenue
+            o["sales_cost"][..., m] = sc.fixed_per_month + sc.per_opportunity / sc.win_rate * deals
             booked["new_value"] += v_new
             booked["xsell_value"] += v_x
             booked["new_count"] += n_new
             booked["xsell_count"] += n_x
-        return Outcomes(
-            {c: np.ascontiguousarray(np.moveaxis(v, 0, -1)) for c, v in out.items()}, draws=draws
-        )
+        return draws

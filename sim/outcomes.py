@@ -55,7 +55,9 @@ class Outcomes:
             raise ValueError(f"{m} months do not split into {periods} periods")
         return {k: v.reshape(t, r, periods, m // periods) for k, v in self.components.items()}
 
-    def measure(self, name: str, periods: int = 1, team_index: np.ndarray | None = None) -> np.ndarray:
+    def measure(
+        self, name: str, periods: int = 1, team_index: np.ndarray | None = None
+    ) -> np.ndarray:
         """Measure ``name`` per (trial, rep, period); with ``team_index``, each rep
         gets the value of their team (team members' components pooled)."""
         kind = MEASURES[name]
@@ -66,7 +68,9 @@ class Outcomes:
         out = np.empty(self.shape[:2] + (periods,), dtype=float)
         for g in teams:
             members = team_index == g
-            sub = {k: v[:, members] for k, v in comps.items() if k in kind.numerator + kind.denominator}
+            sub = {
+                k: v[:, members] for k, v in comps.items() if k in kind.numerator + kind.denominator
+            }
             out[:, members] = kind.aggregate(sub, axis=(1, 3))[:, None, :]
         return out
 

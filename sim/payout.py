@@ -82,28 +82,36 @@ def _gate_fail(gate: Gate, values: dict, att: dict) -> np.ndarray:
 
 def _modifier_factor(mod: Modifier, values: dict) -> np.ndarray:
     v = values[mod.measure]
-    f = np.asarray(mod.factors)[np.searchsorted(np.asarray(mod.bands), np.nan_to_num(v), side="right")]
+    f = np.asarray(mod.factors)[
+        np.searchsorted(np.asarray(mod.bands), np.nan_to_num(v), side="right")
+    ]
     return np.where(np.isnan(v), 1.0, f)
 
 
 def _shares(plan: Plan, att: dict, values: dict) -> dict[str, np.ndarray]:
     """Payout share per measure after gates and modifiers."""
     shares = {}
+    factors = [_modifier_factor(mod, values) for mod in plan.modifiers]
     for m in plan.measures:
         a = att[m.id]
         for g in plan.gates:
             if not g.applies_to or m.id in g.applies_to:
                 a = np.where(_gate_fail(g, values, att), np.minimum(a, g.max_attainment), a)
         s = m.curve.payout(a)
-        for mod in plan.modifiers:
+        for mod, factor in zip(plan.modifiers, factors, strict=True):
             if not mod.applies_to or m.id in mod.applies_to:
-                s = s * _modifier_factor(mod, values)
+                s = s * factor
         shares[m.id] = s
     return shares
 
 
-def _measure_state(outcomes: Outcomes, plan: Plan, population: Population,
-                   targets: dict[str, np.ndarray], periods: int):
+def _measure_state(
+    outcomes: Outcomes,
+    plan: Plan,
+    population: Population,
+    targets: dict[str, np.ndarray],
+    periods: int,
+):
     """Individual values of gate/modifier measures, and attainment per paid measure."""
     raw = {g.measure for g in plan.gates if g.on == "value"} | {d.measure for d in plan.modifiers}
     values = {n: outcomes.measure(n, periods) for n in raw}
@@ -165,5 +173,3 @@ def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> Pla
         payout_by_month=cash,
         targets=targets,
     )
-
-

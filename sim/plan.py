@@ -48,7 +48,8 @@ class Measure(_Frozen):
 
     name: str
     key: str | None = Field(
-        default=None, description="Name in reports when a measure is paid twice (e.g. team_revenue)."
+        default=None,
+        description="Name in reports when a measure is paid twice (e.g. team_revenue).",
     )
     weight: float = Field(ge=0, le=1)
     level: Literal["individual", "team"] = "individual"

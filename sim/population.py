@@ -82,8 +82,13 @@ def _renewal_months(accounts: np.ndarray, rng: np.random.Generator) -> np.ndarra
     return due
 
 
-def build_population(spec: TeamSpec, rng: np.random.Generator, satisfaction_mean: float,
-                     satisfaction_rep_sd: float, base_dir: Path | None = None) -> Population:
+def build_population(
+    spec: TeamSpec,
+    rng: np.random.Generator,
+    satisfaction_mean: float,
+    satisfaction_rep_sd: float,
+    base_dir: Path | None = None,
+) -> Population:
     """Generate the team from ``spec`` (or read its roster) using ``rng``."""
     if spec.roster is not None:
         path = Path(spec.roster)
@@ -107,7 +112,7 @@ def build_population(spec: TeamSpec, rng: np.random.Generator, satisfaction_mean
     values = {}
     for key, dist in draws.items():  # always draw, so a roster column does not shift streams
         drawn = np.maximum(dist.sample(rng, n), 0.0)
-        values[key] = cols[key] if key in cols else drawn
+        values[key] = cols.get(key, drawn)
     accounts = np.rint(values["accounts"]).astype(np.int64)
     ability = np.maximum(values["ability"], 1e-6)
     csat = np.clip(satisfaction_mean + satisfaction_rep_sd * rng.standard_normal(n), 0, 10)
@@ -120,7 +125,7 @@ def build_population(spec: TeamSpec, rng: np.random.Generator, satisfaction_mean
         accounts=accounts,
         csat_base=csat,
         renewals_due=_renewal_months(accounts, rng),
-        targets={k[len("target_"):]: v for k, v in cols.items() if k.startswith("target_")},
+        targets={k[len("target_") :]: v for k, v in cols.items() if k.startswith("target_")},
     )
 
 

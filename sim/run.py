@@ -67,8 +67,9 @@ class SimulationResult:
 def make_population(scenario: Scenario, seed: int) -> Population:
     """The scenario's sales team, drawn from the seed's population stream."""
     sat = scenario.market.satisfaction
-    return build_population(scenario.team, population_rng(seed), sat.mean, sat.rep_sd,
-                            scenario.base_dir)
+    return build_population(
+        scenario.team, population_rng(seed), sat.mean, sat.rep_sd, scenario.base_dir
+    )
 
 
 def _annual_actuals(outcomes: Outcomes, plan: Plan) -> dict[str, np.ndarray]:
@@ -88,14 +89,26 @@ def _pay(name: str, plan: Plan, outcomes: Outcomes, pop: Population) -> dict:
     }
 
 
-def _chunk(engine: MonteCarloEngine, seed: int, first: int, n_blocks: int, trials: int,
-           plans: dict[str, Plan], behaviour: Behaviour, keep: bool):
+def _chunk(
+    engine: MonteCarloEngine,
+    seed: int,
+    first: int,
+    n_blocks: int,
+    trials: int,
+    plans: dict[str, Plan],
+    behaviour: Behaviour,
+    keep: bool,
+):
     shared = None
     if not behaviour.plan_dependent:
         shared = engine.simulate_blocks(seed, first, n_blocks, trials, behaviour)
     parts, draws = {}, 0
     for name, plan in plans.items():
-        oc = shared if shared is not None else engine.simulate_blocks(seed, first, n_blocks, trials, behaviour, plan)
+        oc = (
+            shared
+            if shared is not None
+            else engine.simulate_blocks(seed, first, n_blocks, trials, behaviour, plan)
+        )
         parts[name] = _pay(name, plan, oc, engine.population)
         draws += 0 if shared else oc.draws
     if shared is not None:
@@ -113,8 +126,11 @@ def _concat(items: list):
 
 
 def _concat_outcome(parts: list[PlanOutcome]) -> PlanOutcome:
-    kw = {f.name: _concat([getattr(p, f.name) for p in parts]) for f in fields(PlanOutcome)
-          if f.name != "targets"}
+    kw = {
+        f.name: _concat([getattr(p, f.name) for p in parts])
+        for f in fields(PlanOutcome)
+        if f.name != "targets"
+    }
     return PlanOutcome(targets=parts[0].targets, **kw)
 
 
@@ -144,8 +160,10 @@ def simulate(
     if trials < 1:
         raise ValueError("trials must be >= 1")
     all_plans = scenario.plans
-    names = ["base", *(v for v in (variants if variants is not None else scenario.variants)
-                       if v != "base")]
+    names = [
+        "base",
+        *(v for v in (variants if variants is not None else scenario.variants) if v != "base"),
+    ]
     for v in names:
         if v not in all_plans:
             known = ", ".join(scenario.variants) or "none"
@@ -158,7 +176,8 @@ def simulate(
             if m.target_basis == "roster" and m.name not in pop.targets:
                 raise ScenarioError(
                     f"plan {plan.name}: measure {m.id} takes its target from the roster, "
-                    f"which has no target_{m.name} column")
+                    f"which has no target_{m.name} column"
+                )
     engine = MonteCarloEngine(scenario.market, pop)
     chunk = chunk_trials or sim.chunk_trials
     chunk = max(1, min(chunk, max(1, 400_000 // max(pop.size, 1))))
@@ -204,6 +223,11 @@ def simulate(
         )
     kept = Outcomes.concat([r[2] for r in results]) if keep_outcomes else None
     return SimulationResult(
-        scenario=scenario, population=pop, seed=seed, trials=trials, variants=out,
-        draws=sum(r[1] for r in results), outcomes=kept,
+        scenario=scenario,
+        population=pop,
+        seed=seed,
+        trials=trials,
+        variants=out,
+        draws=sum(r[1] for r in results),
+        outcomes=kept,
     )

@@ -164,8 +164,9 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, list[byt
     return merged, [*raws, raw]
 
 
-def parse_scenario(data: dict, origin: str = "<scenario>", source: Path | None = None,
-                   digest: str = "") -> Scenario:
+def parse_scenario(
+    data: dict, origin: str = "<scenario>", source: Path | None = None, digest: str = ""
+) -> Scenario:
     """Validate a raw scenario table (as read from TOML) into a :class:`Scenario`."""
     data = copy.deepcopy(data)
     known = {"scenario", "team", "market", "plan", "variants", "simulation"}
@@ -201,13 +202,19 @@ def parse_scenario(data: dict, origin: str = "<scenario>", source: Path | None =
         except ValidationError as exc:
             raise ScenarioError(_explain(exc, where, origin)) from None
     rest = {k: data[k] for k in ("team", "market", "simulation") if k in data}
-    for k, v in head.items():
+    for k, _v in head.items():
         if k not in ("name", "description"):
             raise ScenarioError(f"{origin}: scenario.{k}: unknown key; expected name, description")
     try:
         return Scenario.model_validate(
-            {**head, **rest, "plan": plan, "variants": variants,
-             "source": str(source) if source else None, "digest": digest}
+            {
+                **head,
+                **rest,
+                "plan": plan,
+                "variants": variants,
+                "source": str(source) if source else None,
+                "digest": digest,
+            }
         )
     except ValidationError as exc:
         raise ScenarioError(_explain(exc, "", origin)) from None
@@ -217,10 +224,11 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read and validate a scenario TOML file (following ``extends``)."""
     path = Path(path)
     data, raws = _read_toml(path)
+    roster = (data.get("team") or {}).get("roster") if isinstance(data.get("team"), dict) else None
+    if isinstance(roster, str):
+        roster_path = path.parent / roster
+        if not roster_path.is_file():
+            raise ScenarioError(f"{path}: team.roster: file not found: {roster_path}")
+        raws.append(roster_path.read_bytes())
     digest = hashlib.sha256(b"".join(raws)).hexdigest()
-    scenario = parse_scenario(data, origin=str(path), source=path, digest=digest)
-    if scenario.team.roster is not None:
-        roster = scenario.base_dir / scenario.team.roster
-        if not roster.is_file():
-            raise ScenarioError(f"{path}: team.roster: file not found: {roster}")
-    return scenario
+    return parse_scenario(data, origin=str(path), source=path, digest=digest)

@@ -1,0 +1,207 @@
+"""The ``planlab`` command line: simulate, validate, demo.
+
+Bad input exits with code 2 and a message naming the file and the key or row;
+no traceback, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+
+from sim import ScenarioError, load_scenario, simulate
+from sim import metrics as M
+
+from .export import OutputExists, write_atomic
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A user mistake on the command line (exit code 2)."""
+
+
+def _positive(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
+    return n
+
+
+def _seed(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0, got {n}")
+    return n
+
+
+class Progress:
+    """A progress bar on stderr, shown only once a run has taken a couple of seconds."""
+
+    def __init__(self, quiet: bool = False, after: float = 2.0, stream=None):
+        self.start = time.perf_counter()
+        self.quiet, self.after = quiet, after
+        self.stream = stream or sys.stderr
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.quiet or time.perf_counter() - self.start < self.after:
+            return
+        width = 30
+        filled = int(width * done / total)
+        self.stream.write(
+            f"\rsimulating [{'#' * filled}{'.' * (width - filled)}] {done}/{total} chunks"
+        )
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        if self.shown:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def _print_summary(result, out: Path) -> None:
+    table = M.summary_table(result)
+    show = pd.DataFrame(
+        {
+            "revenue": table["revenue_expected"].map(lambda x: f"{x / 1e6:,.2f}M"),
+            "incentive": table["incentive_cost_expected"].map(lambda x: f"{x / 1e6:,.2f}M"),
+            "incentive P90": table["incentive_cost_p90"].map(lambda x: f"{x / 1e6:,.2f}M"),
+            "cost of sales": table["cost_of_sales"].map(lambda x: f"{x:.2%}"),
+            "at target": table.filter(like="share_at_target").iloc[:, 0].map(lambda x: f"{x:.0%}"),
+            "pay-for-perf": table["pay_for_performance"].map(lambda x: f"{x:.2f}"),
+        }
+    )
+    print(
+        f"{result.scenario.name}: {result.population.size} reps, {result.trials} trials, "
+        f"seed {result.seed}"
+    )
+    print(show.to_string())
+    print(f"wrote {out}/summary.json, manifest.json, reps.csv, report.html")
+
+
+def _run(scenario_path: Path, args, argv) -> int:
+    from .run_files import run_files
+
+    scenario = load_scenario(scenario_path)
+    variants = args.variant
+    if variants:
+        unknown = [v for v in variants if v != "base" and v not in scenario.variants]
+        if unknown:
+            known = ", ".join(scenario.variants) or "none"
+            raise UsageError(
+                f"{scenario_path}: unknown variant {unknown[0]!r}; the scenario's variants: {known}"
+            )
+    out = Path(args.out) if args.out else Path("out") / scenario_path.stem
+    if out.exists() and not args.force:
+        raise OutputExists(f"{out}: output directory exists; choose another --out or add --force")
+    progress = Progress(quiet=args.quiet)
+    try:
+        result = simulate(scenario, variants, trials=args.trials, seed=args.seed, progress=progress)
+    finally:
+        progress.close()
+    files = run_files(result, argv)
+
+    def write(tmp: Path) -> None:
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+
+    write_atomic(out, write, force=args.force)
+    if not args.quiet:
+        _print_summary(result, out)
+    return EXIT_OK
+
+
+def cmd_simulate(args, argv) -> int:
+    return _run(Path(args.scenario), args, argv)
+
+
+def cmd_demo(args, argv) -> int:
+    demo = resources.files("planlab") / "data" / "demo.toml"
+    with resources.as_file(demo) as path:
+        if args.out is None:
+            args.out = "out/demo"
+        return _run(Path(path), args, argv)
+
+
+def cmd_validate(args, argv) -> int:
+    scenario = load_scenario(args.scenario)
+    from sim.run import make_population
+
+    make_population(scenario, scenario.simulation.seed)  # reads and checks the roster
+    names = ", ".join(scenario.variants) or "no variants"
+    print(
+        f"{args.scenario}: OK — {scenario.name}; base plan {scenario.plan.name!r} on "
+        f"{', '.join(scenario.plan.measure_ids)}; {names}"
+    )
+    return EXIT_OK
+
+
+def _add_run_options(p: argparse.ArgumentParser, out_default: str | None) -> None:
+    p.add_argument(
+        "--variant",
+        action="append",
+        metavar="NAME",
+        help="plan variant to simulate beside the base (repeatable; default: all)",
+    )
+    p.add_argument("--trials", type=_positive, help="number of simulated years (trials)")
+    p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    p.add_argument(
+        "--out",
+        default=out_default,
+        metavar="DIR",
+        help="output directory (default: out/<scenario name>)",
+    )
+    p.add_argument("--force", action="store_true", help="replace an existing output directory")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="planlab",
+        description="Design, simulate and compare sales incentive plans for key-account teams.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("simulate", help="simulate a scenario's plans and write a report")
+    p.add_argument("scenario", help="scenario TOML file")
+    _add_run_options(p, None)
+    p.set_defaults(func=cmd_simulate)
+    p = sub.add_parser("demo", help="simulate the bundled key-account demo scenario")
+    _add_run_options(p, None)
+    p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("validate", help="check a scenario file without running it")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.set_defaults(func=cmd_validate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``planlab`` console script; returns the exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args, ["planlab", *argv])
+    except (ScenarioError, OutputExists, UsageError) as exc:
+        print(f"planlab: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("planlab: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,111 @@
+"""Writing run outputs safely: all or nothing, never over an existing directory.
+
+Files are written into a fresh temporary directory beside the target and
+renamed into place at the end, so a failure leaves no half-written output. CSV
+cells that a spreadsheet would read as a formula (starting with ``= + - @``,
+tab or carriage return) are neutralised with a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["OutputExists", "neutralise", "to_csv", "to_json", "write_atomic"]
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class OutputExists(FileExistsError):
+    """The output directory exists and overwriting was not asked for."""
+
+
+def neutralise(value: Any) -> Any:
+    """Make a text cell safe for spreadsheets: ``=1+1`` becomes ``'=1+1``."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def to_csv(df: pd.DataFrame) -> str:
+    """CSV text of ``df`` (index included) with text cells neutralised."""
+    frame = df.reset_index() if df.index.name or not isinstance(df.index, pd.RangeIndex) else df
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow([neutralise(str(c)) for c in frame.columns])
+    for row in frame.itertuples(index=False):
+        writer.writerow([_cell(v) for v in row])
+    return buf.getvalue()
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, float | np.floating):
+        return "" if math.isnan(v) else repr(float(v))
+    if isinstance(v, np.integer):
+        return int(v)
+    return neutralise(v)
+
+
+def _plain(obj: Any) -> Any:
+    """Convert numpy/pandas values to JSON-ready Python values (NaN -> None)."""
+    if isinstance(obj, dict):
+        return {str(k): _plain(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_plain(v) for v in obj]
+    if isinstance(obj, pd.DataFrame):
+        return {str(i): _plain(row.to_dict()) for i, row in obj.iterrows()}
+    if isinstance(obj, pd.Series):
+        return _plain(obj.to_dict())
+    if isinstance(obj, np.ndarray):
+        return _plain(obj.tolist())
+    if isinstance(obj, float | np.floating):
+        f = float(obj)
+        return None if math.isnan(f) or math.isinf(f) else f
+    if isinstance(obj, np.integer | np.bool_):
+        return obj.item()
+    return obj
+
+
+def to_json(obj: Any) -> str:
+    """Deterministic JSON (sorted keys, NaN as null): same input, same bytes."""
+    return json.dumps(_plain(obj), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def write_atomic(target: Path, write: Callable[[Path], None], force: bool = False) -> Path:
+    """Call ``write(tmpdir)`` and move the result to ``target`` in one step.
+
+    Raises :class:`OutputExists` if ``target`` exists and ``force`` is false;
+    on any error the temporary directory is removed and ``target`` is untouched.
+    """
+    target = Path(target)
+    if target.exists() and not force:
+        raise OutputExists(
+            f"{target}: output directory exists; choose another --out or add --force"
+        )
+    if target.exists() and not target.is_dir():
+        raise OutputExists(f"{target}: exists and is not a directory")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        write(tmp)
+        if target.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
+            target.rename(old / "previous")
+            tmp.rename(target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return target

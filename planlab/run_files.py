@@ -1,0 +1,105 @@
+"""The files of a ``planlab simulate`` run, built in memory before anything is written.
+
+``summary.json`` holds results only (same scenario and seed, same bytes);
+``manifest.json`` holds provenance (file hash, seed, versions, time);
+``reps.csv`` the per-rep table; ``report.html`` the self-contained report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import sys
+from importlib import metadata
+
+import pandas as pd
+
+from sim import metrics as M
+from sim.run import SimulationResult
+
+from .export import to_csv, to_json
+from .narrative import summary_lines
+
+__all__ = ["manifest", "rep_table", "run_files", "summary"]
+
+_PACKAGES = ("planlab", "numpy", "scipy", "pandas", "pydantic", "matplotlib", "pulp", "simpy")
+
+
+def summary(result: SimulationResult) -> dict:
+    """Results of the run, per variant: company, measure, team and reward metrics."""
+    variants = {}
+    for name, v in result.variants.items():
+        rewards = {
+            k: float(q.sum(1).mean()) for k, q in M.reward_qualification(result, name).items()
+        }
+        variants[name] = {
+            "plan": v.plan.name,
+            "company": M.company_metrics(v),
+            "measures": M.measure_metrics(v),
+            "teams": M.team_metrics(result, name),
+            "rewards_expected_qualifiers": rewards,
+        }
+    return {
+        "scenario": result.scenario.name,
+        "seed": result.seed,
+        "trials": result.trials,
+        "reps": result.population.size,
+        "findings": summary_lines(result),
+        "variants": variants,
+    }
+
+
+def _version(pkg: str) -> str | None:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def manifest(result: SimulationResult, argv: list[str] | None = None) -> dict:
+    """Provenance: what was run, from which file, with which seed and software."""
+    sc = result.scenario
+    return {
+        "scenario_file": sc.source,
+        "scenario_sha256": sc.digest,
+        "seed": result.seed,
+        "trials": result.trials,
+        "variants": list(result.variants),
+        "engine": "montecarlo",
+        "random_variates": result.draws,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": {p: _version(p) for p in _PACKAGES},
+        "command": argv,
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+
+
+def rep_table(result: SimulationResult) -> pd.DataFrame:
+    """Per-rep table of the base plan, with each variant's expected payout beside it."""
+    df = M.rep_metrics(result, "base")
+    for name, v in result.variants.items():
+        if name != "base":
+            df[f"payout_expected_{name}"] = v.outcome.total.astype(float).mean(0)
+    return df
+
+
+def run_files(result: SimulationResult, argv: list[str] | None = None) -> dict[str, str]:
+    """Every output file of a run, name -> text."""
+    from .report import render_report
+
+    tables = {
+        "Plan variants": M.summary_table(result),
+        "Measures (base plan)": M.measure_metrics(result.base),
+        "Company (base plan)": M.company_metrics(result.base),
+        "Teams (base plan)": M.team_metrics(result),
+        "Reps (base plan)": rep_table(result),
+        "Rewards (probability of qualifying)": M.reward_metrics(result),
+    }
+    title = f"planlab — {result.scenario.name}"
+    return {
+        "summary.json": to_json(summary(result)),
+        "manifest.json": to_json(manifest(result, argv)),
+        "reps.csv": to_csv(rep_table(result)),
+        "report.html": render_report(result, title, tables, summary_lines(result)),
+    }

@@ -1,0 +1,79 @@
+"""The README's quick start and code examples are run here."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _blocks(lang: str) -> list[str]:
+    return re.findall(rf"```{lang}\n(.*?)```", README, flags=re.S)
+
+
+def test_quick_start_is_exactly_two_make_commands():
+    quick = README.split("## Quick start", 1)[1].split("##", 1)[0]
+    (block,) = re.findall(r"```sh\n(.*?)```", quick, flags=re.S)
+    commands = [line.split("#")[0].strip() for line in block.strip().splitlines()]
+    assert commands == ["make demo", "make test"]
+    assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_make_demo_runs_planlab_demo(tmp_path):
+    """`make demo` (dry run) calls `planlab demo`; running that command works."""
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    venv = Path(sys.prefix)
+    dry = subprocess.run(
+        ["make", "-n", "demo", f"VENV={venv}", f"DEMO_OUT={tmp_path / 'demo'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    line = next(x for x in dry.splitlines() if "planlab demo" in x)
+    cmd = line.split()
+    assert cmd[0].endswith("planlab") and cmd[1] == "demo"
+    res = subprocess.run(
+        [sys.executable, "-m", "planlab.cli", *cmd[1:], "--trials", "60"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "demo" / "report.html").exists()
+
+
+@pytest.mark.parametrize("index", range(len(_blocks("python"))))
+def test_python_examples_run(index, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    exec(compile(_blocks("python")[index], f"README.md python block {index}", "exec"), {})
+
+
+def test_cli_examples_validate(tmp_path):
+    block = README.split("## The command line", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    lines = [x.strip() for x in block.strip().splitlines()]
+    assert lines[0].startswith("planlab validate ")
+    res = subprocess.run(
+        [sys.executable, "-m", "planlab.cli", *lines[0].split()[1:]],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert res.returncode == 0, res.stderr
+    sim_args = lines[1].split()[1:]
+    out = tmp_path / "fy27"
+    sim_args[sim_args.index("--out") + 1] = str(out)
+    sim_args[sim_args.index("--trials") + 1] = "100"
+    res = subprocess.run(
+        [sys.executable, "-m", "planlab.cli", *sim_args], cwd=ROOT, capture_output=True, text=True
+    )
+    assert res.returncode == 0, res.stderr
+    assert (out / "summary.json").exists()
