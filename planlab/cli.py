@@ -82,7 +82,7 @@ def _print_summary(result, out: Path) -> None:
             "incentive": table["incentive_cost_expected"].map(lambda x: f"{x / 1e6:,.2f}M"),
             "incentive P90": table["incentive_cost_p90"].map(lambda x: f"{x / 1e6:,.2f}M"),
             "cost of sales": table["cost_of_sales"].map(lambda x: f"{x:.2%}"),
-            "at target": table.filter(like="share_at_target").iloc[:, 0].map(lambda x: f"{x:.0%}"),
+            "at target": table.filter(like="share_at_target_").iloc[:, 0].map(lambda x: f"{x:.0%}"),
             "pay-for-perf": table["pay_for_performance"].map(lambda x: f"{x:.2f}"),
         }
     )

@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import math
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -96,6 +97,9 @@ def write_atomic(target: Path, write: Callable[[Path], None], force: bool = Fals
         raise OutputExists(f"{target}: exists and is not a directory")
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; the output is an ordinary directory
     try:
         write(tmp)
         if target.exists():

@@ -70,11 +70,16 @@ def _variant_line(result: SimulationResult, name: str) -> str:
     reps = result.population.size
     d_reps = (at_v - at_b) * reps
     more = "more" if d_cost >= 0 else "less"
-    return (
+    line = (
         f"Variant {name} costs {abs(d_cos):.2f} points {more} of revenue "
-        f"({'+' if d_cost >= 0 else '-'}{_money(abs(d_cost))} a year) and moves "
-        f"{d_reps:+.1f} reps over the {first} target."
+        f"({'+' if d_cost >= 0 else '-'}{_money(abs(d_cost))} a year)"
     )
+    if abs(d_reps) >= 0.5:
+        verb = "moves" if d_reps > 0 else "takes"
+        line += f" and {verb} {abs(d_reps):.0f} {'more ' if d_reps > 0 else ''}reps " + (
+            f"over the {first} target" if d_reps > 0 else f"below the {first} target"
+        )
+    return line + "."
 
 
 def summary_lines(result: SimulationResult) -> list[str]:

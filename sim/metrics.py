@@ -21,6 +21,7 @@ __all__ = [
     "rank_correlation",
     "rep_metrics",
     "reward_metrics",
+    "reward_qualification",
     "summary_table",
     "team_metrics",
 ]
@@ -76,7 +77,8 @@ def measure_metrics(v: VariantResult) -> pd.DataFrame:
                 "share_at_target": float(np.mean(a >= 1.0)),
                 "share_at_cap": float(np.mean(a >= cap_at)) if np.isfinite(cap_at) else 0.0,
                 "quota_accuracy": quota_accuracy(a),
-                "expected_payout_per_rep": float(np.mean(v.outcome.payout[m.id])),
+                # Period payouts only: the annual true-up is not split by measure.
+                "period_payout_per_rep": float(np.mean(v.outcome.payout[m.id])),
             }
         )
     return pd.DataFrame(rows).set_index("measure")
@@ -97,7 +99,7 @@ def company_metrics(v: VariantResult) -> pd.Series:
     ti = v.plan.pay_mix.target_incentive * pay.shape[1]
     return pd.Series(
         {
-            "reps": pay.shape[1],
+            "reps": int(pay.shape[1]),
             "revenue_expected": t["revenue"].mean(),
             "gross_margin_expected": t["margin"].mean(),
             "incentive_cost_expected": t["cost"].mean(),
@@ -199,12 +201,16 @@ def rep_metrics(result: SimulationResult, variant: str = "base") -> pd.DataFrame
 
 
 def summary_table(result: SimulationResult) -> pd.DataFrame:
-    """One row per plan variant: the headline numbers leadership compares."""
+    """One row per plan variant: the headline numbers leadership compares.
+
+    Achievability is read on the base plan's first measure (NaN for a variant
+    that does not pay on it) and on weighted attainment across all measures.
+    """
+    first = result.base.plan.measures[0].id
     rows = []
     for name, v in result.variants.items():
         c = company_metrics(v)
-        first = v.plan.measures[0]
-        mm = measure_metrics(v).loc[first.id]
+        at = v.outcome.attainment.get(first)
         rows.append(
             {
                 "variant": name,
@@ -214,7 +220,10 @@ def summary_table(result: SimulationResult) -> pd.DataFrame:
                 "incentive_cost_p90": c["incentive_cost_p90"],
                 "cost_of_sales": c["cost_of_sales"],
                 "gross_margin_after_incentive": c["gross_margin_after_incentive"],
-                f"share_at_target_{first.id}": mm["share_at_target"],
+                f"share_at_target_{first}": float(np.mean(at >= 1.0)) if at is not None else np.nan,
+                "share_weighted_attainment_at_target": float(
+                    np.mean(v.outcome.weighted_attainment >= 1.0)
+                ),
                 "pay_for_performance": c["pay_for_performance"],
                 "payout_gini": c["payout_gini"],
             }

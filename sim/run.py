@@ -79,7 +79,7 @@ def _annual_actuals(outcomes: Outcomes, plan: Plan) -> dict[str, np.ndarray]:
     return out
 
 
-def _pay(name: str, plan: Plan, outcomes: Outcomes, pop: Population) -> dict:
+def _pay(plan: Plan, outcomes: Outcomes, pop: Population) -> dict:
     bookings = outcomes.components["new_value"] + outcomes.components["xsell_value"]
     return {
         "outcome": evaluate_plan(plan, outcomes, pop),
@@ -109,7 +109,7 @@ def _chunk(
             if shared is not None
             else engine.simulate_blocks(seed, first, n_blocks, trials, behaviour, plan)
         )
-        parts[name] = _pay(name, plan, oc, engine.population)
+        parts[name] = _pay(plan, oc, engine.population)
         draws += 0 if shared else oc.draws
     if shared is not None:
         draws = shared.draws

@@ -194,7 +194,8 @@ def parse_scenario(
         if not isinstance(over, dict):
             raise ScenarioError(f"{origin}: {where}: expected a table of plan overrides")
         try:
-            merged = resolve_variant(plan_raw, {"name": vname, **over}, where)
+            base_name = plan_raw.get("name", "plan")
+            merged = resolve_variant(plan_raw, {"name": f"{base_name} [{vname}]", **over}, where)
         except ScenarioError as exc:
             raise ScenarioError(f"{origin}: {exc}") from None
         try:

@@ -1,0 +1,201 @@
+"""The HTML report: self-contained, no script, every user string escaped."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+
+from planlab import figures as F
+from planlab.report import column_kind, describe_plan, format_value, render_report
+from sim import load_scenario, simulate
+
+BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "key_account_baseline.toml"
+PAYLOAD = "<script>alert(1)</script>"
+IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+PNG_SRC = re.compile(r'\bsrc="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+ALT = re.compile(r'\balt="[^"]+"')
+
+
+@pytest.fixture(scope="module")
+def result():
+    return simulate(load_scenario(BASELINE), trials=100)
+
+
+@pytest.fixture(scope="module")
+def report(result):
+    return render_report(result, "Baseline check", {}, ["Cost < budget & on track"])
+
+
+def _assert_images_are_embedded_pngs(html: str) -> int:
+    tags = IMG.findall(html)
+    for tag in tags:
+        src = PNG_SRC.search(tag)
+        assert src, f"image without an embedded PNG: {tag[:80]}"
+        assert base64.b64decode(src.group(1), validate=True).startswith(b"\x89PNG")
+        assert ALT.search(tag), "image without alt text"
+    return len(tags)
+
+
+def test_report_is_one_self_contained_document(report):
+    assert report.startswith("<!DOCTYPE html>")
+    assert report.count("<html") == 1
+    assert "http://" not in report
+    assert "https://" not in report
+    assert "<script" not in report.lower()
+    assert _assert_images_are_embedded_pngs(report) == 5
+
+
+def test_report_has_every_section(report, result):
+    for anchor in (
+        "executive-summary",
+        "summary",
+        "measures",
+        "company",
+        "teams",
+        "reps",
+        "rewards",
+        "figures",
+    ):
+        assert f'id="{anchor}"' in report
+    assert report.index('id="executive-summary"') < report.index('id="summary"')
+    assert "Cost &lt; budget &amp; on track" in report
+    assert f"{result.trials:,}" in report and str(result.seed) in report
+    assert "Key-account baseline" in report
+
+
+def test_given_tables_replace_defaults_and_extras_get_sections(result):
+    custom = pd.DataFrame(
+        {"share_at_target": [0.5], "revenue_expected": [1234567.0]},
+        index=pd.Index(["only <row>"], name="variant"),
+    )
+    extra = pd.Series({"p_win": 0.25}, name="Extra <b>table</b>")
+    html = render_report(result, "t", {"summary": custom, "Extra <b>": extra}, [])
+    assert "only &lt;row&gt;" in html
+    assert "50.0%" in html and "1,234,567" in html
+    assert "Extra &lt;b&gt;" in html and "Extra <b>" not in html
+    assert "25.0%" in html
+
+
+def _write_hostile_scenario(tmp_path: Path) -> Path:
+    (tmp_path / "roster.csv").write_text(
+        "name,team\n"
+        f"{PAYLOAD},<b>Team A</b>\n"
+        "Ann,<b>Team A</b>\n"
+        '"Bob, <img src=x onerror=alert(2)>",Team B\n',
+        encoding="utf-8",
+    )
+    toml = f"""
+[scenario]
+name = "{PAYLOAD} scenario"
+description = "Description with {PAYLOAD} & more"
+
+[team]
+roster = "roster.csv"
+
+[plan]
+name = "{PAYLOAD}"
+
+[plan.pay_mix]
+base = 100000
+target_incentive = 20000
+
+[[plan.measures]]
+name = "revenue"
+key = "{PAYLOAD}"
+weight = 1.0
+target = 500000
+curve = {{ points = [[0.5, 0.0], [1.0, 1.0]], cap = 2.0 }}
+
+[[plan.rewards]]
+name = "{PAYLOAD}"
+kind = "recognition"
+top_percent = 10
+
+[simulation]
+trials = 50
+
+[variants."{PAYLOAD} $\\\\frac$"]
+description = "{PAYLOAD}"
+"""
+    path = tmp_path / "hostile.toml"
+    path.write_text(toml, encoding="utf-8")
+    return path
+
+
+def test_user_text_is_escaped(tmp_path):
+    scenario = load_scenario(_write_hostile_scenario(tmp_path))
+    result = simulate(scenario, trials=50)
+    assert PAYLOAD in result.population.name.tolist()
+    html = render_report(result, PAYLOAD, {}, [PAYLOAD])
+    assert PAYLOAD not in html
+    assert "<script" not in html.lower()
+    assert "&lt;script&gt;" in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b>Team A</b>" not in html and "&lt;b&gt;Team A&lt;/b&gt;" in html
+    assert "onerror=alert(2)>" not in html
+    assert _assert_images_are_embedded_pngs(html) == 5
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "text"),
+    [
+        ("share_at_target", 0.5107, "51.1%"),
+        ("p_target_revenue", 0.25, "25.0%"),
+        ("cost_of_sales_p90", 0.0568, "5.7%"),
+        ("quota_accuracy", 0.2, "20.0%"),
+        ("revenue_expected", 32986330.4, "32,986,330"),
+        ("incentive_cost_p90", 2271431.2, "2,271,431"),
+        ("payout_gini", 0.326099, "0.326"),
+        ("ability", 0.981785, "0.982"),
+        ("reps", 40, "40"),
+        ("anything", float("nan"), "–"),
+    ],
+)
+def test_cell_formatting(column, value, text):
+    assert format_value(value, column_kind(column)) == text
+
+
+def test_describe_plan_lists_pay_mix_curves_and_rewards(result):
+    html = describe_plan(result.base.plan)
+    for text in (
+        "OTE",
+        "190,000",
+        "40,000",
+        "50% → 0%",
+        "250%",
+        "President&#x27;s Club",
+        "csat",
+        "Promotion track",
+    ):
+        assert text in html, text
+
+
+def test_figures_are_figures_and_encode_to_png(result):
+    plans = {name: v.plan for name, v in result.variants.items()}
+    built = [
+        F.attainment_histograms(result),
+        F.payout_curves(plans),
+        F.payout_vs_attainment(result),
+        F.cost_distribution(result),
+        F.monthly_bookings(result),
+    ]
+    for fig in built:
+        assert isinstance(fig, Figure)
+        uri = F.to_data_uri(fig)
+        assert uri.startswith("data:image/png;base64,")
+        assert base64.b64decode(uri.split(",", 1)[1]).startswith(b"\x89PNG")
+
+
+def test_payout_curves_come_from_the_plan_curve(result):
+    plan = result.base.plan
+    fig = F.payout_curves({"base": plan})
+    line = fig.axes[0].lines[0]
+    x, y = line.get_xdata(), line.get_ydata()
+    np.testing.assert_allclose(y, plan.measures[0].curve.payout(x))
+    assert len(fig.axes) == len(plan.measures)
