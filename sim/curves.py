@@ -85,7 +85,7 @@ class PayoutCurve(BaseModel):
         out += [
             float(xs[i]) for i in range(len(xs) - 1) if xs[i] == xs[i + 1] and ys[i] != ys[i + 1]
         ]
-        return tuple(out)
+        return tuple(dict.fromkeys(out))
 
     @cached_property
     def _segments(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -130,7 +130,8 @@ class PayoutCurve(BaseModel):
         idx = np.searchsorted(xs, a_safe, side="right") - 1
         below = idx < 0
         i = np.clip(idx, 0, len(xs) - 1)
-        out = ys[i] + slopes[i] * (a_safe - xs[i])
+        with np.errstate(invalid="ignore"):  # a flat tail at infinite attainment adds 0, not NaN
+            out = ys[i] + np.where(slopes[i] == 0, 0.0, slopes[i] * (a_safe - xs[i]))
         out = np.where(below, 0.0, out)
         if self.cap is not None:
             out = np.minimum(out, self.cap)
@@ -140,7 +141,8 @@ class PayoutCurve(BaseModel):
         """Same values as the general path, through ``np.interp`` (no steps to honour)."""
         out = np.interp(a, xs, ys, left=0.0, right=np.nan)
         beyond = a > xs[-1]
-        out = np.where(beyond, ys[-1] + tail * (a - xs[-1]), out)
+        extra = tail * (a - xs[-1]) if tail != 0 else 0.0  # 0 * inf would be NaN
+        out = np.where(beyond, ys[-1] + extra, out)
         out = np.where(np.isnan(a), 0.0, out)
         if self.cap is not None:
             out = np.minimum(out, self.cap)

@@ -97,7 +97,7 @@ class MonteCarloEngine:
         shock = np.exp(sd * z - 0.5 * sd * sd)[:, None]  # mean-one demand shock per trial
 
         demand = mk.demand(self.months)
-        base_new = mk.new_business.deals_per_month * pop.ability * pop.potential
+        base_new = mk.new_business.deals_per_month * pop.ability * pop.potential_index
         base_x = mk.cross_sell.deals_per_account_month * pop.accounts * pop.ability
         cyc = mk.cycle
         cycle_scale = np.broadcast_to(

@@ -57,7 +57,7 @@ def attainment(actual: np.ndarray, target: np.ndarray, direction: str) -> np.nda
         if direction == "higher":
             a = actual / target
         else:
-            a = np.where(actual > 0, target / actual, MAX_ATTAINMENT)
+            a = np.where(actual > 0, target / actual, np.where(actual == 0, MAX_ATTAINMENT, np.nan))
     return np.where(np.isnan(a), 0.0, np.minimum(a, MAX_ATTAINMENT))
 
 

@@ -27,7 +27,7 @@ from .payout import PlanOutcome, evaluate_plan
 from .plan import Plan
 from .population import Population, build_population
 from .scenario import Scenario
-from .streams import block_bounds, population_rng
+from .streams import BLOCK_TRIALS, block_bounds, population_rng
 
 __all__ = ["SimulationResult", "VariantResult", "make_population", "simulate"]
 
@@ -85,7 +85,10 @@ def _pay(plan: Plan, outcomes: Outcomes, pop: Population) -> dict:
         "outcome": evaluate_plan(plan, outcomes, pop),
         "actuals": _annual_actuals(outcomes, plan),
         "bookings_by_month": bookings.sum(1),
-        "rep_bookings_sum": bookings.sum(0),
+        # Summed per stream block (fixed size), so the total is the same for any chunking.
+        "rep_bookings_sum": np.stack(
+            [bookings[i : i + BLOCK_TRIALS].sum(0) for i in range(0, len(bookings), BLOCK_TRIALS)]
+        ),
     }
 
 
@@ -219,7 +222,7 @@ def simulate(
             outcome=_concat_outcome([p["outcome"] for p in parts]),
             actuals=_concat([p["actuals"] for p in parts]),
             bookings_by_month=_concat([p["bookings_by_month"] for p in parts]),
-            rep_bookings_by_month=sum(p["rep_bookings_sum"] for p in parts) / trials,
+            rep_bookings_by_month=_concat([p["rep_bookings_sum"] for p in parts]).sum(0) / trials,
         )
     kept = Outcomes.concat([r[2] for r in results]) if keep_outcomes else None
     return SimulationResult(
