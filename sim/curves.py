@@ -148,6 +148,45 @@ class PayoutCurve(BaseModel):
             out = np.minimum(out, self.cap)
         return out
 
+    def kinks(self) -> np.ndarray:
+        """Attainments where the slope or level changes (breakpoints and the cap)."""
+        pts = set(self.attainments.tolist())
+        if np.isfinite(self.attainment_at_cap):
+            pts.add(self.attainment_at_cap)
+        return np.array(sorted(pts))
+
+    def expected_slope(self, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
+        """d/dμ E[payout(A)] for A ~ Normal(μ, sd): the marginal payout share of one
+        more unit of expected attainment when the outcome is still uncertain.
+
+        Slopes and jumps are read off :meth:`payout` between the kinks (the curve is
+        linear there), so this adds no second payout rule. Near a deadline ``sd``
+        shrinks and a threshold's jump dominates: the hockey-stick incentive.
+        """
+        from scipy.special import ndtr
+
+        mu = np.asarray(mean, dtype=float)
+        s = np.maximum(np.asarray(sd, dtype=float), 1e-9)
+        b = self.kinks()
+        edges = np.concatenate(([b[0] - 1.0], b, [b[-1] + 1.0]))
+        mids = 0.5 * (edges[:-1] + edges[1:])
+        h = 1e-7 * np.maximum(1.0, np.diff(edges))
+        slopes = (self.payout(mids + h) - self.payout(mids - h)) / (2 * h)
+        slopes[0] = 0.0  # nothing is paid below the first breakpoint
+        out = np.zeros(np.broadcast(mu, s).shape)
+        cdf_lo = np.zeros_like(out)
+        for k, x in enumerate(b):
+            cdf = ndtr((x - mu) / s)
+            out += slopes[k] * (cdf - cdf_lo)
+            cdf_lo = cdf
+            left = self.payout(mids[k]) + slopes[k] * (x - mids[k])
+            jump = float(self.payout(x)) - float(left)
+            if abs(jump) > 1e-12:
+                z = (x - mu) / s
+                out += jump * np.exp(-0.5 * z * z) / (np.sqrt(2 * np.pi) * s)
+        out += slopes[-1] * (1.0 - cdf_lo)
+        return out
+
 
 def linear_commission(
     rate_share_per_attainment: float = 1.0, cap: float | None = None

@@ -66,7 +66,8 @@ class PlanOutcome:
     """A plan applied to one outcome table (arrays over trials x reps)."""
 
     attainment: dict[str, np.ndarray]  # annual attainment per measure id (trials, reps)
-    period_attainment: dict[str, np.ndarray]  # (trials, reps, periods)
+    period_attainment: dict[str, np.ndarray] | None  # (trials, reps, periods); None if dropped
+    period_at_target: dict[str, np.ndarray]  # share of reps at/above target (trials, periods)
     payout: dict[str, np.ndarray]  # period payouts summed per measure (trials, reps)
     true_up: np.ndarray  # (trials, reps)
     total: np.ndarray  # total incentive paid (trials, reps)
@@ -166,6 +167,7 @@ def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> Pla
     return PlanOutcome(
         attainment={k: v.astype(f32) for k, v in annual_att.items()},
         period_attainment={k: v.astype(f32) for k, v in att.items()},
+        period_at_target={k: (v >= 1.0).mean(1) for k, v in att.items()},
         payout={k: v.sum(-1).astype(f32) for k, v in per_measure.items()},
         true_up=true_up.astype(f32),
         total=total.astype(f32),

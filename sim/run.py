@@ -12,9 +12,10 @@ the GIL while drawing, so the default is a thread pool over chunks.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, fields
 
 import numpy as np
@@ -30,6 +31,9 @@ from .scenario import Scenario
 from .streams import BLOCK_TRIALS, block_bounds, population_rng
 
 __all__ = ["SimulationResult", "VariantResult", "make_population", "simulate"]
+
+#: Rep-trials simulated at once per chunk (bounds the memory of chunks in flight).
+CHUNK_REP_TRIALS = 200_000
 
 #: Annual measure values kept per (trial, rep) besides the plan's own measures.
 KEPT_MEASURES = ("revenue", "gross_margin", "discount")
@@ -79,10 +83,13 @@ def _annual_actuals(outcomes: Outcomes, plan: Plan) -> dict[str, np.ndarray]:
     return out
 
 
-def _pay(plan: Plan, outcomes: Outcomes, pop: Population) -> dict:
+def _pay(plan: Plan, outcomes: Outcomes, pop: Population, keep: bool) -> dict:
     bookings = outcomes.components["new_value"] + outcomes.components["xsell_value"]
+    outcome = evaluate_plan(plan, outcomes, pop)
+    if not keep:  # (trials, reps, periods) per measure is the largest table; keep on request
+        outcome = dataclasses.replace(outcome, period_attainment=None)
     return {
-        "outcome": evaluate_plan(plan, outcomes, pop),
+        "outcome": outcome,
         "actuals": _annual_actuals(outcomes, plan),
         "bookings_by_month": bookings.sum(1),
         # Summed per stream block (fixed size), so the total is the same for any chunking.
@@ -112,29 +119,80 @@ def _chunk(
             if shared is not None
             else engine.simulate_blocks(seed, first, n_blocks, trials, behaviour, plan)
         )
-        parts[name] = _pay(plan, oc, engine.population)
+        parts[name] = _pay(plan, oc, engine.population, keep)
         draws += 0 if shared else oc.draws
     if shared is not None:
         draws = shared.draws
     return parts, draws, (shared if keep else None)
 
 
-def _concat(items: list):
-    first = items[0]
-    if isinstance(first, np.ndarray):
-        return np.concatenate(items)
-    if isinstance(first, dict):
-        return {k: _concat([it[k] for it in items]) for k in first}
-    raise TypeError(type(first))
+def _place(store, part, sl: slice, total: int):
+    """Copy a chunk's arrays into preallocated full-length arrays (nested dicts allowed)."""
+    if part is None:
+        return None
+    if isinstance(part, np.ndarray):
+        if store is None:
+            store = np.empty((total, *part.shape[1:]), dtype=part.dtype)
+        store[sl] = part
+        return store
+    if isinstance(part, dict):
+        store = {} if store is None else store
+        for k, v in part.items():
+            store[k] = _place(store.get(k), v, sl, total)
+        return store
+    raise TypeError(type(part))
 
 
-def _concat_outcome(parts: list[PlanOutcome]) -> PlanOutcome:
-    kw = {
-        f.name: _concat([getattr(p, f.name) for p in parts])
-        for f in fields(PlanOutcome)
-        if f.name != "targets"
-    }
-    return PlanOutcome(targets=parts[0].targets, **kw)
+class _Collector:
+    """Gathers chunk results in place, so peak memory is the result plus the chunks in flight."""
+
+    def __init__(self, trials: int, n_blocks: int):
+        self.trials, self.n_blocks = trials, n_blocks
+        self.store: dict[str, dict] = {}
+        self.targets: dict[str, dict] = {}
+        self.kept: list = []
+        self.draws = 0
+
+    def add(self, first_block: int, n_blocks: int, result) -> None:
+        parts, draws, kept = result
+        t0 = first_block * BLOCK_TRIALS
+        trial_sl = slice(t0, min(t0 + n_blocks * BLOCK_TRIALS, self.trials))
+        block_sl = slice(first_block, first_block + n_blocks)
+        for name, p in parts.items():
+            st = self.store.setdefault(name, {})
+            po = p["outcome"]
+            self.targets[name] = po.targets
+            for f in fields(PlanOutcome):
+                if f.name != "targets":
+                    st[f.name] = _place(st.get(f.name), getattr(po, f.name), trial_sl, self.trials)
+            for key in ("actuals", "bookings_by_month"):
+                st[key] = _place(st.get(key), p[key], trial_sl, self.trials)
+            st["rep_bookings_sum"] = _place(
+                st.get("rep_bookings_sum"), p["rep_bookings_sum"], block_sl, self.n_blocks
+            )
+        self.draws += draws
+        if kept is not None:
+            self.kept.append((first_block, kept))
+
+    def variant(self, name: str, plan: Plan) -> VariantResult:
+        st = self.store[name]
+        outcome = PlanOutcome(
+            targets=self.targets[name],
+            **{f.name: st[f.name] for f in fields(PlanOutcome) if f.name != "targets"},
+        )
+        return VariantResult(
+            name=name,
+            plan=plan,
+            outcome=outcome,
+            actuals=st["actuals"],
+            bookings_by_month=st["bookings_by_month"],
+            rep_bookings_by_month=st["rep_bookings_sum"].sum(0) / self.trials,
+        )
+
+    def outcomes(self) -> Outcomes | None:
+        if not self.kept:
+            return None
+        return Outcomes.concat([o for _, o in sorted(self.kept, key=lambda x: x[0])])
 
 
 def simulate(
@@ -183,29 +241,29 @@ def simulate(
                 )
     engine = MonteCarloEngine(scenario.market, pop)
     chunk = chunk_trials or sim.chunk_trials
-    chunk = max(1, min(chunk, max(1, 400_000 // max(pop.size, 1))))
+    chunk = max(1, min(chunk, max(1, CHUNK_REP_TRIALS // max(pop.size, 1))))
     bounds = block_bounds(trials, chunk)
 
     def task(b):
         return _chunk(engine, seed, b[0], b[1], trials, plans, behaviour, keep_outcomes)
 
-    results = [None] * len(bounds)
+    n_blocks = bounds[-1][0] + bounds[-1][1]
+    collect = _Collector(trials, n_blocks)
     done = 0
-    own = executor is None and (workers or min(2, os.cpu_count() or 1)) > 1 and len(bounds) > 1
-    pool = ThreadPoolExecutor(workers or min(2, os.cpu_count() or 1)) if own else executor
+    n_workers = workers or min(2, os.cpu_count() or 1)
+    own = executor is None and n_workers > 1 and len(bounds) > 1
+    pool = ThreadPoolExecutor(n_workers) if own else executor
     try:
         if pool is None:
-            for i, b in enumerate(bounds):
-                results[i] = task(b)
+            for b in bounds:
+                collect.add(*b, task(b))
                 done += 1
                 if progress:
                     progress(done, len(bounds))
         else:
-            futures = {pool.submit(task, b): i for i, b in enumerate(bounds)}
-            from concurrent.futures import as_completed
-
+            futures = {pool.submit(task, b): b for b in bounds}
             for fut in as_completed(futures):
-                results[futures[fut]] = fut.result()
+                collect.add(*futures.pop(fut), fut.result())
                 done += 1
                 if progress:
                     progress(done, len(bounds))
@@ -213,24 +271,13 @@ def simulate(
         if own:
             pool.shutdown(cancel_futures=True)
 
-    out = {}
-    for name, plan in plans.items():
-        parts = [r[0][name] for r in results]
-        out[name] = VariantResult(
-            name=name,
-            plan=plan,
-            outcome=_concat_outcome([p["outcome"] for p in parts]),
-            actuals=_concat([p["actuals"] for p in parts]),
-            bookings_by_month=_concat([p["bookings_by_month"] for p in parts]),
-            rep_bookings_by_month=_concat([p["rep_bookings_sum"] for p in parts]).sum(0) / trials,
-        )
-    kept = Outcomes.concat([r[2] for r in results]) if keep_outcomes else None
+    out = {name: collect.variant(name, plan) for name, plan in plans.items()}
     return SimulationResult(
         scenario=scenario,
         population=pop,
         seed=seed,
         trials=trials,
         variants=out,
-        draws=sum(r[1] for r in results),
-        outcomes=kept,
+        draws=collect.draws,
+        outcomes=collect.outcomes(),
     )

@@ -107,6 +107,7 @@ def _variant() -> VariantResult:
     outcome = PlanOutcome(
         attainment={"revenue": att},
         period_attainment={"revenue": att[..., None]},
+        period_at_target={"revenue": (att >= 1.0).mean(1, keepdims=True)},
         payout={"revenue": np.array([[100.0, 200.0], [200.0, 400.0]], dtype=np.float32)},
         true_up=np.array([[0.0, 100.0], [0.0, 0.0]], dtype=np.float32),
         total=total,

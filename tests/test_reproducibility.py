@@ -31,6 +31,8 @@ def _arrays(v) -> dict[str, np.ndarray]:
     """Every per-trial array of a variant result, flattened to one dict."""
     out = {}
     for f in fields(PlanOutcome):
+        if f.name == "period_attainment":  # kept only with keep_outcomes=True
+            continue
         val = getattr(v.outcome, f.name)
         if isinstance(val, dict):
             out.update({f"{f.name}.{k}": a for k, a in val.items()})

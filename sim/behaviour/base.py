@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .plan import Plan
+from ..plan import Plan
 
 __all__ = ["Behaviour", "FixedEffort", "MonthState"]
 

@@ -1,0 +1,9 @@
+"""Rep behaviour: how reps respond to the plan, as switchable, documented components.
+
+The engines ask a :class:`Behaviour` for effort once a month (see
+:mod:`sim.behaviour.base`); the components live one per module.
+"""
+
+from .base import Behaviour, FixedEffort, MonthState
+
+__all__ = ["Behaviour", "FixedEffort", "MonthState"]
