@@ -21,6 +21,7 @@ __all__ = [
     "Renewal",
     "SalesCost",
     "Satisfaction",
+    "Shift",
 ]
 
 
@@ -51,6 +52,9 @@ class Renewal(_Frozen):
 
     retention: float = Field(default=0.9, ge=0, le=1)
     ability_effect: float = Field(default=0.05, ge=0)
+    churn_reduces_cross_sell: bool = Field(
+        default=False, description="A lost account stops buying more for the rest of the year."
+    )
 
 
 class Cycle(_Frozen):
@@ -91,6 +95,22 @@ class SalesCost(_Frozen):
     win_rate: float = Field(default=0.3, gt=0, le=1)
 
 
+class Shift(_Frozen):
+    """A change of demand from a stated month on, for every rep in a trial.
+
+    ``factor`` is a known regime change (0.85: demand −15% from that month);
+    ``sd`` adds a random shock shared by all reps (log-sd, mean one). Several
+    shifts stack multiplicatively.
+    """
+
+    name: str = "shift"
+    month: int = Field(
+        ge=1, le=12, description="First month affected (1 = first month of the year)."
+    )
+    factor: float = Field(default=1.0, gt=0)
+    sd: float = Field(default=0.0, ge=0)
+
+
 class Market(_Frozen):
     """Demand and deal economics for one plan year."""
 
@@ -100,6 +120,9 @@ class Market(_Frozen):
     )
     shock_sd: float = Field(
         default=0.1, ge=0, description="Log-sd of the demand shock shared by every rep in a trial."
+    )
+    shifts: tuple[Shift, ...] = Field(
+        default=(), description="Regime changes and mid-year shocks, stacked in order."
     )
     new_business: NewBusiness = NewBusiness()
     cross_sell: CrossSell = CrossSell()

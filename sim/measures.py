@@ -34,6 +34,11 @@ COMPONENTS: tuple[str, ...] = (
     "gross_margin",  # bookings less cost of goods, after discounts
     "discount_given",  # list price given away as discount
     "sales_cost",  # pre-sales, travel and pursuit cost
+    "effort",  # effort multiplier on new business (1.0 = as the market describes)
+    "present",  # productivity of the seat (1.0 = rep in place; less while vacant or ramping)
+    "pulled_in",  # bookings pulled into this month from the next one (deal timing)
+    "pushed_out",  # bookings pushed out of this month into the next one
+    "timing_discount",  # extra discount given to pull deals forward
 )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .behaviour import Behaviour, FixedEffort, MonthState
+from .behaviour import Behaviour, Effort, FixedEffort, MonthState
 from .market import Market
 from .measures import COMPONENTS
 from .outcomes import Outcomes
@@ -31,7 +31,7 @@ from .streams import BLOCK_TRIALS, TRIALS, generator
 
 __all__ = ["MonteCarloEngine"]
 
-_SHOCK = 12  # month-key of the per-block stream used for the trial shocks
+_SHOCK = 99  # key of the per-block stream used for the trial shocks (months use 0..12)
 
 
 def _segment_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -48,6 +48,9 @@ class MonteCarloEngine:
     market: Market
     population: Population
     months: int = 12
+    service_retention: float = 0.05  # retention change per unit of service effort above 1
+    service_csat: float = 0.5  # csat change per unit of service effort above 1
+    pull_discount: float = 0.08  # extra discount a rep gives to pull a deal forward
 
     def simulate_blocks(
         self,
@@ -77,6 +80,33 @@ class MonteCarloEngine:
             start += n
         return Outcomes(out, draws=draws)
 
+    def _demand_path(self, seed: int, block: int, n: int) -> tuple[np.ndarray, int]:
+        """Demand multiplier per (trial, month): seasonality, growth, the trial's
+        shared shock and any stacked regime changes or mid-year shocks."""
+        mk = self.market
+        rng = generator(seed, TRIALS, block, _SHOCK)
+        sd = mk.shock_sd
+        path = np.exp(sd * rng.standard_normal(n) - 0.5 * sd * sd)[:, None] * mk.demand(self.months)
+        draws = n
+        months = np.arange(self.months)
+        for sh in mk.shifts:
+            f = np.full(n, sh.factor)
+            if sh.sd > 0:
+                f = f * np.exp(sh.sd * rng.standard_normal(n) - 0.5 * sh.sd**2)
+                draws += n
+            path = path * np.where(months[None, :] >= sh.month - 1, f[:, None], 1.0)
+        return path, draws
+
+    def _deals(self, rng, lam_new, lam_x):
+        """Deal counts and bookings of one month (new accounts and cross-sell)."""
+        mk = self.market
+        n_new = poisson(rng, lam_new)
+        n_x = poisson(rng, lam_x)
+        k_new, k_x = int(n_new.sum()), int(n_x.sum())
+        v_new = _segment_sums(mk.new_business.deal_size.sample(rng, k_new), n_new)
+        v_x = _segment_sums(mk.cross_sell.deal_size.sample(rng, k_x), n_x)
+        return n_new, n_x, v_new, v_x, 2 * n_new.size + k_new + k_x
+
     def _block(
         self,
         seed: int,
@@ -90,13 +120,8 @@ class MonteCarloEngine:
         return the number of random variates drawn."""
         mk, pop = self.market, self.population
         r = pop.size
-        draws = 0
-        z = generator(seed, TRIALS, block, _SHOCK).standard_normal(n)
-        draws += n
-        sd = mk.shock_sd
-        shock = np.exp(sd * z - 0.5 * sd * sd)[:, None]  # mean-one demand shock per trial
-
-        demand = mk.demand(self.months)
+        demand, draws = self._demand_path(seed, block, n)
+        presence = behaviour.presence(seed, block, n, self.months)
         base_new = mk.new_business.deals_per_month * pop.ability * pop.potential_index
         base_x = mk.cross_sell.deals_per_account_month * pop.accounts * pop.ability
         cyc = mk.cycle
@@ -106,21 +131,35 @@ class MonteCarloEngine:
         ren = mk.renewal
         p_keep = np.clip(ren.retention + ren.ability_effect * np.log(pop.ability), 0.0, 1.0)
         sat, mg, sc = mk.satisfaction, mk.margin, mk.sales_cost
+        accounts_left = np.broadcast_to(pop.accounts.astype(float), (n, r)).copy()
+        per_period = self.months // (plan.periods if plan is not None else 1)
 
-        booked = {
-            c: np.zeros((n, r)) for c in ("new_value", "xsell_value", "new_count", "xsell_count")
-        }
+        zero = np.zeros((n, r))
+        booked = {c: zero.copy() for c in BOOKED}
+        booked_period = {c: zero.copy() for c in BOOKED}
+        carry = None  # bookings pushed out of the previous month
+        closed = booked_period  # to-date totals of the last closed period
         for m in range(self.months):
+            period = m // per_period
+            if m % per_period == 0:
+                for v in booked_period.values():
+                    v[...] = 0.0
             rng = generator(seed, TRIALS, block, m)
-            state = MonthState(m, self.months, plan, booked)
-            effort = behaviour.effort(state)
-            scale = shock * demand[m] if effort is None else shock * demand[m] * effort
-            n_new = poisson(rng, scale * base_new)
-            n_x = poisson(rng, scale * base_x)
-            k_new, k_x = int(n_new.sum()), int(n_x.sum())
-            v_new = _segment_sums(mk.new_business.deal_size.sample(rng, k_new), n_new)
-            v_x = _segment_sums(mk.cross_sell.deal_size.sample(rng, k_x), n_x)
-            draws += 2 * n * r + k_new + k_x
+            state = MonthState(m, self.months, plan, booked, booked_period, period, block)
+            eff = behaviour.effort(state) or Effort()
+            seat = 1.0 if presence is None else presence[:, :, m]
+            e_new = eff.new * seat
+            lam_x = base_x
+            if ren.churn_reduces_cross_sell:
+                lam_x = base_x * np.divide(
+                    accounts_left, pop.accounts, out=np.zeros((n, r)), where=pop.accounts > 0
+                )
+            n_new, n_x, v_new, v_x, k = self._deals(
+                rng,
+                demand[:, m : m + 1] * e_new * base_new,
+                demand[:, m : m + 1] * (eff.xsell * seat) * lam_x,
+            )
+            draws += k
 
             deals = n_new + n_x
             closed = deals > 0
@@ -131,9 +170,13 @@ class MonteCarloEngine:
             due_m = pop.renewals_due[:, m]
             cols = np.flatnonzero(due_m)
             won = np.zeros((n, r))
-            won[:, cols] = rng.binomial(due_m[cols], p_keep[cols], size=(n, cols.size))
+            service = np.broadcast_to(np.asarray(eff.service * seat, dtype=float), (n, r))
+            p_m = np.clip(p_keep + self.service_retention * (service - 1.0), 0.0, 1.0)
+            won[:, cols] = rng.binomial(due_m[cols], p_m[:, cols])
+            accounts_left -= due_m - won
 
-            csat = np.clip(pop.csat_base + sat.month_sd * rng.standard_normal((n, r)), 0.0, 10.0)
+            csat_base = pop.csat_base + self.service_csat * (service - 1.0)
+            csat = np.clip(csat_base + sat.month_sd * rng.standard_normal((n, r)), 0.0, 10.0)
             disc = np.clip(
                 mg.discount_mean + mg.discount_sd * rng.standard_normal((n, r)), 0.0, 0.9
             )
@@ -141,18 +184,116 @@ class MonteCarloEngine:
 
             revenue = v_new + v_x
             list_price = revenue / (1.0 - disc)
-            o = out
-            o["new_value"][..., m], o["new_count"][..., m] = v_new, n_new
-            o["xsell_value"][..., m], o["xsell_count"][..., m] = v_x, n_x
-            o["cycle_days_sum"][..., m] = cycle
-            o["renewals_due"][..., m] = due_m
-            o["renewals_won"][..., m] = won
-            o["csat"][..., m] = csat
-            o["gross_margin"][..., m] = revenue - mg.cogs_share * list_price
-            o["discount_given"][..., m] = list_price - revenue
-            o["sales_cost"][..., m] = sc.fixed_per_month + sc.per_opportunity / sc.win_rate * deals
-            booked["new_value"] += v_new
-            booked["xsell_value"] += v_x
-            booked["new_count"] += n_new
-            booked["xsell_count"] += n_x
+            o = {c: v[..., m] for c, v in out.items()}
+            o["new_value"][...], o["new_count"][...] = v_new, n_new
+            o["xsell_value"][...], o["xsell_count"][...] = v_x, n_x
+            o["cycle_days_sum"][...] = cycle
+            o["renewals_due"][...] = due_m
+            o["renewals_won"][...] = won
+            o["csat"][...] = csat
+            o["gross_margin"][...] = revenue - mg.cogs_share * list_price
+            o["discount_given"][...] = list_price - revenue
+            o["sales_cost"][...] = sc.fixed_per_month + sc.per_opportunity / sc.win_rate * deals
+            o["effort"][...] = e_new
+            o["present"][...] = seat
+            for c in ("pulled_in", "pushed_out", "timing_discount"):
+                o[c][...] = 0.0
+
+            pushed = None
+            if carry is not None:  # deals pushed out of last month close now
+                _add(o, carry, 1.0)
+                pushed = (carry["new_value"] + carry["xsell_value"]) > 0
+                carry = None
+            if m % per_period == 0 and m > 0:  # pull some of this month into the closed period
+                prev = {c: v[..., m - 1] for c, v in out.items()}
+                close = MonthState(m - 1, self.months, plan, booked, closed, period - 1, block)
+                self._pull(behaviour, close, o, prev, [booked], pushed)
+            _book(booked, booked_period, o)
+            if m % per_period == per_period - 1:  # period close: push out, or pull from next year
+                close = MonthState(m, self.months, plan, booked, booked_period, period, block)
+                carry = self._push(behaviour, close, o, [booked, booked_period])
+                if m == self.months - 1 and behaviour.shifts_deals:
+                    nxt = self._next_year(seed, block, demand[:, -1:], e_new, base_new, base_x)
+                    draws += nxt.pop("_draws")
+                    self._pull(behaviour, close, nxt, o, [booked, booked_period], None)
+                closed = {c: v.copy() for c, v in booked_period.items()}
         return draws
+
+    def _next_year(self, seed, block, demand, e_new, base_new, base_x) -> dict:
+        """Next January's deals, drawn only so that reps can pull them into this year."""
+        rng = generator(seed, TRIALS, block, self.months)
+        n_new, n_x, v_new, v_x, k = self._deals(rng, demand * e_new * base_new, demand * base_x)
+        gm = (v_new + v_x) * (
+            1.0 - self.market.margin.cogs_share / (1 - self.market.margin.discount_mean)
+        )
+        return {
+            "new_value": v_new,
+            "new_count": n_new,
+            "xsell_value": v_x,
+            "xsell_count": n_x,
+            "cycle_days_sum": np.zeros_like(v_new),
+            "gross_margin": gm,
+            "discount_given": np.zeros_like(v_new),
+            "_draws": k,
+        }
+
+    def _pull(self, behaviour, state, source, dest, books, pushed) -> None:
+        """Move the share of ``source`` deals that reps pull into the closing month
+        ``dest``, at an extra discount; ``books`` are the to-date totals to update."""
+        share = behaviour.shift("pull", state, source)
+        if share is None:
+            return
+        if pushed is not None:  # a rep who just pushed deals out does not pull any in
+            share = np.where(pushed, 0.0, share)
+        moved = {c: source[c] * share for c in SHIFTED}
+        for c, v in moved.items():
+            source[c] -= v
+        value = moved["new_value"] + moved["xsell_value"]
+        given = value * self.pull_discount
+        moved["new_value"] = moved["new_value"] * (1.0 - self.pull_discount)
+        moved["xsell_value"] = moved["xsell_value"] * (1.0 - self.pull_discount)
+        moved["gross_margin"] = moved["gross_margin"] - given
+        moved["discount_given"] = moved["discount_given"] + given
+        _add(dest, moved, 1.0)
+        dest["pulled_in"] += value - given
+        dest["timing_discount"] += given
+        for book in books:
+            _add(book, moved, 1.0)
+
+    def _push(self, behaviour, state, month, books) -> dict | None:
+        """Take the share of this month's deals that reps push into the next period."""
+        share = behaviour.shift("push", state, month)
+        if share is None:
+            return None
+        moved = {c: month[c] * share for c in SHIFTED}
+        _add(month, moved, -1.0)
+        month["pushed_out"] += moved["new_value"] + moved["xsell_value"]
+        for book in books:
+            _add(book, moved, -1.0)
+        return moved
+
+
+#: Components that move with a deal when reps shift its closing date.
+SHIFTED = (
+    "new_value",
+    "new_count",
+    "xsell_value",
+    "xsell_count",
+    "cycle_days_sum",
+    "gross_margin",
+    "discount_given",
+)
+#: Components tracked as bookings to date for the behaviour model.
+BOOKED = SHIFTED
+
+
+def _add(target: dict, values: dict, sign: float) -> None:
+    for c, v in values.items():
+        if c in target:
+            target[c] += sign * v
+
+
+def _book(booked: dict, booked_period: dict, month: dict) -> None:
+    for c in BOOKED:
+        booked[c] += month[c]
+        booked_period[c] += month[c]

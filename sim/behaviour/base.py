@@ -1,11 +1,12 @@
-"""The seam where rep behaviour acts on the engines, once a month.
+"""The seam where rep behaviour acts on the engines.
 
-Before drawing month ``m`` an engine asks its behaviour model for each rep's
-effort (a multiplier on the rep's deal flow; 1.0 = the effort the market
-parameters were calibrated at), handing it what has happened so far. The
-foundation model is :class:`FixedEffort`; behaviour models (best response,
-deadline pushes, giving up, coasting, deal timing) implement the same
-:class:`Behaviour` protocol.
+Once a month, before drawing, an engine asks its behaviour model for each
+rep's effort on each task (multipliers on deal flow and account service; 1.0
+= the effort the market parameters describe), handing it what has happened so
+far. At period ends it asks which share of a month's deals reps pull forward
+or push out. Once a block it asks who is in the seat (attrition). The
+foundation model is :class:`FixedEffort`; :mod:`sim.behaviour.model` composes
+the research-based components behind the same :class:`Behaviour` protocol.
 """
 
 from __future__ import annotations
@@ -17,33 +18,64 @@ import numpy as np
 
 from ..plan import Plan
 
-__all__ = ["Behaviour", "FixedEffort", "MonthState"]
+__all__ = ["Behaviour", "Effort", "FixedEffort", "MonthState"]
+
+
+@dataclass(frozen=True)
+class Effort:
+    """Effort multipliers per task, each a scalar or a (trials, reps) array."""
+
+    new: np.ndarray | float = 1.0  # prospecting and closing new accounts
+    xsell: np.ndarray | float = 1.0  # selling more into existing accounts
+    service: np.ndarray | float = 1.0  # looking after accounts: retention and satisfaction
 
 
 @dataclass(frozen=True)
 class MonthState:
-    """What a rep knows at the start of ``month``: the plan and bookings to date."""
+    """What a rep knows at the start of ``month`` (or at a period's close)."""
 
     month: int
     months: int
     plan: Plan | None
     booked: dict[str, np.ndarray]  # component -> (trials, reps) totals before this month
+    booked_period: dict[str, np.ndarray]  # the same since the current period began
+    period: int  # index of the plan period ``month`` falls in
+    block: int  # stream block, for behaviour that draws its own randomness
 
 
 class Behaviour(Protocol):
-    """Chooses effort per (trial, rep) each month; ``None`` means 1.0 for everyone."""
+    """How reps act under a plan; every method may return ``None`` for "no effect"."""
 
     plan_dependent: bool
+    shifts_deals: bool  # whether :meth:`shift` may move deals (next year's are drawn then)
 
-    def effort(self, state: MonthState) -> np.ndarray | None: ...
+    def effort(self, state: MonthState) -> Effort | None: ...
+
+    def shift(
+        self, kind: str, state: MonthState, values: dict[str, np.ndarray]
+    ) -> np.ndarray | None:
+        """Share of ``values`` (a month's deals) to pull into the closing period
+        (``kind="pull"``) or push out of it (``kind="push"``)."""
+        ...
+
+    def presence(self, seed: int, block: int, trials: int, months: int) -> np.ndarray | None:
+        """Productivity of each seat by month (trials, reps, months): 1 = rep in place."""
+        ...
 
 
 @dataclass(frozen=True)
 class FixedEffort:
-    """Every rep works at the same, plan-independent effort level."""
+    """Every rep works at the same, plan-independent effort level on every task."""
 
     level: float = 1.0
     plan_dependent: bool = False
+    shifts_deals: bool = False
 
-    def effort(self, state: MonthState) -> np.ndarray | None:
-        return None if self.level == 1.0 else np.float64(self.level)
+    def effort(self, state: MonthState) -> Effort | None:
+        return None if self.level == 1.0 else Effort(self.level, self.level, self.level)
+
+    def shift(self, kind, state, values) -> None:
+        return None
+
+    def presence(self, seed, block, trials, months) -> None:
+        return None
