@@ -20,7 +20,7 @@ from functools import cached_property
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["PayoutCurve", "linear_commission", "standard_curve"]
+__all__ = ["PayoutCurve", "linear_commission", "prob_at_least", "standard_curve"]
 
 
 class PayoutCurve(BaseModel):
@@ -155,37 +155,60 @@ class PayoutCurve(BaseModel):
             pts.add(self.attainment_at_cap)
         return np.array(sorted(pts))
 
-    def expected_slope(self, mean: np.ndarray, sd: np.ndarray) -> np.ndarray:
-        """d/dμ E[payout(A)] for A ~ Normal(μ, sd): the marginal payout share of one
-        more unit of expected attainment when the outcome is still uncertain.
+    def expected_slope(
+        self, base: np.ndarray, rem_mean: np.ndarray, rem_sd: np.ndarray
+    ) -> np.ndarray:
+        """d/d(base) E[payout(base + X)] with X the rest of the period's attainment,
+        normal with ``rem_mean`` and ``rem_sd`` truncated at zero (sales only add up):
+        the marginal payout share of one more unit of attainment now, while the
+        rest of the period is uncertain.
 
         Slopes and jumps are read off :meth:`payout` between the kinks (the curve is
         linear there), so this adds no second payout rule. Near a deadline ``sd``
-        shrinks and a threshold's jump dominates: the hockey-stick incentive.
+        shrinks and a threshold's jump dominates: the hockey-stick incentive. For a
+        curve linear from zero it is the constant slope, whatever the uncertainty.
         """
         from scipy.special import ndtr
 
-        mu = np.asarray(mean, dtype=float)
-        s = np.maximum(np.asarray(sd, dtype=float), 1e-9)
+        base = np.asarray(base, dtype=float)
+        mu = base + np.asarray(rem_mean, dtype=float)
+        s = np.maximum(np.asarray(rem_sd, dtype=float), 1e-9)
+        below = ndtr((base - mu) / s)
+        norm = np.maximum(1.0 - below, 1e-300)
         b = self.kinks()
         edges = np.concatenate(([b[0] - 1.0], b, [b[-1] + 1.0]))
         mids = 0.5 * (edges[:-1] + edges[1:])
         h = 1e-7 * np.maximum(1.0, np.diff(edges))
         slopes = (self.payout(mids + h) - self.payout(mids - h)) / (2 * h)
         slopes[0] = 0.0  # nothing is paid below the first breakpoint
-        out = np.zeros(np.broadcast(mu, s).shape)
+        out = np.zeros(np.broadcast(base, s).shape)
         cdf_lo = np.zeros_like(out)
-        for k, x in enumerate(b):
-            cdf = ndtr((x - mu) / s)
-            out += slopes[k] * (cdf - cdf_lo)
+        for i, x in enumerate(b):
+            z = (x - mu) / s
+            cdf = np.where(x > base, (ndtr(z) - below) / norm, 0.0)
+            out += slopes[i] * (cdf - cdf_lo)
             cdf_lo = cdf
-            left = self.payout(mids[k]) + slopes[k] * (x - mids[k])
+            left = self.payout(mids[i]) + slopes[i] * (x - mids[i])
             jump = float(self.payout(x)) - float(left)
             if abs(jump) > 1e-12:
-                z = (x - mu) / s
-                out += jump * np.exp(-0.5 * z * z) / (np.sqrt(2 * np.pi) * s)
+                pdf = np.exp(-0.5 * z * z) / (np.sqrt(2 * np.pi) * s * norm)
+                out += jump * np.where(x > base, pdf, 0.0)
         out += slopes[-1] * (1.0 - cdf_lo)
         return out
+
+
+def prob_at_least(
+    level: float, base: np.ndarray, rem_mean: np.ndarray, rem_sd: np.ndarray
+) -> np.ndarray:
+    """P(base + X >= level), X normal(rem_mean, rem_sd) truncated at zero."""
+    from scipy.special import ndtr
+
+    base = np.asarray(base, dtype=float)
+    mu = base + np.asarray(rem_mean, dtype=float)
+    s = np.maximum(np.asarray(rem_sd, dtype=float), 1e-9)
+    below = ndtr((base - mu) / s)
+    p = (1.0 - ndtr((level - mu) / s)) / np.maximum(1.0 - below, 1e-300)
+    return np.where(level <= base, 1.0, np.clip(p, 0.0, 1.0))
 
 
 def linear_commission(

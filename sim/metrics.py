@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import rankdata
 
+from .rewards import qualification
 from .run import SimulationResult, VariantResult
 
 __all__ = [
@@ -145,20 +146,9 @@ def team_metrics(result: SimulationResult, variant: str = "base") -> pd.DataFram
 def reward_qualification(result: SimulationResult, variant: str = "base") -> dict[str, np.ndarray]:
     """Per reward, a (trials, reps) boolean array of who qualifies."""
     v = result.variants[variant]
-    w = np.asarray(v.outcome.weighted_attainment, dtype=float)
-    out = {}
-    for reward in v.plan.rewards:
-        if reward.kind == "recognition":
-            n = w.shape[1]
-            k = max(1, int(np.ceil(n * reward.top_percent / 100.0)))
-            order = np.argsort(-w, axis=1, kind="stable")
-            q = np.zeros_like(w, dtype=bool)
-            np.put_along_axis(q, order[:, :k], True, axis=1)
-        else:
-            q = w >= reward.min_attainment
-        q &= result.population.tenure_years[None, :] >= reward.min_tenure_years
-        out[reward.name] = q
-    return out
+    return qualification(
+        v.plan.rewards, v.outcome.weighted_attainment, result.population.tenure_years
+    )
 
 
 def reward_metrics(result: SimulationResult, variant: str = "base") -> pd.DataFrame:

@@ -51,6 +51,7 @@ class MonteCarloEngine:
     service_retention: float = 0.05  # retention change per unit of service effort above 1
     service_csat: float = 0.5  # csat change per unit of service effort above 1
     pull_discount: float = 0.08  # extra discount a rep gives to pull a deal forward
+    stream: int = TRIALS  # stream family (calibration samples use their own)
 
     def simulate_blocks(
         self,
@@ -84,7 +85,7 @@ class MonteCarloEngine:
         """Demand multiplier per (trial, month): seasonality, growth, the trial's
         shared shock and any stacked regime changes or mid-year shocks."""
         mk = self.market
-        rng = generator(seed, TRIALS, block, _SHOCK)
+        rng = generator(seed, self.stream, block, _SHOCK)
         sd = mk.shock_sd
         path = np.exp(sd * rng.standard_normal(n) - 0.5 * sd * sd)[:, None] * mk.demand(self.months)
         draws = n
@@ -144,7 +145,7 @@ class MonteCarloEngine:
             if m % per_period == 0:
                 for v in booked_period.values():
                     v[...] = 0.0
-            rng = generator(seed, TRIALS, block, m)
+            rng = generator(seed, self.stream, block, m)
             state = MonthState(m, self.months, plan, booked, booked_period, period, block)
             eff = behaviour.effort(state) or Effort()
             seat = 1.0 if presence is None else presence[:, :, m]
@@ -221,7 +222,7 @@ class MonteCarloEngine:
 
     def _next_year(self, seed, block, demand, e_new, base_new, base_x) -> dict:
         """Next January's deals, drawn only so that reps can pull them into this year."""
-        rng = generator(seed, TRIALS, block, self.months)
+        rng = generator(seed, self.stream, block, self.months)
         n_new, n_x, v_new, v_x, k = self._deals(rng, demand * e_new * base_new, demand * base_x)
         gm = (v_new + v_x) * (
             1.0 - self.market.margin.cogs_share / (1 - self.market.margin.discount_mean)

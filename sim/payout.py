@@ -15,7 +15,7 @@ from .outcomes import Outcomes
 from .plan import Gate, Measure, Modifier, Plan
 from .population import Population
 
-__all__ = ["PlanOutcome", "attainment", "evaluate_plan", "rep_targets"]
+__all__ = ["PlanOutcome", "attainment", "evaluate_plan", "plan_targets", "rep_targets"]
 
 #: Attainment given for a lower-is-better measure whose actual is zero.
 MAX_ATTAINMENT = 10.0
@@ -48,6 +48,15 @@ def team_targets(targets: np.ndarray, measure: Measure, team_index: np.ndarray) 
         members = team_index == g
         agg = targets[members].sum(0) if measure.additive else targets[members].mean(0)
         out[members] = agg
+    return out
+
+
+def plan_targets(plan: Plan, population: Population) -> dict[str, np.ndarray]:
+    """Each paid measure's target per rep and period (team measures: the team's)."""
+    out = {}
+    for m in plan.measures:
+        t = rep_targets(m, population, plan.periods)
+        out[m.id] = team_targets(t, m, population.team_index) if m.level == "team" else t
     return out
 
 
@@ -130,11 +139,7 @@ def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> Pla
     """Pay ``plan`` on ``outcomes``: period payouts, then the annual true-up."""
     periods = plan.periods
     ti = plan.pay_mix.target_incentive
-    targets = {}
-    for m in plan.measures:
-        t = rep_targets(m, population, periods)
-        targets[m.id] = team_targets(t, m, population.team_index) if m.level == "team" else t
-
+    targets = plan_targets(plan, population)
     values, att = _measure_state(outcomes, plan, population, targets, periods)
     shares = _shares(plan, att, values)
     per_measure = {m.id: m.weight * ti / periods * shares[m.id] for m in plan.measures}

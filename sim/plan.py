@@ -163,6 +163,9 @@ class Reward(_Frozen):
     top_percent: float | None = Field(default=None, gt=0, le=100)
     min_attainment: float | None = Field(default=None, ge=0)
     min_tenure_years: float = Field(default=0.0, ge=0)
+    value: float = Field(
+        default=0.0, ge=0, description="What qualifying is worth to a rep, in money (utility)."
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Reward:

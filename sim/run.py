@@ -21,10 +21,13 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .behaviour import Behaviour, FixedEffort
+from .behaviour.dynamics import paid_flow_measures
+from .behaviour.model import PlanBehaviour, build_behaviours
+from .behaviour.spec import BehaviourSpec
 from .errors import ScenarioError
 from .montecarlo import MonteCarloEngine
 from .outcomes import Outcomes
-from .payout import PlanOutcome, evaluate_plan
+from .payout import PlanOutcome, evaluate_plan, plan_targets
 from .plan import Plan
 from .population import Population, build_population
 from .scenario import Scenario
@@ -49,6 +52,8 @@ class VariantResult:
     actuals: dict[str, np.ndarray]  # annual value per measure, (trials, reps)
     bookings_by_month: np.ndarray  # company bookings (trials, months)
     rep_bookings_by_month: np.ndarray  # mean bookings per rep and month (reps, months)
+    effort_by_progress: np.ndarray  # (trials, 2, 3, bins): effort sum and count by position
+    behaviour: PlanBehaviour | None = None  # the reps' response to this plan, when modelled
 
 
 @dataclass(frozen=True)
@@ -79,7 +84,45 @@ def make_population(scenario: Scenario, seed: int) -> Population:
 def _annual_actuals(outcomes: Outcomes, plan: Plan) -> dict[str, np.ndarray]:
     names = [m.name for m in plan.measures] + ["revenue", "gross_margin"]
     out = {n: outcomes.measure(n, 1)[..., 0].astype(np.float32) for n in dict.fromkeys(names)}
-    out["discount"] = outcomes.components["discount_given"].sum(-1).astype(np.float32)
+    c = outcomes.components
+    out["discount"] = c["discount_given"].sum(-1).astype(np.float32)
+    for k in ("pulled_in", "pushed_out", "timing_discount"):
+        out[k] = c[k].sum(-1).astype(np.float32)
+    out["left"] = (c["present"].min(-1) < 1.0).astype(np.float32)
+    return out
+
+
+#: Bins of attainment to date (share of the period target) for the effort profile.
+PROGRESS_BINS = np.linspace(0.0, 2.0, 21)
+
+
+def effort_by_progress(outcomes: Outcomes, plan: Plan, pop: Population) -> np.ndarray:
+    """Effort against attainment to date at the start of each month, per trial.
+
+    Returns (trials, 2, 3, bins): sums of effort and counts, by the month's
+    position in its period (first, middle, last) and attainment-to-date bin, on
+    the plan's first bookings-driven measure (revenue for most plans).
+    """
+    t, r, months = outcomes.shape
+    nb = len(PROGRESS_BINS)
+    out = np.zeros((t, 2, 3, nb))
+    flow = paid_flow_measures(plan)
+    if not flow:
+        return out
+    m, comps = flow[0]
+    per = months // plan.periods
+    monthly = sum(outcomes.components[c] for c in comps).reshape(t, r, plan.periods, per)
+    to_date = (np.cumsum(monthly, -1) - monthly).reshape(t, r, months)
+    target = np.repeat(plan_targets(plan, pop)[m.id], per, axis=1)  # (reps, months)
+    progress = to_date / target[None]
+    k = np.arange(months) % per
+    position = np.where(k == per - 1, 2, np.where(k == 0, 0, 1))  # first, middle, last month
+    bins = np.clip(np.digitize(progress, PROGRESS_BINS) - 1, 0, nb - 1)
+    index = ((np.arange(t)[:, None, None] * 3 + position[None, None, :]) * nb + bins).ravel()
+    size = t * 3 * nb
+    effort = outcomes.components["effort"].ravel()
+    out[:, 0] = np.bincount(index, effort, size).reshape(t, 3, nb)
+    out[:, 1] = np.bincount(index, minlength=size).reshape(t, 3, nb)
     return out
 
 
@@ -92,6 +135,7 @@ def _pay(plan: Plan, outcomes: Outcomes, pop: Population, keep: bool) -> dict:
         "outcome": outcome,
         "actuals": _annual_actuals(outcomes, plan),
         "bookings_by_month": bookings.sum(1),
+        "effort_by_progress": effort_by_progress(outcomes, plan, pop),
         # Summed per stream block (fixed size), so the total is the same for any chunking.
         "rep_bookings_sum": np.stack(
             [bookings[i : i + BLOCK_TRIALS].sum(0) for i in range(0, len(bookings), BLOCK_TRIALS)]
@@ -106,18 +150,18 @@ def _chunk(
     n_blocks: int,
     trials: int,
     plans: dict[str, Plan],
-    behaviour: Behaviour,
+    behaviours: dict[str, Behaviour],
     keep: bool,
 ):
     shared = None
-    if not behaviour.plan_dependent:
-        shared = engine.simulate_blocks(seed, first, n_blocks, trials, behaviour)
+    if not behaviours:
+        shared = engine.simulate_blocks(seed, first, n_blocks, trials, FixedEffort())
     parts, draws = {}, 0
     for name, plan in plans.items():
         oc = (
             shared
             if shared is not None
-            else engine.simulate_blocks(seed, first, n_blocks, trials, behaviour, plan)
+            else engine.simulate_blocks(seed, first, n_blocks, trials, behaviours[name], plan)
         )
         parts[name] = _pay(plan, oc, engine.population, keep)
         draws += 0 if shared else oc.draws
@@ -165,7 +209,7 @@ class _Collector:
             for f in fields(PlanOutcome):
                 if f.name != "targets":
                     st[f.name] = _place(st.get(f.name), getattr(po, f.name), trial_sl, self.trials)
-            for key in ("actuals", "bookings_by_month"):
+            for key in ("actuals", "bookings_by_month", "effort_by_progress"):
                 st[key] = _place(st.get(key), p[key], trial_sl, self.trials)
             st["rep_bookings_sum"] = _place(
                 st.get("rep_bookings_sum"), p["rep_bookings_sum"], block_sl, self.n_blocks
@@ -174,7 +218,7 @@ class _Collector:
         if kept is not None:
             self.kept.append((first_block, kept))
 
-    def variant(self, name: str, plan: Plan) -> VariantResult:
+    def variant(self, name: str, plan: Plan, behaviour: PlanBehaviour | None) -> VariantResult:
         st = self.store[name]
         outcome = PlanOutcome(
             targets=self.targets[name],
@@ -187,6 +231,8 @@ class _Collector:
             actuals=st["actuals"],
             bookings_by_month=st["bookings_by_month"],
             rep_bookings_by_month=st["rep_bookings_sum"].sum(0) / self.trials,
+            effort_by_progress=st["effort_by_progress"],
+            behaviour=behaviour,
         )
 
     def outcomes(self) -> Outcomes | None:
@@ -204,7 +250,7 @@ def simulate(
     chunk_trials: int | None = None,
     workers: int | None = None,
     executor: Executor | None = None,
-    behaviour: Behaviour | None = None,
+    behaviour: BehaviourSpec | bool | None = None,
     keep_outcomes: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
@@ -230,7 +276,6 @@ def simulate(
             known = ", ".join(scenario.variants) or "none"
             raise KeyError(f"unknown variant {v!r}; the scenario's variants: {known}")
     plans = {v: all_plans[v] for v in dict.fromkeys(names)}
-    behaviour = behaviour or FixedEffort()
     pop = make_population(scenario, seed)
     for plan in plans.values():  # fail early on roster targets that are missing
         for m in plan.measures:
@@ -239,13 +284,17 @@ def simulate(
                     f"plan {plan.name}: measure {m.id} takes its target from the roster, "
                     f"which has no target_{m.name} column"
                 )
+    spec = {None: scenario.behaviour, True: scenario.behaviour.all_on()}.get(behaviour, behaviour)
+    behaviours = {}
+    if isinstance(spec, BehaviourSpec) and spec.enabled:
+        behaviours = build_behaviours(spec, plans, scenario.market, pop, seed)
     engine = MonteCarloEngine(scenario.market, pop)
     chunk = chunk_trials or sim.chunk_trials
     chunk = max(1, min(chunk, max(1, CHUNK_REP_TRIALS // max(pop.size, 1))))
     bounds = block_bounds(trials, chunk)
 
     def task(b):
-        return _chunk(engine, seed, b[0], b[1], trials, plans, behaviour, keep_outcomes)
+        return _chunk(engine, seed, b[0], b[1], trials, plans, behaviours, keep_outcomes)
 
     n_blocks = bounds[-1][0] + bounds[-1][1]
     collect = _Collector(trials, n_blocks)
@@ -271,7 +320,7 @@ def simulate(
         if own:
             pool.shutdown(cancel_futures=True)
 
-    out = {name: collect.variant(name, plan) for name, plan in plans.items()}
+    out = {name: collect.variant(name, plan, behaviours.get(name)) for name, plan in plans.items()}
     return SimulationResult(
         scenario=scenario,
         population=pop,

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .behaviour.spec import BehaviourSpec
 from .errors import ScenarioError
 from .market import Market
 from .plan import Plan
@@ -55,6 +56,7 @@ class Scenario(BaseModel):
     market: Market = Market()
     plan: Plan
     variants: dict[str, Plan] = Field(default_factory=dict)
+    behaviour: BehaviourSpec = BehaviourSpec()
     simulation: Simulation = Simulation()
     source: str | None = Field(default=None, description="File the scenario was read from.")
     digest: str = Field(default="", description="SHA-256 of the file(s) read.")
@@ -169,7 +171,7 @@ def parse_scenario(
 ) -> Scenario:
     """Validate a raw scenario table (as read from TOML) into a :class:`Scenario`."""
     data = copy.deepcopy(data)
-    known = {"scenario", "team", "market", "plan", "variants", "simulation"}
+    known = {"scenario", "team", "market", "plan", "variants", "behaviour", "simulation"}
     for k in data:
         if k not in known:
             raise ScenarioError(f"{origin}: {k}: unknown key; expected one of {sorted(known)}")
@@ -202,7 +204,7 @@ def parse_scenario(
             variants[vname] = Plan.model_validate(merged)
         except ValidationError as exc:
             raise ScenarioError(_explain(exc, where, origin)) from None
-    rest = {k: data[k] for k in ("team", "market", "simulation") if k in data}
+    rest = {k: data[k] for k in ("team", "market", "behaviour", "simulation") if k in data}
     for k, _v in head.items():
         if k not in ("name", "description"):
             raise ScenarioError(f"{origin}: scenario.{k}: unknown key; expected name, description")

@@ -13,12 +13,23 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BLOCK_TRIALS", "POPULATION", "TRIALS", "block_bounds", "generator", "population_rng"]
+__all__ = [
+    "ATTRITION",
+    "BLOCK_TRIALS",
+    "CALIBRATION",
+    "POPULATION",
+    "TRAITS",
+    "TRIALS",
+    "block_bounds",
+    "generator",
+    "population_rng",
+]
 
 #: Trials per stream block: the unit of reproducibility.
 BLOCK_TRIALS = 50
-#: Spawn-key roots of the independent stream families.
-POPULATION, TRIALS = 0, 1
+#: Spawn-key roots of the independent stream families: the team, the trials, the
+#: behaviour model's calibration sample, rep traits of the behaviour model, attrition.
+POPULATION, TRIALS, CALIBRATION, TRAITS, ATTRITION = 0, 1, 2, 3, 4
 
 
 def generator(seed: int, *key: int) -> np.random.Generator:

@@ -126,6 +126,7 @@ def _variant() -> VariantResult:
         actuals=actuals,
         bookings_by_month=np.zeros((2, 12)),
         rep_bookings_by_month=np.zeros((2, 12)),
+        effort_by_progress=np.zeros((2, 2, 3, 21)),
     )
 
 

@@ -1,0 +1,206 @@
+"""Annual effort as a best response to a plan, and its split across tasks.
+
+For each candidate effort level the plan is paid on a calibration sample drawn
+with the *same* random numbers (deal counts are drawn by inversion, so more
+effort means more deals, never different ones). Each rep's utility is the CARA
+certainty equivalent of pay, E[pay] − r/2·Var[pay], plus the declared value
+of the non-monetary rewards they may win, minus the effort cost d·e²/2.
+
+The effort cost d of each rep is calibrated on the base plan so that today's
+effort (1.0) is the best response to today's plan; a variant then moves
+effort by changing the marginal return. Effort then splits across tasks (new
+accounts, cross-sell, account service) by the marginal utility of each
+(multi-task agency, Holmström & Milgrom 1991).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..market import Market
+from ..montecarlo import MonteCarloEngine
+from ..payout import PlanOutcome, evaluate_plan
+from ..plan import Plan
+from ..population import Population
+from ..rewards import qualification
+from ..streams import BLOCK_TRIALS, CALIBRATION, TRAITS, generator
+from .base import Effort
+from .spec import EffortSpec
+
+__all__ = ["TASKS", "Response", "best_response", "risk_aversion"]
+
+TASKS = ("new", "xsell", "service")
+_STEP = 0.1  # effort step for a task's marginal utility
+
+
+@dataclass(frozen=True)
+class Response:
+    """Each rep's chosen effort under one plan, and what the plan is worth to them."""
+
+    effort: np.ndarray  # annual effort level e* (reps,)
+    task: dict[str, np.ndarray]  # effort multiplier per task (reps,)
+    shares: dict[str, np.ndarray]  # share of effort per task (reps,)
+    pay_mean: np.ndarray  # expected incentive pay (reps,)
+    pay_sd: np.ndarray
+    ce: np.ndarray  # certainty equivalent of base + incentive (reps,)
+    utility: np.ndarray  # ce + reward value − effort cost (reps,)
+    p_target: np.ndarray  # chance of reaching the first measure's annual target (reps,)
+    cost: np.ndarray  # effort cost coefficient d (reps,)
+    risk: np.ndarray  # CARA risk aversion r (reps,)
+
+
+@dataclass(frozen=True)
+class _Static:
+    """A fixed effort per task, for the calibration sample."""
+
+    level: Effort
+    plan_dependent: bool = False
+    shifts_deals: bool = False
+
+    def effort(self, state) -> Effort:
+        return self.level
+
+    def shift(self, kind, state, values) -> None:
+        return None
+
+    def presence(self, seed, block, trials, months) -> None:
+        return None
+
+
+def risk_aversion(spec: EffortSpec, population: Population, ote: float, seed: int) -> np.ndarray:
+    """Each rep's CARA coefficient: relative risk aversion at OTE, log-normally spread."""
+    z = generator(seed, TRAITS, 0).standard_normal(population.size)
+    s = np.sqrt(np.log1p(spec.risk_aversion_cv**2))
+    return spec.risk_aversion / ote * np.exp(s * z - 0.5 * s * s)
+
+
+class _Sample:
+    """Pays one plan on the calibration sample at any effort (common random numbers)."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        market: Market,
+        population: Population,
+        trials: int,
+        seed: int,
+        risk: np.ndarray,
+    ):
+        self.plan, self.pop, self.trials, self.seed, self.risk = (
+            plan,
+            population,
+            trials,
+            seed,
+            risk,
+        )
+        self.engine = MonteCarloEngine(market, population, stream=CALIBRATION)
+        self.n_blocks = -(-trials // BLOCK_TRIALS)
+
+    def outcome(self, effort: Effort) -> PlanOutcome:
+        oc = self.engine.simulate_blocks(self.seed, 0, self.n_blocks, self.trials, _Static(effort))
+        return evaluate_plan(self.plan, oc, self.pop)
+
+    def value(self, effort: Effort) -> tuple[np.ndarray, PlanOutcome]:
+        """Certainty equivalent of pay plus expected reward value, per rep."""
+        po = self.outcome(effort)
+        pay = po.total.astype(float)
+        ce = self.plan.pay_mix.base + pay.mean(0) - 0.5 * self.risk * pay.var(0)
+        won = qualification(self.plan.rewards, po.weighted_attainment, self.pop.tenure_years)
+        for reward in self.plan.rewards:
+            ce = ce + reward.value * won[reward.name].mean(0)
+        return ce, po
+
+
+def _refine(levels: np.ndarray, net: np.ndarray) -> np.ndarray:
+    """Argmax per rep over the grid, refined by a parabola through its neighbours."""
+    i = net.argmax(0)
+    j = np.clip(i, 1, len(levels) - 2)
+    cols = np.arange(net.shape[1])
+    y0, y1, y2 = net[j - 1, cols], net[j, cols], net[j + 1, cols]
+    step = levels[j + 1] - levels[j]
+    curv = y0 - 2 * y1 + y2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        offset = np.where(curv < 0, 0.5 * (y0 - y2) / curv, 0.0)
+    best = levels[j] + np.clip(offset, -1.0, 1.0) * step
+    edge = (i == 0) | (i == len(levels) - 1)
+    return np.where(edge, levels[i], best)
+
+
+def best_response(
+    plan: Plan,
+    market: Market,
+    population: Population,
+    spec: EffortSpec,
+    seed: int,
+    base: Response | None = None,
+) -> Response:
+    """Each rep's best annual effort and task split under ``plan``.
+
+    Without ``base`` the plan is treated as today's plan: effort costs are
+    calibrated so that its best response is 1.0 on every task. With ``base``
+    (the base plan's response) costs and task shares are taken from it.
+    """
+    ote = plan.pay_mix.ote
+    risk = base.risk if base is not None else risk_aversion(spec, population, ote, seed)
+    sample = _Sample(plan, market, population, spec.calibration_trials, seed, risk)
+    levels = np.asarray(spec.levels, dtype=float)
+    if not spec.enabled:
+        ones = np.ones(population.size)
+        effort, cost = ones, (base.cost if base is not None else np.zeros_like(ones))
+        task = {t: ones for t in TASKS}
+        shares = {t: ones / 3 for t in TASKS}
+    else:
+        value = np.stack([sample.value(Effort(e, e, e))[0] for e in levels])
+        if base is None:
+            cost = _calibrated_cost(levels, value)
+            effort = np.ones(population.size)
+        else:
+            cost = base.cost
+            effort = _refine(levels, value - 0.5 * cost * levels[:, None] ** 2)
+        task, shares = _split(sample, effort, spec, base)
+    ce, po = sample.value(Effort(task["new"], task["xsell"], task["service"]))
+    pay = po.total.astype(float)
+    first = plan.measures[0].id
+    return Response(
+        effort=effort,
+        task=task,
+        shares=shares,
+        pay_mean=pay.mean(0),
+        pay_sd=pay.std(0),
+        ce=ce,
+        utility=ce - 0.5 * cost * effort**2,
+        p_target=(po.attainment[first] >= 1.0).mean(0),
+        cost=cost,
+        risk=risk,
+    )
+
+
+def _calibrated_cost(levels: np.ndarray, value: np.ndarray) -> np.ndarray:
+    """d such that effort 1.0 is optimal: the slope of value at 1.0 (quadratic fit)."""
+    i = int(np.clip(np.searchsorted(levels, 1.0), 1, len(levels) - 2))
+    x = levels[i - 1 : i + 2]
+    coef = np.polyfit(x, value[i - 1 : i + 2], 2)  # per rep, value ≈ a x² + b x + c
+    slope = 2 * coef[0] + coef[1]
+    floor = 0.05 * np.median(np.abs(slope)) + 1e-9
+    return np.maximum(slope, floor)
+
+
+def _split(
+    sample: _Sample, effort: np.ndarray, spec: EffortSpec, base: Response | None
+) -> tuple[dict, dict]:
+    """Task multipliers from the marginal utility of each task at effort e*."""
+    at = sample.value(Effort(effort, effort, effort))[0]
+    gains = {}
+    for t in TASKS:
+        bumped = {u: effort + (_STEP if u == t else 0.0) for u in TASKS}
+        gains[t] = (sample.value(Effort(**bumped))[0] - at) / _STEP
+    g = np.stack([gains[t] for t in TASKS])
+    g = np.maximum(g, 0.05 * np.maximum(g.max(0), 1e-12))
+    w = g**spec.focus
+    shares = w / w.sum(0)
+    base_shares = np.stack([base.shares[t] for t in TASKS]) if base is not None else shares
+    mult = effort * shares / base_shares
+    mult = np.maximum(mult, spec.min_task_share * effort)
+    return ({t: mult[k] for k, t in enumerate(TASKS)}, {t: shares[k] for k, t in enumerate(TASKS)})

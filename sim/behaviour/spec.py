@@ -1,0 +1,172 @@
+"""Behaviour settings: one switchable, parameterised section per research effect.
+
+Every component is off by default, so a scenario without ``[behaviour]`` runs
+the foundation engine exactly. Defaults and their sources are given per field.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "BehaviourSpec",
+    "DynamicsSpec",
+    "EffortSpec",
+    "RatchetSpec",
+    "RetentionSpec",
+    "TimingSpec",
+]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class EffortSpec(_Frozen):
+    """Annual effort as a best response to the plan (Holmström & Milgrom 1987;
+    Lal & Srinivasan 1993), split across tasks by their marginal payoffs
+    (Holmström & Milgrom 1991, multi-task: a heavily weighted, easy measure
+    crowds out the rest).
+
+    The effort cost d of each rep is calibrated so that the *base* plan's best
+    response is the effort the market parameters describe (1.0): variants then
+    move effort relative to today.
+    """
+
+    enabled: bool = False
+    risk_aversion: float = Field(
+        default=1.0,
+        ge=0,
+        description="Relative risk aversion at OTE: CARA r = risk_aversion / OTE. Field "
+        "estimates for salespeople are low to moderate (Misra & Nair 2011).",
+    )
+    risk_aversion_cv: float = Field(default=0.3, ge=0, description="Spread of r across reps.")
+    levels: tuple[float, ...] = Field(
+        default=(0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4),
+        description="Candidate annual effort levels, evaluated on common random numbers.",
+    )
+    focus: float = Field(
+        default=1.0,
+        ge=0,
+        description="How strongly effort follows each task's marginal payoff (0: fixed split).",
+    )
+    min_task_share: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="No task falls below this share of its base-plan effort.",
+    )
+    calibration_trials: int = Field(default=200, ge=20, le=100_000)
+
+    @field_validator("levels")
+    @classmethod
+    def _levels(cls, v):
+        if len(v) < 3 or any(b <= a for a, b in zip(v, v[1:], strict=False)):
+            raise ValueError("levels needs at least 3 strictly increasing effort levels")
+        if not v[0] < 1.0 < v[-1] or v[0] <= 0:
+            raise ValueError("levels must be positive and bracket 1.0")
+        return v
+
+
+class DynamicsSpec(_Frozen):
+    """Within-period effort: each month reps scale effort with the marginal pay of a
+    unit of effort now, given attainment to date and time left, against the
+    same at the period's start. Near a deadline with the target in reach this
+    rises (the hockey stick: Oyer 1998; Larkin 2014); far out of reach or past a
+    cap it falls (giving up, coasting: Steenburgh 2008; Chung, Steenburgh &
+    Sudhir 2014). Under a straight linear commission it stays constant.
+    """
+
+    enabled: bool = False
+    elasticity: float = Field(
+        default=1.0,
+        ge=0,
+        description="Effort ∝ (marginal pay)^elasticity; 1 under quadratic effort cost.",
+    )
+    min_effort: float = Field(default=0.3, ge=0, le=1)
+    max_effort: float = Field(default=2.0, ge=1)
+
+
+class TimingSpec(_Frozen):
+    """Deal timing at period ends (Oyer 1998; Larkin 2014): reps pull deals forward,
+    at an extra discount, when that carries them across a threshold, target or
+    accelerator; they push deals out when those deals earn nothing this period
+    (past a cap, or hopelessly short) but would next period.
+    """
+
+    enabled: bool = False
+    max_shift_share: float = Field(
+        default=0.5, gt=0, le=1, description="Share of a month's deals a rep can move."
+    )
+    pull_discount: float = Field(
+        default=0.08, ge=0, lt=1, description="Extra discount given to close a deal early."
+    )
+    hurdle: float = Field(
+        default=0.02,
+        ge=0,
+        description="Smallest gain, as a share of the period's target incentive, worth a move.",
+    )
+
+
+class RatchetSpec(_Frozen):
+    """Ratchet anticipation (Weitzman 1980; Leone, Misra & Zimmerman 2004): when next
+    period's target is set from this period's result, each unit sold above
+    target raises the next target by ``strength``, so reps hold back above it.
+    """
+
+    enabled: bool = False
+    strength: float = Field(default=0.5, ge=0, le=1)
+
+
+class RetentionSpec(_Frozen):
+    """Motivation and attrition: reps whose certainty equivalent under the plan falls
+    below their outside option leave with a probability that rises with the gap;
+    a leaver's territory is covered at reduced productivity, then a hire ramps
+    up. Better reps have better outside options.
+    """
+
+    enabled: bool = False
+    base_attrition: float = Field(default=0.10, ge=0, le=1, description="Annual, at no gap.")
+    max_attrition: float = Field(default=0.6, ge=0, le=1)
+    sensitivity: float = Field(
+        default=8.0, ge=0, description="Rise of attrition per unit of relative CE gap."
+    )
+    outside_option: float = Field(
+        default=1.0, gt=0, description="Outside option as a multiple of the base plan's CE."
+    )
+    ability_premium: float = Field(
+        default=0.5, ge=0, description="Outside option scales with ability ** premium."
+    )
+    vacancy_months: int = Field(default=3, ge=0, le=12)
+    coverage: float = Field(default=0.4, ge=0, le=1, description="Productivity while vacant.")
+    ramp_months: int = Field(default=6, ge=0, le=24)
+    ramp_start: float = Field(default=0.3, ge=0, le=1)
+    replacement_cost: float = Field(
+        default=0.5, ge=0, description="Hiring and onboarding cost as a multiple of OTE."
+    )
+
+
+class BehaviourSpec(_Frozen):
+    """All behaviour components of a scenario (``[behaviour]`` in the TOML file)."""
+
+    effort: EffortSpec = EffortSpec()
+    dynamics: DynamicsSpec = DynamicsSpec()
+    timing: TimingSpec = TimingSpec()
+    ratchet: RatchetSpec = RatchetSpec()
+    retention: RetentionSpec = RetentionSpec()
+
+    @property
+    def enabled(self) -> bool:
+        return any(
+            c.enabled
+            for c in (self.effort, self.dynamics, self.timing, self.ratchet, self.retention)
+        )
+
+    def all_on(self) -> BehaviourSpec:
+        """The same settings with every component switched on."""
+        return self.model_copy(
+            update={
+                k: getattr(self, k).model_copy(update={"enabled": True})
+                for k in ("effort", "dynamics", "timing", "ratchet", "retention")
+            }
+        )
