@@ -139,7 +139,7 @@ class MonteCarloEngine:
         booked = {c: zero.copy() for c in BOOKED}
         booked_period = {c: zero.copy() for c in BOOKED}
         carry = None  # bookings pushed out of the previous month
-        closed = booked_period  # to-date totals of the last closed period
+        last_period = booked_period  # to-date totals of the last closed period
         for m in range(self.months):
             period = m // per_period
             if m % per_period == 0:
@@ -207,7 +207,7 @@ class MonteCarloEngine:
                 carry = None
             if m % per_period == 0 and m > 0:  # pull some of this month into the closed period
                 prev = {c: v[..., m - 1] for c, v in out.items()}
-                close = MonthState(m - 1, self.months, plan, booked, closed, period - 1, block)
+                close = MonthState(m - 1, self.months, plan, booked, last_period, period - 1, block)
                 self._pull(behaviour, close, o, prev, [booked], pushed)
             _book(booked, booked_period, o)
             if m % per_period == per_period - 1:  # period close: push out, or pull from next year
@@ -217,7 +217,7 @@ class MonteCarloEngine:
                     nxt = self._next_year(seed, block, demand[:, -1:], e_new, base_new, base_x)
                     draws += nxt.pop("_draws")
                     self._pull(behaviour, close, nxt, o, [booked, booked_period], None)
-                closed = {c: v.copy() for c, v in booked_period.items()}
+                last_period = {c: v.copy() for c, v in booked_period.items()}
         return draws
 
     def _next_year(self, seed, block, demand, e_new, base_new, base_x) -> dict:
@@ -229,9 +229,9 @@ class MonteCarloEngine:
         )
         return {
             "new_value": v_new,
-            "new_count": n_new,
+            "new_count": n_new.astype(float),
             "xsell_value": v_x,
-            "xsell_count": n_x,
+            "xsell_count": n_x.astype(float),
             "cycle_days_sum": np.zeros_like(v_new),
             "gross_margin": gm,
             "discount_given": np.zeros_like(v_new),

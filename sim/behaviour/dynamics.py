@@ -4,8 +4,9 @@ At the start of each month a rep weighs the pay one more unit of effort brings
 now: for each measure that bookings drive, the expected slope of its payout
 curve at the attainment the rep can still reach, given attainment to date and
 the uncertain rest of the period (:meth:`~sim.curves.PayoutCurve.expected_slope`).
-Effort scales with this marginal pay relative to the same quantity at the
-period's start (elasticity 1 under quadratic effort cost). Near a threshold or
+Effort scales with this marginal pay relative to its average for the rep over
+the period (elasticity 1 under quadratic effort cost): the dynamics move effort
+within a period and across reps; the annual best response sets its level. Near a threshold or
 target with little time left the marginal pay jumps (the hockey stick); far
 out of reach or past a cap it vanishes (giving up, coasting); under a straight
 linear commission it is constant, so there is no deadline effect.
@@ -17,15 +18,18 @@ once target is likely.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from ..curves import prob_at_least
 from ..plan import Plan
-from .base import MonthState
+from ..streams import BLOCK_TRIALS
+from .base import Effort, MonthState
 from .flows import Flows, flow_components
 from .spec import DynamicsSpec, RatchetSpec
 
-__all__ = ["effort_factors", "paid_flow_measures"]
+__all__ = ["effort_factors", "marginal_pay", "paid_flow_measures", "reference_marginal"]
 
 
 def paid_flow_measures(plan: Plan):
@@ -37,30 +41,101 @@ def paid_flow_measures(plan: Plan):
     ]
 
 
-def _marginal(plan, targets, flows, state, task_effort, ratchet):
-    """Marginal pay of one unit of effort this month per task, (trials, reps), and the
-    same for a rep at the period's start (the reference)."""
+def marginal_pay(
+    plan: Plan,
+    targets: dict[str, np.ndarray],
+    flows: Flows,
+    state: MonthState,
+    task_effort: dict[str, np.ndarray],
+    ratchet: RatchetSpec | None = None,
+) -> dict:
+    """Marginal pay of one unit of effort this month, per task, (trials, reps)."""
     per = state.months // plan.periods
     p0, p1 = state.period * per, (state.period + 1) * per
     ti = plan.pay_mix.target_incentive / plan.periods
     now = {"new": 0.0, "xsell": 0.0}
-    ref = {"new": 0.0, "xsell": 0.0}
     for m, comps in paid_flow_measures(plan):
         target = targets[m.id][:, state.period]
-        full_mean, full_var = flows.measure(comps, task_effort, slice(p0, p1))
         rem_mean, rem_var = flows.measure(comps, task_effort, slice(state.month, p1))
         done = sum(state.booked_period[c] for c in comps) / target
         rm, rs = rem_mean / target, np.sqrt(rem_var) / target
         slope = m.curve.expected_slope(done, rm, rs)
-        slope0 = m.curve.expected_slope(0.0, full_mean / target, np.sqrt(full_var) / target)
         if ratchet is not None and ratchet.enabled:
+            full_mean, full_var = flows.measure(comps, task_effort, slice(p0, p1))
+            slope0 = m.curve.expected_slope(0.0, full_mean / target, np.sqrt(full_var) / target)
             slope = slope - ratchet.strength * slope0 * prob_at_least(1.0, done, rm, rs)
-        unit = m.weight * ti / target
+        unit = m.weight * ti / target * np.maximum(slope, 0.0)
         for task in ("new", "xsell"):
             flow = sum(flows.mean[task][c][:, state.month] for c in comps)
-            now[task] = now[task] + unit * np.maximum(slope, 0.0) * flow
-            ref[task] = ref[task] + unit * slope0 * flow
-    return now, ref
+            now[task] = now[task] + unit * flow
+    return now
+
+
+@dataclass
+class _Recorder:
+    """Runs at fixed effort and records the marginal pay of every rep-month."""
+
+    plan: Plan
+    targets: dict
+    flows: Flows
+    task_effort: dict
+    seen: dict  # task -> list of (period, (trials, reps) array)
+    plan_dependent: bool = True
+    shifts_deals: bool = False
+
+    def effort(self, state: MonthState) -> Effort:
+        g = marginal_pay(self.plan, self.targets, self.flows, state, self.task_effort)
+        shape = state.booked["new_value"].shape
+        for task in ("new", "xsell"):
+            self.seen[task].append((state.period, np.broadcast_to(g[task], shape)))
+        t = self.task_effort
+        return Effort(t["new"], t["xsell"], t["service"])
+
+    def shift(self, kind, state, values) -> None:
+        return None
+
+    def presence(self, seed, block, trials, months) -> None:
+        return None
+
+
+def _unit_scale(g: np.ndarray, spec: DynamicsSpec) -> np.ndarray:
+    """Per rep (last axis), the scale c with mean(clip((g / c) ** elasticity)) = 1."""
+    positive = g.mean(0) > 0
+    lo = np.full(g.shape[1], 1e-12)
+    hi = np.maximum(g.max(0), 1e-12) / spec.min_effort ** (1 / max(spec.elasticity, 1e-9))
+    for _ in range(60):  # bisection on log scale; the mean falls as c grows
+        c = np.sqrt(lo * hi)
+        f = np.clip((g / c) ** spec.elasticity, spec.min_effort, spec.max_effort).mean(0)
+        lo = np.where(f > 1.0, c, lo)
+        hi = np.where(f > 1.0, hi, c)
+    return np.where(positive, np.sqrt(lo * hi), 0.0)
+
+
+def reference_marginal(
+    plan: Plan,
+    targets: dict[str, np.ndarray],
+    flows: Flows,
+    task_effort: dict[str, np.ndarray],
+    engine,
+    seed: int,
+    trials: int,
+    spec: DynamicsSpec,
+) -> dict[str, np.ndarray]:
+    """Scale of the marginal pay per task, rep and period on a calibration sample at
+    the annual effort, chosen so that the monthly factors average one over the
+    period: the dynamics move effort within a period and across reps; the annual
+    best response sets its level."""
+    seen = {"new": [], "xsell": []}
+    rec = _Recorder(plan, targets, flows, task_effort, seen)
+    engine.simulate_blocks(seed, 0, -(-trials // BLOCK_TRIALS), trials, rec, plan)
+    out = {}
+    for task, items in seen.items():
+        scale = np.zeros((engine.population.size, plan.periods))
+        for p in range(plan.periods):
+            g = np.concatenate([a for q, a in items if q == p])
+            scale[:, p] = _unit_scale(g, spec)
+        out[task] = scale
+    return out
 
 
 def effort_factors(
@@ -69,14 +144,16 @@ def effort_factors(
     flows: Flows,
     state: MonthState,
     task_effort: dict[str, np.ndarray],
+    reference: dict[str, np.ndarray],
     spec: DynamicsSpec,
     ratchet: RatchetSpec | None = None,
 ) -> dict[str, np.ndarray]:
     """Multiplier on each task's annual effort for this month, per (trial, rep)."""
-    now, ref = _marginal(plan, targets, flows, state, task_effort, ratchet)
+    now = marginal_pay(plan, targets, flows, state, task_effort, ratchet)
     out = {}
     for task in ("new", "xsell"):
-        g, g0 = np.asarray(now[task], dtype=float), np.asarray(ref[task], dtype=float)
+        g = np.asarray(now[task], dtype=float)
+        g0 = reference[task][:, state.period]
         with np.errstate(divide="ignore", invalid="ignore"):
             ratio = np.where(g0 > 0, g / g0, 1.0)
         out[task] = np.clip(ratio**spec.elasticity, spec.min_effort, spec.max_effort)

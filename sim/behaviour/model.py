@@ -8,14 +8,17 @@ monthly questions (effort per task, deals to shift, who is in the seat).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..market import Market
+from ..montecarlo import MonteCarloEngine
 from ..payout import plan_targets
 from ..plan import Plan
 from ..population import Population
+from ..streams import BLOCK_TRIALS, CALIBRATION
 from . import dynamics, retention, timing
 from .base import Effort, MonthState
 from .flows import Flows, expected_flows
@@ -34,6 +37,7 @@ class PlanBehaviour:
     flows: Flows
     targets: dict[str, np.ndarray]
     response: Response
+    reference: dict[str, np.ndarray] | None = None  # mean marginal pay (reps, periods)
     p_leave: np.ndarray | None = None  # annual chance of leaving (reps,)
     option: np.ndarray | None = None  # outside option (reps,)
     plan_dependent: bool = True
@@ -48,7 +52,14 @@ class PlanBehaviour:
         new, xsell = t["new"], t["xsell"]
         if self.spec.dynamics.enabled or self.spec.ratchet.enabled:
             f = dynamics.effort_factors(
-                self.plan, self.targets, self.flows, state, t, self.spec.dynamics, self.spec.ratchet
+                self.plan,
+                self.targets,
+                self.flows,
+                state,
+                t,
+                self.reference,
+                self.spec.dynamics,
+                self.spec.ratchet,
             )
             new, xsell = new * f["new"], xsell * f["xsell"]
         return Effort(new, xsell, t["service"])
@@ -94,14 +105,66 @@ def build_behaviours(
             if spec.retention.enabled
             else None
         )
-        out[name] = PlanBehaviour(
+        targets = plan_targets(plan, population)
+        reference = None
+        if spec.dynamics.enabled or spec.ratchet.enabled:
+            engine = MonteCarloEngine(market, population, stream=CALIBRATION)
+            reference = dynamics.reference_marginal(
+                plan,
+                targets,
+                flows,
+                resp.task,
+                engine,
+                seed,
+                spec.effort.calibration_trials,
+                spec.dynamics,
+            )
+        behaviour = PlanBehaviour(
             spec,
             plan,
             flows,
-            plan_targets(plan, population),
+            targets,
             resp,
+            reference,
             p_leave,
             option,
             shifts_deals=spec.timing.enabled,
         )
+        if reference is not None:
+            behaviour = _level_dynamics(
+                behaviour, market, population, seed, spec.effort.calibration_trials
+            )
+        out[name] = behaviour
     return out
+
+
+def _level_dynamics(
+    b: PlanBehaviour,
+    market: Market,
+    population: Population,
+    seed: int,
+    trials: int,
+    rounds: int = 3,
+) -> PlanBehaviour:
+    """Rescale the dynamics so that, on the calibration sample *with* dynamics, each
+    rep's effort averages their annual best response in every period: effort that
+    falls early lowers attainment to date and so effort later, which the fixed-effort
+    reference cannot see. A few fixed-point rounds settle it."""
+    engine = MonteCarloEngine(market, population, stream=CALIBRATION)
+    n_blocks = -(-trials // BLOCK_TRIALS)
+    per = 12 // b.plan.periods
+    core = dataclasses.replace(
+        b,
+        spec=b.spec.model_copy(
+            update={"timing": b.spec.timing.model_copy(update={"enabled": False})}
+        ),
+        p_leave=None,
+    )
+    for _ in range(rounds):
+        oc = engine.simulate_blocks(seed, 0, n_blocks, trials, core, b.plan)
+        realised = oc.components["effort"].reshape(trials, population.size, b.plan.periods, per)
+        factor = realised.mean(axis=(0, 3)) / b.response.task["new"][:, None]
+        scale = np.maximum(factor, 1e-6) ** (1.0 / max(b.spec.dynamics.elasticity, 1e-9))
+        ref = {t: v * scale for t, v in core.reference.items()}
+        core = dataclasses.replace(core, reference=ref)
+    return dataclasses.replace(b, reference=core.reference)

@@ -196,11 +196,13 @@ def _split(
     for t in TASKS:
         bumped = {u: effort + (_STEP if u == t else 0.0) for u in TASKS}
         gains[t] = (sample.value(Effort(**bumped))[0] - at) / _STEP
-    g = np.stack([gains[t] for t in TASKS])
-    g = np.maximum(g, 0.05 * np.maximum(g.max(0), 1e-12))
+    # Pooled over reps: a single rep's marginal gain per task is too noisy on a
+    # calibration sample of lumpy deals; the team's is not.
+    g = np.array([gains[t].sum() for t in TASKS])
+    g = np.maximum(g, 0.05 * max(g.max(), 1e-12))
     w = g**spec.focus
-    shares = w / w.sum(0)
+    shares = np.repeat((w / w.sum())[:, None], effort.size, axis=1)
     base_shares = np.stack([base.shares[t] for t in TASKS]) if base is not None else shares
-    mult = effort * shares / base_shares
-    mult = np.maximum(mult, spec.min_task_share * effort)
+    ratio = np.clip(shares / base_shares, spec.min_task_share, 1.0 / spec.min_task_share)
+    mult = effort * ratio
     return ({t: mult[k] for k, t in enumerate(TASKS)}, {t: shares[k] for k, t in enumerate(TASKS)})

@@ -52,11 +52,11 @@ class EffortSpec(_Frozen):
     )
     min_task_share: float = Field(
         default=0.25,
-        ge=0,
+        gt=0,
         le=1,
         description="No task falls below this share of its base-plan effort.",
     )
-    calibration_trials: int = Field(default=200, ge=20, le=100_000)
+    calibration_trials: int = Field(default=400, ge=20, le=100_000)
 
     @field_validator("levels")
     @classmethod
@@ -96,13 +96,13 @@ class TimingSpec(_Frozen):
 
     enabled: bool = False
     max_shift_share: float = Field(
-        default=0.5, gt=0, le=1, description="Share of a month's deals a rep can move."
+        default=0.3, gt=0, le=1, description="Share of a month's deals a rep can move."
     )
     pull_discount: float = Field(
         default=0.08, ge=0, lt=1, description="Extra discount given to close a deal early."
     )
     hurdle: float = Field(
-        default=0.02,
+        default=0.05,
         ge=0,
         description="Smallest gain, as a share of the period's target incentive, worth a move.",
     )
@@ -129,13 +129,13 @@ class RetentionSpec(_Frozen):
     base_attrition: float = Field(default=0.10, ge=0, le=1, description="Annual, at no gap.")
     max_attrition: float = Field(default=0.6, ge=0, le=1)
     sensitivity: float = Field(
-        default=8.0, ge=0, description="Rise of attrition per unit of relative CE gap."
+        default=4.0, ge=0, description="Rise of attrition per unit of relative CE gap."
     )
     outside_option: float = Field(
         default=1.0, gt=0, description="Outside option as a multiple of the base plan's CE."
     )
     ability_premium: float = Field(
-        default=0.5, ge=0, description="Outside option scales with ability ** premium."
+        default=0.2, ge=0, description="Outside option scales with ability ** premium."
     )
     vacancy_months: int = Field(default=3, ge=0, le=12)
     coverage: float = Field(default=0.4, ge=0, le=1, description="Productivity while vacant.")
