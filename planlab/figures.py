@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
+from sim import metrics as M
 from sim.plan import Plan
 from sim.run import SimulationResult, VariantResult
 
@@ -318,6 +319,40 @@ def monthly_bookings(result: SimulationResult) -> Figure:
     ax.set_xticks(months)
     ax.set_ylim(bottom=0)
     _money_axis(ax.yaxis)
+    ax.legend(fontsize=8, frameon=False, ncols=2)
+    _style(ax)
+    return fig
+
+
+def effort_vs_progress(result: SimulationResult) -> Figure:
+    """Mean effort by attainment to date: last month of a period (solid) per variant,
+    and the first month (dotted) for the base plan."""
+    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
+    ax = fig.subplots()
+    for i, (name, v) in enumerate(result.variants.items()):
+        prof = M.effort_profile(v)
+        x = prof.index.to_numpy() + 0.05
+        ax.plot(
+            x,
+            prof["last_month"],
+            color=_colour(i),
+            marker="o",
+            markersize=3,
+            label=f"{_plain(name)}: last month",
+        )
+        if i == 0:
+            ax.plot(
+                x,
+                prof["first_month"],
+                color=_colour(i),
+                linestyle=":",
+                label=f"{_plain(name)}: first month",
+            )
+    ax.axhline(1.0, color="0.6", linewidth=0.8)
+    ax.set_title("Effort against attainment to date")
+    ax.set_xlabel("Attainment of the period target when the month starts")
+    ax.set_ylabel("Effort (1.0 = today)")
+    _percent_axis(ax.xaxis)
     ax.legend(fontsize=8, frameon=False, ncols=2)
     _style(ax)
     return fig

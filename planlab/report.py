@@ -67,6 +67,22 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
         "Rewards",
         "Per rep, for the base plan: the chance of qualifying for each non-monetary reward.",
     ),
+    (
+        "behaviour",
+        "Rep behaviour",
+        "How reps respond to each variant when the behaviour model is on: annual effort, "
+        "effort in the first and last month of a period, the share of bookings closed in a "
+        "period's last month, revenue pulled in or pushed out at period ends and the discount "
+        "given to pull it, and expected leavers and their replacement cost.",
+    ),
+    (
+        "rep_behaviour",
+        "Achievability and fairness",
+        "Per rep, for the base plan: the chance of reaching target, the target per unit of "
+        "territory potential against the team (1.0 = average load), and, with the behaviour "
+        "model on, effort, the plan's certainty equivalent against the outside option and the "
+        "chance of leaving.",
+    ),
 )
 
 #: A DataFrame whose index has this name lists metrics down and is formatted row by row.
@@ -190,11 +206,16 @@ def render_table(data: Table, max_rows: int = MAX_ROWS) -> str:
     )
 
 
-def _company_table(result: SimulationResult) -> pd.DataFrame:
-    """Company metrics with metrics down and variants across."""
-    df = pd.concat([M.company_metrics(v) for v in result.variants.values()], axis=1)
+def _metric_table(columns: list[pd.Series]) -> pd.DataFrame:
+    """Per-variant metric series side by side: metrics down, variants across."""
+    df = pd.concat(columns, axis=1)
     df.index.name = METRIC_INDEX
     return df
+
+
+def _company_table(result: SimulationResult) -> pd.DataFrame:
+    """Company metrics with metrics down and variants across."""
+    return _metric_table([M.company_metrics(v) for v in result.variants.values()])
 
 
 def _per_variant(result: SimulationResult, build: Callable, level: str) -> pd.DataFrame:
@@ -214,6 +235,8 @@ _BUILDERS: dict[str, Callable[[SimulationResult], Table]] = {
     "teams": lambda r: _per_variant(r, lambda n: M.team_metrics(r, n), "team"),
     "reps": lambda r: M.rep_metrics(r, r.base.name),
     "rewards": _rewards_table,
+    "behaviour": lambda r: _metric_table([M.behaviour_metrics(v) for v in r.variants.values()]),
+    "rep_behaviour": lambda r: M.rep_behaviour(r, r.base.name),
 }
 
 
@@ -522,6 +545,18 @@ def _figures(result: SimulationResult) -> str:
             "the plan, every variant is paid on the same outcomes and the lines coincide.",
         ),
     ]
+    if any(v.behaviour is not None for v in result.variants.values()):
+        items.append(
+            (
+                "fig-effort",
+                "Effort and attainment to date",
+                F.effort_vs_progress(result),
+                "Mean effort against attainment to date in the first and last month of a period",
+                "Effort (1.0 = today's) by how much of the period target a rep has booked when the "
+                "month starts: pushing when the target is in reach at a deadline, giving up when "
+                "it is far off, coasting past a cap.",
+            )
+        )
     return "".join(_figure(*item) for item in items)
 
 

@@ -15,11 +15,14 @@ from .rewards import qualification
 from .run import SimulationResult, VariantResult
 
 __all__ = [
+    "behaviour_metrics",
     "company_metrics",
+    "effort_profile",
     "gini",
     "measure_metrics",
     "quota_accuracy",
     "rank_correlation",
+    "rep_behaviour",
     "rep_metrics",
     "reward_metrics",
     "reward_qualification",
@@ -219,3 +222,83 @@ def summary_table(result: SimulationResult) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows).set_index("variant")
+
+
+def behaviour_metrics(v: VariantResult) -> pd.Series:
+    """How reps responded to a plan: effort, deal timing, attrition (per year, expected)."""
+    a = v.actuals
+    pay_mix = v.plan.pay_mix
+    b = v.behaviour
+    eb = v.effort_by_progress.sum(0)  # (2, positions, bins)
+    by_pos = eb[0].sum(-1) / np.maximum(eb[1].sum(-1), 1)
+    leavers = float(a["left"].sum(1).mean())
+    replacement = b.spec.retention.replacement_cost if b is not None else 0.0
+    return pd.Series(
+        {
+            "effort_annual_mean": float(b.response.effort.mean()) if b is not None else 1.0,
+            "effort_first_month": by_pos[0],
+            "effort_last_month": by_pos[2],
+            "last_month_bookings_share": _last_month_share(v),
+            "revenue_pulled_in": float(a["pulled_in"].sum(1).mean()),
+            "revenue_pushed_out": float(a["pushed_out"].sum(1).mean()),
+            "timing_discount_cost": float(a["timing_discount"].sum(1).mean()),
+            "leavers_expected": leavers,
+            "attrition_cost": leavers * replacement * pay_mix.ote,
+        },
+        name=v.name,
+    )
+
+
+def _last_month_share(v: VariantResult) -> float:
+    """Share of bookings that close in the last month of a plan period."""
+    per = 12 // v.plan.periods
+    book = v.bookings_by_month.mean(0)
+    return float(book[per - 1 :: per].sum() / max(book.sum(), 1e-12))
+
+
+def effort_profile(v: VariantResult) -> pd.DataFrame:
+    """Mean effort by attainment to date, in the first, middle and last month of a period."""
+    from .run import PROGRESS_BINS
+
+    eb = v.effort_by_progress.sum(0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(eb[1] > 0, eb[0] / eb[1], np.nan)
+    return pd.DataFrame(
+        mean.T,
+        index=pd.Index(PROGRESS_BINS, name="attainment_to_date"),
+        columns=["first_month", "middle_month", "last_month"],
+    )
+
+
+def rep_behaviour(result: SimulationResult, variant: str = "base") -> pd.DataFrame:
+    """Per rep: chosen effort, achievability, fairness of the target and the pull of the
+    outside option (when the behaviour model is on)."""
+    v = result.variants[variant]
+    pop = result.population
+    first = v.plan.measures[0]
+    target = (
+        v.outcome.targets[first.id].sum(1) if first.additive else v.outcome.targets[first.id][:, 0]
+    )
+    load = target / pop.potential_index  # target per unit of territory potential
+    df = pd.DataFrame(
+        {
+            "rep": pop.name,
+            "team": pop.team,
+            "achievability": np.mean(v.outcome.attainment[first.id] >= 1.0, axis=0),
+            "fairness_index": load / load.mean(),
+            "left_share": v.actuals["left"].mean(0),
+        }
+    )
+    b = v.behaviour
+    if b is not None:
+        r = b.response
+        df["effort"] = r.effort
+        for task, mult in r.task.items():
+            df[f"effort_{task}"] = mult
+        df["certainty_equivalent"] = r.ce
+        df["utility"] = r.utility
+        if b.option is not None:
+            df["outside_option"] = b.option
+        if b.p_leave is not None:
+            df["p_leave"] = b.p_leave
+    return df.set_index("rep")
