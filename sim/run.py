@@ -156,7 +156,7 @@ def _chunk(
     shared = None
     if not behaviours:
         shared = engine.simulate_blocks(seed, first, n_blocks, trials, FixedEffort())
-    parts, draws = {}, 0
+    parts, draws, first_oc = {}, 0, None
     for name, plan in plans.items():
         oc = (
             shared
@@ -164,10 +164,12 @@ def _chunk(
             else engine.simulate_blocks(seed, first, n_blocks, trials, behaviours[name], plan)
         )
         parts[name] = _pay(plan, oc, engine.population, keep)
-        draws += 0 if shared else oc.draws
+        draws += 0 if shared is not None else oc.draws
+        first_oc = oc if first_oc is None else first_oc
     if shared is not None:
         draws = shared.draws
-    return parts, draws, (shared if keep else None)
+    kept = shared if shared is not None else first_oc  # with behaviour: the base plan's
+    return parts, draws, (kept if keep else None)
 
 
 def _place(store, part, sl: slice, total: int):
@@ -289,6 +291,8 @@ def simulate(
     if isinstance(spec, BehaviourSpec) and spec.enabled:
         behaviours = build_behaviours(spec, plans, scenario.market, pop, seed)
     engine = MonteCarloEngine(scenario.market, pop)
+    if behaviours:
+        engine = MonteCarloEngine(scenario.market, pop, pull_discount=spec.timing.pull_discount)
     chunk = chunk_trials or sim.chunk_trials
     chunk = max(1, min(chunk, max(1, CHUNK_REP_TRIALS // max(pop.size, 1))))
     bounds = block_bounds(trials, chunk)

@@ -66,7 +66,9 @@ def marginal_pay(
             slope = slope - ratchet.strength * slope0 * prob_at_least(1.0, done, rm, rs)
         unit = m.weight * ti / target * np.maximum(slope, 0.0)
         for task in ("new", "xsell"):
-            flow = sum(flows.mean[task][c][:, state.month] for c in comps)
+            # The period's average flow, not this month's: effort answers the incentive,
+            # and seasonality already shapes the deals a unit of effort brings.
+            flow = sum(flows.mean[task][c][:, p0:p1].mean(1) for c in comps)
             now[task] = now[task] + unit * flow
     return now
 

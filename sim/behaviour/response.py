@@ -15,6 +15,7 @@ accounts, cross-sell, account service) by the marginal utility of each
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -113,6 +114,13 @@ class _Sample:
         return ce, po
 
 
+def _parallel(fn, items) -> list:
+    """``[fn(x) for x in items]`` on two threads (numpy releases the GIL while drawing);
+    each item draws its own streams, so the result does not depend on the order."""
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return list(pool.map(fn, items))
+
+
 def _refine(levels: np.ndarray, net: np.ndarray) -> np.ndarray:
     """Argmax per rep over the grid, refined by a parabola through its neighbours."""
     i = net.argmax(0)
@@ -152,7 +160,7 @@ def best_response(
         task = {t: ones for t in TASKS}
         shares = {t: ones / 3 for t in TASKS}
     else:
-        value = np.stack([sample.value(Effort(e, e, e))[0] for e in levels])
+        value = np.stack(_parallel(lambda e: sample.value(Effort(e, e, e))[0], levels))
         if base is None:
             cost = _calibrated_cost(levels, value)
             effort = np.ones(population.size)
@@ -191,11 +199,11 @@ def _split(
     sample: _Sample, effort: np.ndarray, spec: EffortSpec, base: Response | None
 ) -> tuple[dict, dict]:
     """Task multipliers from the marginal utility of each task at effort e*."""
-    at = sample.value(Effort(effort, effort, effort))[0]
-    gains = {}
-    for t in TASKS:
-        bumped = {u: effort + (_STEP if u == t else 0.0) for u in TASKS}
-        gains[t] = (sample.value(Effort(**bumped))[0] - at) / _STEP
+    efforts = [Effort(effort, effort, effort)] + [
+        Effort(**{u: effort + (_STEP if u == t else 0.0) for u in TASKS}) for t in TASKS
+    ]
+    at, *bumped = _parallel(lambda eff: sample.value(eff)[0], efforts)
+    gains = {t: (v - at) / _STEP for t, v in zip(TASKS, bumped, strict=True)}
     # Pooled over reps: a single rep's marginal gain per task is too noisy on a
     # calibration sample of lumpy deals; the team's is not.
     g = np.array([gains[t].sum() for t in TASKS])
