@@ -144,7 +144,7 @@ def _level_dynamics(
     population: Population,
     seed: int,
     trials: int,
-    rounds: int = 3,
+    rounds: int = 2,
 ) -> PlanBehaviour:
     """Rescale the dynamics so that, on the calibration sample *with* dynamics, each
     rep's effort averages their annual best response in every period: effort that

@@ -167,7 +167,9 @@ def best_response(
         else:
             cost = base.cost
             effort = _refine(levels, value - 0.5 * cost * levels[:, None] ** 2)
-        task, shares = _split(sample, effort, spec, base)
+        one = np.flatnonzero(np.isclose(levels, 1.0))
+        at_one = value[one[0]] if base is None and one.size else None  # already evaluated
+        task, shares = _split(sample, effort, spec, base, at_one)
     ce, po = sample.value(Effort(task["new"], task["xsell"], task["service"]))
     pay = po.total.astype(float)
     first = plan.measures[0].id
@@ -196,13 +198,20 @@ def _calibrated_cost(levels: np.ndarray, value: np.ndarray) -> np.ndarray:
 
 
 def _split(
-    sample: _Sample, effort: np.ndarray, spec: EffortSpec, base: Response | None
+    sample: _Sample,
+    effort: np.ndarray,
+    spec: EffortSpec,
+    base: Response | None,
+    at: np.ndarray | None = None,
 ) -> tuple[dict, dict]:
     """Task multipliers from the marginal utility of each task at effort e*."""
-    efforts = [Effort(effort, effort, effort)] + [
-        Effort(**{u: effort + (_STEP if u == t else 0.0) for u in TASKS}) for t in TASKS
-    ]
-    at, *bumped = _parallel(lambda eff: sample.value(eff)[0], efforts)
+    efforts = [Effort(**{u: effort + (_STEP if u == t else 0.0) for u in TASKS}) for t in TASKS]
+    if at is None:
+        efforts.insert(0, Effort(effort, effort, effort))
+    values = _parallel(lambda eff: sample.value(eff)[0], efforts)
+    if at is None:
+        at = values.pop(0)
+    bumped = values
     gains = {t: (v - at) / _STEP for t, v in zip(TASKS, bumped, strict=True)}
     # Pooled over reps: a single rep's marginal gain per task is too noisy on a
     # calibration sample of lumpy deals; the team's is not.

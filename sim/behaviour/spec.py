@@ -42,7 +42,7 @@ class EffortSpec(_Frozen):
     )
     risk_aversion_cv: float = Field(default=0.3, ge=0, description="Spread of r across reps.")
     levels: tuple[float, ...] = Field(
-        default=(0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.2, 1.3, 1.4),
+        default=(0.55, 0.7, 0.85, 1.0, 1.15, 1.3, 1.45),
         description="Candidate annual effort levels, evaluated on common random numbers.",
     )
     focus: float = Field(
@@ -56,7 +56,7 @@ class EffortSpec(_Frozen):
         le=1,
         description="No task falls below this share of its base-plan effort.",
     )
-    calibration_trials: int = Field(default=400, ge=20, le=100_000)
+    calibration_trials: int = Field(default=300, ge=20, le=100_000)
 
     @field_validator("levels")
     @classmethod
