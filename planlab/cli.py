@@ -28,24 +28,19 @@ class UsageError(Exception):
     """A user mistake on the command line (exit code 2)."""
 
 
-def _positive(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if n < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {n}")
-    return n
+def _whole(minimum: int):
+    """An argparse type: a whole number of at least ``minimum``."""
 
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {n}")
+        return n
 
-def _seed(text: str) -> int:
-    try:
-        n = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if n < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {n}")
-    return n
+    return parse
 
 
 class Progress:
@@ -158,8 +153,8 @@ def _add_run_options(p: argparse.ArgumentParser, out_default: str | None) -> Non
         metavar="NAME",
         help="plan variant to simulate beside the base (repeatable; default: all)",
     )
-    p.add_argument("--trials", type=_positive, help="number of simulated years (trials)")
-    p.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    p.add_argument("--trials", type=_whole(1), help="number of simulated years (trials)")
+    p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
     p.add_argument(
         "--out",
         default=out_default,

@@ -226,7 +226,8 @@ def summary_table(result: SimulationResult) -> pd.DataFrame:
 
 def behaviour_metrics(v: VariantResult) -> pd.Series:
     """How reps responded to a plan: effort, deal timing, attrition (per year, expected)."""
-    a = v.actuals
+    zero = np.zeros_like(v.actuals["revenue"])
+    a = {k: v.actuals.get(k, zero) for k in ("pulled_in", "pushed_out", "timing_discount", "left")}
     pay_mix = v.plan.pay_mix
     b = v.behaviour
     eb = v.effort_by_progress.sum(0)  # (2, positions, bins)
@@ -286,7 +287,7 @@ def rep_behaviour(result: SimulationResult, variant: str = "base") -> pd.DataFra
             "team": pop.team,
             "achievability": np.mean(v.outcome.attainment[first.id] >= 1.0, axis=0),
             "fairness_index": load / load.mean(),
-            "left_share": v.actuals["left"].mean(0),
+            "left_share": v.actuals["left"].mean(0) if "left" in v.actuals else 0.0,
         }
     )
     b = v.behaviour

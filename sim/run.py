@@ -36,10 +36,12 @@ from .streams import BLOCK_TRIALS, block_bounds, population_rng
 __all__ = ["SimulationResult", "VariantResult", "make_population", "simulate"]
 
 #: Rep-trials simulated at once per chunk (bounds the memory of chunks in flight).
-CHUNK_REP_TRIALS = 200_000
+CHUNK_REP_TRIALS = 100_000
 
 #: Annual measure values kept per (trial, rep) besides the plan's own measures.
-KEPT_MEASURES = ("revenue", "gross_margin", "discount")
+KEPT_MEASURES = ("revenue", "gross_margin")
+#: Annual values kept when the behaviour model is on (zero without it).
+BEHAVIOUR_ACTUALS = ("pulled_in", "pushed_out", "timing_discount", "left")
 
 
 @dataclass(frozen=True)
@@ -81,14 +83,16 @@ def make_population(scenario: Scenario, seed: int) -> Population:
     )
 
 
-def _annual_actuals(outcomes: Outcomes, plan: Plan) -> dict[str, np.ndarray]:
-    names = [m.name for m in plan.measures] + ["revenue", "gross_margin"]
+def _annual_actuals(outcomes: Outcomes, plan: Plan, behaviour: bool) -> dict[str, np.ndarray]:
+    """Annual values kept per (trial, rep): the plan's measures, revenue, margin and,
+    when reps respond to the plan, what deal timing moved and who left."""
+    names = [m.name for m in plan.measures] + list(KEPT_MEASURES)
     out = {n: outcomes.measure(n, 1)[..., 0].astype(np.float32) for n in dict.fromkeys(names)}
-    c = outcomes.components
-    out["discount"] = c["discount_given"].sum(-1).astype(np.float32)
-    for k in ("pulled_in", "pushed_out", "timing_discount"):
-        out[k] = c[k].sum(-1).astype(np.float32)
-    out["left"] = (c["present"].min(-1) < 1.0).astype(np.float32)
+    if behaviour:
+        c = outcomes.components
+        for k in BEHAVIOUR_ACTUALS[:-1]:
+            out[k] = c[k].sum(-1).astype(np.float32)
+        out["left"] = (c["present"].min(-1) < 1.0).astype(np.float32)
     return out
 
 
@@ -126,14 +130,14 @@ def effort_by_progress(outcomes: Outcomes, plan: Plan, pop: Population) -> np.nd
     return out
 
 
-def _pay(plan: Plan, outcomes: Outcomes, pop: Population, keep: bool) -> dict:
+def _pay(plan: Plan, outcomes: Outcomes, pop: Population, keep: bool, behaviour: bool) -> dict:
     bookings = outcomes.components["new_value"] + outcomes.components["xsell_value"]
     outcome = evaluate_plan(plan, outcomes, pop)
     if not keep:  # (trials, reps, periods) per measure is the largest table; keep on request
         outcome = dataclasses.replace(outcome, period_attainment=None)
     return {
         "outcome": outcome,
-        "actuals": _annual_actuals(outcomes, plan),
+        "actuals": _annual_actuals(outcomes, plan, behaviour),
         "bookings_by_month": bookings.sum(1),
         "effort_by_progress": effort_by_progress(outcomes, plan, pop),
         # Summed per stream block (fixed size), so the total is the same for any chunking.
@@ -163,7 +167,7 @@ def _chunk(
             if shared is not None
             else engine.simulate_blocks(seed, first, n_blocks, trials, behaviours[name], plan)
         )
-        parts[name] = _pay(plan, oc, engine.population, keep)
+        parts[name] = _pay(plan, oc, engine.population, keep, bool(behaviours))
         draws += 0 if shared is not None else oc.draws
         first_oc = oc if first_oc is None else first_oc
     if shared is not None:
