@@ -68,17 +68,19 @@ class MonteCarloEngine:
         chunks gives the same trials.
         """
         behaviour = behaviour or FixedEffort()
-        sizes = [
-            min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS)
+        blocks = [
+            (b, min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS))
             for b in range(first_block, first_block + n_blocks)
+            if trials - b * BLOCK_TRIALS > 0
         ]
-        sizes = [n for n in sizes if n > 0]
-        out = {c: np.empty((sum(sizes), self.population.size, self.months)) for c in COMPONENTS}
-        draws, start = 0, 0
-        for i, n in enumerate(sizes):
-            view = {c: v[start : start + n] for c, v in out.items()}
-            draws += self._block(seed, first_block + i, n, behaviour, plan, view)
-            start += n
+        n = sum(size for _, size in blocks)
+        # Month-major storage: each month's values are written contiguously; the
+        # outcome table sees (trials, reps, months) views of it.
+        out = {
+            c: np.empty((self.months, n, self.population.size)).transpose(1, 2, 0)
+            for c in COMPONENTS
+        }
+        draws = self._run(seed, blocks, behaviour, plan, out)
         return Outcomes(out, draws=draws)
 
     def _demand_path(self, seed: int, block: int, n: int) -> tuple[np.ndarray, int]:
@@ -108,21 +110,55 @@ class MonteCarloEngine:
         v_x = _segment_sums(mk.cross_sell.deal_size.sample(rng, k_x), n_x)
         return n_new, n_x, v_new, v_x, 2 * n_new.size + k_new + k_x
 
-    def _block(
+    def _month_draws(self, rng, lam_new, lam_x, cycle_scale, due, cols, p_keep) -> dict:
+        """One stream block's draws for one month, always in the same order."""
+        mk = self.market
+        n_new, n_x, v_new, v_x, k = self._deals(rng, lam_new, lam_x)
+        deals = n_new + n_x
+        closed = deals > 0
+        cycle = np.zeros(deals.shape)
+        cycle[closed] = rng.gamma(mk.cycle.shape * deals[closed], cycle_scale[closed])
+        won = rng.binomial(due[cols], p_keep[:, cols])
+        shape = deals.shape
+        z_csat = rng.standard_normal(shape)
+        z_disc = rng.standard_normal(shape)
+        k += int(closed.sum()) + won.size + 2 * deals.size
+        return {
+            "n_new": n_new,
+            "n_x": n_x,
+            "v_new": v_new,
+            "v_x": v_x,
+            "cycle": cycle,
+            "won": won,
+            "z_csat": z_csat,
+            "z_disc": z_disc,
+            "_draws": k,
+        }
+
+    def _run(
         self,
         seed: int,
-        block: int,
-        n: int,
+        blocks: list[tuple[int, int]],
         behaviour: Behaviour,
         plan: Plan | None,
         out: dict[str, np.ndarray],
     ) -> int:
-        """Fill ``out`` (component -> (n, reps, months) views) for one stream block;
-        return the number of random variates drawn."""
+        """Fill ``out`` (component -> (trials, reps, months)) for the stream ``blocks``
+        [(block, trials), ...]; return the number of random variates drawn.
+
+        Every block draws from its own streams in a fixed order; everything else is
+        computed on the whole chunk at once, so a chunk of many blocks costs few
+        numpy calls per month and gives the same numbers as the blocks one by one.
+        """
         mk, pop = self.market, self.population
         r = pop.size
-        demand, draws = self._demand_path(seed, block, n)
-        presence = behaviour.presence(seed, block, n, self.months)
+        n = sum(size for _, size in blocks)
+        edges = np.cumsum([0] + [size for _, size in blocks])
+        parts = [self._demand_path(seed, b, size) for b, size in blocks]
+        demand = np.concatenate([d for d, _ in parts])
+        draws = sum(k for _, k in parts)
+        seats = [behaviour.presence(seed, b, size, self.months) for b, size in blocks]
+        presence = None if seats[0] is None else np.concatenate(seats)
         base_new = mk.new_business.deals_per_month * pop.ability * pop.potential_index
         base_x = mk.cross_sell.deals_per_account_month * pop.accounts * pop.ability
         cyc = mk.cycle
@@ -134,6 +170,7 @@ class MonteCarloEngine:
         sat, mg, sc = mk.satisfaction, mk.margin, mk.sales_cost
         accounts_left = np.broadcast_to(pop.accounts.astype(float), (n, r)).copy()
         per_period = self.months // (plan.periods if plan is not None else 1)
+        block = blocks[0][0]
 
         zero = np.zeros((n, r))
         booked = {c: zero.copy() for c in BOOKED}
@@ -145,7 +182,6 @@ class MonteCarloEngine:
             if m % per_period == 0:
                 for v in booked_period.values():
                     v[...] = 0.0
-            rng = generator(seed, self.stream, block, m)
             state = MonthState(m, self.months, plan, booked, booked_period, period, block)
             eff = behaviour.effort(state) or Effort()
             seat = 1.0 if presence is None else presence[:, :, m]
@@ -155,33 +191,45 @@ class MonteCarloEngine:
                 lam_x = base_x * np.divide(
                     accounts_left, pop.accounts, out=np.zeros((n, r)), where=pop.accounts > 0
                 )
-            n_new, n_x, v_new, v_x, k = self._deals(
-                rng,
-                demand[:, m : m + 1] * e_new * base_new,
-                demand[:, m : m + 1] * (eff.xsell * seat) * lam_x,
-            )
-            draws += k
-
-            deals = n_new + n_x
-            closed = deals > 0
-            k_closed = int(closed.sum())
-            cycle = np.zeros((n, r))
-            cycle[closed] = rng.gamma(cyc.shape * deals[closed], cycle_scale[closed])
-
+            lam_new = np.broadcast_to(demand[:, m : m + 1] * e_new * base_new, (n, r))
+            lam_x = np.broadcast_to(demand[:, m : m + 1] * (eff.xsell * seat) * lam_x, (n, r))
             due_m = pop.renewals_due[:, m]
             cols = np.flatnonzero(due_m)
-            won = np.zeros((n, r))
             service = np.broadcast_to(np.asarray(eff.service * seat, dtype=float), (n, r))
             p_m = np.clip(p_keep + self.service_retention * (service - 1.0), 0.0, 1.0)
-            won[:, cols] = rng.binomial(due_m[cols], p_m[:, cols])
-            accounts_left -= due_m - won
-
-            csat_base = pop.csat_base + self.service_csat * (service - 1.0)
-            csat = np.clip(csat_base + sat.month_sd * rng.standard_normal((n, r)), 0.0, 10.0)
-            disc = np.clip(
-                mg.discount_mean + mg.discount_sd * rng.standard_normal((n, r)), 0.0, 0.9
+            got = [
+                self._month_draws(
+                    generator(seed, self.stream, b, m),
+                    lam_new[lo:hi],
+                    lam_x[lo:hi],
+                    cycle_scale[lo:hi],
+                    due_m,
+                    cols,
+                    p_m[lo:hi],
+                )
+                for (b, _), lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
+            ]
+            d = (
+                got[0]
+                if len(got) == 1
+                else {
+                    k: (
+                        sum(g[k] for g in got)
+                        if k == "_draws"
+                        else np.concatenate([g[k] for g in got])
+                    )
+                    for k in got[0]
+                }
             )
-            draws += k_closed + n * cols.size + 2 * n * r
+            draws += d["_draws"]
+            n_new, n_x, v_new, v_x, cycle = d["n_new"], d["n_x"], d["v_new"], d["v_x"], d["cycle"]
+            deals = n_new + n_x
+            won = np.zeros((n, r))
+            won[:, cols] = d["won"]
+            accounts_left -= due_m - won
+            csat_base = pop.csat_base + self.service_csat * (service - 1.0)
+            csat = np.clip(csat_base + sat.month_sd * d["z_csat"], 0.0, 10.0)
+            disc = np.clip(mg.discount_mean + mg.discount_sd * d["z_disc"], 0.0, 0.9)
 
             revenue = v_new + v_x
             list_price = revenue / (1.0 - disc)
@@ -214,16 +262,22 @@ class MonteCarloEngine:
                 close = MonthState(m, self.months, plan, booked, booked_period, period, block)
                 carry = self._push(behaviour, close, o, [booked, booked_period])
                 if m == self.months - 1 and behaviour.shifts_deals:
-                    nxt = self._next_year(seed, block, demand[:, -1:], e_new, base_new, base_x)
+                    lam = np.broadcast_to(demand[:, -1:] * e_new * base_new, (n, r))
+                    lam_next_x = np.broadcast_to(demand[:, -1:] * base_x, (n, r))
+                    nxt = self._next_year(seed, blocks, edges, lam, lam_next_x)
                     draws += nxt.pop("_draws")
                     self._pull(behaviour, close, nxt, o, [booked, booked_period], None)
                 last_period = {c: v.copy() for c, v in booked_period.items()}
         return draws
 
-    def _next_year(self, seed, block, demand, e_new, base_new, base_x) -> dict:
+    def _next_year(self, seed, blocks, edges, lam_new, lam_x) -> dict:
         """Next January's deals, drawn only so that reps can pull them into this year."""
-        rng = generator(seed, self.stream, block, self.months)
-        n_new, n_x, v_new, v_x, k = self._deals(rng, demand * e_new * base_new, demand * base_x)
+        got = [
+            self._deals(generator(seed, self.stream, b, self.months), lam_new[lo:hi], lam_x[lo:hi])
+            for (b, _), lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
+        ]
+        n_new, n_x, v_new, v_x = (np.concatenate([g[i] for g in got]) for i in range(4))
+        k = sum(g[4] for g in got)
         gm = (v_new + v_x) * (
             1.0 - self.market.margin.cogs_share / (1 - self.market.margin.discount_mean)
         )
