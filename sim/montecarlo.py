@@ -76,10 +76,15 @@ class MonteCarloEngine:
         n = sum(size for _, size in blocks)
         # Month-major storage: each month's values are written contiguously; the
         # outcome table sees (trials, reps, months) views of it.
+        shape = (n, self.population.size, self.months)
+        passive = getattr(behaviour, "passive", False)
         out = {
             c: np.empty((self.months, n, self.population.size)).transpose(1, 2, 0)
             for c in COMPONENTS
+            if not passive or c not in PASSIVE
         }
+        if passive:  # nothing moves these: constant, read-only views
+            out.update({c: np.broadcast_to(v, shape) for c, v in PASSIVE.items()})
         draws = self._run(seed, blocks, behaviour, plan, out)
         return Outcomes(out, draws=draws)
 
@@ -234,6 +239,7 @@ class MonteCarloEngine:
             revenue = v_new + v_x
             list_price = revenue / (1.0 - disc)
             o = {c: v[..., m] for c, v in out.items()}
+            passive = getattr(behaviour, "passive", False)
             o["new_value"][...], o["new_count"][...] = v_new, n_new
             o["xsell_value"][...], o["xsell_count"][...] = v_x, n_x
             o["cycle_days_sum"][...] = cycle
@@ -243,6 +249,8 @@ class MonteCarloEngine:
             o["gross_margin"][...] = revenue - mg.cogs_share * list_price
             o["discount_given"][...] = list_price - revenue
             o["sales_cost"][...] = sc.fixed_per_month + sc.per_opportunity / sc.win_rate * deals
+            if passive:  # effort is fixed and nothing shifts: no bookkeeping to do
+                continue
             o["effort"][...] = e_new
             o["present"][...] = seat
             for c in ("pulled_in", "pushed_out", "timing_discount"):
@@ -328,6 +336,14 @@ class MonteCarloEngine:
         return moved
 
 
+#: Components only a plan-dependent behaviour changes, and their value otherwise.
+PASSIVE = {
+    "effort": 1.0,
+    "present": 1.0,
+    "pulled_in": 0.0,
+    "pushed_out": 0.0,
+    "timing_discount": 0.0,
+}
 #: Components that move with a deal when reps shift its closing date.
 SHIFTED = (
     "new_value",

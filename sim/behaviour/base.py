@@ -71,6 +71,11 @@ class FixedEffort:
     plan_dependent: bool = False
     shifts_deals: bool = False
 
+    @property
+    def passive(self) -> bool:
+        """Nothing to record and nothing to shift: the engine may skip its bookkeeping."""
+        return self.level == 1.0
+
     def effort(self, state: MonthState) -> Effort | None:
         return None if self.level == 1.0 else Effort(self.level, self.level, self.level)
 
