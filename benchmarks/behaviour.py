@@ -52,7 +52,9 @@ def main() -> None:
     sc = scenario(args.reps)
     spec = sc.behaviour.all_on()
     rep_months = args.reps * 12 * trials
-    print(f"{args.reps} reps x 12 months x {trials:,} trials = {rep_months:,} rep-months, 2 workers")
+    print(
+        f"{args.reps} reps x 12 months x {trials:,} trials = {rep_months:,} rep-months, 2 workers"
+    )
 
     off, t_off = timed(lambda: sim.simulate(sc, [], trials=trials, workers=2, behaviour=False))
     on, t_on = timed(lambda: sim.simulate(sc, [], trials=trials, workers=2, behaviour=spec))
@@ -62,10 +64,14 @@ def main() -> None:
     ratio = t_on / t_off
     print(f"behaviour off : {t_off:8.2f} s  ({rep_months / t_off / 1e6:.2f} M rep-months/s)")
     print(f"behaviour on  : {t_on:8.2f} s  ({rep_months / t_on / 1e6:.2f} M rep-months/s)")
-    print(f"  of which calibration (best response, dynamics levelling): {t_cal:.2f} s "
-          f"({t_cal / t_on:.0%} of the run)")
-    print(f"ratio on / off: {ratio:.2f}  (target <= {TARGET_RATIO:g}: "
-          f"{'PASS' if ratio <= TARGET_RATIO else 'MISS'})")
+    print(
+        f"  of which calibration (best response, dynamics levelling): {t_cal:.2f} s "
+        f"({t_cal / t_on:.0%} of the run)"
+    )
+    print(
+        f"ratio on / off: {ratio:.2f}  (target <= {TARGET_RATIO:g}: "
+        f"{'PASS' if ratio <= TARGET_RATIO else 'MISS'})"
+    )
     rev_off = off.base.actuals["revenue"].sum(1).mean()
     rev_on = on.base.actuals["revenue"].sum(1).mean()
     print(f"expected revenue, base plan: off {rev_off / 1e6:.2f}M, on {rev_on / 1e6:.2f}M")
