@@ -13,6 +13,7 @@ the GIL while drawing, so the default is a thread pool over chunks.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
@@ -145,6 +146,10 @@ def _pay(plan: Plan, outcomes: Outcomes, pop: Population, keep: bool, behaviour:
             [bookings[i : i + BLOCK_TRIALS].sum(0) for i in range(0, len(bookings), BLOCK_TRIALS)]
         ),
     }
+
+
+def _chunk_task(engine, seed, trials, plans, behaviours, keep, bounds):
+    return _chunk(engine, seed, bounds[0], bounds[1], trials, plans, behaviours, keep)
 
 
 def _chunk(
@@ -301,8 +306,9 @@ def simulate(
     chunk = max(1, min(chunk, max(1, CHUNK_REP_TRIALS // max(pop.size, 1))))
     bounds = block_bounds(trials, chunk)
 
-    def task(b):
-        return _chunk(engine, seed, b[0], b[1], trials, plans, behaviours, keep_outcomes)
+    # A module-level function and plain arguments: picklable, so a process pool
+    # (or a Dask client's executor) can run chunks as well as a thread pool.
+    task = functools.partial(_chunk_task, engine, seed, trials, plans, behaviours, keep_outcomes)
 
     n_blocks = bounds[-1][0] + bounds[-1][1]
     collect = _Collector(trials, n_blocks)

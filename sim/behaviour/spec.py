@@ -101,6 +101,13 @@ class TimingSpec(_Frozen):
     pull_discount: float = Field(
         default=0.08, ge=0, lt=1, description="Extra discount given to close a deal early."
     )
+    slip_risk: float = Field(
+        default=0.25,
+        ge=0,
+        le=1,
+        description="Chance, as a rep sees it, that a deal pushed out slips away; pushing "
+        "is worth only (1 - slip_risk) of the pay it would earn later.",
+    )
     hurdle: float = Field(
         default=0.05,
         ge=0,

@@ -67,5 +67,5 @@ def shift_share(
         gain = _pay(plan, targets, state.period, with_deals) - now - later
     else:
         without = {c: state.booked_period[c] - moved.get(c, 0.0) for c in state.booked_period}
-        gain = later - (now - _pay(plan, targets, state.period, without))
+        gain = (1.0 - spec.slip_risk) * later - (now - _pay(plan, targets, state.period, without))
     return np.where(gain > hurdle, share, 0.0)
