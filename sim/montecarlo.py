@@ -81,8 +81,12 @@ class MonteCarloEngine:
         out = {
             c: np.empty((self.months, n, self.population.size)).transpose(1, 2, 0)
             for c in COMPONENTS
-            if not passive or c not in PASSIVE
+            if c != "renewals_due" and (not passive or c not in PASSIVE)
         }
+        # Renewals due are the same in every trial: a read-only view of the team's schedule.
+        out["renewals_due"] = np.broadcast_to(
+            self.population.renewals_due[None, :, : self.months].astype(float), shape
+        )
         if passive:  # nothing moves these: constant, read-only views
             out.update({c: np.broadcast_to(v, shape) for c, v in PASSIVE.items()})
         draws = self._run(seed, blocks, behaviour, plan, out)
@@ -229,9 +233,11 @@ class MonteCarloEngine:
             draws += d["_draws"]
             n_new, n_x, v_new, v_x, cycle = d["n_new"], d["n_x"], d["v_new"], d["v_x"], d["cycle"]
             deals = n_new + n_x
-            won = np.zeros((n, r))
+            won = out["renewals_won"][..., m]
+            won[...] = 0.0
             won[:, cols] = d["won"]
-            accounts_left -= due_m - won
+            if ren.churn_reduces_cross_sell:
+                accounts_left -= due_m - won
             csat_base = pop.csat_base + self.service_csat * (service - 1.0)
             csat = np.clip(csat_base + sat.month_sd * d["z_csat"], 0.0, 10.0)
             disc = np.clip(mg.discount_mean + mg.discount_sd * d["z_disc"], 0.0, 0.9)
@@ -243,8 +249,6 @@ class MonteCarloEngine:
             o["new_value"][...], o["new_count"][...] = v_new, n_new
             o["xsell_value"][...], o["xsell_count"][...] = v_x, n_x
             o["cycle_days_sum"][...] = cycle
-            o["renewals_due"][...] = due_m
-            o["renewals_won"][...] = won
             o["csat"][...] = csat
             o["gross_margin"][...] = revenue - mg.cogs_share * list_price
             o["discount_given"][...] = list_price - revenue
