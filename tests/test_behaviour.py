@@ -617,3 +617,57 @@ def test_same_seed_same_results_with_behaviour_for_any_chunking():
 def test_keep_outcomes_with_behaviour():
     run = sim.simulate(scenario(LINEAR), trials=50, behaviour=spec(timing=None), keep_outcomes=True)
     assert run.outcomes is not None
+
+
+# -- several measures: effort follows the weights and the marginal payoffs -----------
+
+
+def test_heavily_weighted_easy_measure_crowds_out_the_rest():
+    # Today's plan pays revenue 60%, new accounts 20%, cross-sell 20%. The variant puts
+    # 70% on new accounts with an easy target (1 a year): effort moves to prospecting
+    # (the new-business task multiplier rises, cross-sell's falls) and cross-sell
+    # bookings drop. Task multipliers are deterministic given the calibration sample;
+    # the bookings comparison is a paired difference over trials (Z standard errors).
+    data = tomllib.loads(BASELINE.read_text(encoding="utf-8"))
+    data["team"]["reps"] = 20
+    data["variants"] = {
+        "easy_logos": {
+            "measures": {
+                "revenue": {"weight": 0.15},
+                "new_accounts": {"weight": 0.7, "target": 1},
+                "cross_sell": {"weight": 0.15},
+            }
+        }
+    }
+    run = sim.simulate(sim.parse_scenario(data), trials=300, behaviour=spec(effort=None))
+    base, easy = run.base.behaviour.response, run.variants["easy_logos"].behaviour.response
+    assert easy.task["new"].mean() > base.task["new"].mean()
+    assert easy.task["xsell"].mean() < base.task["xsell"].mean()
+    assert easy.shares["new"][0] > base.shares["new"][0]
+    xs_base = run.base.actuals["cross_sell"].sum(1)
+    xs_easy = run.variants["easy_logos"].actuals["cross_sell"].sum(1)
+    diff, se = paired(xs_easy, xs_base)
+    assert diff < -Z * se, (diff, se)
+
+
+def test_lost_accounts_stop_buying_more_when_churn_is_on():
+    # With churn_reduces_cross_sell, an account lost at renewal buys nothing more for
+    # the rest of the year: second-half cross-sell falls (paired, Z standard errors)
+    # while the renewal rate stays what the market says (binomial standard error).
+    data = tomllib.loads(BASELINE.read_text(encoding="utf-8"))
+    data["team"]["reps"] = 20
+    data["market"].setdefault("renewal", {})["retention"] = 0.7
+    plain = sim.simulate(sim.parse_scenario(data), [], trials=200, keep_outcomes=True)
+    data["market"]["renewal"]["churn_reduces_cross_sell"] = True
+    churn = sim.simulate(sim.parse_scenario(data), [], trials=200, keep_outcomes=True)
+    comps = churn.outcomes.components
+    rate, due = (
+        comps["renewals_won"].sum() / comps["renewals_due"].sum(),
+        comps["renewals_due"].sum(),
+    )
+    plain_c = plain.outcomes.components
+    rate0 = plain_c["renewals_won"].sum() / plain_c["renewals_due"].sum()
+    assert abs(rate - rate0) < Z * math.sqrt(2 * 0.7 * 0.3 / due)
+    xs = [r.outcomes.components["xsell_value"][..., 6:].sum((1, 2)) for r in (plain, churn)]
+    diff, se = paired(xs[1], xs[0])
+    assert diff < -Z * se, (diff, se)
