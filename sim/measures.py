@@ -19,7 +19,7 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["COMPONENTS", "MEASURES", "MeasureKind", "measure_names"]
+__all__ = ["COMPONENTS", "MEASURES", "MeasureKind"]
 
 #: Monthly components every engine returns, shape (trials, reps, months).
 COMPONENTS: tuple[str, ...] = (
@@ -149,7 +149,3 @@ MEASURES: dict[str, MeasureKind] = {
         ),
     )
 }
-
-
-def measure_names() -> tuple[str, ...]:
-    return tuple(MEASURES)

@@ -1,9 +1,12 @@
-"""Fast exact samplers for the small rates of key-account deal flow.
+"""Poisson deal counts by inversion: one uniform per count, monotone in the rate.
 
-numpy's Poisson sampler with an array of rates costs several times a normal
-draw. Deal counts per rep-month have rates well below 1, where inversion of
-the CDF with one uniform per draw is exact and needs few steps for almost all
-entries; larger rates fall back to numpy.
+Inverting the CDF with one uniform per entry is exact, and it couples counts
+across rates: with the same stream, more effort (a higher rate) gives more
+deals, never fewer in any trial, so comparisons across effort levels and plan
+variants keep their common random numbers where it matters most. (Deal sizes are
+drawn after the counts, so the month's later draws do shift with the count.) Deal rates per rep-month are well below 1,
+where inversion needs few steps and is faster than numpy's sampler; rates above
+:data:`INVERSION_MAX_RATE` fall back to numpy.
 """
 
 from __future__ import annotations
