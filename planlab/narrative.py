@@ -69,10 +69,10 @@ def _variant_line(result: SimulationResult, name: str) -> str:
     )
     reps = result.population.size
     d_reps = (at_v - at_b) * reps
-    more = "more" if d_cost >= 0 else "less"
+    more = "more" if d_cos >= 0 else "less"
     line = (
         f"Variant {name} costs {abs(d_cos):.2f} points {more} of revenue "
-        f"({'+' if d_cost >= 0 else '-'}{_money(abs(d_cost))} a year)"
+        f"(incentive {'+' if d_cost >= 0 else '-'}{_money(abs(d_cost))} a year)"
     )
     if abs(d_reps) >= 0.5:
         verb = "moves" if d_reps > 0 else "takes"
@@ -82,8 +82,21 @@ def _variant_line(result: SimulationResult, name: str) -> str:
     return line + "."
 
 
+def _behaviour_line(result: SimulationResult, name: str) -> str:
+    b = M.behaviour_metrics(result.variants[name])
+    moved = b["revenue_pulled_in"] + b["revenue_pushed_out"]
+    return (
+        f"With reps responding, under {name} they put in {b['effort_annual_mean']:.0%} of "
+        f"today's effort, close {b['last_month_bookings_share']:.0%} of bookings in a period's "
+        f"last month, move {_money(moved)} of deals across period ends "
+        f"({_money(b['timing_discount_cost'])} in extra discounts) and "
+        f"{b['leavers_expected']:.1f} reps are expected to leave."
+    )
+
+
 def summary_lines(result: SimulationResult) -> list[str]:
     """Short findings for the top of a report, base plan first, then each variant."""
     lines = _base_lines(result)
     lines += [_variant_line(result, n) for n in result.variants if n != "base"]
+    lines += [_behaviour_line(result, n) for n, v in result.variants.items() if v.behaviour]
     return lines

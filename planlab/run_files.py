@@ -39,6 +39,8 @@ def summary(result: SimulationResult) -> dict:
             "teams": M.team_metrics(result, name),
             "rewards_expected_qualifiers": rewards,
         }
+        if v.behaviour is not None:
+            variants[name]["behaviour"] = M.behaviour_metrics(v)
     return {
         "scenario": result.scenario.name,
         "seed": result.seed,
