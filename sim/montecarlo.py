@@ -109,28 +109,34 @@ class MonteCarloEngine:
             path = path * np.where(months[None, :] >= sh.month - 1, f[:, None], 1.0)
         return path, draws
 
-    def _deals(self, rng, lam_new, lam_x):
+    def _deals(self, rng: dict, lam_new, lam_x):
         """Deal counts and bookings of one month (new accounts and cross-sell)."""
         mk = self.market
-        n_new = poisson(rng, lam_new)
-        n_x = poisson(rng, lam_x)
+        n_new = poisson(rng["count"], lam_new)
+        n_x = poisson(rng["count"], lam_x)
         k_new, k_x = int(n_new.sum()), int(n_x.sum())
-        v_new = _segment_sums(mk.new_business.deal_size.sample(rng, k_new), n_new)
-        v_x = _segment_sums(mk.cross_sell.deal_size.sample(rng, k_x), n_x)
+        v_new = _segment_sums(mk.new_business.deal_size.sample(rng["new_size"], k_new), n_new)
+        v_x = _segment_sums(mk.cross_sell.deal_size.sample(rng["xsell_size"], k_x), n_x)
         return n_new, n_x, v_new, v_x, 2 * n_new.size + k_new + k_x
 
-    def _month_draws(self, rng, lam_new, lam_x, cycle_scale, due, cols, p_keep) -> dict:
-        """One stream block's draws for one month, always in the same order."""
+    def _streams(self, seed: int, block: int, month: int) -> dict[str, np.random.Generator]:
+        """One child stream per kind of variate for a block and month: a change in how
+        many deals one kind produces (more effort, another plan) leaves the others'
+        draws where they were."""
+        return {k: generator(seed, self.stream, block, month, i) for i, k in enumerate(KINDS)}
+
+    def _month_draws(self, rng: dict, lam_new, lam_x, cycle_scale, due, cols, p_keep) -> dict:
+        """One stream block's draws for one month, each kind from its own stream."""
         mk = self.market
         n_new, n_x, v_new, v_x, k = self._deals(rng, lam_new, lam_x)
         deals = n_new + n_x
         closed = deals > 0
         cycle = np.zeros(deals.shape)
-        cycle[closed] = rng.gamma(mk.cycle.shape * deals[closed], cycle_scale[closed])
-        won = rng.binomial(due[cols], p_keep[:, cols])
+        cycle[closed] = rng["cycle"].gamma(mk.cycle.shape * deals[closed], cycle_scale[closed])
+        won = rng["renewal"].binomial(due[cols], p_keep[:, cols])
         shape = deals.shape
-        z_csat = rng.standard_normal(shape)
-        z_disc = rng.standard_normal(shape)
+        z_csat = rng["noise"].standard_normal(shape)
+        z_disc = rng["noise"].standard_normal(shape)
         k += int(closed.sum()) + won.size + 2 * deals.size
         return {
             "n_new": n_new,
@@ -195,20 +201,20 @@ class MonteCarloEngine:
             eff = behaviour.effort(state) or Effort()
             seat = 1.0 if presence is None else presence[:, :, m]
             e_new = eff.new * seat
-            lam_x = base_x
+            rate_x = base_x
             if ren.churn_reduces_cross_sell:
-                lam_x = base_x * np.divide(
+                rate_x = base_x * np.divide(
                     accounts_left, pop.accounts, out=np.zeros((n, r)), where=pop.accounts > 0
                 )
             lam_new = np.broadcast_to(demand[:, m : m + 1] * e_new * base_new, (n, r))
-            lam_x = np.broadcast_to(demand[:, m : m + 1] * (eff.xsell * seat) * lam_x, (n, r))
+            lam_x = np.broadcast_to(demand[:, m : m + 1] * (eff.xsell * seat) * rate_x, (n, r))
             due_m = pop.renewals_due[:, m]
             cols = np.flatnonzero(due_m)
             service = np.broadcast_to(np.asarray(eff.service * seat, dtype=float), (n, r))
             p_m = np.clip(p_keep + self.service_retention * (service - 1.0), 0.0, 1.0)
             got = [
                 self._month_draws(
-                    generator(seed, self.stream, b, m),
+                    self._streams(seed, b, m),
                     lam_new[lo:hi],
                     lam_x[lo:hi],
                     cycle_scale[lo:hi],
@@ -274,33 +280,42 @@ class MonteCarloEngine:
                 close = MonthState(m, self.months, plan, booked, booked_period, period, block)
                 carry = self._push(behaviour, close, o, [booked, booked_period])
                 if m == self.months - 1 and behaviour.shifts_deals:
-                    lam = np.broadcast_to(demand[:, -1:] * e_new * base_new, (n, r))
-                    lam_next_x = np.broadcast_to(demand[:, -1:] * base_x, (n, r))
-                    nxt = self._next_year(seed, blocks, edges, lam, lam_next_x)
+                    # Next January: this December's demand path moved on by one month.
+                    jan = demand[:, -1:] * (mk.demand(self.months + 1)[-1] / mk.demand()[-1])
+                    lam = np.broadcast_to(jan * e_new * base_new, (n, r))
+                    lam_next_x = np.broadcast_to(jan * (eff.xsell * seat) * rate_x, (n, r))
+                    nxt = self._next_year(seed, blocks, edges, lam, lam_next_x, cycle_scale)
                     draws += nxt.pop("_draws")
-                    self._pull(behaviour, close, nxt, o, [booked, booked_period], None)
+                    pushed_now = (
+                        None if carry is None else (carry["new_value"] + carry["xsell_value"]) > 0
+                    )
+                    self._pull(behaviour, close, nxt, o, [booked, booked_period], pushed_now)
                 last_period = {c: v.copy() for c, v in booked_period.items()}
         return draws
 
-    def _next_year(self, seed, blocks, edges, lam_new, lam_x) -> dict:
-        """Next January's deals, drawn only so that reps can pull them into this year."""
+    def _next_year(self, seed, blocks, edges, lam_new, lam_x, cycle_scale) -> dict:
+        """Next January's deals, drawn only so that reps can pull them into this year.
+
+        Counts and sizes are drawn; their cycle days, discount and margin are the
+        expected ones (no further draws), so pulling never flatters those measures.
+        """
         got = [
-            self._deals(generator(seed, self.stream, b, self.months), lam_new[lo:hi], lam_x[lo:hi])
+            self._deals(self._streams(seed, b, self.months), lam_new[lo:hi], lam_x[lo:hi])
             for (b, _), lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
         ]
         n_new, n_x, v_new, v_x = (np.concatenate([g[i] for g in got]) for i in range(4))
         k = sum(g[4] for g in got)
-        gm = (v_new + v_x) * (
-            1.0 - self.market.margin.cogs_share / (1 - self.market.margin.discount_mean)
-        )
+        mg = self.market.margin
+        revenue = v_new + v_x
+        list_price = revenue / (1.0 - mg.discount_mean)
         return {
             "new_value": v_new,
             "new_count": n_new.astype(float),
             "xsell_value": v_x,
             "xsell_count": n_x.astype(float),
-            "cycle_days_sum": np.zeros_like(v_new),
-            "gross_margin": gm,
-            "discount_given": np.zeros_like(v_new),
+            "cycle_days_sum": (n_new + n_x) * self.market.cycle.shape * cycle_scale,
+            "gross_margin": revenue - mg.cogs_share * list_price,
+            "discount_given": list_price - revenue,
             "_draws": k,
         }
 
@@ -340,6 +355,8 @@ class MonteCarloEngine:
         return moved
 
 
+#: Kinds of variates, each drawn from its own child stream per block and month.
+KINDS = ("count", "new_size", "xsell_size", "cycle", "renewal", "noise")
 #: Components only a plan-dependent behaviour changes, and their value otherwise.
 PASSIVE = {
     "effort": 1.0,
