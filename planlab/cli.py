@@ -28,16 +28,17 @@ class UsageError(Exception):
     """A user mistake on the command line (exit code 2)."""
 
 
-def _whole(minimum: int):
-    """An argparse type: a whole number of at least ``minimum``."""
+def _whole(minimum: int, maximum: int | None = None):
+    """An argparse type: a whole number of at least ``minimum`` (and at most ``maximum``)."""
 
     def parse(text: str) -> int:
         try:
             n = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if n < minimum:
-            raise argparse.ArgumentTypeError(f"must be at least {minimum}, got {n}")
+        if n < minimum or (maximum is not None and n > maximum):
+            top = f" and at most {maximum:,}" if maximum is not None else ""
+            raise argparse.ArgumentTypeError(f"must be at least {minimum}{top}, got {n}")
         return n
 
     return parse
@@ -135,9 +136,10 @@ def cmd_demo(args, argv) -> int:
 
 def cmd_validate(args, argv) -> int:
     scenario = load_scenario(args.scenario)
-    from sim.run import make_population
+    from sim.run import check_roster_targets, make_population
 
-    make_population(scenario, scenario.simulation.seed)  # reads and checks the roster
+    population = make_population(scenario, scenario.simulation.seed)  # reads the roster
+    check_roster_targets(scenario, population)
     names = ", ".join(scenario.variants) or "no variants"
     print(
         f"{args.scenario}: OK — {scenario.name}; base plan {scenario.plan.name!r} on "
@@ -153,7 +155,9 @@ def _add_run_options(p: argparse.ArgumentParser, out_default: str | None) -> Non
         metavar="NAME",
         help="plan variant to simulate beside the base (repeatable; default: all)",
     )
-    p.add_argument("--trials", type=_whole(1), help="number of simulated years (trials)")
+    p.add_argument(
+        "--trials", type=_whole(1, 10_000_000), help="number of simulated years (trials)"
+    )
     p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
     p.add_argument(
         "--out",

@@ -28,7 +28,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class OutputExists(FileExistsError):
-    """The output directory exists and overwriting was not asked for."""
+    """The output directory exists (and overwriting was not asked for) or cannot be made."""
 
 
 def neutralise(value: Any) -> Any:
@@ -63,8 +63,8 @@ def _plain(obj: Any) -> Any:
         return {str(k): _plain(v) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
         return [_plain(v) for v in obj]
-    if isinstance(obj, pd.DataFrame):
-        return {str(i): _plain(row.to_dict()) for i, row in obj.iterrows()}
+    if isinstance(obj, pd.DataFrame):  # column by column, so integer columns stay integers
+        return _plain(obj.to_dict(orient="index"))
     if isinstance(obj, pd.Series):
         return _plain(obj.to_dict())
     if isinstance(obj, np.ndarray):
@@ -95,7 +95,12 @@ def write_atomic(target: Path, write: Callable[[Path], None], force: bool = Fals
         )
     if target.exists() and not target.is_dir():
         raise OutputExists(f"{target}: exists and is not a directory")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputExists(
+            f"{target}: cannot create the output directory ({exc.strerror})"
+        ) from None
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     umask = os.umask(0)
     os.umask(umask)
@@ -105,7 +110,12 @@ def write_atomic(target: Path, write: Callable[[Path], None], force: bool = Fals
         if target.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
             target.rename(old / "previous")
-            tmp.rename(target)
+            try:
+                tmp.rename(target)
+            except BaseException:
+                (old / "previous").rename(target)  # put the previous output back
+                shutil.rmtree(old, ignore_errors=True)
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(target)

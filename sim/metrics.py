@@ -231,7 +231,9 @@ def behaviour_metrics(v: VariantResult) -> pd.Series:
     pay_mix = v.plan.pay_mix
     b = v.behaviour
     eb = v.effort_by_progress.sum(0)  # (2, positions, bins)
-    by_pos = eb[0].sum(-1) / np.maximum(eb[1].sum(-1), 1)
+    counts = eb[1].sum(-1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        by_pos = np.where(counts > 0, eb[0].sum(-1) / counts, np.nan)  # NaN: no such month
     leavers = float(a["left"].sum(1).mean())
     replacement = b.spec.retention.replacement_cost if b is not None else 0.0
     return pd.Series(

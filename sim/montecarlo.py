@@ -185,7 +185,6 @@ class MonteCarloEngine:
         sat, mg, sc = mk.satisfaction, mk.margin, mk.sales_cost
         accounts_left = np.broadcast_to(pop.accounts.astype(float), (n, r)).copy()
         per_period = self.months // (plan.periods if plan is not None else 1)
-        block = blocks[0][0]
 
         zero = np.zeros((n, r))
         booked = {c: zero.copy() for c in BOOKED}
@@ -197,7 +196,7 @@ class MonteCarloEngine:
             if m % per_period == 0:
                 for v in booked_period.values():
                     v[...] = 0.0
-            state = MonthState(m, self.months, plan, booked, booked_period, period, block)
+            state = MonthState(m, self.months, plan, booked, booked_period, period)
             eff = behaviour.effort(state) or Effort()
             seat = 1.0 if presence is None else presence[:, :, m]
             e_new = eff.new * seat
@@ -273,11 +272,11 @@ class MonteCarloEngine:
                 carry = None
             if m % per_period == 0 and m > 0:  # pull some of this month into the closed period
                 prev = {c: v[..., m - 1] for c, v in out.items()}
-                close = MonthState(m - 1, self.months, plan, booked, last_period, period - 1, block)
+                close = MonthState(m - 1, self.months, plan, booked, last_period, period - 1)
                 self._pull(behaviour, close, o, prev, [booked], pushed)
             _book(booked, booked_period, o)
             if m % per_period == per_period - 1:  # period close: push out, or pull from next year
-                close = MonthState(m, self.months, plan, booked, booked_period, period, block)
+                close = MonthState(m, self.months, plan, booked, booked_period, period)
                 carry = self._push(behaviour, close, o, [booked, booked_period])
                 if m == self.months - 1 and behaviour.shifts_deals:
                     # Next January: this December's demand path moved on by one month.

@@ -66,6 +66,15 @@ class Measure(_Frozen):
 
     _check_name = field_validator("name")(_known_measure)
 
+    @model_validator(mode="after")
+    def _basis(self) -> Measure:
+        if self.target_basis == "potential" and not MEASURES[self.name].additive:
+            raise ValueError(
+                f"target_basis 'potential' scales amounts; {self.name} is a rate or score, "
+                "give it a flat target"
+            )
+        return self
+
     @property
     def id(self) -> str:
         """Unique name of this measure within its plan."""
@@ -83,8 +92,10 @@ class Measure(_Frozen):
     @classmethod
     def _shares(cls, v):
         if v is not None:
-            if any(s < 0 for s in v):
-                raise ValueError("period shares must be >= 0")
+            if any(s <= 0 for s in v):
+                raise ValueError(
+                    "period shares must be > 0 (a period with no target cannot be attained)"
+                )
             if abs(sum(v) - 1.0) > 1e-6:
                 raise ValueError(f"period shares must sum to 1, got {sum(v):.4g}")
         return v

@@ -84,6 +84,22 @@ def make_population(scenario: Scenario, seed: int) -> Population:
     )
 
 
+def check_roster_targets(scenario: Scenario, population: Population) -> None:
+    """Every measure that takes its target from the roster finds its column there."""
+    origin = scenario.source or "<scenario>"
+    for where, plan in (
+        ("plan", scenario.plan),
+        *((f"variants.{n}", p) for n, p in scenario.variants.items()),
+    ):
+        for i, m in enumerate(plan.measures):
+            if m.target_basis == "roster" and m.name not in population.targets:
+                roster = scenario.team.roster or "no roster (the team is generated)"
+                raise ScenarioError(
+                    f"{origin}: {where}.measures[{i}].target_basis: takes {m.id}'s target "
+                    f"from the roster, but {roster} has no target_{m.name} column"
+                )
+
+
 def _annual_actuals(outcomes: Outcomes, plan: Plan, behaviour: bool) -> dict[str, np.ndarray]:
     """Annual values kept per (trial, rep): the plan's measures, revenue, margin and,
     when reps respond to the plan, what deal timing moved and who left."""
@@ -288,13 +304,7 @@ def simulate(
             raise KeyError(f"unknown variant {v!r}; the scenario's variants: {known}")
     plans = {v: all_plans[v] for v in dict.fromkeys(names)}
     pop = make_population(scenario, seed)
-    for plan in plans.values():  # fail early on roster targets that are missing
-        for m in plan.measures:
-            if m.target_basis == "roster" and m.name not in pop.targets:
-                raise ScenarioError(
-                    f"plan {plan.name}: measure {m.id} takes its target from the roster, "
-                    f"which has no target_{m.name} column"
-                )
+    check_roster_targets(scenario, pop)
     spec = {None: scenario.behaviour, True: scenario.behaviour.all_on()}.get(behaviour, behaviour)
     behaviours = {}
     if isinstance(spec, BehaviourSpec) and spec.enabled:

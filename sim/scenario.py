@@ -90,6 +90,9 @@ def resolve_variant(base_plan: dict, overrides: dict, where: str) -> dict:
     measures = [dict(m) for m in base_plan.get("measures", [])]
     m_over = over.pop("measures", None)
     if isinstance(m_over, list):
+        for i, m in enumerate(m_over):
+            if not isinstance(m, dict):
+                raise ScenarioError(f"{where}.measures[{i}]: expected a table describing a measure")
         measures = m_over
     elif isinstance(m_over, dict):
         for name, table in m_over.items():
@@ -146,13 +149,20 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, list[byt
         raise ScenarioError(f"{path}: scenario file not found")
     if path.resolve() in chain:
         raise ScenarioError(f"{path}: 'extends' loops back to a file already read")
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror})") from None
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{path}: not UTF-8 text ({exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    team = data.get("team")
+    if isinstance(team, dict) and isinstance(team.get("roster"), str):
+        # A roster is relative to the file that names it, whichever file extends it.
+        team["roster"] = str((path.parent / team["roster"]).resolve())
     parent = data.pop("extends", None)
     if parent is None:
         return data, [raw]

@@ -135,6 +135,36 @@ BAD_CASES = {
         None,
         ["plan.measures[0].name", "unknown measure 'revenu'"],
     ),
+    "zero_period_share": (
+        MINIMAL_PLAN.replace(
+            "target = 600000", "target = 600000\nperiod_shares = [0.5, 0.5, 0, 0]"
+        ),
+        None,
+        ["plan.measures[0].period_shares", "must be > 0"],
+    ),
+    "potential_basis_for_a_rate": (
+        MINIMAL_PLAN.replace('name = "revenue"', 'name = "retention"').replace(
+            "target = 600000", 'target = 0.9\ntarget_basis = "potential"'
+        ),
+        None,
+        ["plan.measures[0]", "rate or score"],
+    ),
+    "variant_measures_not_tables": (
+        MINIMAL_PLAN + '\n[variants.v]\nmeasures = ["revenue"]\n',
+        None,
+        ["variants.v.measures[0]", "expected a table"],
+    ),
+    "roster_target_missing": (
+        '[team]\nroster = "roster.csv"\n'
+        + MINIMAL_PLAN.replace("target = 600000", 'target = 600000\ntarget_basis = "roster"'),
+        "name,team\nAnn,North\nBob,South\n",
+        ["plan.measures[0].target_basis", "target_revenue"],
+    ),
+    "ratchet_without_dynamics": (
+        MINIMAL_PLAN + "\n[behaviour.ratchet]\nenabled = true\n",
+        None,
+        ["behaviour", "enable dynamics"],
+    ),
     "bad_curve": (
         MINIMAL_PLAN.replace("[[0.5, 0.0], [1.0, 1.0]]", "[[1.0, 1.0], [0.5, 0.0]]"),
         None,

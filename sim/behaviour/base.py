@@ -40,7 +40,6 @@ class MonthState:
     booked: dict[str, np.ndarray]  # component -> (trials, reps) totals before this month
     booked_period: dict[str, np.ndarray]  # the same since the current period began
     period: int  # index of the plan period ``month`` falls in
-    block: int  # stream block, for behaviour that draws its own randomness
 
 
 class Behaviour(Protocol):

@@ -122,16 +122,19 @@ def _parallel(fn, items) -> list:
 
 
 def _refine(levels: np.ndarray, net: np.ndarray) -> np.ndarray:
-    """Argmax per rep over the grid, refined by a parabola through its neighbours."""
+    """Argmax per rep over the grid, refined by the vertex of the parabola through the
+    best level and its neighbours (levels need not be evenly spaced)."""
     i = net.argmax(0)
     j = np.clip(i, 1, len(levels) - 2)
     cols = np.arange(net.shape[1])
+    x0, x1, x2 = levels[j - 1], levels[j], levels[j + 1]
     y0, y1, y2 = net[j - 1, cols], net[j, cols], net[j + 1, cols]
-    step = levels[j + 1] - levels[j]
-    curv = y0 - 2 * y1 + y2
+    num = (x1 - x0) ** 2 * (y1 - y2) - (x1 - x2) ** 2 * (y1 - y0)
+    den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        offset = np.where(curv < 0, 0.5 * (y0 - y2) / curv, 0.0)
-    best = levels[j] + np.clip(offset, -1.0, 1.0) * step
+        vertex = x1 - 0.5 * num / den
+    concave = (y0 - y1) * (x2 - x1) + (y2 - y1) * (x1 - x0) < 0
+    best = np.where(concave & np.isfinite(vertex), np.clip(vertex, x0, x2), x1)
     edge = (i == 0) | (i == len(levels) - 1)
     return np.where(edge, levels[i], best)
 

@@ -6,7 +6,7 @@ the foundation engine exactly. Defaults and their sources are given per field.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
     "BehaviourSpec",
@@ -161,6 +161,14 @@ class BehaviourSpec(_Frozen):
     timing: TimingSpec = TimingSpec()
     ratchet: RatchetSpec = RatchetSpec()
     retention: RetentionSpec = RetentionSpec()
+
+    @model_validator(mode="after")
+    def _ratchet_needs_dynamics(self) -> BehaviourSpec:
+        if self.ratchet.enabled and not self.dynamics.enabled:
+            raise ValueError(
+                "ratchet acts through the monthly effort decisions: enable dynamics too"
+            )
+        return self
 
     @property
     def enabled(self) -> bool:
