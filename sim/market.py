@@ -141,6 +141,15 @@ class Market(_Frozen):
             raise ValueError("seasonality factors must be >= 0 and not all zero")
         return v
 
+    def deal_rates(
+        self, ability: np.ndarray, potential_index: np.ndarray, accounts: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Expected new-account and cross-sell deals per month for each rep, before
+        demand, shocks and effort: ability x territory (new), ability x accounts (cross-sell)."""
+        new = self.new_business.deals_per_month * ability * potential_index
+        xsell = self.cross_sell.deals_per_account_month * accounts * ability
+        return new, xsell
+
     def demand(self, months: int = 12) -> np.ndarray:
         """Deterministic monthly demand factor: seasonality (mean 1) x trend growth."""
         s = np.asarray(self.seasonality, dtype=float)

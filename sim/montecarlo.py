@@ -174,8 +174,7 @@ class MonteCarloEngine:
         draws = sum(k for _, k in parts)
         seats = [behaviour.presence(seed, b, size, self.months) for b, size in blocks]
         presence = None if seats[0] is None else np.concatenate(seats)
-        base_new = mk.new_business.deals_per_month * pop.ability * pop.potential_index
-        base_x = mk.cross_sell.deals_per_account_month * pop.accounts * pop.ability
+        base_new, base_x = mk.deal_rates(pop.ability, pop.potential_index, pop.accounts)
         cyc = mk.cycle
         cycle_scale = np.broadcast_to(
             cyc.mean_days / cyc.shape * pop.ability ** (-cyc.ability_effect), (n, r)
@@ -186,9 +185,10 @@ class MonteCarloEngine:
         accounts_left = np.broadcast_to(pop.accounts.astype(float), (n, r)).copy()
         per_period = self.months // (plan.periods if plan is not None else 1)
 
+        passive = getattr(behaviour, "passive", False)
         zero = np.zeros((n, r))
-        booked = {c: zero.copy() for c in BOOKED}
-        booked_period = {c: zero.copy() for c in BOOKED}
+        booked = {c: zero.copy() for c in SHIFTED}
+        booked_period = {c: zero.copy() for c in SHIFTED}
         carry = None  # bookings pushed out of the previous month
         last_period = booked_period  # to-date totals of the last closed period
         for m in range(self.months):
@@ -250,7 +250,6 @@ class MonteCarloEngine:
             revenue = v_new + v_x
             list_price = revenue / (1.0 - disc)
             o = {c: v[..., m] for c, v in out.items()}
-            passive = getattr(behaviour, "passive", False)
             o["new_value"][...], o["new_count"][...] = v_new, n_new
             o["xsell_value"][...], o["xsell_count"][...] = v_x, n_x
             o["cycle_days_sum"][...] = cycle
@@ -374,8 +373,6 @@ SHIFTED = (
     "gross_margin",
     "discount_given",
 )
-#: Components tracked as bookings to date for the behaviour model.
-BOOKED = SHIFTED
 
 
 def _add(target: dict, values: dict, sign: float) -> None:
@@ -385,6 +382,6 @@ def _add(target: dict, values: dict, sign: float) -> None:
 
 
 def _book(booked: dict, booked_period: dict, month: dict) -> None:
-    for c in BOOKED:
+    for c in SHIFTED:
         booked[c] += month[c]
         booked_period[c] += month[c]

@@ -63,16 +63,10 @@ def expected_flows(market: Market, population: Population, months: int = 12) -> 
     demand = market.demand(months)
     for sh in market.shifts:  # known regime changes; random shocks average to one
         demand = demand * np.where(np.arange(months) >= sh.month - 1, sh.factor, 1.0)
-    lam = {
-        "new": np.outer(
-            market.new_business.deals_per_month * population.ability * population.potential_index,
-            demand,
-        ),
-        "xsell": np.outer(
-            market.cross_sell.deals_per_account_month * population.accounts * population.ability,
-            demand,
-        ),
-    }
+    rate_new, rate_x = market.deal_rates(
+        population.ability, population.potential_index, population.accounts
+    )
+    lam = {"new": np.outer(rate_new, demand), "xsell": np.outer(rate_x, demand)}
     size = {"new": market.new_business.deal_size, "xsell": market.cross_sell.deal_size}
     mg = market.margin
     gm_ratio = 1.0 - mg.cogs_share / (1.0 - mg.discount_mean)

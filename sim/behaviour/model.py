@@ -149,7 +149,8 @@ def _level_dynamics(
     """Rescale the dynamics so that, on the calibration sample *with* dynamics, each
     rep's effort averages their annual best response in every period: effort that
     falls early lowers attainment to date and so effort later, which the fixed-effort
-    reference cannot see. A few fixed-point rounds settle it."""
+    reference cannot see. A few fixed-point rounds settle it. The level is read on
+    new-business effort (the engine records that task) and applied to cross-sell too."""
     engine = MonteCarloEngine(market, population, stream=CALIBRATION)
     n_blocks = -(-trials // BLOCK_TRIALS)
     per = 12 // b.plan.periods

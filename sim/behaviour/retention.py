@@ -44,8 +44,11 @@ def presence(
     leaves = rng.random((trials, r)) < p_leave
     month = rng.integers(0, months, (trials, r))
     t = np.arange(months)[None, None, :] - month[..., None]  # months since leaving
-    ramp = spec.ramp_start + (1 - spec.ramp_start) * np.clip(
-        (t - spec.vacancy_months) / max(spec.ramp_months, 1), 0.0, 1.0
-    )
+    if spec.ramp_months > 0:
+        ramp = spec.ramp_start + (1 - spec.ramp_start) * np.clip(
+            (t - spec.vacancy_months) / spec.ramp_months, 0.0, 1.0
+        )
+    else:  # a hire who is productive from the first day
+        ramp = np.ones(t.shape)
     after = np.where(t < spec.vacancy_months, spec.coverage, ramp)
     return np.where(leaves[..., None] & (t >= 0), after, 1.0)
