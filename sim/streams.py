@@ -1,9 +1,9 @@
 """Random streams: one seed, independent child streams, whatever the chunking.
 
 Trials are grouped into fixed *stream blocks* of :data:`BLOCK_TRIALS` trials;
-block ``b`` and month ``m`` draw from the child ``SeedSequence(seed,
-spawn_key=(TRIALS, b, m))`` — exactly what ``SeedSequence.spawn`` would hand
-out, addressed directly. A chunk is any run of whole blocks, so a result
+block ``b``, month ``m`` and kind of variate ``k`` draw from the child
+``SeedSequence(seed, spawn_key=(TRIALS, b, m, k))`` — exactly what
+``SeedSequence.spawn`` would hand out, addressed directly. A chunk is any run of whole blocks, so a result
 depends on the seed alone, not on the chunk size or the number of workers;
 and plan variants simulated with the same seed see the same draws (common
 random numbers). Never ``seed + worker_id``.

@@ -1,8 +1,9 @@
 """Annual effort as a best response to a plan, and its split across tasks.
 
 For each candidate effort level the plan is paid on a calibration sample drawn
-with the *same* random numbers (deal counts are drawn by inversion, so more
-effort means more deals, never different ones). Each rep's utility is the CARA
+with the *same* random numbers (deal counts are drawn by inversion and each kind
+of variate has its own stream, so more effort means more deals in the same
+trial, never a different draw of everything else). Each rep's utility is the CARA
 certainty equivalent of pay, E[pay] − r/2·Var[pay], plus the declared value
 of the non-monetary rewards they may win, minus the effort cost d·e²/2.
 
