@@ -3,8 +3,9 @@
 Inverting the CDF with one uniform per entry is exact, and it couples counts
 across rates: with the same stream, more effort (a higher rate) gives more
 deals, never fewer in any trial, so comparisons across effort levels and plan
-variants keep their common random numbers where it matters most. (Deal sizes are
-drawn after the counts, so the month's later draws do shift with the count.) Deal rates per rep-month are well below 1,
+variants keep their common random numbers where it matters most. (Deal sizes come
+from a stream of their own in deal order, so one rep's extra deal shifts the
+sizes drawn for the reps after it; the other kinds of variate are unaffected.) Deal rates per rep-month are well below 1,
 where inversion needs few steps and is faster than numpy's sampler; rates above
 :data:`INVERSION_MAX_RATE` fall back to numpy.
 """
