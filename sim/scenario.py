@@ -29,7 +29,15 @@ from .market import Market
 from .plan import Plan
 from .population import TeamSpec
 
-__all__ = ["Scenario", "Simulation", "load_scenario", "parse_scenario", "resolve_variant"]
+__all__ = [
+    "Scenario",
+    "Simulation",
+    "load_scenario",
+    "parse_scenario",
+    "resolve_variant",
+    "variant_overrides",
+    "write_variant",
+]
 
 BASE = "base"
 _ATOMIC = {"curve", "deal_size", "ability", "potential", "tenure_years", "accounts"}
@@ -245,3 +253,55 @@ def load_scenario(path: str | Path) -> Scenario:
         raws.append(roster_path.read_bytes())
     digest = hashlib.sha256(b"".join(raws)).hexdigest()
     return parse_scenario(data, origin=str(path), source=path, digest=digest)
+
+
+def _changed(base: Any, new: Any) -> Any:
+    """The parts of ``new`` that differ from ``base`` (tables by key; anything else whole)."""
+    if isinstance(base, dict) and isinstance(new, dict):
+        out = {}
+        for k, v in new.items():
+            if k not in base:
+                out[k] = v
+            elif base[k] != v:
+                out[k] = _changed(base[k], v) if k not in _ATOMIC else v
+        return out
+    return new
+
+
+def variant_overrides(base: Plan, variant: Plan) -> dict:
+    """A variant as a scenario file lists it: only what differs from the base plan.
+
+    The measures, when they differ, are listed whole (a list replaces the base's).
+    """
+    b = base.model_dump(mode="json", exclude_none=True)
+    v = variant.model_dump(mode="json", exclude_none=True)
+    out = _changed(b, v)
+    if "measures" in out:  # listed whole, so their own defaults can stay implicit
+        out["measures"] = variant.model_dump(mode="json", exclude_defaults=True)["measures"]
+    return out
+
+
+def write_variant(
+    path: str | Path, scenario: Scenario, name: str, plan: Plan, description: str = ""
+) -> Path:
+    """Save ``plan`` as variant ``name`` in a new scenario file that extends ``scenario``'s.
+
+    The file lists only the variant's overrides of the base plan; loading it gives
+    the scenario back with the new variant beside the existing ones.
+    """
+    import os
+
+    import tomli_w
+
+    if scenario.source is None:
+        raise ScenarioError("the scenario was not read from a file; nothing to extend")
+    if name == BASE or not name.replace("_", "").isalnum():
+        raise ScenarioError(f"variant name {name!r}: use letters, digits and underscores")
+    path = Path(path)
+    rel = os.path.relpath(Path(scenario.source).resolve(), path.resolve().parent)
+    over = variant_overrides(scenario.plan, plan)
+    if description:
+        over["description"] = description
+    text = tomli_w.dumps({"extends": Path(rel).as_posix(), "variants": {name: over}})
+    path.write_text(text, encoding="utf-8")
+    return path

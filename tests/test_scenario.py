@@ -299,3 +299,32 @@ def test_extends_loop(tmp_path):
 def test_extends_self(tmp_path):
     path = write(tmp_path, 'extends = "s.toml"\n' + MINIMAL)
     assert "loops" in load_error(path)
+
+
+def test_write_variant_round_trips_and_lists_only_overrides(tmp_path):
+    from sim.curves import PayoutCurve
+    from sim.scenario import variant_overrides, write_variant
+
+    sc = load_scenario(next(p for p in SCENARIOS if p.name == "key_account_baseline.toml"))
+    revenue, accounts, cross = sc.plan.measures
+    steeper = PayoutCurve(points=((0.6, 0.0), (1.0, 1.0), (1.4, 2.0)), tail_slope=1.0, cap=3.0)
+    draft = sc.plan.model_copy(
+        update={
+            "measures": (
+                revenue.model_copy(update={"curve": steeper, "weight": 0.5}),
+                accounts,
+                cross.model_copy(update={"weight": 0.3}),
+            ),
+            "payout_lag_months": 2,
+        }
+    )
+    over = variant_overrides(sc.plan, draft)
+    assert set(over) == {"measures", "payout_lag_months"}  # nothing else differs
+    path = write_variant(tmp_path / "draft.toml", sc, "draft", draft, "a draft")
+    again = load_scenario(path)
+    assert again.variants["draft"].measures == draft.measures
+    assert again.variants["draft"].payout_lag_months == 2
+    assert set(again.variants) == {*sc.variants, "draft"}
+    assert again.plan == sc.plan
+    with pytest.raises(ScenarioError, match="variant name"):
+        write_variant(tmp_path / "bad.toml", sc, "no spaces", draft)
