@@ -18,6 +18,7 @@ formula fails one with probability about 6e-5 over the choice of seed).
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -219,3 +220,31 @@ def test_prob_at_least_matches_monte_carlo(level, k):
 def test_prob_at_least_is_one_once_reached():
     got = prob_at_least(1.0, np.array([1.0, 1.3]), np.array([0.0, 0.2]), np.array([0.1, 0.0]))
     np.testing.assert_array_equal(got, [1.0, 1.0])
+
+
+def test_agency_reps_from_a_scenario_team():
+    # k is each rep's expected annual revenue at today's effort (from the market's deal
+    # flows): it matches the simulated mean per rep within 4 standard errors, and the
+    # linear-plan optimiser runs on the team (beta between 0 and the margin).
+    from sim import load_scenario, simulate
+    from sim.run import make_population
+
+    root = Path(__file__).resolve().parents[1]
+    sc = load_scenario(root / "scenarios" / "key_account_baseline.toml")
+    pop = make_population(sc, sc.simulation.seed)
+    ote = sc.plan.pay_mix.ote
+    reps = AgencyReps.from_team(
+        sc.market,
+        pop,
+        risk_aversion=1.0 / ote,
+        effort_cost=4.0 * ote,
+        outside_option=ote,
+        house_share=0.25,
+    )
+    assert reps.size == pop.size
+    run = simulate(sc, [], trials=2000)
+    rev = run.base.actuals["revenue"].astype(float)
+    se = rev.std(0) / np.sqrt(rev.shape[0])
+    np.testing.assert_array_less(np.abs(rev.mean(0) - (reps.h + reps.k)), 4 * se)
+    plan = optimal_linear_plan(reps, margin=0.6, draws=5_000, seed=1)
+    assert 0.0 < plan.beta < 0.6

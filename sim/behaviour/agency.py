@@ -20,6 +20,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import minimize_scalar
 
+from ..market import Market
+from ..population import Population
+from .flows import expected_flows
+
 __all__ = [
     "AgencyReps",
     "LinearPlan",
@@ -49,6 +53,33 @@ class AgencyReps:
             *(np.atleast_1d(np.asarray(kw[f], float)) for f in ("h", "k", "d", "r", "sigma", "ce0"))
         )
         return cls(*arrays)
+
+    @classmethod
+    def from_team(
+        cls,
+        market: Market,
+        population: Population,
+        risk_aversion: np.ndarray | float,
+        effort_cost: np.ndarray | float,
+        outside_option: np.ndarray | float,
+        house_share: float = 0.0,
+    ) -> AgencyReps:
+        """The agency model of a scenario's team: each rep's annual revenue at unit effort
+        (``k``, less a ``house_share`` that comes without effort, ``h``) and its spread
+        (``sigma``) from the market's expected deal flows; risk aversion, effort cost and
+        outside option as given (per rep or for everyone)."""
+        flows = expected_flows(market, population)
+        mean, var = flows.measure(
+            ("new_value", "xsell_value"), {"new": 1.0, "xsell": 1.0}, slice(None)
+        )
+        return cls.of(
+            h=house_share * mean,
+            k=(1 - house_share) * mean,
+            d=effort_cost,
+            r=risk_aversion,
+            sigma=np.sqrt(var),
+            ce0=outside_option,
+        )
 
     @property
     def size(self) -> int:
