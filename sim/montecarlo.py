@@ -132,7 +132,9 @@ class MonteCarloEngine:
         deals = n_new + n_x
         closed = deals > 0
         cycle = np.zeros(deals.shape)
-        cycle[closed] = rng["cycle"].gamma(mk.cycle.shape * deals[closed], cycle_scale[closed])
+        cycle[closed] = (
+            rng["cycle"].standard_gamma(mk.cycle.shape * deals[closed]) * cycle_scale[closed]
+        )
         won = rng["renewal"].binomial(due[cols], p_keep[:, cols])
         shape = deals.shape
         z_csat = rng["noise"].standard_normal(shape)

@@ -26,7 +26,7 @@ __all__ = [
 ]
 
 #: Trials per stream block: the unit of reproducibility.
-BLOCK_TRIALS = 50
+BLOCK_TRIALS = 100
 #: Spawn-key roots of the independent stream families: the team, the trials, the
 #: behaviour model's calibration sample, rep traits of the behaviour model, attrition.
 POPULATION, TRIALS, CALIBRATION, TRAITS, ATTRITION = 0, 1, 2, 3, 4

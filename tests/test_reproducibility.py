@@ -14,7 +14,7 @@ from sim.payout import PlanOutcome
 from sim.streams import BLOCK_TRIALS, block_bounds, generator
 
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "key_account_baseline.toml"
-TRIALS = 250  # five stream blocks, the last one full
+TRIALS = 250  # two full stream blocks of 100 and a partial one
 
 
 @pytest.fixture(scope="module")
@@ -95,10 +95,11 @@ def test_every_trial_draws_its_own_outcomes(reference):
 
 
 def test_block_bounds_are_whole_blocks():
-    assert block_bounds(250, 50) == [(0, 1), (1, 1), (2, 1), (3, 1), (4, 1)]
-    assert block_bounds(250, 200) == [(0, 4), (4, 1)]
-    assert block_bounds(250, 1000) == [(0, 5)]
-    assert block_bounds(120, 10) == [(0, 1), (1, 1), (2, 1)]
+    b = BLOCK_TRIALS
+    assert block_bounds(5 * b, b) == [(i, 1) for i in range(5)]
+    assert block_bounds(5 * b, 4 * b) == [(0, 4), (4, 1)]
+    assert block_bounds(5 * b - 1, 100 * b) == [(0, 5)]
+    assert block_bounds(2 * b + 1, 10) == [(0, 1), (1, 1), (2, 1)]  # chunks of at least a block
 
 
 @pytest.mark.parametrize("chunk", [200, 1000])
@@ -134,7 +135,8 @@ def test_progress_reports_every_chunk(scenario):
         workers=1,
         progress=lambda done, total: seen.append((done, total)),
     )
-    assert seen == [(i, 5) for i in range(1, 6)]
+    n = -(-TRIALS // max(BLOCK_TRIALS, 50))  # one chunk per block
+    assert seen == [(i, n) for i in range(1, n + 1)]
 
 
 def test_variants_see_the_same_draws(reference):
@@ -158,13 +160,13 @@ def test_variant_subset_sees_the_same_draws(scenario, reference):
 
 
 def test_trial_count_keeps_leading_blocks(scenario):
-    assert BLOCK_TRIALS == 50
-    short = simulate(scenario, ["base"], trials=120, seed=7, chunk_trials=1000, workers=1)
-    long = simulate(scenario, ["base"], trials=200, seed=7, chunk_trials=50, workers=1)
-    a, b = _arrays(short.base), _arrays(long.base)
+    b = BLOCK_TRIALS
+    short = simulate(scenario, ["base"], trials=2 * b + 20, seed=7, chunk_trials=1000, workers=1)
+    long = simulate(scenario, ["base"], trials=4 * b, seed=7, chunk_trials=b, workers=1)
+    a, c = _arrays(short.base), _arrays(long.base)
     for k in a:
         if k.startswith("targets."):
-            np.testing.assert_array_equal(a[k], b[k])
+            np.testing.assert_array_equal(a[k], c[k])
             continue
-        assert a[k].shape[0] == 120 and b[k].shape[0] == 200
-        assert np.array_equal(a[k][:100], b[k][:100]), k
+        assert a[k].shape[0] == 2 * b + 20 and c[k].shape[0] == 4 * b
+        assert np.array_equal(a[k][: 2 * b], c[k][: 2 * b]), k
