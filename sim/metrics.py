@@ -230,10 +230,14 @@ def behaviour_metrics(v: VariantResult) -> pd.Series:
     a = {k: v.actuals.get(k, zero) for k in ("pulled_in", "pushed_out", "timing_discount", "left")}
     pay_mix = v.plan.pay_mix
     b = v.behaviour
-    eb = v.effort_by_progress.sum(0)  # (2, positions, bins)
-    counts = eb[1].sum(-1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        by_pos = np.where(counts > 0, eb[0].sum(-1) / counts, np.nan)  # NaN: no such month
+    if b is None:  # fixed effort: 1.0 in every first, middle and last month the plan has
+        per = 12 // v.plan.periods
+        by_pos = np.where([per > 1, per > 2, True], 1.0, np.nan)
+    else:
+        eb = v.effort_by_progress.sum(0)  # (2, positions, bins)
+        counts = eb[1].sum(-1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            by_pos = np.where(counts > 0, eb[0].sum(-1) / counts, np.nan)  # NaN: no such month
     leavers = float(a["left"].sum(1).mean())
     replacement = b.spec.retention.replacement_cost if b is not None else 0.0
     return pd.Series(

@@ -156,7 +156,10 @@ def _pay(plan: Plan, outcomes: Outcomes, pop: Population, keep: bool, behaviour:
         "outcome": outcome,
         "actuals": _annual_actuals(outcomes, plan, behaviour),
         "bookings_by_month": bookings.sum(1),
-        "effort_by_progress": effort_by_progress(outcomes, plan, pop),
+        # Effort is 1.0 everywhere when reps do not respond: nothing to tabulate.
+        "effort_by_progress": effort_by_progress(outcomes, plan, pop)
+        if behaviour
+        else np.zeros((outcomes.trials, 2, 3, len(PROGRESS_BINS))),
         # Summed per stream block (fixed size), so the total is the same for any chunking.
         "rep_bookings_sum": np.stack(
             [bookings[i : i + BLOCK_TRIALS].sum(0) for i in range(0, len(bookings), BLOCK_TRIALS)]
