@@ -58,7 +58,7 @@ def main() -> None:
 
     off, t_off = timed(lambda: sim.simulate(sc, [], trials=trials, workers=2, behaviour=False))
     on, t_on = timed(lambda: sim.simulate(sc, [], trials=trials, workers=2, behaviour=spec))
-    pop = make_population(sc, sc.simulation.seed)
+    pop = make_population(sc)
     _, t_cal = timed(lambda: build_behaviours(spec, sc.plans, sc.market, pop, sc.simulation.seed))
 
     ratio = t_on / t_off

@@ -146,7 +146,7 @@ def time_simulate(scenario, trials, seed, workers, chunk):
 
 def time_engine(scenario, trials, seed, workers, chunk):
     """The engine alone over simulate()'s chunks; returns (Timing, draws)."""
-    pop = make_population(scenario, seed)
+    pop = make_population(scenario)
     engine = MonteCarloEngine(scenario.market, pop)
     bounds = engine_bounds(chunk, trials, pop.size)
 
@@ -257,7 +257,7 @@ def reference_loop(scenario: sim.Scenario, trials: int, seed: int) -> dict[str, 
     Returns annual revenue and total incentive per (trial, rep).
     """
     mk, plan = scenario.market, scenario.plan
-    pop = make_population(scenario, seed)
+    pop = make_population(scenario)
     if any(m.level == "team" for m in plan.measures):
         raise NotImplementedError("the reference loop pays individual measures only")
     if getattr(mk, "shifts", ()) or getattr(mk.renewal, "churn_reduces_cross_sell", False):

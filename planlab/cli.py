@@ -138,7 +138,7 @@ def cmd_validate(args, argv) -> int:
     scenario = load_scenario(args.scenario)
     from sim.run import check_roster_targets, make_population
 
-    population = make_population(scenario, scenario.simulation.seed)  # reads the roster
+    population = make_population(scenario)  # reads the roster
     check_roster_targets(scenario, population)
     names = ", ".join(scenario.variants) or "no variants"
     print(

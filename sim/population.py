@@ -29,6 +29,12 @@ class TeamSpec(BaseModel):
     reps: int = Field(default=40, ge=1, le=1_000_000)
     teams: tuple[str, ...] = ("North", "South", "East", "West", "Central")
     roster: str | None = Field(default=None, description="CSV roster, relative to the scenario.")
+    seed: int | None = Field(
+        default=None,
+        ge=0,
+        description="Seed the generated team is drawn from (default: the scenario's seed). "
+        "A run's seed redraws the market, never the team.",
+    )
     ability: Distribution = LogNormal(mean=1.0, cv=0.3)
     potential: Distribution = LogNormal(mean=1.0, cv=0.35)
     tenure_years: Distribution = Gamma(mean=4.0, sd=3.0)

@@ -76,8 +76,15 @@ class SimulationResult:
         return next(iter(self.variants.values()))
 
 
-def make_population(scenario: Scenario, seed: int) -> Population:
-    """The scenario's sales team, drawn from the seed's population stream."""
+def make_population(scenario: Scenario, seed: int | None = None) -> Population:
+    """The scenario's sales team, drawn from the population stream of ``seed``.
+
+    The default seed is the team's own (``team.seed``, else the scenario's), not a
+    run's: the team is a fact of the scenario, so every run seed, and the optimiser
+    that sets per-rep targets, sees the same reps.
+    """
+    if seed is None:
+        seed = scenario.team.seed if scenario.team.seed is not None else scenario.simulation.seed
     sat = scenario.market.satisfaction
     return build_population(
         scenario.team, population_rng(seed), sat.mean, sat.rep_sd, scenario.base_dir
@@ -306,7 +313,7 @@ def simulate(
             known = ", ".join(scenario.variants) or "none"
             raise KeyError(f"unknown variant {v!r}; the scenario's variants: {known}")
     plans = {v: all_plans[v] for v in dict.fromkeys(names)}
-    pop = make_population(scenario, seed)
+    pop = make_population(scenario)
     check_roster_targets(scenario, pop)
     spec = {None: scenario.behaviour, True: scenario.behaviour.all_on()}.get(behaviour, behaviour)
     behaviours = {}

@@ -231,7 +231,7 @@ def test_agency_reps_from_a_scenario_team():
 
     root = Path(__file__).resolve().parents[1]
     sc = load_scenario(root / "scenarios" / "key_account_baseline.toml")
-    pop = make_population(sc, sc.simulation.seed)
+    pop = make_population(sc)
     ote = sc.plan.pay_mix.ote
     reps = AgencyReps.from_team(
         sc.market,

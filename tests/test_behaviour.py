@@ -269,7 +269,7 @@ def test_linear_commission_effort_is_flat_within_each_quarter_per_rep(seasonal):
     # seasonal demand too: seasonality shapes the deals, not the incentive.
     season = "seasonality = [0.8, 0.9, 1.1, 0.95, 1.0, 1.1, 0.8, 0.75, 1.1, 1.05, 1.15, 1.3]"
     sc = scenario(LINEAR, target=700_000, market=season if seasonal else "")
-    pop = make_population(sc, SEED)
+    pop = make_population(sc)
     behaviour = build_behaviours(spec(effort=None, dynamics=None), sc.plans, sc.market, pop, SEED)[
         "base"
     ]
@@ -413,7 +413,7 @@ def test_timing_moves_value_between_months_consistently():
     # December's pulls come from next January, which is not in the table. An identity,
     # checked to floating-point rounding.
     sc = scenario(BONUS)
-    pop = make_population(sc, SEED)
+    pop = make_population(sc)
     behaviour = build_behaviours(spec(timing=None), sc.plans, sc.market, pop, SEED)["base"]
     engine = MonteCarloEngine(sc.market, pop)
     timed = engine.simulate_blocks(SEED, 0, 4, 200, behaviour, sc.plan).components
@@ -542,7 +542,7 @@ def test_shift_lowers_bookings_from_its_month_on(shift_runs):
 def test_shifts_stack_multiplicatively(shift_runs):
     # Expected flows (what reps plan with) are exact products of the factors.
     sc = scenario(THRESHOLD)
-    pop = make_population(sc, SEED)
+    pop = make_population(sc)
     one = expected_flows(sc.market, pop).mean["new"]["new_value"]
     two = expected_flows(
         _shifted(sc, Shift(month=7, factor=0.9), Shift(month=10, factor=0.8)).market, pop

@@ -66,8 +66,16 @@ def test_different_seed_different_result(scenario, reference):
     other = simulate(scenario, trials=TRIALS, seed=8, chunk_trials=50, workers=1)
     assert not np.array_equal(reference.base.outcome.total, other.base.outcome.total)
     assert not np.array_equal(reference.base.actuals["revenue"], other.base.actuals["revenue"])
-    # The team is drawn from the seed too.
-    assert not np.array_equal(reference.population.ability, other.population.ability)
+    # The team is a fact of the scenario: a run's seed redraws the market only.
+    np.testing.assert_array_equal(reference.population.ability, other.population.ability)
+    np.testing.assert_array_equal(reference.population.renewals_due, other.population.renewals_due)
+
+
+def test_team_seed_redraws_the_team(scenario):
+    from sim.run import make_population
+
+    other = scenario.model_copy(update={"team": scenario.team.model_copy(update={"seed": 99})})
+    assert not np.array_equal(make_population(scenario).ability, make_population(other).ability)
 
 
 def test_streams_are_spawned_children_of_the_seed():
