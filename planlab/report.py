@@ -273,6 +273,12 @@ def _months(n: int) -> str:
 def _target(m: Measure) -> str:
     if m.target_basis == "roster":
         text = f"from the roster (target_{m.name})"
+    elif m.target_basis == "listed":
+        values = list((m.rep_targets or {}).values())
+        text = (
+            f"set per rep: {_measure_value(m.name, min(values))} to "
+            f"{_measure_value(m.name, max(values))}"
+        )
     else:
         text = _measure_value(m.name, m.target)
         text += " × territory potential" if m.target_basis == "potential" else ""

@@ -23,6 +23,7 @@ class Outcomes:
 
     components: dict[str, np.ndarray]
     draws: int = field(default=0, compare=False)  # random variates consumed to make them
+    _memo: dict = field(default_factory=dict, compare=False, repr=False)  # measures computed
 
     def __post_init__(self):
         missing = [c for c in COMPONENTS if c not in self.components]
@@ -59,7 +60,18 @@ class Outcomes:
         self, name: str, periods: int = 1, team_index: np.ndarray | None = None
     ) -> np.ndarray:
         """Measure ``name`` per (trial, rep, period); with ``team_index``, each rep
-        gets the value of their team (team members' components pooled)."""
+        gets the value of their team (team members' components pooled).
+
+        Results are remembered (read-only): paying many plans on one table, as the
+        optimiser does, computes each measure once."""
+        key = (name, periods, None if team_index is None else team_index.tobytes())
+        if key not in self._memo:
+            value = self._measure(name, periods, team_index)
+            value.flags.writeable = False
+            self._memo[key] = value
+        return self._memo[key]
+
+    def _measure(self, name: str, periods: int, team_index: np.ndarray | None) -> np.ndarray:
         kind = MEASURES[name]
         comps = self.by_period(periods)
         if team_index is None:

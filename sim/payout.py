@@ -33,6 +33,12 @@ def rep_targets(measure: Measure, population: Population, periods: int) -> np.nd
         if measure.name not in population.targets:
             raise ValueError(f"measure {measure.name}: roster has no target_{measure.name} column")
         annual = np.asarray(population.targets[measure.name], dtype=float)
+    elif measure.target_basis == "listed":
+        listed = measure.rep_targets or {}
+        missing = [n for n in population.name if n not in listed]
+        if missing:
+            raise ValueError(f"measure {measure.id}: rep_targets has no target for {missing[0]!r}")
+        annual = np.array([listed[n] for n in population.name], dtype=float)
     else:
         annual = np.full(population.size, measure.target)
     if not measure.additive:

@@ -54,10 +54,15 @@ class Measure(_Frozen):
     weight: float = Field(ge=0, le=1)
     level: Literal["individual", "team"] = "individual"
     target: float = Field(gt=0)
-    target_basis: Literal["flat", "potential", "roster"] = Field(
+    target_basis: Literal["flat", "potential", "roster", "listed"] = Field(
         default="flat",
         description="flat: same target for every rep; potential: scaled by the rep's "
-        "territory potential (mean 1); roster: the roster's target_<measure> column.",
+        "territory potential (mean 1); roster: the roster's target_<measure> column; "
+        "listed: each rep's own target in rep_targets (as the optimiser writes them).",
+    )
+    rep_targets: dict[str, float] | None = Field(
+        default=None,
+        description="Annual target per rep name, for target_basis = 'listed'.",
     )
     period_shares: tuple[float, ...] | None = Field(
         default=None, description="Share of an additive annual target in each period (sums to 1)."
@@ -73,6 +78,14 @@ class Measure(_Frozen):
                 f"target_basis 'potential' scales amounts; {self.name} is a rate or score, "
                 "give it a flat target"
             )
+        if (self.target_basis == "listed") != (self.rep_targets is not None):
+            raise ValueError("rep_targets goes with target_basis = 'listed', and only with it")
+        if self.rep_targets is not None:
+            bad = [n for n, t in self.rep_targets.items() if not t > 0]
+            if bad:
+                raise ValueError(
+                    f"rep_targets must be > 0; {bad[0]!r} has {self.rep_targets[bad[0]]}"
+                )
         return self
 
     @property

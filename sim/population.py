@@ -60,6 +60,7 @@ class Population:
     csat_base: np.ndarray
     renewals_due: np.ndarray  # (reps, 12): accounts up for renewal each month
     targets: dict[str, np.ndarray] = field(default_factory=dict)  # roster target_<measure>
+    history: dict[str, np.ndarray] = field(default_factory=dict)  # roster actual_<measure>
 
     @property
     def size(self) -> int:
@@ -132,6 +133,7 @@ def build_population(
         csat_base=csat,
         renewals_due=_renewal_months(accounts, rng),
         targets={k[len("target_") :]: v for k, v in cols.items() if k.startswith("target_")},
+        history={k[len("actual_") :]: v for k, v in cols.items() if k.startswith("actual_")},
     )
 
 
@@ -141,8 +143,8 @@ _NUMERIC = ("ability", "potential", "tenure_years", "accounts")
 def read_roster(path: Path) -> dict[str, np.ndarray]:
     """Read a roster CSV: ``name``, ``team`` and optional numeric columns.
 
-    Optional columns: ability, potential, tenure_years, accounts and
-    ``target_<measure>``. Errors name the file, the row and the column.
+    Optional columns: ability, potential, tenure_years, accounts,
+    ``target_<measure>`` and last period's ``actual_<measure>``. Errors name the file, the row and the column.
     """
     path = Path(path)
     if not path.is_file():
@@ -160,10 +162,10 @@ def read_roster(path: Path) -> dict[str, np.ndarray]:
             raise ScenarioError(f"{path}: roster needs a {req!r} column; found {header}")
     known = {"name", "team", *_NUMERIC}
     for h in header:
-        if h not in known and not h.startswith("target_"):
+        if h not in known and not h.startswith(("target_", "actual_")):
             raise ScenarioError(
                 f"{path}: unknown roster column {h!r}; expected name, team, "
-                f"{', '.join(_NUMERIC)} or target_<measure>"
+                f"{', '.join(_NUMERIC)}, target_<measure> or actual_<measure>"
             )
     out: dict[str, list] = {h: [] for h in header}
     seen: set[str] = set()

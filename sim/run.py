@@ -105,6 +105,19 @@ def check_roster_targets(scenario: Scenario, population: Population) -> None:
                     f"{origin}: {where}.measures[{i}].target_basis: takes {m.id}'s target "
                     f"from the roster, but {roster} has no target_{m.name} column"
                 )
+            if m.target_basis == "listed":
+                missing = [n for n in population.name if n not in (m.rep_targets or {})]
+                unknown = sorted(set(m.rep_targets or {}) - set(population.name))
+                if missing or unknown:
+                    what = (
+                        f"has no target for rep {missing[0]!r}"
+                        if missing
+                        else f"names {unknown[0]!r}, who is not on the team"
+                    )
+                    raise ScenarioError(
+                        f"{origin}: {where}.measures[{i}].rep_targets: {what} "
+                        f"({len(missing)} missing, {len(unknown)} unknown)"
+                    )
 
 
 def _annual_actuals(outcomes: Outcomes, plan: Plan, behaviour: bool) -> dict[str, np.ndarray]:

@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 BASE = "base"
-_ATOMIC = {"curve", "deal_size", "ability", "potential", "tenure_years", "accounts"}
+_ATOMIC = {"curve", "rep_targets", "deal_size", "ability", "potential", "tenure_years", "accounts"}
 
 
 class Simulation(BaseModel):
@@ -66,6 +66,10 @@ class Scenario(BaseModel):
     variants: dict[str, Plan] = Field(default_factory=dict)
     behaviour: BehaviourSpec = BehaviourSpec()
     simulation: Simulation = Simulation()
+    optimize: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The optimiser's settings, kept as read; ``optimize.spec`` validates them.",
+    )
     source: str | None = Field(default=None, description="File the scenario was read from.")
     digest: str = Field(default="", description="SHA-256 of the file(s) read.")
 
@@ -138,7 +142,8 @@ def _loc(loc: tuple) -> str:
     return out
 
 
-def _explain(err: ValidationError, prefix: str, origin: str) -> str:
+def explain_error(err: ValidationError, prefix: str, origin: str) -> str:
+    """A validation error as lines of ``file: key.path: what is wrong``."""
     lines = []
     for e in err.errors(include_url=False):
         loc = _loc(tuple(p for p in e["loc"] if p not in ("function-after",)))
@@ -189,7 +194,16 @@ def parse_scenario(
 ) -> Scenario:
     """Validate a raw scenario table (as read from TOML) into a :class:`Scenario`."""
     data = copy.deepcopy(data)
-    known = {"scenario", "team", "market", "plan", "variants", "behaviour", "simulation"}
+    known = {
+        "scenario",
+        "team",
+        "market",
+        "plan",
+        "variants",
+        "behaviour",
+        "simulation",
+        "optimize",
+    }
     for k in data:
         if k not in known:
             raise ScenarioError(f"{origin}: {k}: unknown key; expected one of {sorted(known)}")
@@ -205,7 +219,7 @@ def parse_scenario(
     try:
         plan = Plan.model_validate(plan_raw)
     except ValidationError as exc:
-        raise ScenarioError(_explain(exc, "plan", origin)) from None
+        raise ScenarioError(explain_error(exc, "plan", origin)) from None
     variants: dict[str, Plan] = {}
     for vname, over in variants_raw.items():
         where = f"variants.{vname}"
@@ -221,8 +235,10 @@ def parse_scenario(
         try:
             variants[vname] = Plan.model_validate(merged)
         except ValidationError as exc:
-            raise ScenarioError(_explain(exc, where, origin)) from None
-    rest = {k: data[k] for k in ("team", "market", "behaviour", "simulation") if k in data}
+            raise ScenarioError(explain_error(exc, where, origin)) from None
+    rest = {
+        k: data[k] for k in ("team", "market", "behaviour", "simulation", "optimize") if k in data
+    }
     for k, _v in head.items():
         if k not in ("name", "description"):
             raise ScenarioError(f"{origin}: scenario.{k}: unknown key; expected name, description")
@@ -238,7 +254,7 @@ def parse_scenario(
             }
         )
     except ValidationError as exc:
-        raise ScenarioError(_explain(exc, "", origin)) from None
+        raise ScenarioError(explain_error(exc, "", origin)) from None
 
 
 def load_scenario(path: str | Path) -> Scenario:

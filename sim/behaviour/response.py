@@ -31,7 +31,15 @@ from ..streams import BLOCK_TRIALS, CALIBRATION, TRAITS, generator
 from .base import Effort
 from .spec import EffortSpec
 
-__all__ = ["TASKS", "Response", "best_response", "risk_aversion"]
+__all__ = [
+    "TASKS",
+    "Response",
+    "best_response",
+    "calibrated_cost",
+    "plan_value",
+    "refine_effort",
+    "risk_aversion",
+]
 
 TASKS = ("new", "xsell", "service")
 _STEP = 0.1  # effort step for a task's marginal utility
@@ -107,12 +115,18 @@ class _Sample:
     def value(self, effort: Effort) -> tuple[np.ndarray, PlanOutcome]:
         """Certainty equivalent of pay plus expected reward value, per rep."""
         po = self.outcome(effort)
-        pay = po.total.astype(float)
-        ce = self.plan.pay_mix.base + pay.mean(0) - 0.5 * self.risk * pay.var(0)
-        won = qualification(self.plan.rewards, po.weighted_attainment, self.pop.tenure_years)
-        for reward in self.plan.rewards:
-            ce = ce + reward.value * won[reward.name].mean(0)
-        return ce, po
+        return plan_value(self.plan, po, self.pop, self.risk), po
+
+
+def plan_value(plan: Plan, po: PlanOutcome, population: Population, risk: np.ndarray) -> np.ndarray:
+    """What a plan is worth to each rep: base salary plus the CARA certainty equivalent
+    of incentive pay, E − r/2·Var over trials, plus the expected value of rewards won."""
+    pay = po.total.astype(float)
+    ce = plan.pay_mix.base + pay.mean(0) - 0.5 * risk * pay.var(0)
+    won = qualification(plan.rewards, po.weighted_attainment, population.tenure_years)
+    for reward in plan.rewards:
+        ce = ce + reward.value * won[reward.name].mean(0)
+    return ce
 
 
 def _parallel(fn, items) -> list:
@@ -122,7 +136,7 @@ def _parallel(fn, items) -> list:
         return list(pool.map(fn, items))
 
 
-def _refine(levels: np.ndarray, net: np.ndarray) -> np.ndarray:
+def refine_effort(levels: np.ndarray, net: np.ndarray) -> np.ndarray:
     """Argmax per rep over the grid, refined by the vertex of the parabola through the
     best level and its neighbours (levels need not be evenly spaced)."""
     i = net.argmax(0)
@@ -166,11 +180,11 @@ def best_response(
     else:
         value = np.stack(_parallel(lambda e: sample.value(Effort(e, e, e))[0], levels))
         if base is None:
-            cost = _calibrated_cost(levels, value)
+            cost = calibrated_cost(levels, value)
             effort = np.ones(population.size)
         else:
             cost = base.cost
-            effort = _refine(levels, value - 0.5 * cost * levels[:, None] ** 2)
+            effort = refine_effort(levels, value - 0.5 * cost * levels[:, None] ** 2)
         one = np.flatnonzero(np.isclose(levels, 1.0))
         at_one = value[one[0]] if base is None and one.size else None  # already evaluated
         task, shares = _split(sample, effort, spec, base, at_one)
@@ -191,7 +205,7 @@ def best_response(
     )
 
 
-def _calibrated_cost(levels: np.ndarray, value: np.ndarray) -> np.ndarray:
+def calibrated_cost(levels: np.ndarray, value: np.ndarray) -> np.ndarray:
     """d such that effort 1.0 is optimal: the slope of value at 1.0 (quadratic fit)."""
     i = int(np.clip(np.searchsorted(levels, 1.0), 1, len(levels) - 2))
     x = levels[i - 1 : i + 2]

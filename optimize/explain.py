@@ -1,0 +1,177 @@
+"""Why the optimiser chose what it chose, in business words.
+
+- :func:`binding`: re-solve with each constraint loosened by a stated step and
+  report what that would buy (MILPs have no useful duals; a re-solve is honest);
+- :func:`relaxation`: for an infeasible problem, the smallest relaxations that
+  make it feasible (the elastic model), one sentence each;
+- :func:`rationale`: for each rep, why this target.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .model import TargetProblem, evaluate_choice
+from .solve import Solution
+
+__all__ = ["STEPS", "binding", "describe_relaxation", "rationale", "relaxation", "usage"]
+
+#: How far each family is loosened to see what relaxing it buys.
+STEPS = {
+    "company_number": (0.02, "company number 2% lower"),
+    "team_numbers": (0.02, "team numbers 2% lower"),
+    "achievability_low": (0.05, "achievability floor 5 points lower"),
+    "achievability_high": (0.05, "achievability ceiling 5 points higher"),
+    "budget": (0.05, "budget 5% higher"),
+    "cost_of_sales": (0.005, "cost-of-sales cap 0.5 points higher"),
+    "bad_year": (0.05, "bad-year ceiling 5% higher"),
+    "fairness": (0.05, "fairness spread 0.05 wider"),
+    "ratchet": (0.05, "year-on-year limit 5 points wider"),
+    "min_target": (0.05, "minimum target 5% lower"),
+    "max_target": (0.05, "maximum target 5% higher"),
+}
+
+
+def usage(p: TargetProblem, level: np.ndarray) -> dict[str, tuple[float, str]]:
+    """Each active family's value at the chosen levels and its limit, for people."""
+    c, e, n = p.constraints, evaluate_choice(p, level), p.reps
+    rows = np.arange(n)
+    chosen = p.targets[rows, level]
+    out = {
+        "company_number": (e["targets"], f"≥ {p.company_number:,.0f}"),
+        "achievability_low": (e["reps_at_target"] / n, f"≥ {c.achievability.low:.0%}")
+        if c.achievability
+        else None,
+        "achievability_high": (e["reps_at_target"] / n, f"≤ {c.achievability.high:.0%}")
+        if c.achievability
+        else None,
+        "budget": (e["expected_pay"], f"≤ {c.budget:,.0f}") if c.budget else None,
+        "cost_of_sales": (
+            e["expected_pay"] / e["expected_revenue"],
+            f"≤ {c.cost_of_sales:.2%}",
+        )
+        if c.cost_of_sales
+        else None,
+        "bad_year": (e.get("bad_year_pay", np.nan), f"≤ {c.bad_year.ceiling:,.0f}")
+        if c.bad_year
+        else None,
+        "ratchet": (
+            float(np.max(np.abs(chosen / p.last_target - 1))),
+            f"≤ {c.ratchet:.0%} change",
+        )
+        if c.ratchet is not None and p.last_target is not None
+        else None,
+        "min_target": (float(chosen.min()), f"≥ {c.min_target:,.0f}") if c.min_target else None,
+        "max_target": (float(chosen.max()), f"≤ {c.max_target:,.0f}") if c.max_target else None,
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def binding(
+    p: TargetProblem,
+    solution: Solution,
+    resolve,
+) -> pd.DataFrame:
+    """One row per active constraint: its value and limit at the chosen plan, and the
+    objective gained by loosening it one step (``resolve([relax, ...]) -> [Solution]``)."""
+    used = usage(p, solution.level)
+    rows = []
+    families = p.active()
+    answers = resolve([{f: STEPS[f][0]} for f in families])
+    tolerance = max(abs(solution.objective or 0.0) * max(solution.gap or 0.0, 1e-6), 1e-6)
+    for f, ans in zip(families, answers, strict=True):
+        gain = (ans.objective - solution.objective) if ans.ok else np.nan
+        value, limit = used.get(f, (np.nan, ""))
+        rows.append(
+            {
+                "constraint": f,
+                "value": value,
+                "limit": limit,
+                "relaxed": STEPS[f][1],
+                "objective_gain": gain,
+                "binding": bool(gain > tolerance) if np.isfinite(gain) else False,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+_WORDS = {
+    "company_number": "the company number needs targets {pct} lower than it asks",
+    "team_numbers": "the team numbers need targets {pct} lower than they ask",
+    "achievability_low": "the achievability floor must come down {pts} points",
+    "achievability_high": "the achievability ceiling must go up {pts} points",
+    "budget": "the incentive budget must grow {pct}",
+    "cost_of_sales": "the cost-of-sales cap must rise {pts} points",
+    "bad_year": "the bad-year ceiling must rise {pct}",
+    "fairness": "the fairness spread must widen by {abs}",
+    "ratchet": "the year-on-year limit must widen by {pts} points",
+    "min_target": "the minimum target must come down {pct}",
+    "max_target": "the maximum target must go up {pct}",
+}
+
+
+def describe_relaxation(family: str, amount: float) -> str:
+    """One relaxation in business words."""
+    return _WORDS[family].format(
+        pct=f"{amount:.1%}", pts=f"{100 * amount:.1f}", abs=f"{amount:.3f}"
+    )
+
+
+def relaxation(solution: Solution) -> pd.DataFrame:
+    """The elastic model's answer: the smallest relaxations that make the problem feasible."""
+    rows = [
+        {"constraint": f, "relax_by": v, "in_words": describe_relaxation(f, v)}
+        for f, v in solution.slack.items()
+        if v > 1e-7
+    ]
+    return pd.DataFrame(rows, columns=["constraint", "relax_by", "in_words"])
+
+
+def rationale(
+    p: TargetProblem,
+    level: np.ndarray,
+    names,
+    teams,
+    baseline: np.ndarray,
+    potential: np.ndarray,
+    multipliers: np.ndarray,
+    basis: str,
+) -> pd.DataFrame:
+    """Per rep: the target, where it comes from, and what it means for them."""
+    rows = np.arange(p.reps)
+    target = p.targets[rows, level]
+    last = p.last_target if p.last_target is not None else np.full(p.reps, np.nan)
+    df = pd.DataFrame(
+        {
+            "rep": list(names),
+            "team": list(teams),
+            "baseline": baseline,
+            "potential_index": potential,
+            "last_target": last,
+            "target": target,
+            "vs_baseline": multipliers[level] - 1,
+            "change_on_last": target / last - 1,
+            "p_target": p.p_target[rows, level],
+            "expected_revenue": p.revenue[rows, level],
+            "expected_pay": p.pay[rows, level],
+            "utility": p.utility[rows, level],
+            "outside_option": p.outside if p.outside is not None else np.nan,
+        }
+    )
+    lo, hi = 0, p.levels - 1
+    why = []
+    for i, r in df.iterrows():
+        parts = [f"{r.vs_baseline:+.0%} on the {basis} baseline"]
+        if np.isfinite(r.change_on_last):
+            parts.append(f"{r.change_on_last:+.0%} on last period's target")
+        parts.append(f"{r.p_target:.0%} chance of reaching it")
+        if level[i] == lo:
+            parts.append("lowest level offered")
+        elif level[i] == hi:
+            parts.append("highest level offered")
+        if p.outside is not None and r.utility < r.outside_option:
+            parts.append("worth less to the rep than their outside option")
+        why.append("; ".join(parts))
+    df["why"] = why
+    return df

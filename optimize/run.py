@@ -1,0 +1,304 @@
+"""The optimiser's entry point: tabulate, solve every plan shape, pick, explain.
+
+:func:`optimize_plan` takes a scenario and returns an :class:`Optimisation` of
+plain tables: the shapes compared, each rep's target and why, the binding
+constraints and what relaxing each would buy, the budget frontier, and (when no
+plan meets the constraints) the smallest relaxations that would make one.
+With ``family = "linear"`` it returns the best salary + linear commission
+(:mod:`optimize.linear`) instead.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import ScenarioError
+from sim.payout import rep_targets
+from sim.plan import Plan
+from sim.population import Population
+from sim.run import make_population
+from sim.scenario import Scenario
+
+from .explain import binding, rationale, relaxation
+from .linear import LinearResult, linear_plan
+from .model import TargetProblem, evaluate_choice
+from .shapes import PlanShape, apply_shape, menu_shapes
+from .solve import Solution, SolverPool
+from .spec import OptimizeSpec, optimize_spec
+from .tabulate import Outlook, Table, baselines, plan_at, primary_measure, tabulate, team_outlook
+
+__all__ = ["Optimisation", "ShapeResult", "optimize_plan", "target_problem"]
+
+
+@dataclass(frozen=True)
+class ShapeResult:
+    """One plan shape: its tabulation, the MILP built from it, and the solve."""
+
+    shape: PlanShape
+    table: Table
+    problem: TargetProblem
+    solution: Solution
+
+
+@dataclass(frozen=True)
+class Optimisation:
+    """What the optimiser found, as plain objects and DataFrames."""
+
+    scenario: Scenario
+    spec: OptimizeSpec
+    population: Population
+    primary: str
+    shapes: pd.DataFrame  # one row per shape: status, objective, cost, achievability
+    chosen: ShapeResult | None
+    plan: Plan | None  # the optimised plan (per-rep listed targets)
+    targets: pd.DataFrame | None  # per rep: target and why
+    binding: pd.DataFrame | None
+    frontier: pd.DataFrame | None
+    relaxation: pd.DataFrame | None  # smallest relaxations, when nothing was feasible
+    linear: LinearResult | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def feasible(self) -> bool:
+        return self.plan is not None or self.linear is not None
+
+
+def target_problem(
+    table: Table,
+    spec: OptimizeSpec,
+    scenario: Scenario,
+    pop: Population,
+    outlook: Outlook,
+    base: dict[str, np.ndarray],
+    primary: str,
+) -> TargetProblem:
+    """The MILP's data for one tabulated shape."""
+    c = spec.constraints
+    teams = pop.team_names
+    unknown = [t for t in c.team_numbers if t not in teams]
+    if unknown:
+        raise ScenarioError(
+            f"{scenario.source or '<scenario>'}: optimize.constraints.team_numbers: "
+            f"{unknown[0]!r} is not a team ({', '.join(teams)})"
+        )
+    last = rep_targets(scenario.plan.measure(primary), pop, 1)[:, 0]
+    number = c.company_number if c.company_number is not None else float(base[primary].sum())
+    return TargetProblem(
+        targets=table.targets,
+        revenue=table.revenue,
+        margin=table.margin,
+        pay=table.pay,
+        p_target=table.p_target,
+        utility=table.utility,
+        upside=table.upside,
+        constraints=c,
+        objective=spec.objective,
+        company_number=number,
+        team=pop.team_index,
+        team_names=teams,
+        last_target=last,
+        fair_reference=base[primary].mean() * pop.potential_index,
+        outside=outlook.outside,
+        scenario_pay=table.scenario_pay if c.bad_year is not None else None,
+    )
+
+
+def _shape_row(r: ShapeResult) -> dict:
+    s = r.solution
+    row = {
+        "shape": r.shape.label,
+        "status": s.status,
+        "objective": s.objective if s.ok else np.nan,
+        "gap": s.gap,
+        "solve_seconds": s.solve_seconds + s.build_seconds,
+    }
+    if s.ok:
+        e = evaluate_choice(r.problem, s.level)
+        row.update(
+            {
+                "expected_profit": e["objective_core"],
+                "expected_incentive": e["expected_pay"],
+                "expected_revenue": e["expected_revenue"],
+                "share_at_target": e["reps_at_target"] / r.problem.reps,
+                "cost_of_sales": e["expected_pay"] / e["expected_revenue"],
+            }
+        )
+    return row
+
+
+def _frontier(p: TargetProblem, chosen: Solution, spec: OptimizeSpec, solve) -> pd.DataFrame:
+    """Expected profit, cost and achievability as the budget sweeps around the choice."""
+    if spec.frontier_points == 0:
+        return pd.DataFrame()
+    e = evaluate_choice(p, chosen.level)
+    budgets = e["expected_pay"] * np.linspace(0.85, 1.15, spec.frontier_points)
+    c = p.constraints
+    problems = [replace(p, constraints=c.model_copy(update={"budget": float(b)})) for b in budgets]
+    answers = solve(problems)
+    rows = []
+    for b, q, s in zip(budgets, problems, answers, strict=True):
+        row = {"budget": b, "status": s.status}
+        if s.ok:
+            ev = evaluate_choice(q, s.level)
+            row.update(
+                {
+                    "expected_profit": ev["objective_core"],
+                    "expected_incentive": ev["expected_pay"],
+                    "share_at_target": ev["reps_at_target"] / q.reps,
+                }
+            )
+        rows.append(row)
+    rows.append(
+        {
+            "budget": np.nan,
+            "status": "chosen",
+            "expected_profit": e["objective_core"],
+            "expected_incentive": e["expected_pay"],
+            "share_at_target": e["reps_at_target"] / p.reps,
+        }
+    )
+    return pd.DataFrame(rows)
+
+
+def optimize_plan(
+    scenario: Scenario,
+    *,
+    solver: str | None = None,
+    time_limit: float | None = None,
+    gap: float | None = None,
+    seed: int | None = None,
+    explain: bool = True,
+    guard: bool = True,
+    progress=None,
+) -> Optimisation:
+    """Choose per-rep targets and the plan shape that maximise the scenario's objective
+    under its constraints (or, with ``family = "linear"``, the best linear contract)."""
+    spec = optimize_spec(scenario)
+    settings = spec.solver.model_copy(
+        update={
+            k: v
+            for k, v in {"name": solver, "time_limit": time_limit, "gap": gap}.items()
+            if v is not None
+        }
+    )
+    spec = spec.model_copy(update={"solver": settings})
+    seed = scenario.simulation.seed if seed is None else int(seed)
+    pop = make_population(scenario)
+    clock = {"start": time.perf_counter()}
+    note = progress or (lambda *_: None)
+    if spec.family == "linear":
+        lin = linear_plan(scenario, spec, pop, seed)
+        return Optimisation(
+            scenario, spec, pop, "", pd.DataFrame(), None, None, None, None, None, None, lin
+        )
+
+    primary = primary_measure(scenario.plan, spec)
+    note("tabulating outcomes with reps best-responding")
+    outlook = team_outlook(scenario, pop, spec, seed)
+    base = baselines(scenario, pop, spec)
+    shapes = menu_shapes(scenario.plan, spec.menu)
+    try:
+        plans = [apply_shape(scenario.plan, s, spec.menu.threshold_payout) for s in shapes]
+    except ValueError as exc:
+        raise ScenarioError(f"{scenario.source or '<scenario>'}: optimize.menu: {exc}") from None
+    primary_ids = [p.measure_ids for p in plans]
+    if any(primary not in ids for ids in primary_ids):
+        raise ScenarioError(
+            f"{scenario.source or '<scenario>'}: optimize.menu: every shape must pay on the "
+            f"primary measure {primary!r}"
+        )
+    with ThreadPoolExecutor(max_workers=spec.workers) as threads:
+        tables = list(
+            threads.map(
+                lambda sp: tabulate(sp[0], sp[1], outlook, base, pop, spec, primary),
+                zip(shapes, plans, strict=True),
+            )
+        )
+    clock["tabulated"] = time.perf_counter()
+    problems = [target_problem(t, spec, scenario, pop, outlook, base, primary) for t in tables]
+    s = spec.solver
+    note(f"solving {len(problems)} plan shapes with {s.name}")
+    with SolverPool(spec.workers, guard=guard) as pool, ThreadPoolExecutor(spec.workers) as th:
+
+        def solve_all(probs, **kw) -> list[Solution]:
+            return list(th.map(lambda q: pool.solve(q, s.name, s.time_limit, s.gap, **kw), probs))
+
+        solutions = solve_all(problems)
+        results = [
+            ShapeResult(sh, t, q, so)
+            for sh, t, q, so in zip(shapes, tables, problems, solutions, strict=True)
+        ]
+        table = pd.DataFrame([_shape_row(r) for r in results])
+        clock["solved"] = time.perf_counter()
+        ok = [r for r in results if r.solution.ok]
+        if not ok:
+            note("no plan meets the constraints; finding the smallest relaxations")
+            elastic = solve_all(problems[:1], elastic=True)[0]
+            relax = relaxation(elastic) if elastic.ok else None
+            return Optimisation(
+                scenario,
+                spec,
+                pop,
+                primary,
+                table,
+                None,
+                None,
+                None,
+                None,
+                None,
+                relax,
+                timings=_timings(clock),
+            )
+        best = max(ok, key=lambda r: r.solution.objective)
+        mult = best.table.multipliers[best.solution.level]
+        plan = plan_at(best.table.plan, base, mult, pop.name)
+        plan = plan.model_copy(update={"name": f"{scenario.plan.name} [optimised]"})
+        reasons = rationale(
+            best.problem,
+            best.solution.level,
+            pop.name,
+            pop.team,
+            base[primary],
+            pop.potential_index,
+            best.table.multipliers,
+            spec.baseline.basis,
+        )
+        bind = front = None
+        if explain:
+            note("explaining: re-solving with each constraint relaxed, sweeping budgets")
+            bind = binding(
+                best.problem,
+                best.solution,
+                lambda relaxes: list(
+                    th.map(
+                        lambda r: pool.solve(best.problem, s.name, s.time_limit, s.gap, relax=r),
+                        relaxes,
+                    )
+                ),
+            )
+            front = _frontier(best.problem, best.solution, spec, solve_all)
+        clock["explained"] = time.perf_counter()
+    return Optimisation(
+        scenario,
+        spec,
+        pop,
+        primary,
+        table,
+        best,
+        plan,
+        reasons,
+        bind,
+        front,
+        None,
+        timings=_timings(clock),
+    )
+
+
+def _timings(clock: dict[str, float]) -> dict[str, float]:
+    names = list(clock)
+    return {n: clock[n] - clock[names[i]] for i, n in enumerate(names[1:])}

@@ -1,0 +1,244 @@
+"""Outcome tables for the target MILP: every rep at every candidate target level.
+
+The team is simulated once per candidate effort level on common random
+numbers (more effort, more deals in the same simulated year). For each plan
+shape and target level the plan is paid on each of those samples; each rep
+then best-responds (CARA certainty equivalent minus the effort cost that makes
+today's effort their best response to today's plan, as in
+:mod:`sim.behaviour.response`), and the statistics at their chosen effort,
+interpolated between neighbouring effort levels, enter the table.
+
+Every rep's column at a level is computed with every rep at that level: a rep's
+pay depends only on their own target, except for team measures, where the
+tabulation assumes team-mates at the same level (stated in the report).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.behaviour.base import FixedEffort
+from sim.behaviour.response import calibrated_cost, plan_value, refine_effort, risk_aversion
+from sim.errors import ScenarioError
+from sim.montecarlo import MonteCarloEngine
+from sim.outcomes import Outcomes
+from sim.payout import evaluate_plan, rep_targets
+from sim.plan import Plan
+from sim.population import Population
+from sim.scenario import Scenario
+from sim.streams import BLOCK_TRIALS, CALIBRATION
+
+from .shapes import PlanShape, volume_measures
+from .spec import OptimizeSpec
+
+__all__ = [
+    "Outlook",
+    "Table",
+    "baselines",
+    "plan_at",
+    "primary_measure",
+    "tabulate",
+    "team_outlook",
+]
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """The team simulated at each candidate effort level (common random numbers)."""
+
+    efforts: np.ndarray  # (K,)
+    outcomes: list[Outcomes]  # one table per effort level
+    revenue: np.ndarray  # expected annual revenue (K, reps)
+    margin: np.ndarray  # expected annual gross margin (K, reps)
+    cost: np.ndarray  # effort cost coefficient d per rep (reps,)
+    risk: np.ndarray  # CARA risk aversion per rep (reps,)
+    outside: np.ndarray  # outside option: today's utility x the scenario's multiple (reps,)
+
+
+@dataclass(frozen=True)
+class Table:
+    """One plan shape tabulated: arrays of shape (reps, levels) unless noted."""
+
+    shape: PlanShape
+    plan: Plan  # the shape applied to the base plan, at baseline targets
+    multipliers: np.ndarray  # (levels,) multiples of each rep's baseline
+    targets: np.ndarray  # primary measure's annual target
+    revenue: np.ndarray
+    margin: np.ndarray
+    pay: np.ndarray  # expected incentive pay
+    p_target: np.ndarray  # chance of reaching the primary measure's annual target
+    utility: np.ndarray  # certainty equivalent less effort cost, at the best response
+    upside: np.ndarray  # expected pay above target incentive
+    effort: np.ndarray  # best-response effort
+    scenario_pay: np.ndarray  # incentive pay in each of the first simulated years (S, reps, L)
+
+
+def primary_measure(plan: Plan, spec: OptimizeSpec) -> str:
+    """The measure whose target the levels set: as stated, else the heaviest volume measure."""
+    if spec.primary is not None:
+        return spec.primary
+    vols = volume_measures(plan)
+    if not vols:
+        raise ScenarioError("optimize: the plan has no volume measure (an amount to reach)")
+    return max(vols, key=lambda m: m.weight).id
+
+
+def baselines(scenario: Scenario, pop: Population, spec: OptimizeSpec) -> dict[str, np.ndarray]:
+    """Each volume measure's baseline annual target per rep, by the spec's basis."""
+    origin = scenario.source or "<scenario>"
+    out = {}
+    for m in volume_measures(scenario.plan):
+        plan_t = rep_targets(m, pop, 1)[:, 0]
+        potential = plan_t.mean() * pop.potential_index
+        basis = spec.baseline.basis
+        if basis in ("history", "blend"):
+            if m.name not in pop.history:
+                raise ScenarioError(
+                    f"{origin}: optimize.baseline.basis: {basis!r} needs last period's actuals, "
+                    f"but the roster has no actual_{m.name} column"
+                )
+            hist = np.asarray(pop.history[m.name], dtype=float)
+            hist = np.maximum(hist, 1e-6 * plan_t.mean())
+        if basis == "plan":
+            out[m.id] = plan_t
+        elif basis == "potential":
+            out[m.id] = potential
+        elif basis == "history":
+            out[m.id] = hist
+        else:
+            w = spec.baseline.history_weight
+            out[m.id] = w * hist + (1 - w) * potential
+    return out
+
+
+def plan_at(plan: Plan, base: dict[str, np.ndarray], multiple: np.ndarray, names) -> Plan:
+    """``plan`` with every volume measure's target set per rep: baseline × ``multiple``."""
+    measures = []
+    for m in plan.measures:
+        if m.id in base:
+            t = base[m.id] * multiple
+            listed = {str(n): float(v) for n, v in zip(names, t, strict=True)}
+            m = m.model_copy(
+                update={"target_basis": "listed", "rep_targets": listed, "target": float(t.mean())}
+            )
+        measures.append(m)
+    return plan.model_copy(update={"measures": tuple(measures)})
+
+
+def team_outlook(scenario: Scenario, pop: Population, spec: OptimizeSpec, seed: int) -> Outlook:
+    """Simulate the team at each effort level and calibrate effort costs on the base plan."""
+    effort_spec = scenario.behaviour.effort
+    efforts = np.asarray(effort_spec.levels if spec.responding else (1.0,), dtype=float)
+    engine = MonteCarloEngine(scenario.market, pop, stream=CALIBRATION)
+    blocks = -(-spec.trials // BLOCK_TRIALS)
+
+    def run(e: float) -> Outcomes:
+        return engine.simulate_blocks(seed, 0, blocks, spec.trials, FixedEffort(float(e)))
+
+    with ThreadPoolExecutor(max_workers=spec.workers) as pool:
+        outcomes = list(pool.map(run, efforts))
+    revenue = np.stack([o.measure("revenue", 1)[..., 0].mean(0) for o in outcomes])
+    margin = np.stack([o.measure("gross_margin", 1)[..., 0].mean(0) for o in outcomes])
+    plan = scenario.plan
+    risk = risk_aversion(effort_spec, pop, plan.pay_mix.ote, seed)
+    value = np.stack([plan_value(plan, evaluate_plan(plan, o, pop), pop, risk) for o in outcomes])
+    if len(efforts) > 2:
+        cost = calibrated_cost(efforts, value)
+        today = value[int(np.argmin(np.abs(efforts - 1.0)))] - 0.5 * cost
+    else:
+        cost = np.zeros(pop.size)
+        today = value[0]
+    outside = today * scenario.behaviour.retention.outside_option
+    return Outlook(efforts, outcomes, revenue, margin, cost, risk, outside)
+
+
+def _interpolate(efforts: np.ndarray, chosen: np.ndarray):
+    """Bracketing effort levels and weights for each rep's chosen effort."""
+    if len(efforts) == 1:
+        zero = np.zeros(chosen.shape, dtype=np.intp)
+        return zero, zero, np.zeros(chosen.shape)
+    j = np.clip(np.searchsorted(efforts, chosen, side="right") - 1, 0, len(efforts) - 2)
+    w = np.clip((chosen - efforts[j]) / (efforts[j + 1] - efforts[j]), 0.0, 1.0)
+    return j, j + 1, w
+
+
+def _level(
+    plan: Plan,
+    outlook: Outlook,
+    pop: Population,
+    primary: str,
+    scenarios: int,
+) -> dict[str, np.ndarray]:
+    """Best-response statistics of every rep under ``plan`` (one target level)."""
+    ti = plan.pay_mix.target_incentive
+    stats = []
+    for o in outlook.outcomes:
+        po = evaluate_plan(plan, o, pop)
+        pay = po.total.astype(float)
+        stats.append(
+            {
+                "ce": plan_value(plan, po, pop, outlook.risk),
+                "pay": pay.mean(0),
+                "upside": np.maximum(pay - ti, 0.0).mean(0),
+                "p_target": (po.attainment[primary] >= 1.0).mean(0),
+                "scenario_pay": pay[:scenarios],
+            }
+        )
+    e = outlook.efforts
+    net = np.stack([s["ce"] for s in stats]) - 0.5 * outlook.cost * e[:, None] ** 2
+    chosen = refine_effort(e, net) if len(e) > 2 else np.full(pop.size, e[0])
+    lo, hi, w = _interpolate(e, chosen)
+    cols = np.arange(pop.size)
+
+    def mix(values: np.ndarray) -> np.ndarray:  # values (K, ..., reps)
+        return (1 - w) * values[lo, ..., cols].T + w * values[hi, ..., cols].T
+
+    out = {k: mix(np.stack([s[k] for s in stats])) for k in ("ce", "pay", "upside", "p_target")}
+    sp = np.stack([s["scenario_pay"] for s in stats])  # (K, S, reps)
+    out["scenario_pay"] = ((1 - w) * sp[lo, :, cols].T + w * sp[hi, :, cols].T).astype(np.float32)
+    out["revenue"] = (1 - w) * outlook.revenue[lo, cols] + w * outlook.revenue[hi, cols]
+    out["margin"] = (1 - w) * outlook.margin[lo, cols] + w * outlook.margin[hi, cols]
+    out["utility"] = out["ce"] - 0.5 * outlook.cost * chosen**2
+    out["effort"] = chosen
+    return out
+
+
+def tabulate(
+    shape: PlanShape,
+    plan: Plan,
+    outlook: Outlook,
+    base: dict[str, np.ndarray],
+    pop: Population,
+    spec: OptimizeSpec,
+    primary: str,
+) -> Table:
+    """Tabulate one plan shape at every target level (multiples of the baselines)."""
+    mults = np.linspace(spec.levels.low, spec.levels.high, spec.levels.count)
+    scenarios = min(spec.scenarios, spec.trials)
+    cols = [
+        _level(
+            plan_at(plan, base, np.full(pop.size, m), pop.name), outlook, pop, primary, scenarios
+        )
+        for m in mults
+    ]
+
+    def stack(key: str) -> np.ndarray:
+        return np.stack([c[key] for c in cols], axis=-1)
+
+    return Table(
+        shape=shape,
+        plan=plan,
+        multipliers=mults,
+        targets=base[primary][:, None] * mults[None, :],
+        revenue=stack("revenue"),
+        margin=stack("margin"),
+        pay=stack("pay"),
+        p_target=stack("p_target"),
+        utility=stack("utility"),
+        upside=stack("upside"),
+        effort=stack("effort"),
+        scenario_pay=stack("scenario_pay"),
+    )
