@@ -97,8 +97,10 @@ def binding(
 
 
 _WORDS = {
-    "company_number": "the company number needs targets {pct} lower than it asks",
-    "team_numbers": "the team numbers need targets {pct} lower than they ask",
+    "company_number": "the company number must come down {pct}: the other limits do not "
+    "allow targets that add up to it",
+    "team_numbers": "the team numbers must come down {pct}: the other limits do not allow "
+    "targets that add up to them",
     "achievability_low": "the achievability floor must come down {pts} points",
     "achievability_high": "the achievability ceiling must go up {pts} points",
     "budget": "the incentive budget must grow {pct}",
@@ -126,6 +128,12 @@ def relaxation(solution: Solution) -> pd.DataFrame:
         if v > 1e-7
     ]
     return pd.DataFrame(rows, columns=["constraint", "relax_by", "in_words"])
+
+
+def _versus(change: float) -> str:
+    if abs(change) < 0.005:
+        return "level with"
+    return f"{abs(change):.0%} {'above' if change > 0 else 'below'}"
 
 
 def rationale(
@@ -162,9 +170,9 @@ def rationale(
     lo, hi = 0, p.levels - 1
     why = []
     for i, r in df.iterrows():
-        parts = [f"{r.vs_baseline:+.0%} on the {basis} baseline"]
+        parts = [f"target {_versus(r.vs_baseline)} the {basis} baseline"]
         if np.isfinite(r.change_on_last):
-            parts.append(f"{r.change_on_last:+.0%} on last period's target")
+            parts.append(f"{_versus(r.change_on_last)} last period's target")
         parts.append(f"{r.p_target:.0%} chance of reaching it")
         if level[i] == lo:
             parts.append("lowest level offered")

@@ -128,7 +128,7 @@ def build_model(
     c, n, L = p.constraints, p.reps, p.levels
     prob = pulp.LpProblem("targets", pulp.LpMinimize if elastic else pulp.LpMaximize)
     x = np.array(
-        [[pulp.LpVariable(f"x_{i}_{j}", cat="Binary") for j in range(L)] for i in range(n)]
+        [[prob.add_variable(f"x_{i}_{j}", cat="Binary") for j in range(L)] for i in range(n)]
     )
     slack = {}
     active = [f for f in p.active() if f not in drop]
@@ -136,7 +136,7 @@ def build_model(
     def loosen(family: str):
         """The family's relaxation: a fixed amount, plus a slack variable when elastic."""
         if elastic and family in active:
-            slack[family] = pulp.LpVariable(f"slack_{family}", lowBound=0)
+            slack[family] = prob.add_variable(f"slack_{family}", lowBound=0)
             return relax.get(family, 0.0) + slack[family]
         return relax.get(family, 0.0)
 
@@ -149,7 +149,7 @@ def build_model(
     penalty = []
     if not elastic and p.objective.outside_option_weight > 0 and p.outside is not None:
         for i in range(n):
-            s = pulp.LpVariable(f"short_{i}", lowBound=0)
+            s = prob.add_variable(f"short_{i}", lowBound=0)
             prob += s >= float(p.outside[i]) - dot(p.utility, i), f"outside_{i}"
             penalty.append(p.objective.outside_option_weight * s)
 
@@ -175,13 +175,17 @@ def build_model(
     if "budget" in active:
         prob += dot(p.pay) <= c.budget * (1 + loosen("budget")), "budget"
     if "cost_of_sales" in active:
-        cap = c.cost_of_sales + loosen("cost_of_sales")
-        prob += dot(p.pay) - cap * dot(p.revenue) <= 0, "cost_of_sales"
+        # pay ≤ (cap + r)·revenue; an elastic slack is counted in points of a reference
+        # revenue (the mean over levels), which keeps the constraint linear.
+        cap = c.cost_of_sales + relax.get("cost_of_sales", 0.0)
+        extra = loosen("cost_of_sales") - relax.get("cost_of_sales", 0.0)
+        reference = float(p.revenue.mean(1).sum())
+        prob += dot(p.pay) - cap * dot(p.revenue) <= extra * reference, "cost_of_sales"
     if "bad_year" in active:
         _bad_year(prob, p, x, loosen("bad_year"), exceed)
     if "fairness" in active:
         ratio = _fair_ratio(p)
-        hi, lo = pulp.LpVariable("fair_high"), pulp.LpVariable("fair_low")
+        hi, lo = prob.add_variable("fair_high"), prob.add_variable("fair_low")
         for i in range(n):
             prob += hi >= dot(ratio, i), f"fair_high_{i}"
             prob += lo <= dot(ratio, i), f"fair_low_{i}"
@@ -190,7 +194,7 @@ def build_model(
             penalty.append(p.objective.fairness_weight * (hi - lo))
     elif not elastic and p.objective.fairness_weight > 0:
         ratio = _fair_ratio(p)
-        hi, lo = pulp.LpVariable("fair_high"), pulp.LpVariable("fair_low")
+        hi, lo = prob.add_variable("fair_high"), prob.add_variable("fair_low")
         for i in range(n):
             prob += hi >= dot(ratio, i), f"fair_high_{i}"
             prob += lo <= dot(ratio, i), f"fair_low_{i}"
@@ -238,7 +242,7 @@ def _bad_year(
         for s in np.flatnonzero(~exceed):
             prob += _affine(flat, sp[s].ravel()) <= ceiling, f"bad_year_{s}"
         return
-    flags = [pulp.LpVariable(f"exceeds_{s}", cat="Binary") for s in range(S)]
+    flags = [prob.add_variable(f"exceeds_{s}", cat="Binary") for s in range(S)]
     for s in range(S):
         big = max(float(worst[s]) - bad.ceiling, 0.0)
         if big == 0.0:

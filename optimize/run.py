@@ -238,8 +238,10 @@ def optimize_plan(
         ok = [r for r in results if r.solution.ok]
         if not ok:
             note("no plan meets the constraints; finding the smallest relaxations")
-            elastic = solve_all(problems[:1], elastic=True)[0]
-            relax = relaxation(elastic) if elastic.ok else None
+            answers = [a for a in solve_all(problems, elastic=True) if a.ok]
+            # The shape that needs the least relaxation in all.
+            elastic = min(answers, key=lambda a: a.objective) if answers else None
+            relax = relaxation(elastic) if elastic is not None else None
             return Optimisation(
                 scenario,
                 spec,

@@ -31,7 +31,7 @@ import pulp
 
 from .model import TargetProblem, bad_year_allowance, build_model, evaluate_choice
 
-__all__ = ["SOLVERS", "Solution", "SolverPool", "solve", "solve_now"]
+__all__ = ["SOLVERS", "Solution", "SolverPool", "solution_state", "solve", "solve_now"]
 
 SOLVERS = ("cbc", "highs")
 _GRACE = 1.0  # seconds between the solver's own limit and the kill
@@ -68,6 +68,15 @@ class Solution:
         text = f"{head} ({self.solver}, built in {self.build_seconds:.2f} s, "
         text += f"solved in {self.solve_seconds:.2f} s)"
         return f"{text}: {self.message}" if self.message else text
+
+
+def solution_state(sol_status: int, gap: float | None, wanted_gap: float) -> str:
+    """ "optimal" only when the solver proved it (within the wanted gap); a solve that
+    stopped early with a plan is "feasible", whatever PuLP's ``status`` says."""
+    proven = sol_status == pulp.LpSolutionOptimal
+    if proven and (gap is None or gap <= wanted_gap + 1e-9):
+        return "optimal"
+    return "feasible"
 
 
 def _solver(name: str, time_limit: float, gap: float, log: Path | None, warm: bool = False):
@@ -183,10 +192,7 @@ def solve_now(
         gap_now = abs(bound - objective) / max(abs(objective), 1e-9)
     elif highs_gap is not None:
         bound = objective + highs_gap * abs(objective) * (1 if maximise else -1)
-    if sol == pulp.LpSolutionOptimal and (gap_now is None or gap_now <= gap + 1e-9):
-        state = "optimal"
-    else:
-        state = "feasible"  # stopped early: a plan, but not proven the best
+    state = solution_state(sol, gap_now, gap)
     slack = {k: float(v.varValue or 0.0) for k, v in var["slack"].items()}
     return Solution(
         state,

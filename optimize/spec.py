@@ -209,7 +209,7 @@ class LinearSpec(_Frozen):
     )
     house_share: float = Field(default=0.0, ge=0, lt=1)
     textbook: TextbookReps | None = None
-    draws: int = Field(default=100_000, ge=1_000)
+    draws: int = Field(default=20_000, ge=1_000)
 
     @model_validator(mode="after")
     def _check(self) -> LinearSpec:

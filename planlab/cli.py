@@ -1,4 +1,4 @@
-"""The ``planlab`` command line: simulate, validate, demo.
+"""The ``planlab`` command line: simulate, optimize, validate, demo.
 
 Bad input exits with code 2 and a message naming the file and the key or row;
 no traceback, and nothing is written.
@@ -42,6 +42,28 @@ def _whole(minimum: int, maximum: int | None = None):
         return n
 
     return parse
+
+
+def _positive(text: str) -> float:
+    """An argparse type: a number > 0."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not x > 0:
+        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
+    return x
+
+
+def _fraction(text: str) -> float:
+    """An argparse type: a number in [0, 1)."""
+    try:
+        x = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= x < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
+    return x
 
 
 class Progress:
@@ -148,6 +170,47 @@ def cmd_validate(args, argv) -> int:
     return EXIT_OK
 
 
+def cmd_optimize(args, argv) -> int:
+    from optimize.run import optimize_plan
+    from optimize.verify import verify
+
+    from .optimize_files import optimisation_lines, optimize_files
+
+    path = Path(args.scenario)
+    scenario = load_scenario(path)
+    out = Path(args.out) if args.out else Path("out") / f"{path.stem}_optimised"
+    if out.exists() and not args.force:
+        raise OutputExists(f"{out}: output directory exists; choose another --out or add --force")
+    say = (lambda *_: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
+    try:
+        opt = optimize_plan(
+            scenario,
+            solver=args.solver,
+            time_limit=args.time_limit,
+            gap=args.gap,
+            seed=args.seed,
+            progress=say,
+        )
+    except RuntimeError as exc:  # a solver that is not installed
+        raise UsageError(str(exc)) from None
+    result = check = None
+    if opt.plan is not None:
+        say(f"simulating the optimised plan beside the base plan ({args.trials:,} trials)")
+        result, check = verify(opt, trials=args.trials)
+    files = optimize_files(opt, out, result, check, argv)
+
+    def write(tmp: Path) -> None:
+        for name, text in files.items():
+            (tmp / name).write_text(text, encoding="utf-8")
+
+    write_atomic(out, write, force=args.force)
+    if not args.quiet:
+        for line in optimisation_lines(opt, check):
+            print(f"- {line}")
+        print(f"wrote {out}/: {', '.join(sorted(files))}")
+    return EXIT_OK if opt.feasible else EXIT_ERROR
+
+
 def _add_run_options(p: argparse.ArgumentParser, out_default: str | None) -> None:
     p.add_argument(
         "--variant",
@@ -182,6 +245,26 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="simulate the bundled key-account demo scenario")
     _add_run_options(p, None)
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser(
+        "optimize", help="choose targets and plan shape with the optimiser, explain, check"
+    )
+    p.add_argument("scenario", help="scenario TOML file (its [optimize] table sets the levers)")
+    p.add_argument("--solver", choices=("cbc", "highs"), help="MILP solver (default: cbc)")
+    p.add_argument(
+        "--time-limit", type=_positive, metavar="SECONDS", help="wall-clock limit per solve"
+    )
+    p.add_argument("--gap", type=_fraction, help="relative optimality gap to stop at (0.001)")
+    p.add_argument(
+        "--trials",
+        type=_whole(10, 1_000_000),
+        default=1_000,
+        help="trials of the check simulation of the optimised plan (default 1,000)",
+    )
+    p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
+    p.add_argument("--out", metavar="DIR", help="output directory (default: out/<name>_optimised)")
+    p.add_argument("--force", action="store_true", help="replace an existing output directory")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=cmd_optimize)
     p = sub.add_parser("validate", help="check a scenario file without running it")
     p.add_argument("scenario", help="scenario TOML file")
     p.set_defaults(func=cmd_validate)
@@ -197,6 +280,9 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, OutputExists, UsageError) as exc:
         print(f"planlab: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into a pager or head that stopped reading
+        sys.stderr.close()
+        return EXIT_OK
     except KeyboardInterrupt:
         print("planlab: interrupted; nothing was written", file=sys.stderr)
         return 130

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import numbers
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from html import escape
 
 import numpy as np
@@ -598,6 +598,7 @@ def render_report(
     title: str,
     tables: Mapping[str, Table],
     summary_lines: list[str],
+    figures: Sequence[tuple] = (),
 ) -> str:
     """The whole report as one self-contained HTML document (no network, no script).
 
@@ -606,6 +607,7 @@ def render_report(
     left out are built from the result, other keys get sections of their own.
     A DataFrame whose index is named ``"metric"`` (and any Series) is read
     with metrics down the rows. ``summary_lines`` become the executive summary.
+    ``figures`` adds (anchor, title, Figure, alt text, caption) after the standard ones.
     """
     sections = _table_sections(result, tables)
     nav = _nav(
@@ -632,7 +634,9 @@ def render_report(
             nav,
             summary,
             *sections,
-            _section("figures", "Figures", _figures(result)),
+            _section(
+                "figures", "Figures", _figures(result) + "".join(_figure(*f) for f in figures)
+            ),
             footer,
         ]
     )

@@ -36,6 +36,7 @@ __all__ = [
     "parse_scenario",
     "resolve_variant",
     "variant_overrides",
+    "variant_toml",
     "write_variant",
 ]
 
@@ -297,14 +298,11 @@ def variant_overrides(base: Plan, variant: Plan) -> dict:
     return out
 
 
-def write_variant(
-    path: str | Path, scenario: Scenario, name: str, plan: Plan, description: str = ""
-) -> Path:
-    """Save ``plan`` as variant ``name`` in a new scenario file that extends ``scenario``'s.
-
-    The file lists only the variant's overrides of the base plan; loading it gives
-    the scenario back with the new variant beside the existing ones.
-    """
+def variant_toml(
+    scenario: Scenario, name: str, plan: Plan, directory: str | Path, description: str = ""
+) -> str:
+    """A scenario file, to be saved in ``directory``, that extends ``scenario``'s file
+    and adds ``plan`` as variant ``name`` (listing only its overrides of the base plan)."""
     import os
 
     import tomli_w
@@ -313,11 +311,22 @@ def write_variant(
         raise ScenarioError("the scenario was not read from a file; nothing to extend")
     if name == BASE or not name.replace("_", "").isalnum():
         raise ScenarioError(f"variant name {name!r}: use letters, digits and underscores")
-    path = Path(path)
-    rel = os.path.relpath(Path(scenario.source).resolve(), path.resolve().parent)
+    rel = os.path.relpath(Path(scenario.source).resolve(), Path(directory).resolve())
     over = variant_overrides(scenario.plan, plan)
     if description:
         over["description"] = description
-    text = tomli_w.dumps({"extends": Path(rel).as_posix(), "variants": {name: over}})
+    return tomli_w.dumps({"extends": Path(rel).as_posix(), "variants": {name: over}})
+
+
+def write_variant(
+    path: str | Path, scenario: Scenario, name: str, plan: Plan, description: str = ""
+) -> Path:
+    """Save ``plan`` as variant ``name`` in a new scenario file that extends ``scenario``'s.
+
+    The file lists only the variant's overrides of the base plan; loading it gives
+    the scenario back with the new variant beside the existing ones.
+    """
+    path = Path(path)
+    text = variant_toml(scenario, name, plan, path.parent, description)
     path.write_text(text, encoding="utf-8")
     return path

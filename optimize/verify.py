@@ -1,0 +1,84 @@
+"""Check an optimised plan by simulating it again, on fresh random numbers.
+
+The optimiser works on tabulated estimates; this simulates the base plan and
+the optimised plan side by side with a seed the optimiser never saw, reps
+best-responding, and sets what the model promised beside what happened.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from sim.run import SimulationResult, simulate
+
+from .model import evaluate_choice
+from .run import Optimisation
+
+__all__ = ["OPTIMISED", "verify"]
+
+OPTIMISED = "optimised"
+
+
+def verify(
+    opt: Optimisation, trials: int = 1_000, seed: int | None = None
+) -> tuple[SimulationResult, pd.DataFrame]:
+    """Simulate base and optimised plans on fresh draws; compare with the model's promises."""
+    if opt.plan is None:
+        raise ValueError("no optimised plan to verify")
+    sc = opt.scenario
+    scenario = sc.model_copy(update={"variants": {**sc.variants, OPTIMISED: opt.plan}})
+    behaviour = sc.behaviour
+    if opt.spec.responding and not behaviour.effort.enabled:
+        effort = behaviour.effort.model_copy(update={"enabled": True})
+        behaviour = behaviour.model_copy(update={"effort": effort})
+    seed = sc.simulation.seed + 1 if seed is None else int(seed)
+    result = simulate(scenario, [OPTIMISED], trials=trials, seed=seed, behaviour=behaviour)
+    return result, promises(opt, result)
+
+
+def promises(opt: Optimisation, result: SimulationResult) -> pd.DataFrame:
+    """Each promise of the model (and each constraint's limit) against the simulation."""
+    p, level = opt.chosen.problem, opt.chosen.solution.level
+    c = p.constraints
+    model = evaluate_choice(p, level)
+    v = result.variants[OPTIMISED]
+    att = v.outcome.attainment[opt.primary].astype(float)
+    pay = v.outcome.total.astype(float).sum(1)
+    revenue = v.actuals["revenue"].astype(float).sum(1)
+    rows = [
+        (
+            "share of reps at target",
+            model["reps_at_target"] / p.reps,
+            float((att >= 1).mean()),
+            f"{c.achievability.low:.0%}–{c.achievability.high:.0%}" if c.achievability else "",
+        ),
+        (
+            "expected incentive cost",
+            model["expected_pay"],
+            float(pay.mean()),
+            f"≤ {c.budget:,.0f}" if c.budget else "",
+        ),
+        (
+            "cost of sales",
+            model["expected_pay"] / model["expected_revenue"],
+            float(pay.mean() / revenue.mean()),
+            f"≤ {c.cost_of_sales:.2%}" if c.cost_of_sales else "",
+        ),
+        (
+            "expected revenue",
+            model["expected_revenue"],
+            float(revenue.mean()),
+            "",
+        ),
+    ]
+    if c.bad_year is not None:
+        rows.append(
+            (
+                f"incentive cost, P{100 * c.bad_year.quantile:.0f} year",
+                model.get("bad_year_pay", np.nan),
+                float(np.quantile(pay, c.bad_year.quantile)),
+                f"≤ {c.bad_year.ceiling:,.0f}",
+            )
+        )
+    return pd.DataFrame(rows, columns=["quantity", "model", "simulated", "limit"])

@@ -1,0 +1,165 @@
+"""Everything ``planlab optimize`` writes, as name -> text.
+
+The optimised plan as a scenario variant ready for ``planlab simulate``, the
+per-rep targets with their rationale, the shapes compared, the binding
+constraints, the budget frontier (or, when nothing was feasible, the smallest
+relaxations), and one report that sets the optimised plan beside the base plan
+simulated on fresh random numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from optimize.run import Optimisation
+from optimize.verify import OPTIMISED
+from sim import metrics as M
+from sim.run import SimulationResult
+from sim.scenario import variant_toml
+
+from . import optimize_figures as OF
+from .export import to_csv, to_json
+from .narrative import summary_lines
+from .run_files import manifest
+
+__all__ = ["optimisation_lines", "optimize_files"]
+
+
+def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> list[str]:
+    """The optimiser's findings in plain words, for the executive summary."""
+    if opt.linear is not None:
+        lin = opt.linear.plan
+        return [
+            f"Best salary + linear commission: commission {lin.beta:.2%} of sales, salary "
+            f"{lin.alpha:,.0f}; expected profit {lin.profit:,.0f}."
+        ]
+    if opt.plan is None:
+        lines = ["No plan meets every constraint."]
+        if opt.relaxation is not None and len(opt.relaxation):
+            lines += [f"To make one feasible, {w}." for w in opt.relaxation["in_words"]]
+        return lines
+    best = opt.chosen
+    sol = best.solution
+    n_ok = int(opt.shapes["status"].isin(["optimal", "feasible"]).sum())
+    lines = [
+        f"Chosen plan shape: {best.shape.label} (best of {n_ok} feasible shapes out of "
+        f"{len(opt.shapes)}); solver: {sol.describe()}.",
+    ]
+    t = opt.targets
+    up, down = int((t["change_on_last"] > 0.005).sum()), int((t["change_on_last"] < -0.005).sum())
+    lines.append(
+        f"Targets sum to {t['target'].sum():,.0f} (company number "
+        f"{best.problem.company_number:,.0f}); {up} reps' targets go up and {down} go down on "
+        f"last period's."
+    )
+    if opt.binding is not None:
+        for _, r in opt.binding[opt.binding["binding"]].iterrows():
+            lines.append(
+                f"The {r['constraint'].replace('_', ' ')} constraint binds: with the "
+                f"{r['relaxed']}, expected profit would rise by {r['objective_gain']:,.0f}."
+            )
+    if check is not None:
+        for _, r in check.iterrows():
+            lines.append(
+                f"Re-simulated on fresh draws, {r['quantity']} is {_fmt(r['simulated'])} "
+                f"(the model expected {_fmt(r['model'])})."
+            )
+    return lines
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.1%}" if abs(x) < 1 else f"{x:,.0f}"
+
+
+def optimize_files(
+    opt: Optimisation,
+    out: Path,
+    result: SimulationResult | None = None,
+    check: pd.DataFrame | None = None,
+    argv: list[str] | None = None,
+) -> dict[str, str]:
+    """Every output file of an optimisation, name -> text (``out`` is where they will live)."""
+    from .report import render_report
+
+    files: dict[str, str] = {"shapes.csv": to_csv(opt.shapes)}
+    summary = {
+        "scenario": opt.scenario.name,
+        "feasible": opt.feasible,
+        "findings": optimisation_lines(opt, check),
+        "timings_seconds": opt.timings,
+    }
+    if opt.linear is not None:
+        files["linear.csv"] = to_csv(opt.linear.table())
+        files["summary.json"] = to_json({**summary, "linear": opt.linear.table()})
+        return files
+    if opt.plan is None:
+        relax = opt.relaxation if opt.relaxation is not None else pd.DataFrame()
+        files["relaxation.csv"] = to_csv(relax)
+        files["summary.json"] = to_json({**summary, "relaxation": relax})
+        return files
+    files["optimised.toml"] = variant_toml(
+        opt.scenario,
+        OPTIMISED,
+        opt.plan,
+        out,
+        description="Targets and plan shape chosen by planlab optimize",
+    )
+    files["targets.csv"] = to_csv(opt.targets)
+    if opt.binding is not None:
+        files["binding.csv"] = to_csv(opt.binding)
+    if opt.frontier is not None:
+        files["frontier.csv"] = to_csv(opt.frontier)
+    solution = opt.chosen.solution
+    summary.update(
+        {
+            "shape": opt.chosen.shape.label,
+            "solver": {
+                "name": solution.solver,
+                "status": solution.status,
+                "gap": solution.gap,
+                "seconds": solution.build_seconds + solution.solve_seconds,
+            },
+            "company_number": opt.chosen.problem.company_number,
+            "targets_total": float(opt.targets["target"].sum()),
+        }
+    )
+    if check is not None:
+        summary["check"] = check
+    files["summary.json"] = to_json(summary)
+    if result is not None:
+        files["manifest.json"] = to_json(manifest(result, argv))
+        tables = {
+            "Optimised vs base plan": M.summary_table(result),
+            "What the model promised, and the simulation": check,
+            "Plan shapes compared": opt.shapes,
+            "Binding constraints": opt.binding,
+            "Budget frontier": opt.frontier,
+            "Targets and why": opt.targets,
+        }
+        tables = {k: v for k, v in tables.items() if v is not None}
+        figures = []
+        if opt.frontier is not None and "expected_profit" in opt.frontier:
+            figures.append(
+                (
+                    "fig-frontier",
+                    "Profit, cost and achievability",
+                    OF.frontier(opt.frontier),
+                    "Expected profit against expected incentive cost and against achievability",
+                    "Each dot is the best plan for one incentive budget; the star is the chosen plan.",
+                )
+            )
+        figures.append(
+            (
+                "fig-targets",
+                "Targets: last period and optimised",
+                OF.target_changes(opt.targets),
+                "Scatter of each rep's optimised target against last period's target",
+                "Each dot is a rep, coloured by their chance of reaching the new target.",
+            )
+        )
+        lines = optimisation_lines(opt, check) + summary_lines(result)
+        title = f"planlab optimise — {opt.scenario.name}"
+        files["report.html"] = render_report(result, title, tables, lines, figures)
+    return files
