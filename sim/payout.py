@@ -15,7 +15,14 @@ from .outcomes import Outcomes
 from .plan import Gate, Measure, Modifier, Plan
 from .population import Population
 
-__all__ = ["PlanOutcome", "attainment", "evaluate_plan", "plan_targets", "rep_targets"]
+__all__ = [
+    "PlanOutcome",
+    "attainment",
+    "evaluate_plan",
+    "plan_shares",
+    "plan_targets",
+    "rep_targets",
+]
 
 #: Attainment given for a lower-is-better measure whose actual is zero.
 MAX_ATTAINMENT = 10.0
@@ -98,8 +105,12 @@ def _modifier_factor(mod: Modifier, values: dict) -> np.ndarray:
     return np.where(np.isnan(v), 1.0, f)
 
 
-def _shares(plan: Plan, att: dict, values: dict) -> dict[str, np.ndarray]:
-    """Payout share per measure after gates and modifiers."""
+def plan_shares(plan: Plan, att: dict, values: dict) -> dict[str, np.ndarray]:
+    """Payout share per measure after gates and modifiers.
+
+    ``att`` maps each paid measure id to its attainment; ``values`` maps every
+    measure a value gate or a modifier reads to its value (arrays broadcast).
+    """
     shares = {}
     factors = [_modifier_factor(mod, values) for mod in plan.modifiers]
     for m in plan.measures:
@@ -141,7 +152,7 @@ def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> Pla
     ti = plan.pay_mix.target_incentive
     targets = plan_targets(plan, population)
     values, att = _measure_state(outcomes, plan, population, targets, periods)
-    shares = _shares(plan, att, values)
+    shares = plan_shares(plan, att, values)
     per_measure = {m.id: m.weight * ti / periods * shares[m.id] for m in plan.measures}
     period_total = sum(per_measure.values())  # (trials, reps, periods)
 
@@ -151,7 +162,7 @@ def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> Pla
         y_values, y_att = values, att
     annual_att = {k: v[..., 0] for k, v in y_att.items()}
     if periods > 1 and plan.true_up:
-        y_shares = _shares(plan, y_att, y_values)
+        y_shares = plan_shares(plan, y_att, y_values)
         annual = sum(m.weight * ti * y_shares[m.id][..., 0] for m in plan.measures)
         true_up = annual - period_total.sum(-1)
         if not plan.clawback:
