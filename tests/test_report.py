@@ -48,7 +48,7 @@ def test_report_is_one_self_contained_document(report):
     assert "http://" not in report
     assert "https://" not in report
     assert "<script" not in report.lower()
-    assert _assert_images_are_embedded_pngs(report) == 5
+    assert _assert_images_are_embedded_pngs(report) == 6  # five figures and the earnings chart
 
 
 def test_report_has_every_section(report, result):
@@ -139,7 +139,7 @@ def test_user_text_is_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>Team A</b>" not in html and "&lt;b&gt;Team A&lt;/b&gt;" in html
     assert "onerror=alert(2)>" not in html
-    assert _assert_images_are_embedded_pngs(html) == 5
+    assert _assert_images_are_embedded_pngs(html) == 6
 
 
 @pytest.mark.parametrize(
