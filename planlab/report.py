@@ -94,6 +94,7 @@ METRIC_INDEX = "metric"
 MAX_ROWS = 1000
 
 _PERCENT_PREFIXES = ("share_", "p_")
+_MONEY_PREFIXES = ("payout_", "incentive_total", "total_pay")
 _PERCENT_SUFFIXES = ("_share", "_rate")
 _PERCENT_PARTS = ("cost_of_sales", "accuracy", "attainment", "weight", "retention")
 _RATIO_PARTS = ("_vs_", "gini", "pay_for_performance", "correlation")
@@ -115,6 +116,8 @@ def column_kind(name: object) -> str:
     plain numbers.
     """
     n = str(name).lower()
+    if n.startswith(_MONEY_PREFIXES) and not any(p in n for p in _RATIO_PARTS):
+        return "money"  # e.g. payout_expected_<variant>, whatever the variant is called
     if n.startswith(_PERCENT_PREFIXES) or n.endswith(_PERCENT_SUFFIXES):
         return "percent"
     if any(p in n for p in _PERCENT_PARTS):

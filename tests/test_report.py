@@ -152,6 +152,7 @@ def test_user_text_is_escaped(tmp_path):
         ("revenue_expected", 32986330.4, "32,986,330"),
         ("incentive_cost_p90", 2271431.2, "2,271,431"),
         ("payout_gini", 0.326099, "0.326"),
+        ("payout_expected_retention_focus", 1234.4, "1,234"),
         ("ability", 0.981785, "0.982"),
         ("reps", 40, "40"),
         ("anything", float("nan"), "–"),
