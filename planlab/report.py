@@ -24,6 +24,7 @@ import pandas as pd
 from planlab import __version__
 from planlab import figures as F
 from sim import metrics as M
+from sim.compare import COMPARISON_METRICS
 from sim.earnings import earnings_table
 from sim.measures import MEASURES
 from sim.plan import Gate, Measure, Modifier, Plan, Reward
@@ -630,6 +631,8 @@ def comparison_section(
         for variant in diffs.index.unique(level="variant")
     }
     dtable = pd.DataFrame(cells, index=table.index)
+    meaning = dict(COMPARISON_METRICS)
+    table = table.assign(what_it_measures=[meaning.get(m, "") for m in table.index])
     notes = (
         "Each metric per variant, estimated on the same simulated years (metrics of attainment "
         "read the base plan's first measure; behaviour metrics are zero when reps do not "
@@ -651,7 +654,9 @@ def comparison_section(
             "Attainment by variant",
             fig,
             "Overlaid histograms of annual attainment for each variant",
-            "Share of rep-years at each attainment; the dashed line marks target.",
+            "Share of rep-years at each attainment; the dashed line marks target. When reps' "
+            "effort does not depend on the plan, attainment is the same under every variant and "
+            "the lines coincide.",
         )
     )
 
