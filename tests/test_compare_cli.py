@@ -187,3 +187,21 @@ def test_formula_text_is_stored_as_text(tmp_path):
     with zipfile.ZipFile(path) as z:  # no formula anywhere in the sheet's XML
         sheet = z.read("xl/worksheets/sheet1.xml").decode()
     assert "<f>" not in sheet and "<f " not in sheet
+
+
+def test_comparison_report_escapes_user_text(tmp_path):
+    from planlab.compare_run import compare_files
+    from sim import load_scenario, simulate
+    from tests.test_report import PAYLOAD, _write_hostile_scenario
+
+    result = simulate(load_scenario(_write_hostile_scenario(tmp_path)), trials=50)
+    files = compare_files(result, xlsx=True)
+    html = files["report.html"]
+    assert PAYLOAD not in html and "<script" not in html.lower()
+    assert "&lt;script&gt;" in html
+    assert files["comparison.csv"].count(",") > 10
+    path = tmp_path / "w.xlsx"
+    path.write_bytes(files["workbook.xlsx"])
+    reps = load_workbook(path)["Reps"]
+    names = [r[0].value for r in reps.iter_rows(min_row=2)]
+    assert PAYLOAD in names  # a workbook keeps the name as written, as plain text
