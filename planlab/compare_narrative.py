@@ -94,7 +94,7 @@ def _clauses(rows: pd.DataFrame, material: pd.Series, reps: int, first: str, lev
         out.append(f"puts {_reps(n, _more(n, 'more', 'fewer'))} at the {first} cap")
     if has("incentive_cost_p90"):
         d = rows.loc["incentive_cost_p90", "difference"]
-        out.append(f"costs {_money(abs(d))} {_more(d)} in a bad year (P90)")
+        out.append(f"{_more(d, 'adds', 'saves')} {_money(abs(d))} in a bad year (P90)")
     if has("revenue_expected"):
         d = rows.loc["revenue_expected", "difference"]
         out.append(f"books {_money(abs(d))} {_more(d)} revenue")
@@ -127,6 +127,10 @@ def _clauses(rows: pd.DataFrame, material: pd.Series, reps: int, first: str, lev
     return out
 
 
+def _join(clauses: list[str]) -> str:
+    return ", ".join(clauses[:-1]) + (" and " if len(clauses) > 1 else "") + clauses[-1]
+
+
 def comparison_lines(diffs: pd.DataFrame, reps: int, first: str, level: float = 0.95) -> list[str]:
     """One sentence per variant naming its material differences from the base plan.
 
@@ -143,6 +147,8 @@ def comparison_lines(diffs: pd.DataFrame, reps: int, first: str, level: float = 
                 f"Variant {variant} shows no material difference from the base plan on these draws."
             )
             continue
-        head = ", ".join(clauses[:-1]) + (" and " if len(clauses) > 1 else "") + clauses[-1]
-        lines.append(f"Variant {variant} {head}.")
+        line = f"Variant {variant} {_join(clauses[:2])}."
+        if len(clauses) > 2:
+            line += f" It also {_join(clauses[2:])}."
+        lines.append(line)
     return lines

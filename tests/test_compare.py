@@ -130,6 +130,11 @@ def test_behaviour_costs_show_in_the_comparison():
         assert table.loc["revenue_moved", name] == pytest.approx(moved)
     assert table.loc["revenue_moved"].min() > 0
     assert table.loc["timing_discount_cost"].min() > 0
+    from planlab.compare_narrative import comparison_lines
+
+    (line,) = comparison_lines(differences(r), reps=40, first="revenue")
+    n = (table.loc["share_at_target", "uncapped"] - table.loc["share_at_target", "base"]) * 40
+    assert n >= 1 and f"moves {n:.0f} more reps over the revenue target" in line
 
 
 # -- the earnings estimator ---------------------------------------------------------
@@ -188,3 +193,20 @@ def test_earnings_invert_lower_is_better(tmp_path):
     pop = make_population(load_scenario(BASELINE), 0)
     df = earnings_table(p, pop, 0, attainments=[0.5, 1.0, 2.0])
     assert df["actual_cycle_days"].tolist() == [240.0, 120.0, 60.0]
+
+
+def test_plain_language_lines_name_material_differences(result):
+    from planlab.compare_narrative import comparison_lines, material_differences
+
+    d = differences(result, variants=["same", "uncapped", "higher_cap"])
+    material = material_differences(d, reps=40)
+    assert not material.loc["same"].any()
+    assert material.loc[("uncapped", "cost_of_sales")]
+    assert not material.loc[("higher_cap", "share_at_target")]  # zero difference
+    same, uncapped, higher_cap = comparison_lines(d, reps=40, first="revenue")
+    assert same == "Variant same shows no material difference from the base plan on these draws."
+    cos = d.loc[("uncapped", "cost_of_sales"), "difference"] * 100
+    assert uncapped.startswith(f"Variant uncapped costs {cos:.2f} points more of revenue (95% CI")
+    n = -d.loc[("uncapped", "share_at_cap"), "difference"] * 40
+    assert f"puts {n:.0f} fewer reps at the revenue cap" in uncapped
+    assert "over the revenue target" not in higher_cap and "more of revenue" in higher_cap
