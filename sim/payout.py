@@ -105,12 +105,8 @@ def _modifier_factor(mod: Modifier, values: dict) -> np.ndarray:
     return np.where(np.isnan(v), 1.0, f)
 
 
-def plan_shares(plan: Plan, att: dict, values: dict) -> dict[str, np.ndarray]:
-    """Payout share per measure after gates and modifiers.
-
-    ``att`` maps each paid measure id to its attainment; ``values`` maps every
-    measure a value gate or a modifier reads to its value (arrays broadcast).
-    """
+def _shares(plan: Plan, att: dict, values: dict) -> dict[str, np.ndarray]:
+    """Payout share per measure after gates and modifiers."""
     shares = {}
     factors = [_modifier_factor(mod, values) for mod in plan.modifiers]
     for m in plan.measures:
@@ -124,6 +120,16 @@ def plan_shares(plan: Plan, att: dict, values: dict) -> dict[str, np.ndarray]:
                 s = s * factor
         shares[m.id] = s
     return shares
+
+
+def plan_shares(plan: Plan, att: dict, values: dict) -> dict[str, np.ndarray]:
+    """Payout share per measure after gates and modifiers, for any attainments.
+
+    ``att`` maps each paid measure id to its attainment; ``values`` maps every
+    measure a value gate or a modifier reads to its value (arrays broadcast).
+    The earnings estimator reads a plan through this, the engine's own rule.
+    """
+    return _shares(plan, att, values)
 
 
 def _measure_state(
@@ -152,7 +158,7 @@ def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> Pla
     ti = plan.pay_mix.target_incentive
     targets = plan_targets(plan, population)
     values, att = _measure_state(outcomes, plan, population, targets, periods)
-    shares = plan_shares(plan, att, values)
+    shares = _shares(plan, att, values)
     per_measure = {m.id: m.weight * ti / periods * shares[m.id] for m in plan.measures}
     period_total = sum(per_measure.values())  # (trials, reps, periods)
 
@@ -162,7 +168,7 @@ def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> Pla
         y_values, y_att = values, att
     annual_att = {k: v[..., 0] for k, v in y_att.items()}
     if periods > 1 and plan.true_up:
-        y_shares = plan_shares(plan, y_att, y_values)
+        y_shares = _shares(plan, y_att, y_values)
         annual = sum(m.weight * ti * y_shares[m.id][..., 0] for m in plan.measures)
         true_up = annual - period_total.sum(-1)
         if not plan.clawback:
