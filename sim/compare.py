@@ -16,6 +16,10 @@ metric is written as one *pseudo-value per trial* whose mean is the metric:
 The mean of the pseudo-values is the metric; the paired difference of two
 variants' pseudo-values gives its standard error (the delta method), so one
 formula serves every metric. Intervals are normal-approximation intervals.
+
+They are about the plan's effect on the team of the run: a generated team is
+drawn from the seed, so another seed also brings another team (a roster keeps
+it fixed). Their coverage is checked by simulation in the test suite.
 """
 
 from __future__ import annotations
