@@ -17,16 +17,17 @@ from .narrative import _money
 __all__ = ["MATERIAL", "comparison_lines", "material_differences"]
 
 #: Smallest difference worth a line, per metric: ("abs", x) in the metric's unit,
-#: ("rel", x) as a share of the base value, ("reps", x) in reps for shares of reps.
+#: ("rel", x) as a share of the base value, ("rel_cost", x) as a share of the base
+#: plan's incentive cost, ("reps", x) in reps for shares of rep-years.
 MATERIAL: dict[str, tuple[str, float]] = {
     "cost_of_sales": ("abs", 0.0005),
     "incentive_cost_expected": ("rel", 0.01),
     "incentive_cost_p90": ("rel", 0.01),
     "revenue_expected": ("rel", 0.005),
     "gross_margin_after_incentive": ("rel", 0.005),
-    "share_at_target": ("reps", 0.5),
-    "share_at_cap": ("reps", 0.5),
-    "share_at_threshold": ("reps", 0.5),
+    "share_at_target": ("reps", 1.0),
+    "share_at_cap": ("reps", 1.0),
+    "share_at_threshold": ("reps", 1.0),
     "pay_for_performance": ("abs", 0.02),
     "payout_gini": ("abs", 0.02),
     "achievability_spread": ("abs", 0.02),
@@ -92,6 +93,9 @@ def _clauses(rows: pd.DataFrame, material: pd.Series, reps: int, first: str, lev
     if has("share_at_cap"):
         n = rows.loc["share_at_cap", "difference"] * reps
         out.append(f"puts {_reps(n, _more(n, 'more', 'fewer'))} at the {first} cap")
+    if has("share_at_threshold"):
+        n = rows.loc["share_at_threshold", "difference"] * reps
+        out.append(f"puts {_reps(n, _more(n, 'more', 'fewer'))} past the {first} threshold")
     if has("incentive_cost_p90"):
         d = rows.loc["incentive_cost_p90", "difference"]
         out.append(f"{_more(d, 'adds', 'saves')} {_money(abs(d))} in a bad year (P90)")

@@ -31,7 +31,18 @@ def result(scenario):
             )
         }
     )
-    variants = {**scenario.variants, "same": scenario.plan, "higher_cap": capped}
+    steep = revenue.curve.model_copy(update={"points": ((0.7, 0.0), (1.0, 1.0), (1.5, 2.0))})
+    threshold = scenario.plan.model_copy(
+        update={
+            "measures": (revenue.model_copy(update={"curve": steep}), *scenario.plan.measures[1:])
+        }
+    )
+    variants = {
+        **scenario.variants,
+        "same": scenario.plan,
+        "higher_cap": capped,
+        "higher_threshold": threshold,
+    }
     sc = scenario.model_copy(update={"variants": variants})
     return simulate(sc, trials=400, seed=11, keep_outcomes=True)
 
@@ -210,6 +221,11 @@ def test_plain_language_lines_name_material_differences(result):
     n = -d.loc[("uncapped", "share_at_cap"), "difference"] * 40
     assert f"puts {n:.0f} fewer reps at the revenue cap" in uncapped
     assert "over the revenue target" not in higher_cap and "more of revenue" in higher_cap
+    d = differences(result, variants=["higher_threshold"])
+    (line,) = comparison_lines(d, reps=40, first="revenue")
+    n = -d.loc[("higher_threshold", "share_at_threshold"), "difference"] * 40
+    assert n >= 1 and f"puts {n:.0f} fewer reps past the revenue threshold" in line
+    assert "less of revenue" in line
 
 
 def test_paired_intervals_cover_the_true_difference(scenario, monkeypatch):
