@@ -1,13 +1,14 @@
 # The two commands of the README's quick start:
 #   make demo   set up .venv and run `planlab demo` on the bundled demo scenario
 #   make test   set up .venv and run the whole test suite
+# and `make notebooks` to open the notebooks in JupyterLab.
 PYTHON ?= python3
 VENV   ?= .venv
 DEMO_OUT ?= out/demo
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench clean notebooks
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +30,10 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+notebooks: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[notebooks]"
+	$(BIN)/jupyter lab notebooks/
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/montecarlo.py

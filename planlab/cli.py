@@ -1,4 +1,4 @@
-"""The ``planlab`` command line: simulate, optimize, validate, demo.
+"""The ``planlab`` command line: simulate, compare, optimize, validate, demo.
 
 Bad input exits with code 2 and a message naming the file and the key or row;
 no traceback, and nothing is written.
@@ -110,6 +110,31 @@ def _print_summary(result, out: Path) -> None:
     )
     print(show.to_string())
     print(f"wrote {out}/summary.json, manifest.json, reps.csv, report.html")
+    if (out / "workbook.xlsx").exists():
+        print(f"wrote {out}/workbook.xlsx")
+
+
+def check_variants(scenario_path: Path, scenario, variants) -> None:
+    """Every named variant exists in the scenario (else a UsageError naming it)."""
+    unknown = [v for v in variants or () if v != "base" and v not in scenario.variants]
+    if unknown:
+        known = ", ".join(scenario.variants) or "none"
+        raise UsageError(
+            f"{scenario_path}: unknown variant {unknown[0]!r}; the scenario's variants: {known}"
+        )
+
+
+def write_files(out: Path, files: dict[str, str | bytes], force: bool) -> None:
+    """Write every file of a run into ``out`` at once (text or bytes)."""
+
+    def write(tmp: Path) -> None:
+        for name, data in files.items():
+            if isinstance(data, bytes):
+                (tmp / name).write_bytes(data)
+            else:
+                (tmp / name).write_text(data, encoding="utf-8")
+
+    write_atomic(out, write, force=force)
 
 
 def _run(scenario_path: Path, args, argv) -> int:
@@ -117,13 +142,7 @@ def _run(scenario_path: Path, args, argv) -> int:
 
     scenario = load_scenario(scenario_path)
     variants = args.variant
-    if variants:
-        unknown = [v for v in variants if v != "base" and v not in scenario.variants]
-        if unknown:
-            known = ", ".join(scenario.variants) or "none"
-            raise UsageError(
-                f"{scenario_path}: unknown variant {unknown[0]!r}; the scenario's variants: {known}"
-            )
+    check_variants(scenario_path, scenario, variants)
     out = Path(args.out) if args.out else Path("out") / scenario_path.stem
     if out.exists() and not args.force:
         raise OutputExists(f"{out}: output directory exists; choose another --out or add --force")
@@ -133,12 +152,12 @@ def _run(scenario_path: Path, args, argv) -> int:
     finally:
         progress.close()
     files = run_files(result, argv)
+    if args.xlsx:
+        from .excel import run_sheets, workbook_bytes
+        from .narrative import summary_lines
 
-    def write(tmp: Path) -> None:
-        for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8")
-
-    write_atomic(out, write, force=args.force)
+        files["workbook.xlsx"] = workbook_bytes(run_sheets(result, summary_lines(result)))
+    write_files(out, files, args.force)
     if not args.quiet:
         _print_summary(result, out)
     return EXIT_OK
@@ -230,6 +249,7 @@ def _add_run_options(p: argparse.ArgumentParser, out_default: str | None) -> Non
     )
     p.add_argument("--force", action="store_true", help="replace an existing output directory")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.add_argument("--xlsx", action="store_true", help="also write the tables as workbook.xlsx")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -242,6 +262,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario TOML file")
     _add_run_options(p, None)
     p.set_defaults(func=cmd_simulate)
+    from .compare_run import add_compare_parser
+
+    add_compare_parser(sub)
     p = sub.add_parser("demo", help="simulate the bundled key-account demo scenario")
     _add_run_options(p, None)
     p.set_defaults(func=cmd_demo)

@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 
 import numpy as np
+import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
@@ -24,7 +25,9 @@ from sim.run import SimulationResult, VariantResult
 
 __all__ = [
     "attainment_histograms",
+    "attainment_overlay",
     "cost_distribution",
+    "earnings_curves",
     "monthly_bookings",
     "payout_curves",
     "payout_vs_attainment",
@@ -355,6 +358,82 @@ def effort_vs_progress(result: SimulationResult) -> Figure:
     _percent_axis(ax.xaxis)
     ax.legend(fontsize=8, frameon=False, ncols=2)
     _style(ax)
+    return fig
+
+
+def attainment_overlay(result: SimulationResult) -> Figure:
+    """Attainment distributions of every variant overlaid: weighted attainment, and the
+    base plan's first measure (variants that do not pay on it are left out)."""
+    first = result.base.plan.measures[0]
+    series = {
+        "Weighted attainment (all measures)": {
+            n: v.outcome.weighted_attainment for n, v in result.variants.items()
+        },
+        f"{first.id} attainment": {
+            n: v.outcome.attainment[first.id]
+            for n, v in result.variants.items()
+            if first.id in v.outcome.attainment
+        },
+    }
+    fig, axes = _panels(2, width=5.2)
+    for ax, (title, by_variant) in zip(axes, series.items(), strict=True):
+        every = np.concatenate([np.asarray(a, dtype=float).ravel() for a in by_variant.values()])
+        hi = _histogram_upper(every, [1.0])
+        bins = np.linspace(0.0, hi, 41)
+        for i, (name, a) in enumerate(by_variant.items()):
+            a = np.clip(np.asarray(a, dtype=float).ravel(), 0.0, hi)
+            ax.hist(
+                a,
+                bins=bins,
+                weights=np.full(a.size, 1.0 / a.size),
+                histtype="step",
+                linewidth=max(1.2, 2.6 - 0.4 * i),
+                color=_colour(i),
+                label=_plain(name),
+            )
+        ax.axvline(1.0, color=MARKERS["target"], linestyle="--", linewidth=1.1)
+        ax.set_title(_plain(title))
+        ax.set_xlabel("Annual attainment (% of target; last bar holds the rest)")
+        ax.set_ylabel("Share of rep-years")
+        _percent_axis(ax.xaxis)
+        _percent_axis(ax.yaxis)
+        ax.legend(fontsize=8, frameon=False)
+        _style(ax)
+    fig.suptitle("Attainment by variant", fontsize=12)
+    return fig
+
+
+def earnings_curves(tables: Mapping[str, pd.DataFrame]) -> Figure:
+    """What a rep earns at each attainment: total incentive per plan (left) and, for the
+    first plan, the payout of each measure (right). ``tables`` come from
+    :func:`sim.earnings.earnings_table`, one per plan."""
+    fig, (left, right) = _panels(2, width=5.2)
+    for i, (name, df) in enumerate(tables.items()):
+        left.plot(
+            df.index,
+            df["incentive_total"],
+            color=_colour(i),
+            linestyle=("-", "--", "-.", ":")[i % 4],
+            linewidth=max(1.2, 3.0 - 0.5 * i),
+            label=_plain(name),
+        )
+    name, df = next(iter(tables.items()))
+    for i, col in enumerate(c for c in df.columns if c.startswith("payout_")):
+        right.plot(df.index, df[col], color=_colour(i), label=_plain(col[len("payout_") :]))
+    for ax, title in (
+        (left, "Total incentive by plan"),
+        (right, f"Incentive by measure: {name}"),
+    ):
+        ax.axvline(1.0, color="#999999", linewidth=0.8)
+        ax.set_title(_plain(title))
+        ax.set_xlabel("Attainment of every target (% of target)")
+        ax.set_ylabel("Incentive per year")
+        ax.set_ylim(bottom=0)
+        _percent_axis(ax.xaxis)
+        _money_axis(ax.yaxis)
+        ax.legend(fontsize=8, frameon=False, loc="upper left")
+        _style(ax)
+    fig.suptitle("Earnings estimator", fontsize=12)
     return fig
 
 

@@ -94,9 +94,10 @@ def _behaviour_line(result: SimulationResult, name: str) -> str:
     )
 
 
-def summary_lines(result: SimulationResult) -> list[str]:
-    """Short findings for the top of a report, base plan first, then each variant."""
+def summary_lines(result: SimulationResult, variants: bool = True) -> list[str]:
+    """Short findings for the top of a report, base plan first, then each variant
+    (``variants=False`` leaves the variant lines to a comparison's own)."""
     lines = _base_lines(result)
-    lines += [_variant_line(result, n) for n in result.variants if n != "base"]
+    lines += [_variant_line(result, n) for n in result.variants if n != "base" and variants]
     lines += [_behaviour_line(result, n) for n, v in result.variants.items() if v.behaviour]
     return lines

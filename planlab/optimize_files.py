@@ -161,5 +161,5 @@ def optimize_files(
         )
         lines = optimisation_lines(opt, check) + summary_lines(result)
         title = f"planlab optimise — {opt.scenario.name}"
-        files["report.html"] = render_report(result, title, tables, lines, figures)
+        files["report.html"] = render_report(result, title, tables, lines, figures=figures)
     return files

@@ -24,6 +24,8 @@ import pandas as pd
 from planlab import __version__
 from planlab import figures as F
 from sim import metrics as M
+from sim.compare import COMPARISON_METRICS
+from sim.earnings import earnings_table
 from sim.measures import MEASURES
 from sim.plan import Gate, Measure, Modifier, Plan, Reward
 from sim.run import SimulationResult
@@ -31,8 +33,10 @@ from sim.run import SimulationResult
 __all__ = [
     "SECTIONS",
     "column_kind",
+    "comparison_section",
     "default_tables",
     "describe_plan",
+    "earnings_section",
     "format_value",
     "render_report",
     "render_table",
@@ -91,6 +95,7 @@ METRIC_INDEX = "metric"
 MAX_ROWS = 1000
 
 _PERCENT_PREFIXES = ("share_", "p_")
+_MONEY_PREFIXES = ("payout_", "incentive_total", "total_pay")
 _PERCENT_SUFFIXES = ("_share", "_rate")
 _PERCENT_PARTS = ("cost_of_sales", "accuracy", "attainment", "weight", "retention")
 _RATIO_PARTS = ("_vs_", "gini", "pay_for_performance", "correlation")
@@ -112,6 +117,8 @@ def column_kind(name: object) -> str:
     plain numbers.
     """
     n = str(name).lower()
+    if n.startswith(_MONEY_PREFIXES) and not any(p in n for p in _RATIO_PARTS):
+        return "money"  # e.g. payout_expected_<variant>, whatever the variant is called
     if n.startswith(_PERCENT_PREFIXES) or n.endswith(_PERCENT_SUFFIXES):
         return "percent"
     if any(p in n for p in _PERCENT_PARTS):
@@ -566,6 +573,100 @@ def _figures(result: SimulationResult) -> str:
     return "".join(_figure(*item) for item in items)
 
 
+def _percent_index(df: pd.DataFrame) -> pd.DataFrame:
+    """Attainment rows labelled as percentages (``0.5`` -> ``50%``)."""
+    return df.set_axis(pd.Index([f"{a:.0%}" for a in df.index], name=df.index.name), axis=0)
+
+
+def earnings_section(plans: Mapping[str, Plan]) -> str:
+    """The earnings estimator: a rep's incentive at 0%-200% of every target, per measure
+    and in total for the first plan, and the total under each other plan."""
+    tables = {name: earnings_table(plan) for name, plan in plans.items()}
+    first, df = next(iter(tables.items()))
+    show = df.drop(columns=["incentive_share"]).rename(
+        columns={"incentive_total": f"incentive_total_{first}", "total_pay": f"total_pay_{first}"}
+    )
+    for name, other in list(tables.items())[1:]:
+        show[f"incentive_total_{name}"] = other["incentive_total"]
+    intro = (
+        f"What a rep earns in a year when every measure reaches the same share of its target "
+        f"in every period: the payout of each measure of the {first} plan, its total with base "
+        "salary, and the total incentive under each variant. Gates on other measures (such as "
+        "a margin floor) count as met and modifiers (such as a satisfaction band) as neutral; "
+        "sim.earnings.earnings_table takes their values, one rep's targets, or one measure "
+        "moving while the others stay at target."
+    )
+    fig = F.earnings_curves(tables)
+    return (
+        f'<p class="note">{escape(intro)}</p>'
+        + render_table(_percent_index(show.iloc[::2]))
+        + _figure(
+            "fig-earnings",
+            "Earnings at each attainment",
+            fig,
+            "Incentive per year against attainment for each plan and each measure",
+            "Every measure at the same attainment; the grey line marks target.",
+        )
+    )
+
+
+def _difference_cell(row: pd.Series, metric: str, material: bool) -> str:
+    kind = column_kind(metric)
+    if not np.isfinite(row["difference"]):
+        return "–"
+    sign = "+" if row["difference"] > 0 else ""
+    d = sign + format_value(float(row["difference"]), kind)
+    lo, hi = (format_value(float(row[k]), kind) for k in ("ci_low", "ci_high"))
+    return f"{'● ' if material else ''}{d} ({lo} to {hi})"
+
+
+def comparison_section(
+    result: SimulationResult,
+    table: pd.DataFrame,
+    diffs: pd.DataFrame,
+    material: pd.Series,
+    level: float = 0.95,
+) -> str:
+    """Variants side by side, their differences from the base plan with paired intervals,
+    and the attainment of each variant overlaid (see :mod:`sim.compare`)."""
+    cells = {
+        variant: [
+            _difference_cell(diffs.loc[(variant, m)], m, bool(material.get((variant, m), False)))
+            for m in table.index
+        ]
+        for variant in diffs.index.unique(level="variant")
+    }
+    dtable = pd.DataFrame(cells, index=table.index)
+    meaning = dict(COMPARISON_METRICS)
+    table = table.assign(what_it_measures=[meaning.get(m, "") for m in table.index])
+    notes = (
+        "Each metric per variant, estimated on the same simulated years (metrics of attainment "
+        "read the base plan's first measure; behaviour metrics are zero when reps do not "
+        "respond to the plan)."
+    )
+    dnotes = (
+        f"Difference from the base plan and its {level:.0%} confidence interval, from the "
+        "per-year (paired) differences: every variant is simulated on the same draws, so luck "
+        "cancels and the intervals are tight. ● marks a material difference: the interval "
+        "excludes zero and the size matters."
+    )
+    fig = F.attainment_overlay(result)
+    return (
+        f'<p class="note">{escape(notes)}</p>{render_table(table)}'
+        f'<h3>Differences from the base plan</h3><p class="note">{escape(dnotes)}</p>'
+        f"{render_table(dtable)}"
+        + _figure(
+            "fig-attainment-overlay",
+            "Attainment by variant",
+            fig,
+            "Overlaid histograms of annual attainment for each variant",
+            "Share of rep-years at each attainment; the dashed line marks target. When reps' "
+            "effort does not depend on the plan, attainment is the same under every variant and "
+            "the lines coincide.",
+        )
+    )
+
+
 def _extra_tables(tables: Mapping[str, Table]) -> list[tuple[str, str, Table]]:
     """Tables whose key is not a known section: (anchor, title, table)."""
     known = {k for k, _, _ in SECTIONS}
@@ -598,6 +699,7 @@ def render_report(
     title: str,
     tables: Mapping[str, Table],
     summary_lines: list[str],
+    extra_sections: Iterable[tuple[str, str, str]] = (),
     figures: Sequence[tuple] = (),
 ) -> str:
     """The whole report as one self-contained HTML document (no network, no script).
@@ -607,14 +709,18 @@ def render_report(
     left out are built from the result, other keys get sections of their own.
     A DataFrame whose index is named ``"metric"`` (and any Series) is read
     with metrics down the rows. ``summary_lines`` become the executive summary.
+    ``extra_sections`` are ``(anchor, title, html)`` placed right after it.
     ``figures`` adds (anchor, title, Figure, alt text, caption) after the standard ones.
     """
     sections = _table_sections(result, tables)
+    extra_sections = list(extra_sections)
     nav = _nav(
         [
             ("executive-summary", "Executive summary"),
+            *((a, t) for a, t, _ in extra_sections),
             *((k, t) for k, t, _ in SECTIONS),
             *((a, t) for a, t, _ in _extra_tables(tables)),
+            ("earnings", "Earnings estimator"),
             ("figures", "Figures"),
         ]
     )
@@ -633,7 +739,13 @@ def render_report(
             _header_block(result, title),
             nav,
             summary,
+            *(_section(a, t, html) for a, t, html in extra_sections),
             *sections,
+            _section(
+                "earnings",
+                "Earnings estimator",
+                earnings_section({n: v.plan for n, v in result.variants.items()}),
+            ),
             _section(
                 "figures", "Figures", _figures(result) + "".join(_figure(*f) for f in figures)
             ),

@@ -15,7 +15,14 @@ from .outcomes import Outcomes
 from .plan import Gate, Measure, Modifier, Plan
 from .population import Population
 
-__all__ = ["PlanOutcome", "attainment", "evaluate_plan", "plan_targets", "rep_targets"]
+__all__ = [
+    "PlanOutcome",
+    "attainment",
+    "evaluate_plan",
+    "plan_shares",
+    "plan_targets",
+    "rep_targets",
+]
 
 #: Attainment given for a lower-is-better measure whose actual is zero.
 MAX_ATTAINMENT = 10.0
@@ -119,6 +126,16 @@ def _shares(plan: Plan, att: dict, values: dict) -> dict[str, np.ndarray]:
                 s = s * factor
         shares[m.id] = s
     return shares
+
+
+def plan_shares(plan: Plan, att: dict, values: dict) -> dict[str, np.ndarray]:
+    """Payout share per measure after gates and modifiers, for any attainments.
+
+    ``att`` maps each paid measure id to its attainment; ``values`` maps every
+    measure a value gate or a modifier reads to its value (arrays broadcast).
+    The earnings estimator reads a plan through this, the engine's own rule.
+    """
+    return _shares(plan, att, values)
 
 
 def _measure_state(

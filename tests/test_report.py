@@ -48,7 +48,7 @@ def test_report_is_one_self_contained_document(report):
     assert "http://" not in report
     assert "https://" not in report
     assert "<script" not in report.lower()
-    assert _assert_images_are_embedded_pngs(report) == 5
+    assert _assert_images_are_embedded_pngs(report) == 6  # five figures and the earnings chart
 
 
 def test_report_has_every_section(report, result):
@@ -139,7 +139,7 @@ def test_user_text_is_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>Team A</b>" not in html and "&lt;b&gt;Team A&lt;/b&gt;" in html
     assert "onerror=alert(2)>" not in html
-    assert _assert_images_are_embedded_pngs(html) == 5
+    assert _assert_images_are_embedded_pngs(html) == 6
 
 
 @pytest.mark.parametrize(
@@ -152,6 +152,7 @@ def test_user_text_is_escaped(tmp_path):
         ("revenue_expected", 32986330.4, "32,986,330"),
         ("incentive_cost_p90", 2271431.2, "2,271,431"),
         ("payout_gini", 0.326099, "0.326"),
+        ("payout_expected_retention_focus", 1234.4, "1,234"),
         ("ability", 0.981785, "0.982"),
         ("reps", 40, "40"),
         ("anything", float("nan"), "–"),
