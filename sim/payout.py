@@ -15,7 +15,14 @@ from .outcomes import Outcomes
 from .plan import Gate, Measure, Modifier, Plan
 from .population import Population
 
-__all__ = ["PlanOutcome", "attainment", "evaluate_plan", "plan_targets", "rep_targets"]
+__all__ = [
+    "PlanOutcome",
+    "attainment",
+    "evaluate_plan",
+    "period_payouts",
+    "plan_targets",
+    "rep_targets",
+]
 
 #: Attainment given for a lower-is-better measure whose actual is zero.
 MAX_ATTAINMENT = 10.0
@@ -180,3 +187,15 @@ def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> Pla
         payout_by_month=cash,
         targets=targets,
     )
+
+
+def period_payouts(plan: Plan, outcomes: Outcomes, population: Population) -> np.ndarray:
+    """Incentive each rep earns in each period, before the annual true-up: (trials, reps, periods).
+
+    What a payroll file records period by period (the review compares it with what was paid).
+    """
+    targets = plan_targets(plan, population)
+    values, att = _measure_state(outcomes, plan, population, targets, plan.periods)
+    shares = _shares(plan, att, values)
+    ti = plan.pay_mix.target_incentive / plan.periods
+    return sum(m.weight * ti * shares[m.id] for m in plan.measures)

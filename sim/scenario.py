@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .actuals.spec import ActualsSpec, CheckinSpec
 from .behaviour.spec import BehaviourSpec
 from .errors import ScenarioError
 from .market import Market
@@ -66,6 +67,8 @@ class Scenario(BaseModel):
     variants: dict[str, Plan] = Field(default_factory=dict)
     behaviour: BehaviourSpec = BehaviourSpec()
     simulation: Simulation = Simulation()
+    actuals: ActualsSpec = ActualsSpec()  # where the review's actuals are, their column names
+    checkin: CheckinSpec = CheckinSpec()  # the mid-period check-in's adjustment options
     source: str | None = Field(default=None, description="File the scenario was read from.")
     digest: str = Field(default="", description="SHA-256 of the file(s) read.")
 
@@ -190,6 +193,7 @@ def parse_scenario(
     """Validate a raw scenario table (as read from TOML) into a :class:`Scenario`."""
     data = copy.deepcopy(data)
     known = {"scenario", "team", "market", "plan", "variants", "behaviour", "simulation"}
+    known |= {"actuals", "checkin"}
     for k in data:
         if k not in known:
             raise ScenarioError(f"{origin}: {k}: unknown key; expected one of {sorted(known)}")
@@ -223,6 +227,7 @@ def parse_scenario(
         except ValidationError as exc:
             raise ScenarioError(_explain(exc, where, origin)) from None
     rest = {k: data[k] for k in ("team", "market", "behaviour", "simulation") if k in data}
+    rest |= {k: data[k] for k in ("actuals", "checkin") if k in data}
     for k, _v in head.items():
         if k not in ("name", "description"):
             raise ScenarioError(f"{origin}: scenario.{k}: unknown key; expected name, description")
