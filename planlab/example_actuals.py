@@ -37,6 +37,7 @@ COLUMNS = {
     "xsell_value": "Expansion bookings",
     "xsell_count": "Expansion deals",
     "target_revenue": "Quota",
+    "csat": "CSAT",
     "payout": "Commission paid",
 }
 
@@ -160,6 +161,8 @@ def _year(true: Scenario, index: int, seed: int, target_scale: float, shift: Shi
     )
     res = simulate(sc, [], trials=1, seed=seed, keep_outcomes=True, workers=1)
     comps = _pull_forward(res.outcomes.components, gamers, generator(seed, 8))
+    for c in ("new_value", "xsell_value", "csat"):  # as the export writes them
+        comps[c] = np.round(comps[c], 2)
     outcomes = Outcomes(comps)
     pay = period_payouts(sc.plan, outcomes, res.population)[0]  # (reps, periods)
     true_up = evaluate_plan(sc.plan, outcomes, res.population).true_up[0]
@@ -208,6 +211,7 @@ def generate(
                         COLUMNS["new_count"]: comps["new_count"][0, :, m].astype(int),
                         COLUMNS["xsell_value"]: np.round(comps["xsell_value"][0, :, m], 2),
                         COLUMNS["xsell_count"]: comps["xsell_count"][0, :, m].astype(int),
+                        COLUMNS["csat"]: np.round(comps["csat"][0, :, m], 2),
                         COLUMNS["target_revenue"]: np.round(target[:, m], 2),
                         COLUMNS["payout"]: np.round(paid[:, m], 2),
                     }
