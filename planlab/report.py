@@ -34,6 +34,7 @@ __all__ = [
     "default_tables",
     "describe_plan",
     "format_value",
+    "page",
     "render_report",
     "render_table",
 ]
@@ -630,6 +631,11 @@ def render_report(
             footer,
         ]
     )
+    return page(title, body)
+
+
+def page(title: str, body: str) -> str:
+    """A self-contained HTML document around ``body`` (already escaped markup)."""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'

@@ -318,7 +318,7 @@ def calibrated_team(population: Population, cal: Calibration) -> TeamSpec:
         for m, t in population.targets.items():
             row[f"target_{m}"] = float(t[i])
         members.append(row)
-    return TeamSpec(members=tuple(members), teams=tuple(population.team_names))
+    return TeamSpec(members=tuple(members), reps=len(members), teams=tuple(population.team_names))
 
 
 def calibrated_scenario(scenario: Scenario, population: Population, cal: Calibration) -> Scenario:

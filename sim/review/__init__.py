@@ -9,16 +9,19 @@
   rep stands, and adjustment options weighed against staying the course.
 """
 
+from .annual import AnnualReview, annual_review
 from .checkin import CheckIn, check_in
 from .fit import Fit, goodness_of_fit
 from .prepare import Review, prepare_review
 from .reality import actual_variant, design_vs_reality, fairness_table, rep_review
 
 __all__ = [
+    "AnnualReview",
     "CheckIn",
     "Fit",
     "Review",
     "actual_variant",
+    "annual_review",
     "check_in",
     "design_vs_reality",
     "fairness_table",
