@@ -88,7 +88,7 @@ def _distances_to_pool(years: np.ndarray, pool: np.ndarray, grid: int = 50) -> n
     n = years.shape[1]
     m = grid * n
     p = (np.arange(m) + 0.5) / m
-    q_pool = np.quantile(pool, p)
+    q_pool = np.sort(pool)[(p * pool.size).astype(int)]
     q_rows = np.sort(years, axis=1)[:, (p * n).astype(int)]
     return np.abs(q_rows - q_pool[None]).mean(1)
 
