@@ -6,11 +6,13 @@ import sqlite3
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from planlab.cli import main
 from planlab.example_actuals import COLUMNS, generate
 from sim import ScenarioError, load_scenario
-from sim.actuals import load_actuals
+from sim.actuals import ActualsError, ActualsSpec, RawTable, load_actuals, validate
 from sim.actuals.years import plan_years
 from sim.calibrate import calibrate
 from sim.run import make_population
@@ -18,6 +20,7 @@ from tests.conftest import ROOT
 
 EXAMPLE = ROOT / "scenarios" / "review_example.toml"
 ACTUALS = ROOT / "scenarios" / "review_actuals.csv"
+COLUMNS_USED = {k: COLUMNS[k] for k in ("rep", "period", "new_value", "new_count")}
 HEADER = ",".join(COLUMNS[k] for k in ("rep", "period", "new_value", "new_count"))
 
 
@@ -158,3 +161,47 @@ def test_unknown_file_kind_and_missing_file(tmp_path, capsys):
     ):
         code = main(["review", str(EXAMPLE), "--actuals", str(src), "--out", str(tmp_path / "o")])
         assert code == 2 and msg in capsys.readouterr().err
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.integers(1, 8),
+    bad=st.integers(0, 7),
+    column=st.sampled_from(["New logo bookings", "New logos"]),
+    cell=st.sampled_from(["-1", "x", "1e400", ""]),
+)
+def test_a_bad_cell_is_named_by_its_row_and_column(rows, bad, column, cell):
+    """Whatever the table, one bad cell is reported at its own file row and column, and only it."""
+    bad = bad % rows
+    raw = pd.DataFrame(
+        {
+            "Account Manager": ["Ana Yilmaz"] * rows,
+            "Month": [f"2026-{m + 1:02d}" for m in range(rows)],
+            "New logo bookings": ["100.5"] * rows,
+            "New logos": ["1"] * rows,
+        }
+    )
+    raw.loc[bad, column] = cell
+    table = RawTable(raw, "t.csv", 2)
+    with pytest.raises(ActualsError) as err:
+        validate(table, ActualsSpec(columns=COLUMNS_USED), {"Ana Yilmaz": "North"})
+    lines = str(err.value).splitlines()[1:]
+    assert lines == [lines[0]] and f"t.csv: row {bad + 2}, column {column!r}:" in lines[0]
+    if rows == 1:  # dropping the only row leaves nothing to review
+        with pytest.raises(ActualsError, match="every row is bad"):
+            validate(table, ActualsSpec(columns=COLUMNS_USED), {"Ana Yilmaz": "North"}, True)
+        return
+    clean = validate(table, ActualsSpec(columns=COLUMNS_USED), {"Ana Yilmaz": "North"}, True)
+    assert len(clean.frame) == rows - 1 and len(clean.dropped) == 1
+
+
+def test_actuals_and_checkin_tables_are_validated(write_scenario):
+    path = write_scenario(f'extends = "{EXAMPLE.as_posix()}"\n[actuals.columns]\nbogus = "X"\n')
+    with pytest.raises(ScenarioError, match=r"actuals: columns.bogus: unknown field"):
+        load_scenario(path)
+    path = write_scenario(
+        f'extends = "{EXAMPLE.as_posix()}"\n[[checkin.options]]\nname = "s"\nkind = "spif"\n',
+        name="b.toml",
+    )
+    with pytest.raises(ScenarioError, match=r"checkin.options\[0\].*a spif needs an amount"):
+        load_scenario(path)

@@ -86,7 +86,7 @@ def test_review_end_to_end(evil_scenario, tmp_path, capsys):
         "share_at_target_revenue",
         "cost_of_sales",
         "quota_accuracy",
-        "windfalls",
+        "share_windfall",
         "pay_for_performance",
         "share_at_cap_revenue",
         "last_month_of_quarter_share",
@@ -235,3 +235,32 @@ def test_checkin_and_history_through_the_cli(tmp_path, capsys):
     )
     assert code == 2 and "exists" in err
     assert len(list_records(store)) == 2  # the refused run recorded nothing
+
+
+def test_review_with_only_the_required_columns(tmp_path, capsys):
+    """No targets, payouts or cross-sell in the actuals: the plan's own targets are used,
+    cost is what the plan's rules pay, and nothing is recorded with --no-history."""
+    full = pd.read_csv(ROOT / "scenarios" / "review_actuals.csv", dtype=str)
+    cols = ["Account Manager", "Month", "New logo bookings", "New logos"]
+    path = tmp_path / "thin.csv"
+    full[cols].iloc[:-2].to_csv(path, index=False)  # without the duplicate and the unknown rep
+    out = tmp_path / "out"
+    code, _, err = run(
+        [
+            "review",
+            EXAMPLE,
+            "--actuals",
+            path,
+            "--drop-bad-rows",
+            "--trials",
+            100,
+            "--out",
+            out,
+            "--no-history",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    table = pd.read_csv(out / "design_vs_reality.csv").set_index("metric")
+    assert "paid_minus_plan_rules" not in table.index
+    assert json.loads((out / "summary.json").read_text())["history_version"] is None

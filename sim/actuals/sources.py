@@ -40,11 +40,13 @@ def is_url(source: str) -> bool:
     return "://" in source and head.replace("+", "").replace("_", "").isalnum()
 
 
-def _missing(package: str, extra: str, what: str) -> ScenarioError:
-    return ScenarioError(
-        f"reading {what} needs the {package} package; install it with "
+def _missing(package: str, extra: str | None, what: str) -> ScenarioError:
+    how = (
         f"`pip install planlab[{extra}]` (or `pip install {package}`)"
+        if extra
+        else (f"`pip install {package}`")
     )
+    return ScenarioError(f"reading {what} needs the {package} package; install it with {how}")
 
 
 def _csv(path: Path) -> RawTable:
@@ -70,7 +72,7 @@ def _excel(path: Path, sheet: str | None) -> RawTable:
     try:
         import openpyxl  # noqa: F401
     except ImportError:
-        raise _missing("openpyxl", "excel", "Excel files") from None
+        raise _missing("openpyxl", None, "Excel files") from None
     try:
         frame = pd.read_excel(path, sheet_name=sheet or 0, dtype=object)
     except ValueError as exc:

@@ -187,7 +187,7 @@ def design_vs_reality(
     windfalls = int(reps["windfall"].sum())
     rows.append(
         _row(
-            "windfalls",
+            "share_windfall",
             1 - WINDFALL_QUANTILE,
             windfalls / len(reps),
             f"{windfalls} rep(s) were paid more than {WINDFALL_QUANTILE:.0%} of years would pay "
@@ -225,7 +225,7 @@ def design_vs_reality(
     bunch = bunching(review, computed)
     rows.append(
         _row(
-            "bunching_above_target",
+            "share_just_above_target",
             0.5,
             bunch["share_above"],
             f"Of {bunch['near']} rep-quarters within {BUNCH_BAND:.0%} of target, "
