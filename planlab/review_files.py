@@ -107,6 +107,7 @@ def review_files(r: AnnualReview, version: int | None, argv: list[str] | None) -
     files = {
         "report.html": review_html(r, version),
         "design_vs_reality.csv": to_csv(r.table),
+        "market.csv": to_csv(r.market),
         "reps.csv": to_csv(r.reps),
         "fairness.csv": to_csv(r.fairness),
         "calibration.csv": to_csv(rv.calibration.parameters().rename_axis("parameter").to_frame()),
@@ -123,6 +124,7 @@ def review_files(r: AnnualReview, version: int | None, argv: list[str] | None) -
                 "fit": r.fit.table(),
                 "findings": r.findings,
                 "design_vs_reality": r.table,
+                "market": r.market,
                 "calibration": rv.calibration.parameters(),
                 "rows_dropped": len(rv.actuals.dropped),
                 "history_version": version,

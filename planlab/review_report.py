@@ -106,6 +106,12 @@ def review_html(r: AnnualReview, version: int | None = None) -> str:
             + render_table(r.table),
         ),
         (
+            "market",
+            "The market: assumed against found",
+            '<p class="note">The scenario\'s market assumptions beside what calibration found '
+            "in the actuals.</p>" + render_table(r.market),
+        ),
+        (
             "calibration",
             "Calibration",
             '<p class="note">What the simulator needs, estimated from the actuals; productivity '

@@ -109,3 +109,14 @@ def test_calibrated_scenario_reflects_the_actuals(review):
     assert sc.plan.measure("revenue").target_basis == "roster"
     assert sc.market.new_business.deals_per_month == review.calibration.new_rate
     assert list(pop.name) == list(review.population.name)
+
+
+def test_next_period_scenario_grows_demand_by_the_estimate(review):
+    from sim.behaviour.flows import expected_flows
+    from sim.review import next_period_scenario
+
+    nxt = next_period_scenario(review)
+    pop = make_population(nxt, nxt.simulation.seed)
+    now = expected_flows(review.calibrated.market, pop).mean["new"]["new_value"].sum()
+    later = expected_flows(nxt.market, pop).mean["new"]["new_value"].sum()
+    assert later / now == pytest.approx(1 + review.calibration.growth, rel=1e-9)

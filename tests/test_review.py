@@ -65,6 +65,7 @@ def test_review_end_to_end(evil_scenario, tmp_path, capsys):
     assert names == {
         "report.html",
         "design_vs_reality.csv",
+        "market.csv",
         "reps.csv",
         "fairness.csv",
         "calibration.csv",

@@ -12,7 +12,7 @@
 from .annual import AnnualReview, annual_review
 from .checkin import CheckIn, check_in
 from .fit import Fit, goodness_of_fit
-from .prepare import Review, prepare_review
+from .prepare import Review, next_period_scenario, prepare_review
 from .reality import actual_variant, design_vs_reality, fairness_table, rep_review
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "design_vs_reality",
     "fairness_table",
     "goodness_of_fit",
+    "next_period_scenario",
     "prepare_review",
     "rep_review",
 ]

@@ -24,6 +24,7 @@ from .reality import (
     design_vs_reality,
     fairness_findings,
     fairness_table,
+    market_vs_design,
     rep_review,
     timing_table,
 )
@@ -41,6 +42,7 @@ class AnnualReview:
     fit: Fit
     design: SimulationResult
     table: pd.DataFrame  # design against reality, with a finding per row
+    market: pd.DataFrame  # the market assumed against the one calibration found
     reps: pd.DataFrame
     fairness: pd.DataFrame
     timing: pd.DataFrame
@@ -86,7 +88,9 @@ def annual_review(
     table = design_vs_reality(review, design, fit, actual, computed)
     reps = rep_review(review, fit, actual, computed)
     fairness = fairness_table(reps)
-    findings = [fit.finding, *table["finding"], *fairness_findings(fairness)]
+    market = market_vs_design(review)
+    findings = [fit.finding, market["finding"].iloc[-1], *table["finding"]]
+    findings += fairness_findings(fairness)
     findings += [f"Calibration: {n}." for n in review.calibration.notes]
     if actuals.dropped:
         findings.insert(0, f"{len(actuals.dropped)} bad row(s) of the actuals were left out.")
@@ -98,6 +102,7 @@ def annual_review(
         fit=fit,
         design=design,
         table=table,
+        market=market,
         reps=reps,
         fairness=fairness,
         timing=timing_table(review),

@@ -9,11 +9,12 @@ from ..actuals.observed import with_actual_targets
 from ..actuals.years import PlanYear, plan_years
 from ..calibrate import Calibration, calibrate, calibrated_scenario
 from ..errors import ScenarioError
+from ..market import Shift
 from ..population import Population
 from ..run import make_population
 from ..scenario import Scenario
 
-__all__ = ["Review", "prepare_review"]
+__all__ = ["Review", "next_period_scenario", "prepare_review"]
 
 
 @dataclass(frozen=True)
@@ -61,4 +62,18 @@ def prepare_review(scenario: Scenario, actuals: Actuals, growth: float | None = 
         calibration=cal,
         calibrated=calibrated_scenario(scenario, team, cal),
         in_progress=later[-1] if later else None,
+    )
+
+
+def next_period_scenario(review: Review) -> Scenario:
+    """The calibrated scenario one plan year on: demand grown by the estimated growth,
+    each rep's estimated productivity, and last year's plan and targets — the starting
+    point for setting next period's targets."""
+    cal = review.calibrated
+    grown = Shift(name="one year on", month=1, factor=1.0 + review.calibration.growth)
+    return cal.model_copy(
+        update={
+            "name": f"{review.scenario.name} (next period, calibrated)",
+            "market": cal.market.model_copy(update={"shifts": (grown, *cal.market.shifts)}),
+        }
     )

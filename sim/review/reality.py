@@ -17,6 +17,7 @@ from scipy.stats import binomtest
 
 from .. import metrics as M
 from ..actuals.observed import missing_measures, observed_outcomes
+from ..behaviour.flows import expected_flows
 from ..payout import PlanOutcome, evaluate_plan
 from ..run import PROGRESS_BINS, SimulationResult, VariantResult
 from .fit import Fit
@@ -27,6 +28,7 @@ __all__ = [
     "actual_variant",
     "design_vs_reality",
     "fairness_table",
+    "market_vs_design",
     "rep_review",
     "timing_table",
 ]
@@ -354,3 +356,88 @@ def fairness_findings(table: pd.DataFrame, gap: float = 0.2) -> list[str]:
                 f"{_pct(t['p_target_calibrated'].max())}."
             )
     return out
+
+
+def _revenue_per_rep(market, pop) -> float:
+    """Expected revenue of a rep-year at average productivity, across the team's territories."""
+    flows = expected_flows(market, dataclasses.replace(pop, ability=np.ones(pop.size)))
+    return float(sum(flows.mean[t][f"{t}_value"].sum(1).mean() for t in ("new", "xsell")))
+
+
+def market_vs_design(review: Review) -> pd.DataFrame:
+    """The market the scenario assumed against the one calibration found, with findings."""
+    d, c = review.scenario.market, review.calibrated.market
+    pop = review.population
+
+    def change(a: float, b: float) -> str:
+        return f"{b / a - 1:+.0%}" if a else "n/a"
+
+    rows = []
+    pairs = [
+        (
+            "new_deals_per_rep_year",
+            12 * d.new_business.deals_per_month,
+            12 * c.new_business.deals_per_month,
+            "new-account deals a year at average productivity",
+        ),
+        (
+            "new_deal_size_mean",
+            d.new_business.deal_size.mean,
+            c.new_business.deal_size.mean,
+            "mean new-account deal",
+        ),
+        (
+            "new_deal_size_cv",
+            np.sqrt(d.new_business.deal_size.variance) / d.new_business.deal_size.mean,
+            np.sqrt(c.new_business.deal_size.variance) / c.new_business.deal_size.mean,
+            "spread of new-account deal sizes (cv)",
+        ),
+        (
+            "xsell_deals_per_account_year",
+            12 * d.cross_sell.deals_per_account_month,
+            12 * c.cross_sell.deals_per_account_month,
+            "cross-sell deals per account a year",
+        ),
+        (
+            "xsell_deal_size_mean",
+            d.cross_sell.deal_size.mean,
+            c.cross_sell.deal_size.mean,
+            "mean cross-sell deal",
+        ),
+    ]
+    for key, a, b, what in pairs:
+        rows.append(
+            _row(key, a, b, f"{what[0].upper()}{what[1:]}: {change(a, b)} against the assumption.")
+        )
+    rows.append(
+        _row(
+            "growth",
+            d.growth,
+            c.growth,
+            f"Demand grew {c.growth:+.1%} a year against {d.growth:+.1%} assumed"
+            + ("." if review.calibration.growth_estimated else " (kept: one year of actuals)."),
+        )
+    )
+    ds, cs = (np.asarray(m.seasonality) / np.mean(m.seasonality) for m in (d, c))
+    qd, qc = ds.reshape(4, 3)[:, 2].sum() / 12, cs.reshape(4, 3)[:, 2].sum() / 12
+    rows.append(
+        _row(
+            "quarter_end_month_share",
+            qd,
+            qc,
+            f"Quarter-end months carry {qc:.0%} of the year's demand against {qd:.0%} assumed "
+            "(timing games show up here too).",
+        )
+    )
+    rd, rc = _revenue_per_rep(d, pop), _revenue_per_rep(c, pop)
+    rows.append(
+        _row(
+            "revenue_per_rep_year",
+            rd,
+            rc,
+            f"A rep of average productivity books {_money(rc)} a year in this market against "
+            f"{_money(rd)} assumed ({change(rd, rc)}): targets set on the assumption were "
+            + ("too high." if rc < 0.95 * rd else "too low." if rc > 1.05 * rd else "about right."),
+        )
+    )
+    return pd.DataFrame(rows).rename(columns={"actual": "found"}).set_index("metric")
