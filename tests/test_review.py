@@ -265,3 +265,24 @@ def test_review_with_only_the_required_columns(tmp_path, capsys):
     table = pd.read_csv(out / "design_vs_reality.csv").set_index("metric")
     assert "paid_minus_plan_rules" not in table.index
     assert json.loads((out / "summary.json").read_text())["history_version"] is None
+
+
+def test_checkin_expectation_is_observed_plus_expected_rest(example):
+    """Theory check of the conditioning: expected year-end revenue equals the revenue
+    observed so far plus the check-in model's expected bookings of the months left
+    (random shocks average to one), within four standard errors."""
+    from sim.behaviour.flows import expected_flows
+    from sim.run import make_population
+
+    sc, actuals = example
+    c = check_in(sc, actuals, trials=400, seed=11)
+    review = prepare_review(sc, actuals)
+    cur, k = review.in_progress, c.months_observed
+    observed = cur.revenue[:, :k].sum()
+    pop = make_population(c.scenario, c.scenario.simulation.seed)
+    flows = expected_flows(c.scenario.market, pop)
+    rest = sum(flows.mean[t][f"{t}_value"][:, k:].sum() for t in ("new", "xsell"))
+    spread = (c.company["revenue_p90"] - c.company["revenue_p10"]) / 2.56
+    assert c.company["revenue_expected"] == pytest.approx(
+        observed + rest, abs=4 * spread / np.sqrt(400)
+    )
