@@ -286,3 +286,30 @@ def test_checkin_expectation_is_observed_plus_expected_rest(example):
     assert c.company["revenue_expected"] == pytest.approx(
         observed + rest, abs=4 * spread / np.sqrt(400)
     )
+
+
+def test_review_needs_a_complete_year_and_checkin_a_year_in_progress(tmp_path, capsys):
+    full = pd.read_csv(ROOT / "scenarios" / "review_actuals.csv", dtype=str).iloc[:-2]
+    done = tmp_path / "complete.csv"
+    full[full["Month"] < "2027"].to_csv(done, index=False)
+    started = tmp_path / "started.csv"
+    full[full["Month"] >= "2027"].to_csv(started, index=False)
+    for command, path, message in (
+        ("checkin", done, "a check-in needs a year in progress"),
+        ("review", started, "no complete plan year to review"),
+    ):
+        code, _, err = run(
+            [
+                command,
+                EXAMPLE,
+                "--actuals",
+                path,
+                "--drop-bad-rows",
+                "--out",
+                tmp_path / command,
+                "--no-history",
+            ],
+            capsys,
+        )
+        assert code == 2 and message in err, err
+        assert not (tmp_path / command).exists()
