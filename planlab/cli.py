@@ -1,4 +1,5 @@
-"""The ``planlab`` command line: simulate, compare, optimize, validate, demo.
+"""The ``planlab`` command line: simulate, compare, optimize, validate, demo;
+review, checkin, history.
 
 Bad input exits with code 2 and a message naming the file and the key or row;
 no traceback, and nothing is written.
@@ -18,6 +19,7 @@ from sim import ScenarioError, load_scenario, simulate
 from sim import metrics as M
 
 from .export import OutputExists, write_atomic
+from .review_cli import add_review_commands
 
 __all__ = ["main"]
 
@@ -291,6 +293,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("validate", help="check a scenario file without running it")
     p.add_argument("scenario", help="scenario TOML file")
     p.set_defaults(func=cmd_validate)
+    add_review_commands(sub, _whole)
     return parser
 
 

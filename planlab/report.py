@@ -38,6 +38,7 @@ __all__ = [
     "describe_plan",
     "earnings_section",
     "format_value",
+    "page",
     "render_report",
     "render_table",
 ]
@@ -752,6 +753,11 @@ def render_report(
             footer,
         ]
     )
+    return page(title, body)
+
+
+def page(title: str, body: str) -> str:
+    """A self-contained HTML document around ``body`` (already escaped markup)."""
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'

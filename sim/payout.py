@@ -19,6 +19,7 @@ __all__ = [
     "PlanOutcome",
     "attainment",
     "evaluate_plan",
+    "period_payouts",
     "plan_shares",
     "plan_targets",
     "rep_targets",
@@ -203,3 +204,15 @@ def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> Pla
         payout_by_month=cash,
         targets=targets,
     )
+
+
+def period_payouts(plan: Plan, outcomes: Outcomes, population: Population) -> np.ndarray:
+    """Incentive each rep earns in each period, before the annual true-up: (trials, reps, periods).
+
+    What a payroll file records period by period (the review compares it with what was paid).
+    """
+    targets = plan_targets(plan, population)
+    values, att = _measure_state(outcomes, plan, population, targets, plan.periods)
+    shares = _shares(plan, att, values)
+    ti = plan.pay_mix.target_incentive / plan.periods
+    return sum(m.weight * ti * shares[m.id] for m in plan.measures)

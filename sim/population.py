@@ -35,6 +35,9 @@ class TeamSpec(BaseModel):
         description="Seed the generated team is drawn from (default: the scenario's seed). "
         "A run's seed redraws the market, never the team.",
     )
+    members: tuple[dict[str, str | float], ...] = Field(
+        default=(), description="Inline roster rows (the roster's columns), e.g. a calibrated team."
+    )
     ability: Distribution = LogNormal(mean=1.0, cv=0.3)
     potential: Distribution = LogNormal(mean=1.0, cv=0.35)
     tenure_years: Distribution = Gamma(mean=4.0, sd=3.0)
@@ -44,6 +47,13 @@ class TeamSpec(BaseModel):
     def _check(self) -> TeamSpec:
         if not self.teams:
             raise ValueError("teams needs at least one team name")
+        if self.members and self.roster is not None:
+            raise ValueError("give a roster file or inline members, not both")
+        for i, m in enumerate(self.members):
+            if not isinstance(m.get("name"), str) or not isinstance(m.get("team"), str):
+                raise ValueError(f"members[{i}]: needs a text name and team")
+            if set(m) != set(self.members[0]):
+                raise ValueError(f"members[{i}]: every member needs the same columns")
         return self
 
 
@@ -103,6 +113,14 @@ def build_population(
             path = base_dir / path
         cols = read_roster(path)
         n = len(cols["name"])
+    elif spec.members:
+        cols = {
+            k: np.array(
+                [m[k] for m in spec.members], dtype=object if k in ("name", "team") else float
+            )
+            for k in spec.members[0]
+        }
+        n = len(spec.members)
     else:
         n = spec.reps
         width = len(str(n))

@@ -23,6 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from .actuals.spec import ActualsSpec, CheckinSpec
 from .behaviour.spec import BehaviourSpec
 from .errors import ScenarioError
 from .market import Market
@@ -71,6 +72,8 @@ class Scenario(BaseModel):
         default_factory=dict,
         description="The optimiser's settings, kept as read; ``optimize.spec`` validates them.",
     )
+    actuals: ActualsSpec = ActualsSpec()  # where the review's actuals are, their column names
+    checkin: CheckinSpec = CheckinSpec()  # the mid-period check-in's adjustment options
     source: str | None = Field(default=None, description="File the scenario was read from.")
     digest: str = Field(default="", description="SHA-256 of the file(s) read.")
 
@@ -204,6 +207,8 @@ def parse_scenario(
         "behaviour",
         "simulation",
         "optimize",
+        "actuals",
+        "checkin",
     }
     for k in data:
         if k not in known:
@@ -238,7 +243,9 @@ def parse_scenario(
         except ValidationError as exc:
             raise ScenarioError(explain_error(exc, where, origin)) from None
     rest = {
-        k: data[k] for k in ("team", "market", "behaviour", "simulation", "optimize") if k in data
+        k: data[k]
+        for k in ("team", "market", "behaviour", "simulation", "optimize", "actuals", "checkin")
+        if k in data
     }
     for k, _v in head.items():
         if k not in ("name", "description"):

@@ -77,9 +77,14 @@ def test_cli_examples_run(line, tmp_path):
             args[args.index("--trials") + 1] = "60"
         else:
             args += ["--trials", "60"]
+    if args[0] in ("review", "checkin", "history"):  # a history store of the test's own
+        args += ["--store", str(tmp_path / "history.sqlite")]
+    if args[0] in ("review", "checkin"):
+        args[args.index("--out") + 1] = str(tmp_path / "out")
+        args += ["--trials", "100"]
     res = subprocess.run(
         [sys.executable, "-m", "planlab.cli", *args], cwd=ROOT, capture_output=True, text=True
     )
     assert res.returncode == 0, res.stderr
-    if args[0] in ("simulate", "demo", "compare"):
+    if args[0] in ("simulate", "demo", "compare", "review", "checkin"):
         assert (tmp_path / "out" / "report.html").exists()

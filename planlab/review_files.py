@@ -1,0 +1,166 @@
+"""The files of ``planlab review`` and ``planlab checkin``, and their history records,
+built in memory before anything is written."""
+
+from __future__ import annotations
+
+from sim.actuals import Actuals
+from sim.review import AnnualReview, CheckIn
+from sim.scenario_toml import dump_scenario
+
+from .export import to_csv, to_json
+from .history import Record
+from .review_report import checkin_html, dropped_table, review_html
+
+__all__ = ["checkin_files", "checkin_record", "review_files", "review_record"]
+
+
+def _targets(pop) -> dict:
+    return {
+        str(n): {m: float(t[i]) for m, t in pop.targets.items()} for i, n in enumerate(pop.name)
+    }
+
+
+def _headline_review(r: AnnualReview) -> dict:
+    t = r.table["actual"]
+    first = r.review.calibrated.plan.measures[0].id
+    return {
+        "fit": r.fit.status,
+        "share_at_target": t.get(f"share_at_target_{first}"),
+        "incentive_cost": t.get("incentive_cost"),
+        "cost_of_sales": t.get("cost_of_sales"),
+    }
+
+
+def review_record(r: AnnualReview, source: str) -> Record:
+    """What the history store keeps of a review."""
+    rv = r.review
+    sc = rv.scenario
+    return Record(
+        scenario=sc.name,
+        kind="review",
+        period=rv.year.label,
+        plan_name=rv.calibrated.plan.name,
+        plan=rv.calibrated.plan.model_dump(mode="json", by_alias=True),
+        targets=_targets(rv.population),
+        assumptions={
+            "market": sc.market.model_dump(mode="json", by_alias=True),
+            "calibration_notes": list(rv.calibration.notes),
+            "rows_dropped": [str(p) for p in rv.actuals.dropped],
+        },
+        calibration={
+            "parameters": rv.calibration.parameters(),
+            "productivity": rv.calibration.reps["productivity"],
+        },
+        results={
+            "headline": _headline_review(r),
+            "fit": r.fit.table(),
+            "design_vs_reality": r.table[["designed", "actual"]],
+            "findings": r.findings,
+        },
+        seed=r.fit.simulated.seed,
+        trials=r.fit.simulated.trials,
+        scenario_file=sc.source,
+        scenario_sha256=sc.digest,
+        actuals_source=source,
+    )
+
+
+def checkin_record(c: CheckIn, scenario, source: str) -> Record:
+    """What the history store keeps of a check-in."""
+    return Record(
+        scenario=scenario.name,
+        kind="checkin",
+        period=f"{c.year} ({c.months_observed} months)",
+        plan_name=c.scenario.plan.name,
+        plan=c.scenario.plan.model_dump(mode="json", by_alias=True),
+        targets={str(k): v for k, v in c.reps.filter(like="target_").to_dict("index").items()},
+        assumptions={"assumptions": list(c.assumptions), "levels": c.factors},
+        calibration={"parameters": c.calibration.parameters()},
+        results={
+            "headline": {
+                "reps_at_risk": c.company["reps_at_risk"],
+                "incentive_cost": c.company["incentive_cost_expected"],
+            },
+            "company": c.company,
+            "options": c.options,
+            "findings": c.findings(),
+        },
+        seed=scenario.simulation.seed,
+        trials=scenario.checkin.trials,
+        scenario_file=scenario.source,
+        scenario_sha256=scenario.digest,
+        actuals_source=source,
+    )
+
+
+def _calibrated_toml(scenario, header: str) -> str:
+    # The actuals' file name was relative to the original scenario: not carried over.
+    sc = scenario.model_copy(
+        update={"actuals": scenario.actuals.model_copy(update={"source": None})}
+    )
+    return dump_scenario(sc, header)
+
+
+def review_files(r: AnnualReview, version: int | None, argv: list[str] | None) -> dict[str, str]:
+    """Every output file of a review, name -> text."""
+    rv = r.review
+    files = {
+        "report.html": review_html(r, version),
+        "design_vs_reality.csv": to_csv(r.table),
+        "market.csv": to_csv(r.market),
+        "reps.csv": to_csv(r.reps),
+        "fairness.csv": to_csv(r.fairness),
+        "calibration.csv": to_csv(rv.calibration.parameters().rename_axis("parameter").to_frame()),
+        "calibrated_scenario.toml": _calibrated_toml(
+            rv.calibrated,
+            f"Calibrated on the actuals of {', '.join(y.label for y in rv.years)} "
+            f"({rv.actuals.origin});\nwritten by planlab review. Reps' ability is their "
+            "estimated productivity.",
+        ),
+        "summary.json": to_json(
+            {
+                "scenario": rv.scenario.name,
+                "year": rv.year.label,
+                "fit": r.fit.table(),
+                "findings": r.findings,
+                "design_vs_reality": r.table,
+                "market": r.market,
+                "calibration": rv.calibration.parameters(),
+                "rows_dropped": len(rv.actuals.dropped),
+                "history_version": version,
+                "seconds": r.seconds,
+                "command": argv,
+            }
+        ),
+    }
+    if rv.actuals.dropped:
+        files["dropped_rows.csv"] = to_csv(dropped_table(rv.actuals))
+    return files
+
+
+def checkin_files(
+    c: CheckIn, actuals: Actuals, version: int | None, argv: list[str] | None
+) -> dict[str, str]:
+    """Every output file of a check-in, name -> text."""
+    files = {
+        "report.html": checkin_html(c, actuals, version),
+        "reps.csv": to_csv(c.reps),
+        "options.csv": to_csv(c.options),
+        "summary.json": to_json(
+            {
+                "year": c.year,
+                "months_observed": c.months_observed,
+                "company": c.company,
+                "options": c.options,
+                "levels": c.factors,
+                "findings": c.findings(),
+                "assumptions": list(c.assumptions),
+                "rows_dropped": len(actuals.dropped),
+                "history_version": version,
+                "command": argv,
+            }
+        ),
+    }
+    if actuals.dropped:
+        files["dropped_rows.csv"] = to_csv(dropped_table(actuals))
+    return files

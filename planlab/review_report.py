@@ -1,0 +1,198 @@
+"""Self-contained HTML pages of a plan review and of a mid-period check-in.
+
+Built from the simulate report's building blocks (:mod:`planlab.report`):
+tables through :func:`render_table`, figures as embedded PNGs, every piece of
+user text escaped.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+import pandas as pd
+
+from planlab import __version__
+from sim.actuals import Actuals
+from sim.review import AnnualReview, CheckIn
+
+from . import review_figures as RF
+from .report import _bullets, _facts, _figure, _nav, _section, page, render_table
+
+__all__ = ["checkin_html", "dropped_table", "review_html"]
+
+
+def dropped_table(actuals: Actuals) -> pd.DataFrame:
+    """The rows left out with --drop-bad-rows: where they were and what was wrong."""
+    return pd.DataFrame(
+        [
+            {"source": p.origin, "row": p.row, "column": p.column, "problem": p.message}
+            for p in actuals.dropped
+        ],
+        columns=["source", "row", "column", "problem"],
+    )
+
+
+def _data_section(actuals: Actuals, note: str) -> str:
+    body = f'<p class="note">{escape(note)}</p>'
+    if actuals.dropped:
+        body += (
+            f"<p>{len(actuals.dropped)} problem(s) in the actuals; those rows were left out "
+            "(--drop-bad-rows):</p>" + render_table(dropped_table(actuals))
+        )
+    else:
+        body += "<p>Every row of the actuals passed validation.</p>"
+    return body
+
+
+def _page(title: str, lead: str, facts, sections: list[tuple[str, str, str]]) -> str:
+    header = f'<header><h1>{escape(title)}</h1><p class="lead">{escape(lead)}</p>{_facts(facts)}</header>'
+    nav = _nav([(a, t) for a, t, _ in sections])
+    body = "".join(_section(a, t, b) for a, t, b in sections)
+    footer = f"<footer>planlab {escape(__version__)}</footer>"
+    return page(title, header + nav + body + footer)
+
+
+def review_html(r: AnnualReview, version: int | None = None) -> str:
+    """The review report: findings, fit, design against reality, calibration, fairness, reps."""
+    rv = r.review
+    sc = rv.scenario
+    cal = rv.calibration
+    first = rv.calibrated.plan.measures[0].id
+    facts = [
+        ("Year reviewed", rv.year.label),
+        ("Plan", rv.calibrated.plan.name),
+        ("Reps", f"{rv.population.size:,}"),
+        ("Plan years of actuals", ", ".join(y.label for y in rv.years)),
+        ("Rows read", f"{len(rv.actuals.frame):,}"),
+        ("Rows left out", f"{len(rv.actuals.dropped):,}"),
+        ("Fit", r.fit.status),
+        ("History version", "not recorded" if version is None else str(version)),
+    ]
+    flagged = r.timing[r.timing["flagged"]]
+    sections = [
+        ("findings", "Findings", _bullets(r.findings, "No findings.")),
+        (
+            "data",
+            "Actuals",
+            _data_section(
+                rv.actuals,
+                f"Source: {rv.actuals.origin}; column names mapped by the "
+                "scenario's [actuals] table.",
+            ),
+        ),
+        (
+            "fit",
+            "Goodness of fit",
+            f'<p class="note">{escape(r.fit.finding)}</p>'
+            + render_table(pd.Series(r.fit.table(), name="value").rename_axis("metric"))
+            + _figure(
+                "fig-fit",
+                "Actual against calibrated",
+                RF.fit_histogram(
+                    r.fit.actual_attainment,
+                    r.fit.simulated.base.outcome.attainment[first],
+                    first,
+                ),
+                "Histogram of actual attainment against the calibrated model's distribution",
+                "Last year's attainment per rep (line) against every simulated year of the "
+                "calibrated model (shaded).",
+            ),
+        ),
+        (
+            "reality",
+            "What the plan really did",
+            '<p class="note">The design (the scenario as planned, simulated) beside last year '
+            "(the actuals, paid by the plan's own rules; cost is what was paid).</p>"
+            + render_table(r.table),
+        ),
+        (
+            "market",
+            "The market: assumed against found",
+            '<p class="note">The scenario\'s market assumptions beside what calibration found '
+            "in the actuals.</p>" + render_table(r.market),
+        ),
+        (
+            "calibration",
+            "Calibration",
+            '<p class="note">What the simulator needs, estimated from the actuals; productivity '
+            "is shrunk towards peers (empirical Bayes), so one lucky quarter does not make a "
+            "star.</p>"
+            + render_table(cal.parameters().rename_axis("metric"))
+            + _figure(
+                "fig-shrinkage",
+                "Shrinkage towards peers",
+                RF.shrinkage_plot(cal.reps),
+                "Scatter of raw against shrunk productivity per rep",
+                "Reps with few deals are pulled furthest towards the team average.",
+            ),
+        ),
+        (
+            "fairness",
+            "Fairness of targets",
+            '<p class="note">Per team and tenure band: actual attainment, and the chance of '
+            "reaching target at the reps' estimated productivity.</p>" + render_table(r.fairness),
+        ),
+        (
+            "timing",
+            "Timing around period ends",
+            f'<p class="note">Team share of deals in a quarter\'s last month: '
+            f"{cal.last_month_share:.1%}. Reps far above the team (one-sided 1% level) are "
+            "listed; with few deals per rep only strong timing games show.</p>"
+            + (render_table(flagged) if len(flagged) else "<p>No rep stands out.</p>"),
+        ),
+        ("reps", "Reps", render_table(r.reps)),
+    ]
+    return _page(
+        f"planlab review — {sc.name}",
+        f"Scenario: {sc.name}. What last year's plan really did, and a calibrated model of it.",
+        facts,
+        sections,
+    )
+
+
+def checkin_html(c: CheckIn, actuals: Actuals, version: int | None = None) -> str:
+    """The check-in report: where the year is heading and the options weighed."""
+    facts = [
+        ("Plan year", c.year),
+        ("Months observed", str(c.months_observed)),
+        ("Reps", f"{len(c.reps):,}"),
+        ("Reps at risk", str(int(c.company["reps_at_risk"]))),
+        ("History version", "not recorded" if version is None else str(version)),
+    ]
+    at_risk = c.reps[c.reps["at_risk"]]
+    sections = [
+        ("findings", "Findings", _bullets(c.findings(), "No findings.")),
+        ("assumptions", "How the rest of the year is simulated", _bullets(list(c.assumptions), "")),
+        ("data", "Actuals", _data_section(actuals, f"Source: {actuals.origin}.")),
+        (
+            "options",
+            "Options against staying the course",
+            render_table(c.options)
+            + _figure(
+                "fig-options",
+                "Cost by option",
+                RF.checkin_cost(c.options),
+                "Expected year-end incentive cost per option with P10-P90 range",
+                "Each option is paid on the same simulated rest of the year.",
+            ),
+        ),
+        ("company", "Company, staying the course", render_table(c.company.rename_axis("metric"))),
+        (
+            "levels",
+            "This year's level against the model",
+            render_table(c.factors.rename_axis("metric")),
+        ),
+        (
+            "at-risk",
+            "Reps at risk of missing the threshold",
+            render_table(at_risk) if len(at_risk) else "<p>No rep is at risk.</p>",
+        ),
+        ("reps", "Reps", render_table(c.reps)),
+    ]
+    return _page(
+        f"planlab check-in — {c.scenario.name}",
+        f"{c.year} after {c.months_observed} months: the rest of the year simulated from where "
+        "each rep stands.",
+        facts,
+        sections,
+    )
