@@ -89,6 +89,19 @@ class Fairness(_Frozen):
     spread: float = Field(gt=0)
 
 
+_SWITCHABLE = (
+    "company_number",
+    "achievability",
+    "budget",
+    "cost_of_sales",
+    "bad_year",
+    "fairness",
+    "ratchet",
+    "min_target",
+    "max_target",
+)
+
+
 class Constraints(_Frozen):
     """The business's constraints; ``None`` switches one off."""
 
@@ -111,6 +124,14 @@ class Constraints(_Frozen):
     )
     min_target: float | None = Field(default=None, gt=0)
     max_target: float | None = Field(default=None, gt=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _switched_off(cls, data):
+        """``false`` switches a constraint off (as leaving it out does, where it has no default)."""
+        if isinstance(data, dict):
+            return {k: None if v is False and k in _SWITCHABLE else v for k, v in data.items()}
+        return data
 
     @model_validator(mode="after")
     def _check(self) -> Constraints:
