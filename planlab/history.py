@@ -2,7 +2,9 @@
 
 Each record holds the plan version (the plan as data), targets, assumptions,
 seed, calibration, results, who ran it and when. Records are only ever
-inserted: a new review of the same scenario adds the next version. The
+inserted: a new review of the same scenario adds the next version. A version
+is committed only once its output files are written (``record(..., then=...)``
+writes them inside the transaction), so no version is left without its files. The
 default store is a SQLite file; any SQLAlchemy URL works
 (``postgresql://...``), and a plain file name means a SQLite file.
 """
@@ -13,6 +15,7 @@ import datetime as dt
 import getpass
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -105,8 +108,17 @@ def _user() -> str:
         return "unknown"
 
 
-def record(rec: Record, store: str | Path | None = None, attempts: int = 5) -> int:
-    """Add ``rec`` as the next version of its scenario; return the version number."""
+def record(
+    rec: Record,
+    store: str | Path | None = None,
+    attempts: int = 5,
+    then: Callable[[int], None] | None = None,
+) -> int:
+    """Add ``rec`` as the next version of its scenario; return the version number.
+
+    ``then(version)`` (e.g. writing the output files that name the version) runs
+    inside the transaction, before it commits: if it raises, nothing is recorded.
+    """
     from planlab import __version__
 
     engine = _engine(store)
@@ -137,9 +149,15 @@ def record(rec: Record, store: str | Path | None = None, attempts: int = 5) -> i
                     ).scalar()
                     version = (top or 0) + 1
                     conn.execute(REVIEWS.insert().values(**row, version=version))
+                    if then is not None:
+                        then(version)
                 return version
             except sa.exc.IntegrityError:
                 continue
+            except sa.exc.OperationalError as exc:
+                raise ScenarioError(
+                    f"{store_url(store)}: could not add a version ({exc.orig})"
+                ) from None
         raise ScenarioError(f"{store_url(store)}: could not add a version (busy store)")
     finally:
         engine.dispose()

@@ -3,12 +3,15 @@ built in memory before anything is written."""
 
 from __future__ import annotations
 
+from optimize.next_period import NextPeriod
 from sim.actuals import Actuals
 from sim.review import AnnualReview, CheckIn
 from sim.scenario_toml import dump_scenario
 
+from .excel import review_sheets, workbook_bytes
 from .export import to_csv, to_json
 from .history import Record
+from .next_period_files import next_period_files, next_period_results, next_targets
 from .review_report import checkin_html, dropped_table, review_html
 
 __all__ = ["checkin_files", "checkin_record", "review_files", "review_record"]
@@ -31,17 +34,40 @@ def _headline_review(r: AnnualReview) -> dict:
     }
 
 
-def review_record(r: AnnualReview, source: str) -> Record:
-    """What the history store keeps of a review."""
+def review_record(r: AnnualReview, source: str, nxt: NextPeriod | None = None) -> Record:
+    """What the history store keeps of a review.
+
+    The plan version recorded is the plan the review hands on: with a
+    re-optimisation that found a plan, next period's plan and targets (the
+    reviewed plan and its actual targets are kept under ``results.reviewed``);
+    otherwise the reviewed plan and its actual targets.
+    """
     rv = r.review
     sc = rv.scenario
+    reviewed = {
+        "plan_name": rv.calibrated.plan.name,
+        "plan": rv.calibrated.plan.model_dump(mode="json", by_alias=True),
+        "targets": _targets(rv.population),
+    }
+    version = reviewed
+    headline = _headline_review(r)
+    results = {"reviewed": {"plan_name": reviewed["plan_name"], "targets": reviewed["targets"]}}
+    if nxt is not None:
+        results["next_period"] = next_period_results(nxt)
+        if nxt.feasible:
+            version = {
+                "plan_name": nxt.plan.name,
+                "plan": nxt.plan.model_dump(mode="json", by_alias=True),
+                "targets": next_targets(nxt),
+            }
+            headline["next_targets_total"] = float(nxt.targets["target"].sum())
     return Record(
         scenario=sc.name,
         kind="review",
         period=rv.year.label,
-        plan_name=rv.calibrated.plan.name,
-        plan=rv.calibrated.plan.model_dump(mode="json", by_alias=True),
-        targets=_targets(rv.population),
+        plan_name=version["plan_name"],
+        plan=version["plan"],
+        targets=version["targets"],
         assumptions={
             "market": sc.market.model_dump(mode="json", by_alias=True),
             "calibration_notes": list(rv.calibration.notes),
@@ -52,7 +78,8 @@ def review_record(r: AnnualReview, source: str) -> Record:
             "productivity": rv.calibration.reps["productivity"],
         },
         results={
-            "headline": _headline_review(r),
+            **results,
+            "headline": headline,
             "fit": r.fit.table(),
             "design_vs_reality": r.table[["designed", "actual"]],
             "findings": r.findings,
@@ -101,11 +128,16 @@ def _calibrated_toml(scenario, header: str) -> str:
     return dump_scenario(sc, header)
 
 
-def review_files(r: AnnualReview, version: int | None, argv: list[str] | None) -> dict[str, str]:
-    """Every output file of a review, name -> text."""
+def review_files(
+    r: AnnualReview,
+    version: int | None,
+    argv: list[str] | None,
+    nxt: NextPeriod | None = None,
+) -> dict[str, str | bytes]:
+    """Every output file of a review, name -> text (the workbook as bytes)."""
     rv = r.review
-    files = {
-        "report.html": review_html(r, version),
+    files: dict[str, str | bytes] = {
+        "report.html": review_html(r, version, nxt),
         "design_vs_reality.csv": to_csv(r.table),
         "market.csv": to_csv(r.market),
         "reps.csv": to_csv(r.reps),
@@ -129,10 +161,14 @@ def review_files(r: AnnualReview, version: int | None, argv: list[str] | None) -
                 "rows_dropped": len(rv.actuals.dropped),
                 "history_version": version,
                 "seconds": r.seconds,
+                "next_period": None if nxt is None else next_period_results(nxt),
                 "command": argv,
             }
         ),
+        "review.xlsx": workbook_bytes(review_sheets(r, version, nxt)),
     }
+    if nxt is not None:
+        files.update(next_period_files(nxt))
     if rv.actuals.dropped:
         files["dropped_rows.csv"] = to_csv(dropped_table(rv.actuals))
     return files

@@ -11,11 +11,13 @@ from html import escape
 
 import pandas as pd
 
+from optimize.next_period import NextPeriod
 from planlab import __version__
 from sim.actuals import Actuals
 from sim.review import AnnualReview, CheckIn
 
 from . import review_figures as RF
+from .next_period_files import next_period_section
 from .report import _bullets, _facts, _figure, _nav, _section, page, render_table
 
 __all__ = ["checkin_html", "dropped_table", "review_html"]
@@ -52,8 +54,9 @@ def _page(title: str, lead: str, facts, sections: list[tuple[str, str, str]]) ->
     return page(title, header + nav + body + footer)
 
 
-def review_html(r: AnnualReview, version: int | None = None) -> str:
-    """The review report: findings, fit, design against reality, calibration, fairness, reps."""
+def review_html(r: AnnualReview, version: int | None = None, nxt: NextPeriod | None = None) -> str:
+    """The review report: findings, fit, design against reality, calibration, fairness,
+    reps, and (given ``nxt``) next period's re-optimised targets."""
     rv = r.review
     sc = rv.scenario
     cal = rv.calibration
@@ -68,6 +71,8 @@ def review_html(r: AnnualReview, version: int | None = None) -> str:
         ("Fit", r.fit.status),
         ("History version", "not recorded" if version is None else str(version)),
     ]
+    if nxt is not None:
+        facts.append(("Next period", nxt.plan.name if nxt.plan is not None else "no plan found"))
     flagged = r.timing[r.timing["flagged"]]
     sections = [
         ("findings", "Findings", _bullets(r.findings, "No findings.")),
@@ -142,6 +147,8 @@ def review_html(r: AnnualReview, version: int | None = None) -> str:
         ),
         ("reps", "Reps", render_table(r.reps)),
     ]
+    if nxt is not None:
+        sections.insert(1, ("next-period", f"Next period: {nxt.label}", next_period_section(nxt)))
     return _page(
         f"planlab review — {sc.name}",
         f"Scenario: {sc.name}. What last year's plan really did, and a calibrated model of it.",

@@ -29,6 +29,8 @@ def dump_scenario(scenario: Scenario, header: str = "") -> str:
         "actuals": _plain(scenario.actuals),
         "checkin": _plain(scenario.checkin),
     }
+    if scenario.optimize:
+        data["optimize"] = scenario.optimize
     if scenario.variants:
         data["variants"] = {
             k: variant_overrides(scenario.plan, v) for k, v in scenario.variants.items()

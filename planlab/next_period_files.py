@@ -1,0 +1,202 @@
+"""What a review's re-optimisation of next period's targets writes, shows and records.
+
+Files: the calibrated scenario one year on (``next_period_scenario.toml``), the
+new plan as its variant ``next_period`` (``next_plan.toml``, which
+``planlab simulate`` runs beside last period's plan), ``targets.csv`` with each
+rep's target and why, and the optimiser's tables. The review report gains a
+section, the review workbook gains sheets and the history record gains the new
+plan and targets, all from the functions here.
+"""
+
+from __future__ import annotations
+
+from html import escape
+from pathlib import Path
+
+import pandas as pd
+
+from optimize.next_period import NextPeriod, new_targets
+from sim import metrics as M
+from sim.scenario import variant_toml
+from sim.scenario_toml import dump_scenario
+
+from . import optimize_figures as OF
+from .export import to_csv
+from .optimize_files import optimisation_lines
+from .report import _bullets, _figure, render_table
+
+__all__ = [
+    "NEXT_SCENARIO",
+    "NEXT_VARIANT",
+    "next_period_files",
+    "next_period_lines",
+    "next_period_results",
+    "next_period_section",
+    "next_period_sheets",
+    "next_targets",
+]
+
+NEXT_SCENARIO = "next_period_scenario.toml"
+NEXT_VARIANT = "next_period"
+
+
+def _settings(nxt: NextPeriod) -> str:
+    opt = nxt.optimisation
+    c = opt.spec.constraints
+    parts = [f"targets for {nxt.label} on the calibrated model one year on"]
+    if opt.chosen is not None:
+        number = opt.chosen.problem.company_number
+    else:
+        number = c.company_number if c.company_number is not None else nxt.last_targets.sum()
+    parts.append(
+        f"{opt.primary or 'primary'} targets add up to the company number {number:,.0f} "
+        f"(up to {c.overassign:.0%} above; last period's targets: {nxt.last_targets.sum():,.0f})"
+    )
+    if c.ratchet is not None:
+        parts.append(f"each rep's target within ±{c.ratchet:.0%} of last period's actual target")
+    if nxt.targets_only:
+        parts.append("plan shape held: last period's weights and curves, targets re-set")
+    else:
+        parts.append(f"{len(opt.shapes)} plan shape(s) from the [optimize] menu compared")
+    return "; ".join(parts) + "."
+
+
+def next_period_lines(nxt: NextPeriod) -> list[str]:
+    """The re-optimisation in plain words."""
+    return [_settings(nxt), *nxt.notes, *optimisation_lines(nxt.optimisation, nxt.check)]
+
+
+def _compared(nxt: NextPeriod) -> pd.DataFrame:
+    table = M.summary_table(nxt.result)
+    names = {"base": "last period's plan", "optimised": f"new plan ({nxt.label})"}
+    return table.rename(index=names)
+
+
+def _scenario_toml(nxt: NextPeriod) -> str:
+    sc = nxt.scenario
+    # The actuals' file name was relative to the original scenario: not carried over.
+    sc = sc.model_copy(update={"actuals": sc.actuals.model_copy(update={"source": None})})
+    return dump_scenario(
+        sc,
+        f"The calibrated model one plan year on ({nxt.label}): demand grown by the estimated\n"
+        "growth, each rep's estimated productivity, last period's plan at its actual targets\n"
+        "and the [optimize] table the re-optimisation used; written by planlab review.",
+    )
+
+
+def _variant_toml(nxt: NextPeriod) -> str:
+    anchor = Path.cwd()  # any folder: the variant file sits beside the scenario it extends
+    sc = nxt.scenario.model_copy(update={"source": str(anchor / NEXT_SCENARIO)})
+    what = "Targets only, plan shape kept" if nxt.targets_only else "Targets and plan shape"
+    return variant_toml(
+        sc,
+        NEXT_VARIANT,
+        nxt.plan,
+        anchor,
+        description=f"{what} for {nxt.label}, re-optimised by planlab review",
+    )
+
+
+def next_period_files(nxt: NextPeriod) -> dict[str, str]:
+    """The re-optimisation's files, name -> text."""
+    opt = nxt.optimisation
+    files = {"shapes.csv": to_csv(opt.shapes)}
+    if opt.plan is None:
+        relax = opt.relaxation if opt.relaxation is not None else pd.DataFrame()
+        files["relaxation.csv"] = to_csv(relax)
+        return files
+    files[NEXT_SCENARIO] = _scenario_toml(nxt)
+    files["next_plan.toml"] = _variant_toml(nxt)
+    files["targets.csv"] = to_csv(opt.targets)
+    if opt.binding is not None:
+        files["binding.csv"] = to_csv(opt.binding)
+    if nxt.result is not None:
+        files["next_vs_last.csv"] = to_csv(_compared(nxt))
+    return files
+
+
+def next_period_section(nxt: NextPeriod) -> str:
+    """The report's section on next period's targets (escaped HTML)."""
+    opt = nxt.optimisation
+    body = _bullets(next_period_lines(nxt), "")
+    if opt.plan is None:
+        if opt.relaxation is not None and len(opt.relaxation):
+            body += "<h3>Smallest relaxations</h3>" + render_table(opt.relaxation)
+        return body + "<h3>Plan shapes tried</h3>" + render_table(opt.shapes)
+    body += (
+        f'<p class="note">Files: {escape(NEXT_SCENARIO)} (the calibrated model one year on) '
+        "and next_plan.toml (the new plan as its variant next_period: "
+        "<code>planlab simulate next_plan.toml</code> runs it beside last period's plan), "
+        "targets.csv.</p>"
+    )
+    if nxt.result is not None:
+        body += (
+            "<h3>New plan against last period's plan</h3>"
+            '<p class="note">Both simulated on the calibrated model one year on, on fresh '
+            f"random numbers ({nxt.result.trials:,} trials), reps best-responding.</p>"
+            + render_table(_compared(nxt))
+        )
+    if nxt.check is not None:
+        body += "<h3>What the optimiser expected, and the simulation</h3>" + render_table(nxt.check)
+    if opt.binding is not None:
+        body += "<h3>Binding constraints</h3>" + render_table(opt.binding)
+    body += "<h3>Plan shapes compared</h3>" + render_table(opt.shapes)
+    body += _figure(
+        "fig-next-targets",
+        "Targets: last period and next",
+        OF.target_changes(opt.targets),
+        "Scatter of each rep's new target against last period's actual target",
+        "Each dot is a rep, coloured by their chance of reaching the new target.",
+    )
+    return body + "<h3>Targets and why</h3>" + render_table(opt.targets)
+
+
+def next_period_sheets(nxt: NextPeriod) -> dict[str, pd.DataFrame | pd.Series]:
+    """The re-optimisation's sheets of the review workbook."""
+    opt = nxt.optimisation
+    if opt.plan is None:
+        relax = opt.relaxation if opt.relaxation is not None else pd.DataFrame()
+        return {"Next period relaxations": relax, "Plan shapes tried": opt.shapes}
+    sheets: dict[str, pd.DataFrame | pd.Series] = {"Next period targets": opt.targets}
+    if nxt.result is not None:
+        sheets["New vs last plan"] = _compared(nxt)
+    if nxt.check is not None:
+        sheets["Model vs simulation"] = nxt.check
+    if opt.binding is not None:
+        sheets["Binding constraints"] = opt.binding
+    sheets["Plan shapes compared"] = opt.shapes
+    return sheets
+
+
+def next_period_results(nxt: NextPeriod) -> dict:
+    """What the history keeps of the re-optimisation (besides the new plan and targets)."""
+    opt = nxt.optimisation
+    out = {
+        "label": nxt.label,
+        "feasible": nxt.feasible,
+        "targets_only": nxt.targets_only,
+        "constraints": opt.spec.constraints.model_dump(mode="json"),
+        "findings": next_period_lines(nxt),
+    }
+    if opt.plan is None:
+        out["relaxation"] = opt.relaxation
+        return out
+    sol = opt.chosen.solution
+    out.update(
+        {
+            "plan_name": opt.plan.name,
+            "shape": opt.chosen.shape.label,
+            "company_number": opt.chosen.problem.company_number,
+            "targets_total": float(opt.targets["target"].sum()),
+            "last_targets_total": float(nxt.last_targets.sum()),
+            "solver": {"name": sol.solver, "status": sol.status, "gap": sol.gap},
+            "binding": opt.binding,
+            "check": nxt.check,
+        }
+    )
+    return out
+
+
+def next_targets(nxt: NextPeriod) -> dict[str, dict[str, float]]:
+    """Each rep's new annual target per measure."""
+    return new_targets(nxt.plan, nxt.optimisation.population)
