@@ -56,6 +56,7 @@ def run(args, capsys):
 def test_review_end_to_end(evil_scenario, tmp_path, capsys):
     out, store = tmp_path / "review", tmp_path / "h.sqlite"
     args = ["review", evil_scenario, "--out", out, "--store", store, "--trials", 150]
+    args.append("--no-optimize")  # next period's targets: tests/test_next_period.py
     code, _, err = run(args, capsys)
     assert code == 2 and "--drop-bad-rows" in err and not out.exists()
     code, stdout, err = run([*args, "--drop-bad-rows"], capsys)
@@ -71,6 +72,7 @@ def test_review_end_to_end(evil_scenario, tmp_path, capsys):
         "calibration.csv",
         "calibrated_scenario.toml",
         "summary.json",
+        "review.xlsx",
         "dropped_rows.csv",
     }
     html = (out / "report.html").read_text(encoding="utf-8")
@@ -258,6 +260,7 @@ def test_review_with_only_the_required_columns(tmp_path, capsys):
             "--out",
             out,
             "--no-history",
+            "--no-optimize",
         ],
         capsys,
     )
