@@ -23,6 +23,7 @@ import pandas as pd
 
 from sim.actuals.observed import missing_measures, observed_outcomes
 from sim.actuals.years import year_of
+from sim.errors import ScenarioError
 from sim.payout import rep_targets
 from sim.plan import Plan
 from sim.review import Review, next_period_scenario
@@ -114,7 +115,11 @@ def reoptimisation_scenario(
     if targets_only:
         table["menu"] = {}  # an empty menu keeps the base plan's weights and curves
     sc = sc.model_copy(update={"optimize": table})
-    optimize_spec(sc)  # errors name the scenario file and the key
+    if optimize_spec(sc).family != "menu":  # errors name the scenario file and the key
+        raise ScenarioError(
+            f"{sc.source or '<scenario>'}: optimize.family: a review re-sets next period's "
+            "targets, which needs family = 'menu' ('linear' chooses a commission rate)"
+        )
     return sc
 
 

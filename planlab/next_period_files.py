@@ -85,7 +85,7 @@ def _scenario_toml(nxt: NextPeriod) -> str:
 
 
 def _variant_toml(nxt: NextPeriod) -> str:
-    anchor = Path.cwd()  # any folder: the variant file sits beside the scenario it extends
+    anchor = Path("/planlab")  # any folder: the variant file sits beside the scenario it extends
     sc = nxt.scenario.model_copy(update={"source": str(anchor / NEXT_SCENARIO)})
     what = "Targets only, plan shape kept" if nxt.targets_only else "Targets and plan shape"
     return variant_toml(

@@ -4,6 +4,7 @@ the history version with its targets, the workbook, and ``planlab review`` end t
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -11,12 +12,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from optimize.next_period import next_period_plan
+from optimize.next_period import next_period_plan, reoptimisation_scenario
 from planlab.cli import main
 from planlab.history import Record, list_records, read_record, record
 from planlab.next_period_files import NEXT_VARIANT, next_period_files
 from planlab.review_files import review_record
-from sim import load_scenario, simulate
+from sim import ScenarioError, load_scenario, simulate
 from sim.actuals import load_actuals
 from sim.review import annual_review
 from tests.conftest import ROOT
@@ -222,3 +223,13 @@ def test_review_reoptimises_through_the_command_line(folder, tmp_path, capsys):
     relax = pd.read_csv(tmp_path / "none" / "relaxation.csv")
     assert "company_number" in set(relax["constraint"])
     assert not (tmp_path / "none" / "next_plan.toml").exists()
+
+
+def test_a_review_needs_the_menu_family(reviewed):
+    rv = reviewed.review
+    linear = rv.calibrated.model_copy(update={"optimize": {"family": "linear"}})
+    with pytest.raises(ScenarioError, match="optimize.family"):
+        reoptimisation_scenario(dataclasses.replace(rv, calibrated=linear))
+    bad = rv.calibrated.model_copy(update={"optimize": {"levels": {"count": 1}}})
+    with pytest.raises(ScenarioError, match="optimize.levels.count"):
+        reoptimisation_scenario(dataclasses.replace(rv, calibrated=bad))
