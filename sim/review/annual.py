@@ -1,8 +1,8 @@
 """The whole annual review in one call: prepare, fit, design against reality.
 
-Re-optimising next period's targets plugs in after this as one more step fed
-by :attr:`AnnualReview.calibrated` (a :class:`~sim.scenario.Scenario` whose team
-and market reflect the actuals).
+Re-optimising next period's targets is the step after this, one floor up
+(:func:`optimize.next_period.next_period_plan`), fed by :attr:`AnnualReview.review`:
+the calibrated model one plan year on, last period's actual targets as its plan's.
 """
 
 from __future__ import annotations
