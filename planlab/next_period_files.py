@@ -177,6 +177,7 @@ def next_period_results(nxt: NextPeriod) -> dict:
         "targets_only": nxt.targets_only,
         "constraints": opt.spec.constraints.model_dump(mode="json"),
         "findings": next_period_lines(nxt),
+        "seconds": opt.timings,
     }
     if opt.plan is None:
         out["relaxation"] = opt.relaxation
