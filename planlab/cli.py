@@ -46,26 +46,22 @@ def _whole(minimum: int, maximum: int | None = None):
     return parse
 
 
-def _positive(text: str) -> float:
-    """An argparse type: a number > 0."""
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not x > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return x
+def _number(low: float, high: float | None = None, low_included: bool = False):
+    """An argparse type: a number above ``low`` (or at least it) and below ``high``."""
 
+    def parse(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        above = x >= low if low_included else x > low
+        if not above or (high is not None and not x < high):
+            floor = f"at least {low:g}" if low_included else f"above {low:g}"
+            top = f" and below {high:g}" if high is not None else ""
+            raise argparse.ArgumentTypeError(f"must be {floor}{top}, got {text}")
+        return x
 
-def _fraction(text: str) -> float:
-    """An argparse type: a number in [0, 1)."""
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= x < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
-    return x
+    return parse
 
 
 class Progress:
@@ -232,25 +228,31 @@ def cmd_optimize(args, argv) -> int:
     return EXIT_OK if opt.feasible else EXIT_ERROR
 
 
-def _add_run_options(p: argparse.ArgumentParser, out_default: str | None) -> None:
+def add_output_options(
+    p: argparse.ArgumentParser,
+    out_help: str,
+    trials_help: str = "number of simulated years (trials)",
+    min_trials: int = 1,
+    trials_default: int | None = None,
+) -> None:
+    """The options every run shares: trials, seed, output directory, --force, --quiet."""
+    p.add_argument(
+        "--trials", type=_whole(min_trials, 10_000_000), default=trials_default, help=trials_help
+    )
+    p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
+    p.add_argument("--out", metavar="DIR", help=f"output directory (default: {out_help})")
+    p.add_argument("--force", action="store_true", help="replace an existing output directory")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--variant",
         action="append",
         metavar="NAME",
         help="plan variant to simulate beside the base (repeatable; default: all)",
     )
-    p.add_argument(
-        "--trials", type=_whole(1, 10_000_000), help="number of simulated years (trials)"
-    )
-    p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
-    p.add_argument(
-        "--out",
-        default=out_default,
-        metavar="DIR",
-        help="output directory (default: out/<scenario name>)",
-    )
-    p.add_argument("--force", action="store_true", help="replace an existing output directory")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_output_options(p, "out/<scenario name>")
     p.add_argument("--xlsx", action="store_true", help="also write the tables as workbook.xlsx")
 
 
@@ -262,13 +264,13 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("simulate", help="simulate a scenario's plans and write a report")
     p.add_argument("scenario", help="scenario TOML file")
-    _add_run_options(p, None)
+    _add_run_options(p)
     p.set_defaults(func=cmd_simulate)
     from .compare_run import add_compare_parser
 
     add_compare_parser(sub)
     p = sub.add_parser("demo", help="simulate the bundled key-account demo scenario")
-    _add_run_options(p, None)
+    _add_run_options(p)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser(
         "optimize", help="choose targets and plan shape with the optimiser, explain, check"
@@ -276,19 +278,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario TOML file (its [optimize] table sets the levers)")
     p.add_argument("--solver", choices=("cbc", "highs"), help="MILP solver (default: cbc)")
     p.add_argument(
-        "--time-limit", type=_positive, metavar="SECONDS", help="wall-clock limit per solve"
+        "--time-limit", type=_number(0), metavar="SECONDS", help="wall-clock limit per solve"
     )
-    p.add_argument("--gap", type=_fraction, help="relative optimality gap to stop at (0.001)")
     p.add_argument(
-        "--trials",
-        type=_whole(10, 1_000_000),
-        default=1_000,
-        help="trials of the check simulation of the optimised plan (default 1,000)",
+        "--gap",
+        type=_number(0, 1, low_included=True),
+        help="relative optimality gap to stop at (default 0.001)",
     )
-    p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
-    p.add_argument("--out", metavar="DIR", help="output directory (default: out/<name>_optimised)")
-    p.add_argument("--force", action="store_true", help="replace an existing output directory")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_output_options(
+        p,
+        "out/<scenario file>_optimised",
+        "trials of the check simulation of the optimised plan (default 1,000)",
+        min_trials=10,
+        trials_default=1_000,
+    )
     p.set_defaults(func=cmd_optimize)
     p = sub.add_parser("validate", help="check a scenario file without running it")
     p.add_argument("scenario", help="scenario TOML file")

@@ -129,7 +129,7 @@ def cmd_compare(args, argv) -> int:
 
 def add_compare_parser(sub) -> argparse.ArgumentParser:
     """Register ``planlab compare`` on the command line's subparsers."""
-    from .cli import _whole
+    from .cli import add_output_options
 
     p = sub.add_parser(
         "compare", help="compare plan variants on the same draws and write a sign-off report"
@@ -141,15 +141,7 @@ def add_compare_parser(sub) -> argparse.ArgumentParser:
         metavar="NAME",
         help="variants to compare with the base plan (default: all)",
     )
-    p.add_argument(
-        "--trials", type=_whole(2, 10_000_000), help="number of simulated years (trials)"
-    )
-    p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
-    p.add_argument(
-        "--out", metavar="DIR", help="output directory (default: out/<scenario name>-compare)"
-    )
-    p.add_argument("--force", action="store_true", help="replace an existing output directory")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_output_options(p, "out/<scenario name>-compare", min_trials=2)
     p.add_argument("--xlsx", action="store_true", help="also write the tables as workbook.xlsx")
     p.set_defaults(func=cmd_compare)
     return p
