@@ -107,7 +107,10 @@ def _run(scenario_path: Path, args, argv) -> int:
         raise OutputExists(f"{out}: output directory exists; choose another --out or add --force")
     progress = Progress(quiet=args.quiet)
     try:
-        result = simulate(scenario, variants, trials=args.trials, seed=args.seed, progress=progress)
+        engine = getattr(args, "engine", "montecarlo")
+        result = simulate(
+            scenario, variants, trials=args.trials, seed=args.seed, progress=progress, engine=engine
+        )
     finally:
         progress.close()
     files = run_files(result, argv)
@@ -178,6 +181,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="simulate a scenario's plans and write a report")
     p.add_argument("scenario", help="scenario TOML file")
     _add_run_options(p, None)
+    p.add_argument(
+        "--engine",
+        choices=("montecarlo", "pipeline"),
+        default="montecarlo",
+        help="montecarlo (fast, default) or pipeline (SimPy deals, stages, renewals, capacity)",
+    )
     p.set_defaults(func=cmd_simulate)
     p = sub.add_parser("demo", help="simulate the bundled key-account demo scenario")
     _add_run_options(p, None)

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .behaviour.spec import BehaviourSpec
 from .errors import ScenarioError
 from .market import Market
+from .pipeline.spec import PipelineSpec
 from .plan import Plan
 from .population import TeamSpec
 
@@ -65,6 +66,7 @@ class Scenario(BaseModel):
     plan: Plan
     variants: dict[str, Plan] = Field(default_factory=dict)
     behaviour: BehaviourSpec = BehaviourSpec()
+    pipeline: PipelineSpec = PipelineSpec()
     simulation: Simulation = Simulation()
     source: str | None = Field(default=None, description="File the scenario was read from.")
     digest: str = Field(default="", description="SHA-256 of the file(s) read.")
@@ -190,6 +192,7 @@ def parse_scenario(
     """Validate a raw scenario table (as read from TOML) into a :class:`Scenario`."""
     data = copy.deepcopy(data)
     known = {"scenario", "team", "market", "plan", "variants", "behaviour", "simulation"}
+    known.add("pipeline")
     for k in data:
         if k not in known:
             raise ScenarioError(f"{origin}: {k}: unknown key; expected one of {sorted(known)}")
@@ -223,6 +226,7 @@ def parse_scenario(
         except ValidationError as exc:
             raise ScenarioError(_explain(exc, where, origin)) from None
     rest = {k: data[k] for k in ("team", "market", "behaviour", "simulation") if k in data}
+    rest.update({k: data[k] for k in ("pipeline",) if k in data})
     for k, _v in head.items():
         if k not in ("name", "description"):
             raise ScenarioError(f"{origin}: scenario.{k}: unknown key; expected name, description")
