@@ -44,13 +44,15 @@ def run_replications(
     executor: Executor | None = None,
     ledger: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    first: int = 0,
 ) -> PipelineRun:
-    """Simulate ``replications`` plan years; ``workers`` processes (default: up to 2)
-    unless an ``executor`` is given (any ``concurrent.futures.Executor``)."""
+    """Simulate replications ``first .. first + replications - 1``; ``workers``
+    processes (default: up to 2) unless an ``executor`` is given (any
+    ``concurrent.futures.Executor``)."""
     if replications < 1:
         raise ValueError("replications must be >= 1")
     n_workers = workers or min(2, os.cpu_count() or 1)
-    bounds = batches(replications, n_workers)
+    bounds = [(first + f, n) for f, n in batches(replications, n_workers)]
     task = functools.partial(_task, engine, seed, behaviour, plan, ledger)
     own = executor is None and n_workers > 1 and len(bounds) > 1
     pool = ProcessPoolExecutor(n_workers) if own else executor
