@@ -151,6 +151,43 @@ def cmd_validate(args, argv) -> int:
     return EXIT_OK
 
 
+def cmd_calibrate(args, argv) -> int:
+    """Fit the Monte Carlo market to the pipeline engine (or a CRM export) and write
+    DIR/calibrated.toml (extends the scenario) and DIR/calibration.csv."""
+    import os
+
+    import tomli_w
+
+    from sim import calibration as C
+    from sim.opportunities import read_opportunities
+
+    from .export import to_csv
+
+    path = Path(args.scenario)
+    scenario = load_scenario(path)
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise OutputExists(f"{out}: output directory exists; choose another --out or add --force")
+    if args.export:
+        cal = C.calibrate_to_export(scenario, read_opportunities(args.export), seed=args.seed)
+    else:
+        cal = C.calibrate_to_pipeline(scenario, args.replications, args.seed, first=10**9)
+    rel = os.path.relpath(path.resolve(), out.resolve())
+    doc = {"extends": Path(rel).as_posix(), "market": C.market_overrides(scenario, cal.scenario)}
+    source = args.export or f"the pipeline engine, {args.replications} replications"
+    doc["scenario"] = {"name": f"{scenario.name} (calibrated)", "description": f"Fit to {source}"}
+
+    def write(tmp: Path) -> None:
+        (tmp / "calibrated.toml").write_text(tomli_w.dumps(doc), encoding="utf-8")
+        (tmp / "calibration.csv").write_text(to_csv(cal.table), encoding="utf-8")
+
+    write_atomic(out, write, force=args.force)
+    if not args.quiet:
+        print(cal.table.to_string(float_format=lambda x: f"{x:,.4g}"))
+        print(f"wrote {out}/calibrated.toml, calibration.csv")
+    return EXIT_OK
+
+
 def _add_run_options(p: argparse.ArgumentParser, out_default: str | None) -> None:
     p.add_argument(
         "--variant",
@@ -191,6 +228,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="simulate the bundled key-account demo scenario")
     _add_run_options(p, None)
     p.set_defaults(func=cmd_demo)
+    p = sub.add_parser("calibrate", help="fit the Monte Carlo market to the pipeline or an export")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--export", metavar="CSV", help="CRM opportunity export (default: pipeline)")
+    p.add_argument("--replications", type=_whole(1, 100_000), default=200)
+    p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument("--force", action="store_true", help="replace an existing output directory")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=cmd_calibrate)
     p = sub.add_parser("validate", help="check a scenario file without running it")
     p.add_argument("scenario", help="scenario TOML file")
     p.set_defaults(func=cmd_validate)

@@ -32,7 +32,13 @@ from .outcomes import Outcomes
 from .population import Population
 from .scenario import Scenario
 
-__all__ = ["Calibration", "calibrate_market", "calibrate_to_pipeline"]
+__all__ = [
+    "Calibration",
+    "calibrate_market",
+    "calibrate_to_export",
+    "calibrate_to_pipeline",
+    "market_overrides",
+]
 
 
 @dataclass(frozen=True)
@@ -174,3 +180,41 @@ def calibrate_to_pipeline(
     return calibrate_market(
         scenario, table, pop, replications * pop.size * engine.months, run.outcomes
     )
+
+
+def calibrate_to_export(
+    scenario: Scenario,
+    opportunities: pd.DataFrame,
+    months: float | None = None,
+    seed: int | None = None,
+) -> Calibration:
+    """Fit the Monte Carlo market to a CRM export (see :mod:`sim.opportunities`).
+
+    The exposure is the export's owners times ``months`` (default: the span of
+    its close dates, at least one month); rates are scaled by the scenario's
+    team (ability, potential, accounts) as drawn with ``seed``.
+    """
+    from .run import make_population
+
+    closed = opportunities["closed"].dropna()
+    if months is None:
+        span = (closed.max() - closed.min()).days if len(closed) else 0
+        months = max(1.0, round(span / (365.25 / 12)))
+    owners = opportunities["owner"].nunique()
+    pop = make_population(scenario, scenario.simulation.seed if seed is None else seed)
+    return calibrate_market(scenario, opportunities, pop, owners * months)
+
+
+def market_overrides(scenario: Scenario, calibrated: Scenario) -> dict:
+    """The ``[market]`` keys a calibration changed, as a scenario file lists them."""
+    before = scenario.market.model_dump(mode="json", by_alias=True)
+    after = calibrated.market.model_dump(mode="json", by_alias=True)
+    out = {}
+    for key, table in after.items():
+        if table == before.get(key):
+            continue
+        if isinstance(table, dict):
+            out[key] = {k: v for k, v in table.items() if v != before[key].get(k)}
+        else:
+            out[key] = table
+    return out
