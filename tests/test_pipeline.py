@@ -173,7 +173,7 @@ def test_outcomes_fill_every_component():
     assert all(np.isfinite(v).all() for v in oc.components.values())
     assert 0 < oc.measure("retention").mean() <= 1
     assert 0 < oc.measure("csat").mean() <= 10
-    assert oc.measure("cycle_days").mean() > 30
+    assert np.nanmean(oc.measure("cycle_days")) > 30  # NaN: a rep who closed nothing
 
 
 def test_same_seed_same_result_for_any_worker_count_and_batching():

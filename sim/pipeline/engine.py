@@ -20,7 +20,7 @@ from ..outcomes import Outcomes
 from ..plan import Plan
 from ..population import Population
 from ..streams import BLOCK_TRIALS
-from .model import Replication
+from .model import Replication, events_processed
 from .spec import PipelineSpec
 
 __all__ = ["LEDGER_COLUMNS", "PIPELINE", "PipelineEngine", "PipelineRun"]
@@ -68,7 +68,7 @@ class PipelineEngine:
             rep.run()
             for c in COMPONENTS:
                 comps[c][i] = rep.comp[c]
-            events += rep.env.processed
+            events += events_processed(rep.env)
             draws += rep.draws
             if ledger:
                 rows.extend((first + i, *row) for row in rep.ledger)

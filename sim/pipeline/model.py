@@ -28,7 +28,7 @@ import simpy
 from ..behaviour import Behaviour, Effort, MonthState
 from ..measures import COMPONENTS
 
-__all__ = ["MONTH_DAYS", "Replication"]
+__all__ = ["MONTH_DAYS", "Replication", "events_processed"]
 
 #: Days in a month of the simulation clock (time unit: days).
 MONTH_DAYS = 365.25 / 12
@@ -45,16 +45,21 @@ BOOKED = (
 )
 
 
-class _Env(simpy.Environment):
-    """A SimPy environment that counts the events it processes."""
+def events_processed(env: simpy.Environment) -> int:
+    """Events ``env`` has processed: every event scheduled gets the next number of its
+    counter; those still queued were not processed. Reading the counter costs
+    nothing per event (a counting ``step`` override cost about 7% of the run)."""
+    return next(env._eid) - len(env._queue)
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.processed = 0
 
-    def step(self) -> None:
-        self.processed += 1
-        super().step()
+def _gamma(rnd: random.Random, shape: float, mean: float) -> float:
+    """A gamma duration with the given shape and mean; a product of uniforms for small
+    whole shapes (an Erlang draw, several times faster than ``gammavariate``)."""
+    if shape == 1.0:
+        return -mean * math.log(1.0 - rnd.random())
+    if shape == 2.0:
+        return -0.5 * mean * math.log((1.0 - rnd.random()) * (1.0 - rnd.random()))
+    return rnd.gammavariate(shape, mean / shape)
 
 
 def _vector(x, size: int) -> list[float]:
@@ -78,12 +83,13 @@ class Replication:
         np_ss, py_ss = ss.spawn(2)
         self.np_rng = np.random.Generator(np.random.PCG64(np_ss))
         self.rnd = random.Random(int.from_bytes(py_ss.generate_state(8).tobytes(), "little"))
-        self.env = _Env()
+        self.env = simpy.Environment()
         self.slots = [simpy.Resource(self.env, spec.capacity) for _ in range(self.R)]
         self.waiting = [0] * self.R
         self.final: list[dict] = [{} for _ in range(self.R)]  # opportunities in the last stage
         self.month_won: list[list] = [[] for _ in range(self.R)]  # deals won this month
         self.comp = {c: np.zeros((self.R, self.M)) for c in COMPONENTS}
+        self.costs = [0.0] * (self.R * self.M)  # pursuit costs, added to sales_cost at the end
         self.ledger = [] if ledger else None
         self.live: dict[int, tuple] = {}
         self.draws = 0
@@ -152,13 +158,14 @@ class Replication:
     def _cost(self, rep: int, amount: float) -> None:
         m = int(self.env._now / MONTH_DAYS) - self.W
         if 0 <= m < self.M:
-            self.comp["sales_cost"][rep, m] += amount
+            self.costs[rep * self.M + m] += amount
 
     # ---- processes -----------------------------------------------------------
     def run(self) -> None:
         self.env.process(self._months())
         self.env.run(until=(self.W + self.M) * MONTH_DAYS)
         self._end_month(self.M - 1)  # the run stops before the last month's own close
+        self.comp["sales_cost"] += np.reshape(self.costs, (self.R, self.M))
         if self.ledger is not None:
             t0 = self.W * MONTH_DAYS
             for oid, (rep, kind, acc, created, stage) in self.live.items():
@@ -192,11 +199,7 @@ class Replication:
             mean = days * speed * att_speed[rep]
             dur = 0.0
             if mean > 0:
-                dur = (
-                    rnd.expovariate(1.0 / mean)
-                    if shape == 1.0
-                    else rnd.gammavariate(shape, mean / shape)
-                )
+                dur = _gamma(rnd, shape, mean)
             self.draws += 2
             if i == last:
                 amount = self._size(kind)  # the deal's size is known at the last stage
