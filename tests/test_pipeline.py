@@ -220,3 +220,18 @@ def test_behaviour_drives_the_pipeline():
     pull = sc.behaviour.timing.pull_discount
     gross = c["pulled_in"].sum() + c["timing_discount"].sum()
     assert c["timing_discount"].sum() == pytest.approx(pull * gross)
+
+
+def test_simulate_pipeline_in_chunks_gives_the_same_result(monkeypatch):
+    """Chunks of whole stream blocks bound memory; their size never changes a number."""
+    sc = load_scenario(PIPELINE)
+    sc = sc.model_copy(update={"team": sc.team.model_copy(update={"reps": 5})})
+    one = simulate(sc, ["uncapped"], trials=201, seed=4, engine="pipeline", keep_outcomes=True)
+    monkeypatch.setattr("sim.run.CHUNK_REP_TRIALS", 500)  # one 100-trial block per chunk
+    many = simulate(
+        sc, ["uncapped"], trials=201, seed=4, engine="pipeline", workers=1, keep_outcomes=True
+    )
+    for v in one.variants:
+        np.testing.assert_array_equal(one.variants[v].outcome.total, many.variants[v].outcome.total)
+    for c in COMPONENTS:
+        np.testing.assert_array_equal(one.outcomes.components[c], many.outcomes.components[c])

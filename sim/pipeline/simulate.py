@@ -1,14 +1,17 @@
 """``simulate(..., engine="pipeline")``: the scenario's plans paid on pipeline outcomes.
 
-Replications stand in for trials. Without a plan-dependent behaviour every
-plan is paid on one outcome table (common random numbers by construction);
-with one, each plan is simulated from the same replication streams.
+Replications stand in for trials. They are simulated and paid in chunks of
+whole stream blocks (memory stays bounded, as with the Monte Carlo engine) on
+one process pool. Without a plan-dependent behaviour every plan is paid on one
+outcome table (common random numbers by construction); with one, each plan is
+simulated from the same replication streams.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 
 from ..behaviour import Behaviour
 from ..plan import Plan
@@ -35,36 +38,51 @@ def simulate_pipeline(
     progress: Callable[[int, int], None] | None = None,
 ):
     """Run the pipeline engine for every plan and collect a :class:`SimulationResult`."""
-    from ..run import SimulationResult, _Collector, _pay  # the shared payout bookkeeping
+    from ..run import CHUNK_REP_TRIALS, SimulationResult, _Collector, _pay
 
     engine = PipelineEngine(scenario.market, population, scenario.pipeline, 12, pull_discount)
     n_blocks = -(-trials // BLOCK_TRIALS)
+    per_chunk = max(1, CHUNK_REP_TRIALS // max(population.size, 1) // BLOCK_TRIALS)
+    chunks = [(b, min(per_chunk, n_blocks - b)) for b in range(0, n_blocks, per_chunk)]
     collect = _Collector(trials, n_blocks)
-    parts, draws, kept = {}, 0, None
-    shared = None
-    for name, plan in plans.items():
-        if shared is None or behaviours:
-            run = run_replications(
-                engine,
-                seed,
-                trials,
-                behaviour=behaviours.get(name),
-                plan=plan if behaviours else None,
-                workers=workers,
-                executor=executor,
-                progress=progress,
-            )
-            draws += run.outcomes.draws
-            shared = run.outcomes
-        kept = shared if kept is None else kept
-        parts[name] = _pay(plan, shared, population, keep_outcomes, bool(behaviours))
-    collect.add(0, n_blocks, (parts, draws, kept if keep_outcomes else None))
+    n_workers = workers or min(2, os.cpu_count() or 1)
+    own = executor is None and n_workers > 1
+    pool = ProcessPoolExecutor(n_workers) if own else executor
+    steps, done = len(chunks) * (len(plans) if behaviours else 1), 0
+    try:
+        for first_block, blocks in chunks:
+            first = first_block * BLOCK_TRIALS
+            n = min(trials, (first_block + blocks) * BLOCK_TRIALS) - first
+            parts, draws, kept, shared = {}, 0, None, None
+            for name, plan in plans.items():
+                if shared is None or behaviours:
+                    run = run_replications(
+                        engine,
+                        seed,
+                        n,
+                        behaviour=behaviours.get(name),
+                        plan=plan if behaviours else None,
+                        workers=n_workers,
+                        executor=pool,
+                        first=first,
+                    )
+                    draws += run.outcomes.draws
+                    shared = run.outcomes
+                    done += 1
+                    if progress:
+                        progress(done, steps)
+                kept = shared if kept is None else kept  # with behaviour: the base plan's
+                parts[name] = _pay(plan, shared, population, keep_outcomes, bool(behaviours))
+            collect.add(first_block, blocks, (parts, draws, kept if keep_outcomes else None))
+    finally:
+        if own:
+            pool.shutdown(cancel_futures=True)
     return SimulationResult(
         scenario=scenario,
         population=population,
         seed=seed,
         trials=trials,
         variants={n: collect.variant(n, p, behaviours.get(n)) for n, p in plans.items()},
-        draws=draws,
+        draws=collect.draws,
         outcomes=collect.outcomes(),
     )
