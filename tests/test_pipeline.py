@@ -152,16 +152,19 @@ def test_renewal_rate_matches_the_configured_probability():
     assert abs(won / due - 0.8) < 4 * se
 
 
-def test_satisfaction_and_service_move_renewals():
-    """With the attention effects on, satisfied, well-served accounts renew more."""
+def test_satisfaction_moves_renewals_and_expansion():
+    """With the attention effects on, satisfied accounts renew more and buy more."""
     engine, pop = _engine("reps = 20", {"warmup_months": 0, "csat_retention": 0.1})
-    rate = []
+    rate, expansion = [], []
     for level in (9.5, 6.0):
         team = dataclasses.replace(pop, csat_base=np.full(pop.size, level))
         e = PipelineEngine(engine.market, team, engine.spec)
         c = e.replications(2, 0, 10).outcomes.components
         rate.append(c["renewals_won"].sum() / c["renewals_due"].sum())
+        expansion.append(c["xsell_count"].sum())
     assert rate[0] > rate[1] + 0.1
+    # csat_expansion 0.1 a point: 3.5 points apart is 1.2 against 0.85 of the mean rate.
+    assert expansion[0] > 1.2 * expansion[1]
 
 
 def test_outcomes_fill_every_component():

@@ -2,7 +2,8 @@
 
 Per rep: a capacity of concurrent opportunities (a ``simpy.Resource``); a
 monthly flow of new-account opportunities from prospecting and of expansion
-opportunities from the accounts still held; each opportunity waits for a slot,
+opportunities from the accounts still held (in proportion to each account's
+expansion potential, more when they are satisfied); each opportunity waits for a slot,
 then moves through the stages, each taking time and passing with a chance that
 depends on the rep's skill and on the attention (effort) the task gets; a won
 deal may slip; a deal size is known once it reaches the last stage. Accounts
@@ -119,7 +120,15 @@ class Replication:
             10.0,
         )
         self.acc_active = np.ones(self.acc_rep.size, dtype=bool)
-        self.active = np.bincount(self.acc_rep, minlength=self.R).astype(float)
+        # Expansion potential of each account (mean 1): where expansion comes from.
+        cv = spec.expansion_potential_cv
+        self.acc_pot = (
+            self.np_rng.gamma(1.0 / cv**2, cv**2, self.acc_rep.size)
+            if cv > 0
+            else np.ones(self.acc_rep.size)
+        )
+        self.potential = np.bincount(self.acc_rep, self.acc_pot, self.R)  # of accounts held
+        self.rep_csat = pop.csat_base.copy()  # mean satisfaction of the accounts held
         self.rep_accounts = [np.flatnonzero(self.acc_rep == i).tolist() for i in range(self.R)]
         # Demand: seasonality and growth, the trial's shared shock, stacked shifts.
         sd = mk.shock_sd
@@ -134,7 +143,7 @@ class Replication:
                 f *= math.exp(sh.sd * float(self.np_rng.standard_normal()) - 0.5 * sh.sd**2)
             demand = demand * np.where(months >= sh.month - 1, f, 1.0)
         self.demand = demand * np.where(months >= 0, shock, 1.0)
-        self.draws += 2 + self.acc_rep.size
+        self.draws += 2 + 2 * self.acc_rep.size
         seats = behaviour.presence(seed, index, 1, self.M)
         self.presence = None if seats is None else seats[0]
         self.sizes = {NEW: [], XSELL: []}
@@ -278,7 +287,7 @@ class Replication:
             self.comp["renewals_won"][rep, m] += 1.0
         else:
             self.acc_active[account] = False
-            self.active[rep] -= 1.0
+            self.potential[rep] -= self.acc_pot[account]
             self.rep_accounts[rep].remove(account)
 
     def _months(self):
@@ -315,7 +324,10 @@ class Replication:
             self.att_win[kind] = (e**spec.attention_win).tolist()
         d = self.demand[m + self.W]
         lam_new = spec.opportunities_per_month * pop.ability * pop.potential_index * d * e_new
-        lam_x = spec.expansion_per_account_month * self.active * pop.ability * d * e_x
+        happy = np.maximum(
+            1.0 + spec.csat_expansion * (self.rep_csat - self.mk.satisfaction.mean), 0.0
+        )
+        lam_x = spec.expansion_per_account_month * self.potential * pop.ability * d * e_x * happy
         rng = self.np_rng
         counts = rng.poisson(np.concatenate([lam_new, lam_x]))
         times = rng.random(int(counts.sum())) * MONTH_DAYS
@@ -329,7 +341,8 @@ class Replication:
                     account = -1  # a prospect
                 else:
                     held = self.rep_accounts[rep]
-                    account = held[int(rnd.random() * len(held))] if held else -1
+                    weights = [self.acc_pot[a] for a in held]
+                    account = rnd.choices(held, weights)[0] if held else -1
                 env.process(proc(rep, kind, times[k], account))
                 k += 1
         if m < 0:
@@ -362,6 +375,7 @@ class Replication:
         mean = np.divide(
             np.bincount(a, w * self.acc_csat, self.R), n, out=target.copy(), where=n > 0
         )
+        self.rep_csat = mean
         survey = rng.standard_normal(self.R) * self.mk.satisfaction.month_sd
         self.draws += a.size + self.R
         self.comp["csat"][:, m] = np.clip(mean + survey, 0.0, 10.0)

@@ -54,6 +54,18 @@ class PipelineSpec(_Frozen):
     expansion_per_account_month: float = Field(
         default=0.065, ge=0, description="Expansion opportunities per existing account a month."
     )
+    expansion_potential_cv: float = Field(
+        default=0.5,
+        ge=0,
+        description="Spread of expansion potential across existing accounts (gamma, mean 1): "
+        "expansion opportunities come from the accounts held in proportion to it.",
+    )
+    csat_expansion: float = Field(
+        default=0.1,
+        ge=0,
+        description="Expansion opportunities change by this share per satisfaction point "
+        "above the mean (satisfied accounts buy more).",
+    )
     expansion_skips: int = Field(
         default=1, ge=0, description="Leading stages an expansion opportunity skips."
     )
