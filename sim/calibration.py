@@ -176,7 +176,8 @@ def calibrate_to_pipeline(
     ledger = run.ledger
     year = engine.months * 365.25 / 12
     in_year = ledger["closed"].between(0, year, inclusive="left")
-    table = ledger_to_opportunities(ledger[in_year], pop)
+    names = [s.name for s in scenario.pipeline.stages]
+    table = ledger_to_opportunities(ledger[in_year], pop, stages=names)
     return calibrate_market(
         scenario, table, pop, replications * pop.size * engine.months, run.outcomes
     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import csv
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -143,10 +144,13 @@ def normalise_opportunities(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def ledger_to_opportunities(
-    ledger: pd.DataFrame, population: Population, start: str = "2027-01-01"
+    ledger: pd.DataFrame,
+    population: Population,
+    start: str = "2027-01-01",
+    stages: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """The pipeline engine's ledger as an export: one row per opportunity of each
-    replication, owners by rep name, dates counted from ``start``."""
+    replication, owners by rep name, dates counted from ``start``, stages by name."""
     t0 = datetime.fromisoformat(start)
     rep_name = np.asarray(population.name, dtype=object)[ledger["rep"].to_numpy()]
     replication = ledger["replication"].astype(str)
@@ -165,7 +169,9 @@ def ledger_to_opportunities(
             "closed": [
                 None if math.isnan(d) else t0 + timedelta(days=float(d)) for d in ledger["closed"]
             ],
-            "stage": ledger["stage"].astype(str),
+            "stage": ledger["stage"].map(lambda i: stages[i])
+            if stages
+            else ledger["stage"].astype(str),
             "status": ledger["status"],
             "kind": ledger["kind"],
         }

@@ -188,22 +188,23 @@ class Replication:
         created = env._now
         oid = self.next_id
         self.next_id += 1
+        stages = self.stages[kind]
+        skipped = len(spec.stages) - len(stages)  # ledger stages count from the first
         if self.ledger is not None:
-            self.live[oid] = (rep, kind, account, created, 0)
+            self.live[oid] = (rep, kind, account, created, skipped)
         self._cost(rep, spec.travel_per_opportunity)
         slots = self.slots[rep]
         req = slots.request()
         self.waiting[rep] += 1
         yield req
         self.waiting[rep] -= 1
-        stages = self.stages[kind]
         last = len(stages) - 1
         speed, skill = self.speed[rep], self.skill[rep]
         att_speed, att_win = self.att_speed[kind], self.att_win[kind]
         won, pulled, amount = False, None, 0.0
         for i, (days, shape, win) in enumerate(stages):
             if self.ledger is not None:
-                self.live[oid] = (rep, kind, account, created, i)
+                self.live[oid] = (rep, kind, account, created, i + skipped)
             self._cost(rep, spec.presales_per_stage)
             mean = days * speed * att_speed[rep]
             dur = 0.0
@@ -243,7 +244,9 @@ class Replication:
             del self.live[oid]
             t0 = self.W * MONTH_DAYS
             status = "won" if won else "lost"
-            self.ledger.append((oid, rep, kind, account, created - t0, now - t0, status, amount, i))
+            self.ledger.append(
+                (oid, rep, kind, account, created - t0, now - t0, status, amount, i + skipped)
+            )
 
     def _book(self, rep: int, kind: int, value: float, cycle: float, pulled) -> None:
         """Record a won deal in its month (``pulled``: the month it was pulled into)."""
