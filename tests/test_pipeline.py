@@ -129,6 +129,10 @@ def test_every_opportunity_ends_won_lost_or_open(capacity, wins, slip, seed):
     ).all()
     if not all(w > 0 for w in wins):
         assert led["status"].ne("won").all()
+    assert led["stage"].between(0, len(wins) - 1).all()
+    skip = min(spec.expansion_skips, len(wins) - 1)  # expansion starts past qualification
+    assert (led.loc[led["kind"] == "expansion", "stage"] >= skip).all()
+    assert (led.loc[led["status"] == "won", "stage"] == len(wins) - 1).all()
     won = led[(led["status"] == "won") & led["closed"].between(0, YEAR, inclusive="left")]
     c = run.outcomes.components
     for r, oc_rev in enumerate((c["new_value"] + c["xsell_value"]).sum(axis=(1, 2))):
