@@ -55,6 +55,7 @@ REDUCED = dict(
     attention_win=0.0,
     attention_speed=0.0,
     slip_probability=0.0,
+    service_slots=0.0,
     warmup_months=12,
 )
 
@@ -169,6 +170,16 @@ def test_satisfaction_moves_renewals_and_expansion():
     assert rate[0] > rate[1] + 0.1
     # csat_expansion 0.1 a point: 3.5 points apart is 1.2 against 0.85 of the mean rate.
     assert expansion[0] > 1.2 * expansion[1]
+
+
+def test_servicing_accounts_takes_capacity_from_opportunities():
+    """Slots held for account service leave fewer for opportunities: they queue longer."""
+    cycle = []
+    for held in (0.0, 3.0):
+        engine, _ = _engine("reps = 10", {"capacity": 5, "service_slots": held})
+        oc = engine.replications(6, 0, 8).outcomes
+        cycle.append(np.nanmean(oc.measure("cycle_days")))
+    assert cycle[1] > 1.2 * cycle[0]
 
 
 def test_outcomes_fill_every_component():

@@ -1,6 +1,8 @@
 """One simulated plan year of the key-account pipeline, as SimPy processes.
 
-Per rep: a capacity of concurrent opportunities (a ``simpy.Resource``); a
+Per rep: a capacity of concurrent work (a ``simpy.Resource``), part of it held
+for servicing accounts (more with more service effort), the rest working
+opportunities; a
 monthly flow of new-account opportunities from prospecting and of expansion
 opportunities from the accounts still held (in proportion to each account's
 expansion potential, more when they are satisfied); each opportunity waits for a slot,
@@ -87,6 +89,7 @@ class Replication:
         self.env = simpy.Environment()
         self.slots = [simpy.Resource(self.env, spec.capacity) for _ in range(self.R)]
         self.waiting = [0] * self.R
+        self.service_held: list[list] = [[] for _ in range(self.R)]  # slots held for service
         self.final: list[dict] = [{} for _ in range(self.R)]  # opportunities in the last stage
         self.month_won: list[list] = [[] for _ in range(self.R)]  # deals won this month
         self.comp = {c: np.zeros((self.R, self.M)) for c in COMPONENTS}
@@ -290,7 +293,7 @@ class Replication:
             self.comp["renewals_won"][rep, m] += 1.0
         else:
             self.acc_active[account] = False
-            self.potential[rep] -= self.acc_pot[account]
+            self.potential[rep] = max(self.potential[rep] - self.acc_pot[account], 0.0)
             self.rep_accounts[rep].remove(account)
 
     def _months(self):
@@ -320,6 +323,7 @@ class Replication:
         e_x = np.asarray(_vector(eff.xsell, R)) * seat
         service = np.asarray(_vector(eff.service, R)) * seat
         self.service = service.tolist()
+        self._hold_service_slots(service)
         tiny = 1e-9
         for kind, e in ((NEW, e_new), (XSELL, e_x)):
             e = np.maximum(e, tiny)
@@ -360,6 +364,23 @@ class Replication:
         for a, t in zip(due.tolist(), at.tolist(), strict=True):
             ev = env.timeout(t)
             ev.callbacks.append(lambda event, a=a: self._renew(a, event))
+
+    def _hold_service_slots(self, service: np.ndarray) -> None:
+        """Account servicing holds part of each rep's capacity (more with more service
+        effort); the rest works opportunities. Slot requests queue like any other, and
+        are changed only when the number wanted changes (few events)."""
+        top = self.spec.capacity - 1  # always leave one slot for opportunities
+        want = np.clip(np.rint(self.spec.service_slots * service), 0, top).astype(int)
+        for rep, k in enumerate(want.tolist()):
+            held, slots = self.service_held[rep], self.slots[rep]
+            while len(held) < k:
+                held.append(slots.request())
+            while len(held) > k:
+                req = held.pop()
+                if req.triggered:
+                    slots.release(req)
+                else:
+                    req.cancel()
 
     def _end_month(self, m: int) -> None:
         sp, pop, rng = self.spec, self.pop, self.np_rng

@@ -74,7 +74,14 @@ class PipelineSpec(_Frozen):
         default=12,
         ge=1,
         le=1_000_000_000,
-        description="Opportunities a rep can work at once (a SimPy resource); more wait.",
+        description="Slots of work a rep holds at once (a SimPy resource): account service "
+        "takes some, each opportunity in progress one; more wait.",
+    )
+    service_slots: float = Field(
+        default=2.0,
+        ge=0,
+        description="Slots of the capacity that servicing accounts holds at service effort 1 "
+        "(scaled by service effort; at least one slot is left for opportunities).",
     )
     skill_win: float = Field(
         default=0.1, ge=0, description="Stage win chance scales with ability ** skill_win."
