@@ -182,3 +182,31 @@ def test_calibrate_writes_a_scenario_that_runs(tmp_path, capsys):
     )
     assert code == 0, err
     assert run(["calibrate", PIPELINE, "--export", EXPORT, "--out", out], capsys)[0] == 2
+
+
+def test_pipeline_ledger_round_trips_through_an_export_file(tmp_path):
+    """A pipeline year written as a CRM export reads back as the same opportunities."""
+    from sim.opportunities import ledger_to_opportunities
+    from sim.pipeline import PipelineEngine
+    from sim.run import make_population
+
+    sc = load_scenario(PIPELINE)
+    sc = sc.model_copy(update={"team": sc.team.model_copy(update={"reps": 6})})
+    pop = make_population(sc, 3)
+    ledger = PipelineEngine(sc.market, pop, sc.pipeline).replications(3, 0, 1, ledger=True).ledger
+    names = [s.name for s in sc.pipeline.stages]
+    table = ledger_to_opportunities(ledger, pop, stages=names)
+    path = tmp_path / "crm.csv"
+    cols = ["owner", "account", "amount", "created", "closed", "stage", "status", "kind"]
+    table[cols].to_csv(path, index=False)
+    back = read_opportunities(path)
+    assert len(back) == len(ledger)
+    for c in ("owner", "account", "stage"):
+        assert back[c].tolist() == table[c].tolist()
+    assert back["status"].tolist() == ledger["status"].tolist()
+    assert back["kind"].tolist() == ledger["kind"].tolist()
+    np.testing.assert_allclose(back["amount"], table["amount"])
+    won = back["status"] == "won"
+    np.testing.assert_allclose(
+        back.loc[won, "cycle_days"], (ledger["closed"] - ledger["created"])[won], atol=1e-3
+    )
