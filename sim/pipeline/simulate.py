@@ -19,7 +19,7 @@ from ..population import Population
 from ..scenario import Scenario
 from ..streams import BLOCK_TRIALS
 from .engine import PipelineEngine
-from .replications import run_replications
+from .replications import batches, run_replications
 
 __all__ = ["simulate_pipeline"]
 
@@ -48,7 +48,15 @@ def simulate_pipeline(
     n_workers = workers or min(2, os.cpu_count() or 1)
     own = executor is None and n_workers > 1
     pool = ProcessPoolExecutor(n_workers) if own else executor
-    steps, done = len(chunks) * (len(plans) if behaviours else 1), 0
+    sizes = [min(trials, (b + k) * BLOCK_TRIALS) - b * BLOCK_TRIALS for b, k in chunks]
+    runs_per_chunk = len(plans) if behaviours else 1
+    steps = runs_per_chunk * sum(len(batches(n, n_workers)) for n in sizes)
+    done = 0
+
+    def tick(d: int, total: int) -> None:  # progress by batch of replications
+        if progress:
+            progress(done + d, steps)
+
     try:
         for first_block, blocks in chunks:
             first = first_block * BLOCK_TRIALS
@@ -64,13 +72,12 @@ def simulate_pipeline(
                         plan=plan if behaviours else None,
                         workers=n_workers,
                         executor=pool,
+                        progress=tick,
                         first=first,
                     )
                     draws += run.outcomes.draws
                     shared = run.outcomes
-                    done += 1
-                    if progress:
-                        progress(done, steps)
+                    done += len(batches(n, n_workers))
                 kept = shared if kept is None else kept  # with behaviour: the base plan's
                 parts[name] = _pay(plan, shared, population, keep_outcomes, bool(behaviours))
             collect.add(first_block, blocks, (parts, draws, kept if keep_outcomes else None))
