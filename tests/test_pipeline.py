@@ -235,6 +235,7 @@ def test_behaviour_drives_the_pipeline():
     closing = np.arange(12) % 3 == 2  # quarterly plan: deals move only at quarter ends
     for k in ("pulled_in", "pushed_out"):
         assert c[k][..., closing].sum() > 0 and c[k][..., ~closing].sum() == 0
+    assert c["pulled_in"][..., -1].sum() > 0  # next year's deals pulled into December too
     pull = sc.behaviour.timing.pull_discount
     gross = c["pulled_in"].sum() + c["timing_discount"].sum()
     assert c["timing_discount"].sum() == pytest.approx(pull * gross)

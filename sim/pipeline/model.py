@@ -177,6 +177,8 @@ class Replication:
         self.env.process(self._months())
         self.env.run(until=(self.W + self.M) * MONTH_DAYS)
         self._end_month(self.M - 1)  # the run stops before the last month's own close
+        if self.timing:  # deals pulled in at the year's close are booked in it
+            self.env.run(until=self.env.now + 1e-6)
         self.comp["sales_cost"] += np.reshape(self.costs, (self.R, self.M))
         if self.ledger is not None:
             t0 = self.W * MONTH_DAYS
