@@ -177,14 +177,22 @@ def cmd_calibrate(args, argv) -> int:
     source = args.export or f"the pipeline engine, {args.replications} replications"
     doc["scenario"] = {"name": f"{scenario.name} (calibrated)", "description": f"Fit to {source}"}
 
+    check = None
+    if args.check:  # the calibrated fast engine against the pipeline, on the same team
+        check = C.compare_engines(cal.scenario, scenario, args.check, args.seed)
+
     def write(tmp: Path) -> None:
         (tmp / "calibrated.toml").write_text(tomli_w.dumps(doc), encoding="utf-8")
         (tmp / "calibration.csv").write_text(to_csv(cal.table), encoding="utf-8")
+        if check is not None:
+            (tmp / "check.csv").write_text(to_csv(check), encoding="utf-8")
 
     write_atomic(out, write, force=args.force)
     if not args.quiet:
-        print(cal.table.to_string(float_format=lambda x: f"{x:,.4g}"))
-        print(f"wrote {out}/calibrated.toml, calibration.csv")
+        for table in (cal.table, check):
+            if table is not None:
+                print(table.to_string(float_format=lambda x: f"{x:,.4g}"))
+        print(f"wrote {out}/calibrated.toml, calibration.csv{', check.csv' * bool(args.check)}")
     return EXIT_OK
 
 
@@ -232,6 +240,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--export", metavar="CSV", help="CRM opportunity export (default: pipeline)")
     p.add_argument("--replications", type=_whole(1, 100_000), default=200)
+    p.add_argument(
+        "--check",
+        type=_whole(0, 100_000),
+        default=0,
+        metavar="TRIALS",
+        help="compare the calibrated engine with the pipeline on TRIALS replications",
+    )
     p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--force", action="store_true", help="replace an existing output directory")

@@ -37,6 +37,7 @@ __all__ = [
     "calibrate_market",
     "calibrate_to_export",
     "calibrate_to_pipeline",
+    "compare_engines",
     "market_overrides",
 ]
 
@@ -219,3 +220,39 @@ def market_overrides(scenario: Scenario, calibrated: Scenario) -> dict:
         else:
             out[key] = table
     return out
+
+
+def compare_engines(
+    calibrated: Scenario,
+    scenario: Scenario,
+    trials: int = 200,
+    seed: int | None = None,
+    fast_trials: int | None = None,
+) -> pd.DataFrame:
+    """The calibrated Monte Carlo engine against the pipeline engine, base plan, same
+    team: mean revenue and incentive cost, and for the plan's first measure the
+    attainment P10/P50/P90 and share of reps at target. Columns: montecarlo,
+    pipeline and their relative difference."""
+    from . import metrics
+    from .run import simulate
+
+    seed = scenario.simulation.seed if seed is None else seed
+    fast = simulate(calibrated, [], trials=fast_trials or 10 * trials, seed=seed)
+    slow = simulate(scenario, [], trials=trials, seed=seed, engine="pipeline")
+    measure = scenario.plan.measures[0].id
+    rows = {}
+    for name, result in (("montecarlo", fast), ("pipeline", slow)):
+        summary = metrics.summary_table(result).iloc[0]
+        m = metrics.measure_metrics(result.base).loc[measure]
+        rows[name] = {
+            "revenue (mean)": summary["revenue_expected"],
+            "incentive cost (mean)": summary["incentive_cost_expected"],
+            f"{measure} attainment P10": m["attainment_p10"],
+            f"{measure} attainment P50": m["attainment_p50"],
+            f"{measure} attainment P90": m["attainment_p90"],
+            f"{measure} share at target": m["share_at_target"],
+        }
+    table = pd.DataFrame(rows)
+    table["difference"] = table["montecarlo"] / table["pipeline"] - 1.0
+    table.index.name = "figure"
+    return table

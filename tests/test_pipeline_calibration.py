@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from planlab.cli import main
-from sim import ScenarioError, load_scenario, metrics, simulate
-from sim.calibration import calibrate_to_export, calibrate_to_pipeline
+from sim import ScenarioError, load_scenario
+from sim.calibration import calibrate_to_export, calibrate_to_pipeline, compare_engines
 from sim.opportunities import read_opportunities
 from tests.conftest import ROOT
 
@@ -36,18 +36,16 @@ def test_calibrated_monte_carlo_agrees_with_the_pipeline():
     sc = sc.model_copy(update={"team": sc.team.model_copy(update={"reps": 20})})
     cal = calibrate_to_pipeline(sc, replications=150, seed=11, first=10**6)
     assert cal.table.loc["new deals per rep-month", "after"] == pytest.approx(0.25, rel=0.15)
-    fast = simulate(cal.scenario, [], trials=2000, seed=11)
-    slow = simulate(sc, [], trials=200, seed=11, engine="pipeline")
-    rev = {
-        k: metrics.summary_table(r)["revenue_expected"].iloc[0]
-        for k, r in (("f", fast), ("s", slow))
-    }
-    assert rev["f"] == pytest.approx(rev["s"], rel=0.05)
-    a, b = (metrics.measure_metrics(r.base).loc["revenue"] for r in (fast, slow))
-    assert a["attainment_p10"] == pytest.approx(b["attainment_p10"], abs=0.06)
-    assert a["attainment_p50"] == pytest.approx(b["attainment_p50"], abs=0.06)
-    assert a["attainment_p90"] == pytest.approx(b["attainment_p90"], rel=0.10)
-    assert a["share_at_target"] == pytest.approx(b["share_at_target"], abs=0.05)
+    check = compare_engines(cal.scenario, sc, trials=200, seed=11)
+    fast, slow = check["montecarlo"], check["pipeline"]
+    assert fast["revenue (mean)"] == pytest.approx(slow["revenue (mean)"], rel=0.05)
+    for q in ("P10", "P50"):
+        key = f"revenue attainment {q}"
+        assert fast[key] == pytest.approx(slow[key], abs=0.06)
+    key = "revenue attainment P90"
+    assert fast[key] == pytest.approx(slow[key], rel=0.10)
+    key = "revenue share at target"
+    assert fast[key] == pytest.approx(slow[key], abs=0.05)
 
 
 def test_export_is_read_and_normalised():
@@ -170,9 +168,12 @@ def test_simulate_engine_pipeline_end_to_end(tmp_path, capsys):
 
 def test_calibrate_writes_a_scenario_that_runs(tmp_path, capsys):
     out = tmp_path / "cal"
-    code, stdout, err = run(["calibrate", PIPELINE, "--export", EXPORT, "--out", out], capsys)
+    args = ["calibrate", PIPELINE, "--export", EXPORT, "--check", 4, "--out", out]
+    code, stdout, err = run(args, capsys)
     assert code == 0, err
-    assert "new deals per rep-month" in stdout
+    assert "new deals per rep-month" in stdout and "revenue attainment P50" in stdout
+    check = pd.read_csv(out / "check.csv", index_col=0)
+    assert list(check.columns) == ["montecarlo", "pipeline", "difference"]
     table = pd.read_csv(out / "calibration.csv", index_col=0)
     assert {"before", "after"} <= set(table.columns)
     scenario = load_scenario(out / "calibrated.toml")
