@@ -2,17 +2,17 @@
 
 Per rep: a capacity of concurrent work (a ``simpy.Resource``), part of it held
 for servicing accounts (more with more service effort), the rest working
-opportunities; a
-monthly flow of new-account opportunities from prospecting and of expansion
-opportunities from the accounts still held (in proportion to each account's
-expansion potential, more when they are satisfied); each opportunity waits for a slot,
-then moves through the stages, each taking time and passing with a chance that
-depends on the rep's skill and on the attention (effort) the task gets; a won
-deal may slip; a deal size is known once it reaches the last stage. Accounts
-renew or churn on their renewal date with a chance that moves with service
-effort and the account's satisfaction, which drifts each month towards a level
-set by service and by how overloaded the rep is. At period ends reps push won
-deals out and pull final-stage deals in, as the behaviour model decides.
+opportunities; a monthly flow of new-account opportunities from prospecting
+and of expansion opportunities from the accounts still held (in proportion to
+each account's expansion potential, more when they are satisfied). Each
+opportunity waits for a slot, then moves through the stages, each taking time
+and passing with a chance that depends on the rep's skill and on the attention
+(effort) the task gets; a won deal may slip; a deal size is known once it
+reaches the last stage. Accounts renew or churn on their renewal date with a
+chance that moves with service effort and the account's satisfaction, which
+drifts each month towards a level set by service and by how overloaded the rep
+is. At period ends reps push won deals out and pull final-stage deals in, as
+the behaviour model decides.
 
 The year is preceded by ``warmup_months`` of the same process (nothing
 recorded) so that it starts with a pipeline in flight. Scalar draws use
