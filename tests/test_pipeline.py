@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import tomllib
 
 import numpy as np
 import pytest
@@ -20,7 +21,7 @@ from tests.conftest import MINIMAL_PLAN, ROOT
 PIPELINE = ROOT / "scenarios" / "key_account_pipeline.toml"
 YEAR = 12 * MONTH_DAYS
 
-#: A market with constant demand: no seasonality, growth or shared shock.
+#: A market with constant demand (flat seasonality, no growth, no shared shock).
 FLAT = """
 [market]
 shock_sd = 0.0
@@ -31,16 +32,11 @@ ability_effect = 0.0
 
 
 def _engine(team: str, pipeline: dict, seed: int = 1, market: str = FLAT):
-    scenario = parse_scenario_text(f"{MINIMAL_PLAN}\n[team]\n{team}\n{market}")
+    """A pipeline engine for a small scenario: the minimal plan, ``team`` and ``market``."""
+    scenario = parse_scenario(tomllib.loads(f"{MINIMAL_PLAN}\n[team]\n{team}\n{market}"))
     scenario = scenario.model_copy(update={"pipeline": PipelineSpec(**pipeline)})
     pop = make_population(scenario, seed)
     return PipelineEngine(scenario.market, pop, scenario.pipeline), pop
-
-
-def parse_scenario_text(text: str):
-    import tomllib
-
-    return parse_scenario(tomllib.loads(text))
 
 
 #: Every rep alike: ability and potential exactly 1.
