@@ -85,6 +85,10 @@ def test_littles_law_in_the_reduced_case():
     assert L.mean() == pytest.approx(expected, rel=0.05)
     # With unlimited capacity nobody waits: time in the system is the stage alone.
     assert _sojourn(run.ledger).mean() == pytest.approx(60.0, rel=0.06)  # ~7,000 exponentials
+    # Each closed opportunity is won with the stage's chance (binomial, 4 standard errors).
+    closed = run.ledger[run.ledger["status"] != "open"]
+    won = (closed["status"] == "won").mean()
+    assert abs(won - 0.4) < 4 * np.sqrt(0.4 * 0.6 / len(closed))
 
 
 def test_one_slot_per_rep_is_an_mm1_queue():
