@@ -146,7 +146,10 @@ def _run(scenario_path: Path, args, argv) -> int:
         raise OutputExists(f"{out}: output directory exists; choose another --out or add --force")
     progress = Progress(quiet=args.quiet)
     try:
-        result = simulate(scenario, variants, trials=args.trials, seed=args.seed, progress=progress)
+        engine = getattr(args, "engine", "montecarlo")
+        result = simulate(
+            scenario, variants, trials=args.trials, seed=args.seed, progress=progress, engine=engine
+        )
     finally:
         progress.close()
     files = run_files(result, argv)
@@ -184,6 +187,13 @@ def cmd_validate(args, argv) -> int:
         f"{args.scenario}: OK — {scenario.name}; base plan {scenario.plan.name!r} on "
         f"{', '.join(scenario.plan.measure_ids)}; {names}"
     )
+    return EXIT_OK
+
+
+def cmd_calibrate(args, argv) -> int:
+    from .calibrate import calibrate
+
+    calibrate(args)
     return EXIT_OK
 
 
@@ -265,6 +275,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("simulate", help="simulate a scenario's plans and write a report")
     p.add_argument("scenario", help="scenario TOML file")
     _add_run_options(p)
+    p.add_argument(
+        "--engine",
+        choices=("montecarlo", "pipeline"),
+        default="montecarlo",
+        help="montecarlo (fast, default) or pipeline (SimPy deals, stages, renewals, capacity)",
+    )
     p.set_defaults(func=cmd_simulate)
     from .compare_run import add_compare_parser
 
@@ -293,6 +309,22 @@ def build_parser() -> argparse.ArgumentParser:
         trials_default=1_000,
     )
     p.set_defaults(func=cmd_optimize)
+    p = sub.add_parser("calibrate", help="fit the Monte Carlo market to the pipeline or an export")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--export", metavar="CSV", help="CRM opportunity export (default: pipeline)")
+    p.add_argument("--replications", type=_whole(1, 100_000), default=200)
+    p.add_argument(
+        "--check",
+        type=_whole(0, 100_000),
+        default=0,
+        metavar="TRIALS",
+        help="compare the calibrated engine with the pipeline on TRIALS replications",
+    )
+    p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument("--force", action="store_true", help="replace an existing output directory")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    p.set_defaults(func=cmd_calibrate)
     p = sub.add_parser("validate", help="check a scenario file without running it")
     p.add_argument("scenario", help="scenario TOML file")
     p.set_defaults(func=cmd_validate)
