@@ -87,6 +87,14 @@ def target_problem(
             f"{unknown[0]!r} is not a team ({', '.join(teams)})"
         )
     last = rep_targets(scenario.plan.measure(primary), pop, 1)[:, 0]
+    reference = base[primary].mean() * pop.potential_index
+    for what, values in (("last period's target", last), ("potential", reference)):
+        bad = np.flatnonzero(~(np.isfinite(values) & (values > 0)))
+        if bad.size:
+            raise ScenarioError(
+                f"{scenario.source or '<scenario>'}: optimize: rep {pop.name[bad[0]]!r} has "
+                f"no positive {what} ({values[bad[0]]}); targets cannot be set relative to it"
+            )
     number = c.company_number if c.company_number is not None else float(base[primary].sum())
     return TargetProblem(
         targets=table.targets,
@@ -102,7 +110,7 @@ def target_problem(
         team=pop.team_index,
         team_names=teams,
         last_target=last,
-        fair_reference=base[primary].mean() * pop.potential_index,
+        fair_reference=reference,
         outside=outlook.outside,
         scenario_pay=table.scenario_pay if c.bad_year is not None else None,
     )

@@ -16,7 +16,7 @@ from sim import calibration as C
 from sim import load_scenario
 from sim.opportunities import read_opportunities
 
-from .export import OutputExists, to_csv, write_atomic
+from .export import check_out, to_csv, write_files
 
 __all__ = ["calibrate"]
 
@@ -26,8 +26,7 @@ def calibrate(args) -> Path:
     path = Path(args.scenario)
     scenario = load_scenario(path)
     out = Path(args.out)
-    if out.exists() and not args.force:
-        raise OutputExists(f"{out}: output directory exists; choose another --out or add --force")
+    check_out(out, args.force)
     if args.export:
         cal = C.calibrate_to_export(scenario, read_opportunities(args.export), seed=args.seed)
     else:  # replications far from those ``simulate`` runs, so a check is out of sample
@@ -40,13 +39,10 @@ def calibrate(args) -> Path:
     if args.check:  # the calibrated fast engine against the pipeline, on the same team
         check = C.compare_engines(cal.scenario, scenario, args.check, args.seed)
 
-    def write(tmp: Path) -> None:
-        (tmp / "calibrated.toml").write_text(tomli_w.dumps(doc), encoding="utf-8")
-        (tmp / "calibration.csv").write_text(to_csv(cal.table), encoding="utf-8")
-        if check is not None:
-            (tmp / "check.csv").write_text(to_csv(check), encoding="utf-8")
-
-    write_atomic(out, write, force=args.force)
+    files = {"calibrated.toml": tomli_w.dumps(doc), "calibration.csv": to_csv(cal.table)}
+    if check is not None:
+        files["check.csv"] = to_csv(check)
+    write_files(out, files, args.force)
     if not args.quiet:
         for table in (cal.table, check):
             if table is not None:

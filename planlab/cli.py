@@ -18,7 +18,7 @@ import pandas as pd
 from sim import ScenarioError, load_scenario, simulate
 from sim import metrics as M
 
-from .export import OutputExists, write_atomic
+from .export import OutputExists, check_out, write_files
 from .review_cli import add_review_commands
 
 __all__ = ["main"]
@@ -122,19 +122,6 @@ def check_variants(scenario_path: Path, scenario, variants) -> None:
         )
 
 
-def write_files(out: Path, files: dict[str, str | bytes], force: bool) -> None:
-    """Write every file of a run into ``out`` at once (text or bytes)."""
-
-    def write(tmp: Path) -> None:
-        for name, data in files.items():
-            if isinstance(data, bytes):
-                (tmp / name).write_bytes(data)
-            else:
-                (tmp / name).write_text(data, encoding="utf-8")
-
-    write_atomic(out, write, force=force)
-
-
 def _run(scenario_path: Path, args, argv) -> int:
     from .run_files import run_files
 
@@ -142,8 +129,7 @@ def _run(scenario_path: Path, args, argv) -> int:
     variants = args.variant
     check_variants(scenario_path, scenario, variants)
     out = Path(args.out) if args.out else Path("out") / scenario_path.stem
-    if out.exists() and not args.force:
-        raise OutputExists(f"{out}: output directory exists; choose another --out or add --force")
+    check_out(out, args.force)
     progress = Progress(quiet=args.quiet)
     try:
         engine = getattr(args, "engine", "montecarlo")
@@ -199,6 +185,7 @@ def cmd_calibrate(args, argv) -> int:
 
 def cmd_optimize(args, argv) -> int:
     from optimize.run import optimize_plan
+    from optimize.solve import SolverMissing
     from optimize.verify import verify
 
     from .optimize_files import optimisation_lines, optimize_files
@@ -206,8 +193,7 @@ def cmd_optimize(args, argv) -> int:
     path = Path(args.scenario)
     scenario = load_scenario(path)
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}_optimised"
-    if out.exists() and not args.force:
-        raise OutputExists(f"{out}: output directory exists; choose another --out or add --force")
+    check_out(out, args.force)
     say = (lambda *_: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     try:
         opt = optimize_plan(
@@ -218,19 +204,14 @@ def cmd_optimize(args, argv) -> int:
             seed=args.seed,
             progress=say,
         )
-    except RuntimeError as exc:  # a solver that is not installed
+    except SolverMissing as exc:
         raise UsageError(str(exc)) from None
     result = check = None
     if opt.plan is not None:
         say(f"simulating the optimised plan beside the base plan ({args.trials:,} trials)")
         result, check = verify(opt, trials=args.trials)
     files = optimize_files(opt, out, result, check, argv)
-
-    def write(tmp: Path) -> None:
-        for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8")
-
-    write_atomic(out, write, force=args.force)
+    write_files(out, files, args.force)
     if not args.quiet:
         for line in optimisation_lines(opt, check):
             print(f"- {line}")

@@ -193,16 +193,20 @@ def calibrate_to_export(
 ) -> Calibration:
     """Fit the Monte Carlo market to a CRM export (see :mod:`sim.opportunities`).
 
-    The exposure is the export's owners times ``months`` (default: the span of
-    its close dates, at least one month); rates are scaled by the scenario's
+    The exposure is the export's owners times ``months`` (default: the calendar
+    months its close dates fall in, first to last — an export of whole months); rates are scaled by the scenario's
     team (ability, potential, accounts).
     """
     from .run import make_population
 
     closed = opportunities["closed"].dropna()
-    if months is None:
-        span = (closed.max() - closed.min()).days if len(closed) else 0
-        months = max(1.0, round(span / (365.25 / 12)))
+    if months is None:  # the calendar months the close dates fall in, first to last
+        first, last = (closed.min(), closed.max()) if len(closed) else (None, None)
+        months = (
+            1.0
+            if first is None
+            else float((last.year - first.year) * 12 + last.month - first.month + 1)
+        )
     owners = opportunities["owner"].nunique()
     pop = make_population(scenario)
     return calibrate_market(scenario, opportunities, pop, owners * months)

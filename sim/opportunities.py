@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -39,10 +39,15 @@ KINDS = ("new", "expansion")
 
 
 def _date(text: str, where: str) -> datetime:
+    """An ISO date or date-time; one with a time zone is read as naive UTC, so that
+    every date of an export compares with every other."""
     try:
-        return datetime.fromisoformat(text)
+        value = datetime.fromisoformat(text)
     except ValueError:
         raise ScenarioError(f"{where}: {text!r} is not a date (use YYYY-MM-DD)") from None
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value
 
 
 def read_opportunities(path: str | Path) -> pd.DataFrame:
@@ -55,6 +60,8 @@ def read_opportunities(path: str | Path) -> pd.DataFrame:
             rows = list(csv.reader(fh))
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise ScenarioError(f"{path}: cannot read the export ({exc.strerror})") from None
     if not rows:
         raise ScenarioError(f"{path}: the export is empty")
     header = [h.strip().lower() for h in rows[0]]

@@ -61,6 +61,19 @@ def test_export_is_read_and_normalised():
     assert 0.2 < cal.scenario.market.sales_cost.win_rate < 0.6
 
 
+def test_dates_with_a_time_zone_read_as_utc(tmp_path):
+    path = tmp_path / "tz.csv"
+    path.write_text(
+        HEADER
+        + "A,B,100,2027-01-01T23:00:00-02:00,2027-01-03,x,won\n"
+        + "A,C,50,2027-01-02,2027-02-01T00:30:00+01:00,x,won\n",
+        encoding="utf-8",
+    )
+    df = read_opportunities(path)
+    assert df["created"].iloc[0] == pd.Timestamp("2027-01-02 01:00")
+    assert df["closed"].iloc[1] == pd.Timestamp("2027-01-31 23:30")
+
+
 def test_kind_is_inferred_from_earlier_wins(tmp_path):
     path = tmp_path / "crm.csv"
     path.write_text(

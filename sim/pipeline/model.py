@@ -154,7 +154,7 @@ class Replication:
         self.att_speed = {NEW: [1.0] * self.R, XSELL: [1.0] * self.R}
         self.att_win = {NEW: [1.0] * self.R, XSELL: [1.0] * self.R}
 
-    # ---- helpers -------------------------------------------------------------
+    # ---- internals -----------------------------------------------------------
     def _month(self, t: float) -> int:
         return int(t / MONTH_DAYS) - self.W
 
@@ -168,7 +168,7 @@ class Replication:
         return buf.pop()
 
     def _cost(self, rep: int, amount: float) -> None:
-        m = int(self.env._now / MONTH_DAYS) - self.W
+        m = self._month(self.env._now)
         if 0 <= m < self.M:
             self.costs[rep * self.M + m] += amount
 
