@@ -66,7 +66,7 @@ MEMORY_TARGET_GB = 2.0  # peak RSS at 2,000 reps x 10,000 trials (1 GB = 1e9 byt
 
 
 # ---------------------------------------------------------------------------
-# scenario and timing helpers
+# scenario and timing utilities
 # ---------------------------------------------------------------------------
 def make_scenario(reps: int) -> sim.Scenario:
     """The key-account baseline with ``reps`` reps and only the base plan."""

@@ -30,6 +30,7 @@ __all__ = [
     "FAMILIES",
     "TargetProblem",
     "bad_year_allowance",
+    "bad_year_cost",
     "build_model",
     "evaluate_choice",
     "objective_values",
@@ -183,22 +184,18 @@ def build_model(
         prob += dot(p.pay) - cap * dot(p.revenue) <= extra * reference, "cost_of_sales"
     if "bad_year" in active:
         _bad_year(prob, p, x, loosen("bad_year"), exceed)
+    spread = None
+    if "fairness" in active or (not elastic and p.objective.fairness_weight > 0):
+        ratio = _fair_ratio(p)
+        hi, lo = prob.add_variable("fair_high"), prob.add_variable("fair_low")
+        for i in range(n):
+            prob += hi >= dot(ratio, i), f"fair_high_{i}"
+            prob += lo <= dot(ratio, i), f"fair_low_{i}"
+        spread = hi - lo
     if "fairness" in active:
-        ratio = _fair_ratio(p)
-        hi, lo = prob.add_variable("fair_high"), prob.add_variable("fair_low")
-        for i in range(n):
-            prob += hi >= dot(ratio, i), f"fair_high_{i}"
-            prob += lo <= dot(ratio, i), f"fair_low_{i}"
-        prob += hi - lo <= c.fairness.spread + loosen("fairness"), "fairness"
-        if not elastic and p.objective.fairness_weight > 0:
-            penalty.append(p.objective.fairness_weight * (hi - lo))
-    elif not elastic and p.objective.fairness_weight > 0:
-        ratio = _fair_ratio(p)
-        hi, lo = prob.add_variable("fair_high"), prob.add_variable("fair_low")
-        for i in range(n):
-            prob += hi >= dot(ratio, i), f"fair_high_{i}"
-            prob += lo <= dot(ratio, i), f"fair_low_{i}"
-        penalty.append(p.objective.fairness_weight * (hi - lo))
+        prob += spread <= c.fairness.spread + loosen("fairness"), "fairness"
+    if spread is not None and not elastic and p.objective.fairness_weight > 0:
+        penalty.append(p.objective.fairness_weight * spread)
     if "ratchet" in active:
         r = c.ratchet + loosen("ratchet")
         for i in range(n):
@@ -221,10 +218,22 @@ def build_model(
     return prob, {"x": x, "slack": slack}
 
 
+def years_allowed_over(years: int, quantile: float) -> int:
+    """How many of ``years`` simulated years may pay more than a ``quantile`` ceiling."""
+    return int(np.floor((1 - quantile) * years + 1e-9))
+
+
+def bad_year_cost(totals: np.ndarray, quantile: float) -> float:
+    """The bad-year cost as the constraint reads it: the smallest value that at most
+    ``years_allowed_over`` years exceed (an order statistic, not an interpolation), so
+    a plan meets the constraint exactly when this is at most the ceiling."""
+    ordered = np.sort(np.asarray(totals, dtype=float))
+    return float(ordered[len(ordered) - years_allowed_over(len(ordered), quantile) - 1])
+
+
 def bad_year_allowance(p: TargetProblem) -> int:
     """How many simulated years may pay more than the ceiling."""
-    S = p.scenario_pay.shape[0]
-    return int(np.floor((1 - p.constraints.bad_year.quantile) * S + 1e-9))
+    return years_allowed_over(p.scenario_pay.shape[0], p.constraints.bad_year.quantile)
 
 
 def _bad_year(
@@ -274,5 +283,5 @@ def evaluate_choice(p: TargetProblem, level: np.ndarray) -> dict[str, float]:
     if p.scenario_pay is not None:
         years = p.scenario_pay[:, rows, level].astype(float).sum(1)
         bad = p.constraints.bad_year
-        out["bad_year_pay"] = float(np.quantile(years, bad.quantile if bad else 0.9))
+        out["bad_year_pay"] = bad_year_cost(years, bad.quantile if bad else 0.9)
     return out

@@ -54,12 +54,12 @@ class Optimisation:
     population: Population
     primary: str
     shapes: pd.DataFrame  # one row per shape: status, objective, cost, achievability
-    chosen: ShapeResult | None
-    plan: Plan | None  # the optimised plan (per-rep listed targets)
-    targets: pd.DataFrame | None  # per rep: target and why
-    binding: pd.DataFrame | None
-    frontier: pd.DataFrame | None
-    relaxation: pd.DataFrame | None  # smallest relaxations, when nothing was feasible
+    chosen: ShapeResult | None = None
+    plan: Plan | None = None  # the optimised plan (per-rep listed targets)
+    targets: pd.DataFrame | None = None  # per rep: target and why
+    binding: pd.DataFrame | None = None
+    frontier: pd.DataFrame | None = None
+    relaxation: pd.DataFrame | None = None  # smallest relaxations, when nothing was feasible
     linear: LinearResult | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -87,6 +87,14 @@ def target_problem(
             f"{unknown[0]!r} is not a team ({', '.join(teams)})"
         )
     last = rep_targets(scenario.plan.measure(primary), pop, 1)[:, 0]
+    reference = base[primary].mean() * pop.potential_index
+    for what, values in (("last period's target", last), ("potential", reference)):
+        bad = np.flatnonzero(~(np.isfinite(values) & (values > 0)))
+        if bad.size:
+            raise ScenarioError(
+                f"{scenario.source or '<scenario>'}: optimize: rep {pop.name[bad[0]]!r} has "
+                f"no positive {what} ({values[bad[0]]}); targets cannot be set relative to it"
+            )
     number = c.company_number if c.company_number is not None else float(base[primary].sum())
     return TargetProblem(
         targets=table.targets,
@@ -102,7 +110,7 @@ def target_problem(
         team=pop.team_index,
         team_names=teams,
         last_target=last,
-        fair_reference=base[primary].mean() * pop.potential_index,
+        fair_reference=reference,
         outside=outlook.outside,
         scenario_pay=table.scenario_pay if c.bad_year is not None else None,
     )
@@ -193,9 +201,7 @@ def optimize_plan(
     note = progress or (lambda *_: None)
     if spec.family == "linear":
         lin = linear_plan(scenario, spec, pop, seed)
-        return Optimisation(
-            scenario, spec, pop, "", pd.DataFrame(), None, None, None, None, None, None, lin
-        )
+        return Optimisation(scenario, spec, pop, "", pd.DataFrame(), linear=lin)
 
     primary = primary_measure(scenario.plan, spec)
     note("tabulating outcomes with reps best-responding")
@@ -243,18 +249,7 @@ def optimize_plan(
             elastic = min(answers, key=lambda a: a.objective) if answers else None
             relax = relaxation(elastic) if elastic is not None else None
             return Optimisation(
-                scenario,
-                spec,
-                pop,
-                primary,
-                table,
-                None,
-                None,
-                None,
-                None,
-                None,
-                relax,
-                timings=_timings(clock),
+                scenario, spec, pop, primary, table, relaxation=relax, timings=_timings(clock)
             )
         best = max(ok, key=lambda r: r.solution.objective)
         mult = best.table.multipliers[best.solution.level]
@@ -291,12 +286,11 @@ def optimize_plan(
         pop,
         primary,
         table,
-        best,
-        plan,
-        reasons,
-        bind,
-        front,
-        None,
+        chosen=best,
+        plan=plan,
+        targets=reasons,
+        binding=bind,
+        frontier=front,
         timings=_timings(clock),
     )
 

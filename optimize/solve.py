@@ -31,10 +31,22 @@ import pulp
 
 from .model import TargetProblem, bad_year_allowance, build_model, evaluate_choice
 
-__all__ = ["SOLVERS", "Solution", "SolverPool", "solution_state", "solve", "solve_now"]
+__all__ = [
+    "SOLVERS",
+    "Solution",
+    "SolverMissing",
+    "SolverPool",
+    "solution_state",
+    "solve",
+    "solve_now",
+]
 
 SOLVERS = ("cbc", "highs")
 _GRACE = 1.0  # seconds between the solver's own limit and the kill
+
+
+class SolverMissing(RuntimeError):
+    """The chosen solver is not installed."""
 
 
 @dataclass(frozen=True)
@@ -94,7 +106,7 @@ def _solver(name: str, time_limit: float, gap: float, log: Path | None, warm: bo
         try:
             import highspy  # noqa: F401
         except ImportError:
-            raise RuntimeError(
+            raise SolverMissing(
                 "the HiGHS solver needs highspy: pip install 'planlab[highs]'"
             ) from None
         return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap, threads=1)
@@ -107,10 +119,10 @@ def _cbc_bound(log: Path, maximise: bool) -> float | None:
         text = log.read_text(errors="replace")
     except OSError:
         return None
-    m = re.search(r"Lower bound:\s+(-?[\d.eE+-]+)", text)
-    if not m:
+    found = re.findall(r"Lower bound:\s+(-?[\d.eE+-]+)", text)
+    if not found:
         return None
-    bound = float(m.group(1))
+    bound = float(found[-1])  # the final one (a warm start logs earlier bounds)
     return -bound if maximise else bound
 
 
@@ -326,7 +338,11 @@ class SolverPool:
             if worker is None:
                 worker = _Worker()
             start = time.perf_counter()
-            result = worker.ask(task, time_limit)
+            try:
+                result = worker.ask(task, time_limit)
+            except (EOFError, OSError) as exc:  # the worker died (killed, out of memory)
+                worker.kill()
+                return Solution("no solution", solver, message=f"the solver process ended: {exc}")
             if result is not _TIMEOUT:
                 with self._lock:
                     self._idle.append(worker)

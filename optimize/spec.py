@@ -295,7 +295,8 @@ def optimize_spec(scenario: Scenario) -> OptimizeSpec:
             f"{origin}: optimize.menu.measures: {unknown[0]!r} is not a measure of the plan "
             f"({', '.join(ids)})"
         )
-    teams = set(scenario.team.teams) if scenario.team.roster is None else None
+    generated = scenario.team.roster is None and not getattr(scenario.team, "members", ())
+    teams = set(scenario.team.teams) if generated else None  # else checked on the roster
     bad = [t for t in spec.constraints.team_numbers if teams is not None and t not in teams]
     if bad:
         raise ScenarioError(

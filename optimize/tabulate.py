@@ -147,7 +147,8 @@ def team_outlook(scenario: Scenario, pop: Population, spec: OptimizeSpec, seed: 
     value = np.stack([plan_value(plan, evaluate_plan(plan, o, pop), pop, risk) for o in outcomes])
     if len(efforts) > 2:
         cost = calibrated_cost(efforts, value)
-        today = value[int(np.argmin(np.abs(efforts - 1.0)))] - 0.5 * cost
+        k = int(np.argmin(np.abs(efforts - 1.0)))  # today's effort (1.0 on the default grid)
+        today = value[k] - 0.5 * cost * efforts[k] ** 2
     else:
         cost = np.zeros(pop.size)
         today = value[0]

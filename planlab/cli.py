@@ -18,7 +18,7 @@ import pandas as pd
 from sim import ScenarioError, load_scenario, simulate
 from sim import metrics as M
 
-from .export import OutputExists, write_atomic
+from .export import OutputExists, check_out, write_files
 from .review_cli import add_review_commands
 
 __all__ = ["main"]
@@ -46,26 +46,22 @@ def _whole(minimum: int, maximum: int | None = None):
     return parse
 
 
-def _positive(text: str) -> float:
-    """An argparse type: a number > 0."""
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not x > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return x
+def _number(low: float, high: float | None = None, low_included: bool = False):
+    """An argparse type: a number above ``low`` (or at least it) and below ``high``."""
 
+    def parse(text: str) -> float:
+        try:
+            x = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        above = x >= low if low_included else x > low
+        if not above or (high is not None and not x < high):
+            floor = f"at least {low:g}" if low_included else f"above {low:g}"
+            top = f" and below {high:g}" if high is not None else ""
+            raise argparse.ArgumentTypeError(f"must be {floor}{top}, got {text}")
+        return x
 
-def _fraction(text: str) -> float:
-    """An argparse type: a number in [0, 1)."""
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= x < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, got {text}")
-    return x
+    return parse
 
 
 class Progress:
@@ -126,19 +122,6 @@ def check_variants(scenario_path: Path, scenario, variants) -> None:
         )
 
 
-def write_files(out: Path, files: dict[str, str | bytes], force: bool) -> None:
-    """Write every file of a run into ``out`` at once (text or bytes)."""
-
-    def write(tmp: Path) -> None:
-        for name, data in files.items():
-            if isinstance(data, bytes):
-                (tmp / name).write_bytes(data)
-            else:
-                (tmp / name).write_text(data, encoding="utf-8")
-
-    write_atomic(out, write, force=force)
-
-
 def _run(scenario_path: Path, args, argv) -> int:
     from .run_files import run_files
 
@@ -146,11 +129,13 @@ def _run(scenario_path: Path, args, argv) -> int:
     variants = args.variant
     check_variants(scenario_path, scenario, variants)
     out = Path(args.out) if args.out else Path("out") / scenario_path.stem
-    if out.exists() and not args.force:
-        raise OutputExists(f"{out}: output directory exists; choose another --out or add --force")
+    check_out(out, args.force)
     progress = Progress(quiet=args.quiet)
     try:
-        result = simulate(scenario, variants, trials=args.trials, seed=args.seed, progress=progress)
+        engine = getattr(args, "engine", "montecarlo")
+        result = simulate(
+            scenario, variants, trials=args.trials, seed=args.seed, progress=progress, engine=engine
+        )
     finally:
         progress.close()
     files = run_files(result, argv)
@@ -191,8 +176,16 @@ def cmd_validate(args, argv) -> int:
     return EXIT_OK
 
 
+def cmd_calibrate(args, argv) -> int:
+    from .calibrate import calibrate
+
+    calibrate(args)
+    return EXIT_OK
+
+
 def cmd_optimize(args, argv) -> int:
     from optimize.run import optimize_plan
+    from optimize.solve import SolverMissing
     from optimize.verify import verify
 
     from .optimize_files import optimisation_lines, optimize_files
@@ -200,8 +193,7 @@ def cmd_optimize(args, argv) -> int:
     path = Path(args.scenario)
     scenario = load_scenario(path)
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}_optimised"
-    if out.exists() and not args.force:
-        raise OutputExists(f"{out}: output directory exists; choose another --out or add --force")
+    check_out(out, args.force)
     say = (lambda *_: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     try:
         opt = optimize_plan(
@@ -212,19 +204,14 @@ def cmd_optimize(args, argv) -> int:
             seed=args.seed,
             progress=say,
         )
-    except RuntimeError as exc:  # a solver that is not installed
+    except SolverMissing as exc:
         raise UsageError(str(exc)) from None
     result = check = None
     if opt.plan is not None:
         say(f"simulating the optimised plan beside the base plan ({args.trials:,} trials)")
         result, check = verify(opt, trials=args.trials)
     files = optimize_files(opt, out, result, check, argv)
-
-    def write(tmp: Path) -> None:
-        for name, text in files.items():
-            (tmp / name).write_text(text, encoding="utf-8")
-
-    write_atomic(out, write, force=args.force)
+    write_files(out, files, args.force)
     if not args.quiet:
         for line in optimisation_lines(opt, check):
             print(f"- {line}")
@@ -232,25 +219,31 @@ def cmd_optimize(args, argv) -> int:
     return EXIT_OK if opt.feasible else EXIT_ERROR
 
 
-def _add_run_options(p: argparse.ArgumentParser, out_default: str | None) -> None:
+def add_output_options(
+    p: argparse.ArgumentParser,
+    out_help: str,
+    trials_help: str = "number of simulated years (trials)",
+    min_trials: int = 1,
+    trials_default: int | None = None,
+) -> None:
+    """The options every run shares: trials, seed, output directory, --force, --quiet."""
+    p.add_argument(
+        "--trials", type=_whole(min_trials, 10_000_000), default=trials_default, help=trials_help
+    )
+    p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
+    p.add_argument("--out", metavar="DIR", help=f"output directory (default: {out_help})")
+    p.add_argument("--force", action="store_true", help="replace an existing output directory")
+    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+
+def _add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--variant",
         action="append",
         metavar="NAME",
         help="plan variant to simulate beside the base (repeatable; default: all)",
     )
-    p.add_argument(
-        "--trials", type=_whole(1, 10_000_000), help="number of simulated years (trials)"
-    )
-    p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
-    p.add_argument(
-        "--out",
-        default=out_default,
-        metavar="DIR",
-        help="output directory (default: out/<scenario name>)",
-    )
-    p.add_argument("--force", action="store_true", help="replace an existing output directory")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_output_options(p, "out/<scenario name>")
     p.add_argument("--xlsx", action="store_true", help="also write the tables as workbook.xlsx")
 
 
@@ -262,13 +255,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("simulate", help="simulate a scenario's plans and write a report")
     p.add_argument("scenario", help="scenario TOML file")
-    _add_run_options(p, None)
+    _add_run_options(p)
+    p.add_argument(
+        "--engine",
+        choices=("montecarlo", "pipeline"),
+        default="montecarlo",
+        help="montecarlo (fast, default) or pipeline (SimPy deals, stages, renewals, capacity)",
+    )
     p.set_defaults(func=cmd_simulate)
     from .compare_run import add_compare_parser
 
     add_compare_parser(sub)
     p = sub.add_parser("demo", help="simulate the bundled key-account demo scenario")
-    _add_run_options(p, None)
+    _add_run_options(p)
     p.set_defaults(func=cmd_demo)
     p = sub.add_parser(
         "optimize", help="choose targets and plan shape with the optimiser, explain, check"
@@ -276,20 +275,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario TOML file (its [optimize] table sets the levers)")
     p.add_argument("--solver", choices=("cbc", "highs"), help="MILP solver (default: cbc)")
     p.add_argument(
-        "--time-limit", type=_positive, metavar="SECONDS", help="wall-clock limit per solve"
+        "--time-limit", type=_number(0), metavar="SECONDS", help="wall-clock limit per solve"
     )
-    p.add_argument("--gap", type=_fraction, help="relative optimality gap to stop at (0.001)")
     p.add_argument(
-        "--trials",
-        type=_whole(10, 1_000_000),
-        default=1_000,
-        help="trials of the check simulation of the optimised plan (default 1,000)",
+        "--gap",
+        type=_number(0, 1, low_included=True),
+        help="relative optimality gap to stop at (default 0.001)",
+    )
+    add_output_options(
+        p,
+        "out/<scenario file>_optimised",
+        "trials of the check simulation of the optimised plan (default 1,000)",
+        min_trials=10,
+        trials_default=1_000,
+    )
+    p.set_defaults(func=cmd_optimize)
+    p = sub.add_parser("calibrate", help="fit the Monte Carlo market to the pipeline or an export")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--export", metavar="CSV", help="CRM opportunity export (default: pipeline)")
+    p.add_argument("--replications", type=_whole(1, 100_000), default=200)
+    p.add_argument(
+        "--check",
+        type=_whole(0, 100_000),
+        default=0,
+        metavar="TRIALS",
+        help="compare the calibrated engine with the pipeline on TRIALS replications",
     )
     p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
-    p.add_argument("--out", metavar="DIR", help="output directory (default: out/<name>_optimised)")
+    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
     p.add_argument("--force", action="store_true", help="replace an existing output directory")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    p.set_defaults(func=cmd_optimize)
+    p.set_defaults(func=cmd_calibrate)
     p = sub.add_parser("validate", help="check a scenario file without running it")
     p.add_argument("scenario", help="scenario TOML file")
     p.set_defaults(func=cmd_validate)

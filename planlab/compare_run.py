@@ -19,7 +19,7 @@ from sim.compare import comparison_table, differences
 from sim.run import SimulationResult
 
 from .compare_narrative import comparison_lines, material_differences
-from .export import OutputExists, to_csv, to_json
+from .export import to_csv, to_json
 from .narrative import summary_lines
 
 __all__ = ["add_compare_parser", "cmd_compare", "compare_files", "comparison_findings"]
@@ -101,7 +101,8 @@ def _print(result: SimulationResult, files: dict, out: Path) -> None:
 
 
 def cmd_compare(args, argv) -> int:
-    from .cli import EXIT_OK, Progress, UsageError, check_variants, write_files
+    from .cli import EXIT_OK, Progress, UsageError, check_variants
+    from .export import check_out, write_files
 
     path = Path(args.scenario)
     scenario = load_scenario(path)
@@ -113,8 +114,7 @@ def cmd_compare(args, argv) -> int:
             f"(the scenario's variants: {', '.join(scenario.variants) or 'none'})"
         )
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}-compare"
-    if out.exists() and not args.force:
-        raise OutputExists(f"{out}: output directory exists; choose another --out or add --force")
+    check_out(out, args.force)
     progress = Progress(quiet=args.quiet)
     try:
         result = simulate(scenario, names, trials=args.trials, seed=args.seed, progress=progress)
@@ -129,7 +129,7 @@ def cmd_compare(args, argv) -> int:
 
 def add_compare_parser(sub) -> argparse.ArgumentParser:
     """Register ``planlab compare`` on the command line's subparsers."""
-    from .cli import _whole
+    from .cli import add_output_options
 
     p = sub.add_parser(
         "compare", help="compare plan variants on the same draws and write a sign-off report"
@@ -141,15 +141,7 @@ def add_compare_parser(sub) -> argparse.ArgumentParser:
         metavar="NAME",
         help="variants to compare with the base plan (default: all)",
     )
-    p.add_argument(
-        "--trials", type=_whole(2, 10_000_000), help="number of simulated years (trials)"
-    )
-    p.add_argument("--seed", type=_whole(0), help="random seed (default: the scenario's)")
-    p.add_argument(
-        "--out", metavar="DIR", help="output directory (default: out/<scenario name>-compare)"
-    )
-    p.add_argument("--force", action="store_true", help="replace an existing output directory")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_output_options(p, "out/<scenario name>-compare", min_trials=2)
     p.add_argument("--xlsx", action="store_true", help="also write the tables as workbook.xlsx")
     p.set_defaults(func=cmd_compare)
     return p

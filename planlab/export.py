@@ -82,6 +82,27 @@ def to_json(obj: Any) -> str:
     return json.dumps(_plain(obj), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+def check_out(target: Path, force: bool) -> None:
+    """Refuse an existing output directory without ``force`` (before any work is done)."""
+    if Path(target).exists() and not force:
+        raise OutputExists(
+            f"{target}: output directory exists; choose another --out or add --force"
+        )
+
+
+def write_files(out: Path, files: dict[str, str | bytes], force: bool = False) -> Path:
+    """Write every file of a run (name -> text or bytes) into ``out`` at once."""
+
+    def write(tmp: Path) -> None:
+        for name, data in files.items():
+            if isinstance(data, bytes):
+                (tmp / name).write_bytes(data)
+            else:
+                (tmp / name).write_text(data, encoding="utf-8")
+
+    return write_atomic(out, write, force=force)
+
+
 def write_atomic(target: Path, write: Callable[[Path], None], force: bool = False) -> Path:
     """Call ``write(tmpdir)`` and move the result to ``target`` in one step.
 
@@ -89,10 +110,7 @@ def write_atomic(target: Path, write: Callable[[Path], None], force: bool = Fals
     on any error the temporary directory is removed and ``target`` is untouched.
     """
     target = Path(target)
-    if target.exists() and not force:
-        raise OutputExists(
-            f"{target}: output directory exists; choose another --out or add --force"
-        )
+    check_out(target, force)
     if target.exists() and not target.is_dir():
         raise OutputExists(f"{target}: exists and is not a directory")
     try:

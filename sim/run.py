@@ -36,6 +36,8 @@ from .streams import BLOCK_TRIALS, block_bounds, population_rng
 
 __all__ = ["SimulationResult", "VariantResult", "make_population", "simulate"]
 
+#: Engines ``simulate`` can run.
+ENGINES = ("montecarlo", "pipeline")
 #: Rep-trials simulated at once per chunk (bounds the memory of chunks in flight).
 CHUNK_REP_TRIALS = 100_000
 
@@ -303,14 +305,18 @@ def simulate(
     behaviour: BehaviourSpec | bool | None = None,
     keep_outcomes: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    engine: str = "montecarlo",
 ) -> SimulationResult:
     """Simulate the scenario's plans (base first, then ``variants``; default all).
 
     ``trials``, ``seed`` and ``chunk_trials`` default to the scenario's
     simulation settings. ``workers`` threads (default: up to 2) run chunks in
     parallel unless an ``executor`` is given. The result is the same for any
-    chunk size, worker count or executor.
+    chunk size, worker count or executor. ``engine`` is ``"montecarlo"`` or
+    ``"pipeline"`` (the SimPy key-account pipeline: replications on processes).
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
     sim = scenario.simulation
     trials = sim.trials if trials is None else int(trials)
     seed = sim.seed if seed is None else int(seed)
@@ -332,6 +338,12 @@ def simulate(
     behaviours = {}
     if isinstance(spec, BehaviourSpec) and spec.enabled:
         behaviours = build_behaviours(spec, plans, scenario.market, pop, seed)
+    pull = spec.timing.pull_discount if behaviours else MonteCarloEngine.pull_discount
+    if engine == "pipeline":
+        from .pipeline.simulate import simulate_pipeline
+
+        args = (scenario, pop, seed, trials, plans, behaviours, pull, keep_outcomes)
+        return simulate_pipeline(*args, workers, executor, progress)
     engine = MonteCarloEngine(scenario.market, pop)
     if behaviours:
         engine = MonteCarloEngine(scenario.market, pop, pull_discount=spec.timing.pull_discount)

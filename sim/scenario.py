@@ -27,6 +27,7 @@ from .actuals.spec import ActualsSpec, CheckinSpec
 from .behaviour.spec import BehaviourSpec
 from .errors import ScenarioError
 from .market import Market
+from .pipeline.spec import PipelineSpec
 from .plan import Plan
 from .population import TeamSpec
 
@@ -67,6 +68,7 @@ class Scenario(BaseModel):
     plan: Plan
     variants: dict[str, Plan] = Field(default_factory=dict)
     behaviour: BehaviourSpec = BehaviourSpec()
+    pipeline: PipelineSpec = PipelineSpec()
     simulation: Simulation = Simulation()
     optimize: dict[str, Any] = Field(
         default_factory=dict,
@@ -209,6 +211,7 @@ def parse_scenario(
         "optimize",
         "actuals",
         "checkin",
+        "pipeline",
     }
     for k in data:
         if k not in known:
@@ -244,7 +247,16 @@ def parse_scenario(
             raise ScenarioError(explain_error(exc, where, origin)) from None
     rest = {
         k: data[k]
-        for k in ("team", "market", "behaviour", "simulation", "optimize", "actuals", "checkin")
+        for k in (
+            "team",
+            "market",
+            "behaviour",
+            "simulation",
+            "optimize",
+            "actuals",
+            "checkin",
+            "pipeline",
+        )
         if k in data
     }
     for k, _v in head.items():

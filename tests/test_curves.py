@@ -268,7 +268,7 @@ def test_declared_step_and_paying_threshold():
     assert PayoutCurve(points=((0.0, 0.0), (1.0, 1.0), (1.0, 1.0))).steps == ()
 
 
-# ---- the helpers -------------------------------------------------------------
+# ---- building blocks ------------------------------------------------------------
 
 
 @pytest.mark.parametrize("rate", [0.5, 1.0, 2.5])

@@ -16,7 +16,7 @@ import pulp
 import pytest
 
 from optimize.explain import describe_relaxation, relaxation
-from optimize.model import TargetProblem, build_model
+from optimize.model import TargetProblem, build_model, evaluate_choice
 from optimize.solve import SolverPool, solution_state, solve_now
 from optimize.spec import BadYear, Band, Constraints, Fairness, Objective
 
@@ -79,16 +79,36 @@ def brute_force(p: TargetProblem):
             continue
         if c.ratchet and np.any(np.abs(t / p.last_target - 1) > c.ratchet + 1e-9):
             continue
-        if c.fairness:
-            ratio = t / p.fair_reference
-            if ratio.max() - ratio.min() > c.fairness.spread + 1e-9:
+        if c.min_target and t.min() < c.min_target - 1e-6:
+            continue
+        if c.max_target and t.max() > c.max_target + 1e-6:
+            continue
+        teams_ok = all(
+            number - 1e-6
+            <= t[p.team == p.team_names.index(name)].sum()
+            <= number * (1 + c.overassign) + 1e-6
+            for name, number in c.team_numbers.items()
+        )
+        if not teams_ok:
+            continue
+        ratio = None
+        if c.fairness or p.objective.fairness_weight:
+            basis = c.fairness.basis if c.fairness else "potential"
+            ratio = p.p_target[rows, lv] if basis == "achievability" else t / p.fair_reference
+            if c.fairness and ratio.max() - ratio.min() > c.fairness.spread + 1e-9:
                 continue
         if c.bad_year:
             years = p.scenario_pay[:, rows, lv].astype(float).sum(1)
             allowed = int(np.floor((1 - c.bad_year.quantile) * len(years) + 1e-9))
             if (years > c.bad_year.ceiling + 1e-6).sum() > allowed:
                 continue
+        o = p.objective
         value = (p.margin - p.pay)[rows, lv].sum()
+        value += o.achievability_weight * reach + o.upside_weight * p.upside[rows, lv].sum()
+        short = np.maximum(p.outside - p.utility[rows, lv], 0).sum()
+        value -= o.outside_option_weight * short
+        if ratio is not None:
+            value -= o.fairness_weight * (ratio.max() - ratio.min())
         if value > best[0]:
             best = (value, lv)
     return best
@@ -96,29 +116,59 @@ def brute_force(p: TargetProblem):
 
 CASES = {
     "achievability band": {"achievability": Band(low=0.5, high=0.7)},
-    "budget and ratchet": {"achievability": None, "budget": 330e3, "ratchet": 0.15},
+    "budget and ratchet": {"achievability": None, "budget": 370e3, "ratchet": 0.15},
     "cost of sales and fairness": {
         "achievability": Band(low=0.3, high=0.9),
         "cost_of_sales": 0.06,
         "fairness": Fairness(spread=0.25),
     },
+    "team numbers and target bounds": {
+        "achievability": None,
+        "team_numbers": "A 3% above its baseline, B 5% below",
+        "min_target": 6e5,
+        "max_target": 1.45e6,
+    },
+    "fairness of achievability": {
+        "achievability": Band(low=0.4, high=0.8),
+        "fairness": Fairness(basis="achievability", spread=0.3),
+    },
 }
+
+#: Motivation terms in the objective, each with a weight the scenario sets.
+MOTIVATION = Objective(
+    achievability_weight=30e3, outside_option_weight=1.5, upside_weight=0.5, fairness_weight=2e5
+)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("case", list(CASES))
 @pytest.mark.parametrize("seed", [0, 1])
 def test_milp_optimum_equals_brute_force(solver, case, seed):
-    p = problem(seed=seed, **CASES[case])
+    settings = dict(CASES[case])
+    if "team_numbers" in settings:  # set from the teams' baselines
+        base = problem(seed=seed).last_target
+        settings["team_numbers"] = {"A": 1.03 * base[0::2].sum(), "B": 0.95 * base[1::2].sum()}
+    p = problem(seed=seed, **settings)
     want, _ = brute_force(p)
+    assert np.isfinite(want)  # every case is feasible; infeasibility is tested below
     got = solve_now(p, solver, time_limit=30)
-    if not np.isfinite(want):
-        assert got.status == "infeasible"
-        return
     assert got.status == "optimal", got.describe()
     assert got.objective == pytest.approx(want, rel=1e-6)
     value = (p.margin - p.pay)[np.arange(p.reps), got.level].sum()
     assert value == pytest.approx(want, rel=1e-6)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("seed", [0, 2])
+def test_motivation_terms_equal_brute_force(solver, seed):
+    p = problem(seed=seed, achievability=Band(low=0.3, high=0.9))
+    p = dataclasses.replace(p, objective=MOTIVATION)
+    want, _ = brute_force(p)
+    plain, _ = brute_force(dataclasses.replace(p, objective=Objective()))
+    got = solve_now(p, solver, time_limit=30)
+    assert got.status == "optimal", got.describe()
+    assert got.objective == pytest.approx(want, rel=1e-6)
+    assert want != pytest.approx(plain, rel=1e-6)  # the terms change the objective
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -140,6 +190,11 @@ def test_chance_constraint_equals_brute_force(solver, seed):
     got = solve_now(p, solver, time_limit=30)
     assert got.status == "optimal", got.describe()
     assert got.objective == pytest.approx(want, rel=1e-6)
+    # The bad-year cost the report shows reads the limit as the constraint does.
+    shown = evaluate_choice(p, got.level)["bad_year_pay"]
+    assert shown <= limit.ceiling + 1e-6
+    years = p.scenario_pay[:, np.arange(5), got.level].astype(float).sum(1)
+    assert (years > shown + 1e-9).sum() <= 4  # at most (1 − 0.8) of 20 years above it
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -162,11 +217,13 @@ def test_infeasible_problem_reports_smallest_relaxation(solver):
     table = relaxation(elastic)
     assert "company_number" in set(table["constraint"])
     need = elastic.slack["company_number"]
-    # Exactly enough: the largest targets on offer are 1/1.05 of the number asked for
-    # (less whatever the achievability relaxation makes unnecessary).
-    assert need <= 1 - 1 / 1.05 + 1e-6
+    # Enough and no more: the largest targets on offer are 1/1.05 of the number asked
+    # for, so the number must come down by more than nothing and at most 1 − 1/1.05.
+    assert 0 < need <= 1 - 1 / 1.05 + 1e-6
     relaxed = solve_now(p, solver, relax={k: v + 1e-6 for k, v in elastic.slack.items()})
     assert relaxed.ok
+    short = {k: max(v - 1e-3, 0.0) for k, v in elastic.slack.items()}
+    assert solve_now(p, solver, relax=short).status == "infeasible"  # smallest: less fails
     assert "company number must come down" in " ".join(table["in_words"])
 
 

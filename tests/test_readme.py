@@ -77,6 +77,17 @@ def test_cli_examples_run(line, tmp_path):
             args[args.index("--trials") + 1] = "60"
         else:
             args += ["--trials", "60"]
+    if args[0] == "optimize":  # the named scenario with a smaller tabulation and menu
+        small = tmp_path / "small.toml"
+        small.write_text(
+            f'extends = "{(ROOT / args[1]).as_posix()}"\n'
+            "[optimize]\ntrials = 120\nscenarios = 60\nfrontier_points = 2\n"
+            "[optimize.menu]\nthresholds = [0.5]\naccelerators = [2.0]\ncaps = [3.0]\n",
+            encoding="utf-8",
+        )
+        args[1] = str(small)
+        args[args.index("--out") + 1] = str(tmp_path / "out")
+        args += ["--trials", "60"]
     if args[0] in ("review", "checkin", "history"):  # a history store of the test's own
         args += ["--store", str(tmp_path / "history.sqlite")]
     if args[0] in ("review", "checkin"):
@@ -86,5 +97,5 @@ def test_cli_examples_run(line, tmp_path):
         [sys.executable, "-m", "planlab.cli", *args], cwd=ROOT, capture_output=True, text=True
     )
     assert res.returncode == 0, res.stderr
-    if args[0] in ("simulate", "demo", "compare", "review", "checkin"):
+    if args[0] in ("simulate", "demo", "compare", "review", "checkin", "optimize"):
         assert (tmp_path / "out" / "report.html").exists()

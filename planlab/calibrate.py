@@ -1,0 +1,51 @@
+"""``planlab calibrate``: fit the fast engine to the pipeline or a CRM export, on disk.
+
+Writes DIR/calibrated.toml (a scenario extending the original with the fitted
+``[market]``), DIR/calibration.csv (each parameter before and after) and, with
+``--check``, DIR/check.csv (both engines side by side), all at once.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import tomli_w
+
+from sim import calibration as C
+from sim import load_scenario
+from sim.opportunities import read_opportunities
+
+from .export import check_out, to_csv, write_files
+
+__all__ = ["calibrate"]
+
+
+def calibrate(args) -> Path:
+    """Run the ``calibrate`` command for parsed ``args``; return the output directory."""
+    path = Path(args.scenario)
+    scenario = load_scenario(path)
+    out = Path(args.out)
+    check_out(out, args.force)
+    if args.export:
+        cal = C.calibrate_to_export(scenario, read_opportunities(args.export), seed=args.seed)
+    else:  # replications far from those ``simulate`` runs, so a check is out of sample
+        cal = C.calibrate_to_pipeline(scenario, args.replications, args.seed, first=10**9)
+    rel = os.path.relpath(path.resolve(), out.resolve())
+    doc = {"extends": Path(rel).as_posix(), "market": C.market_overrides(scenario, cal.scenario)}
+    source = args.export or f"the pipeline engine, {args.replications} replications"
+    doc["scenario"] = {"name": f"{scenario.name} (calibrated)", "description": f"Fit to {source}"}
+    check = None
+    if args.check:  # the calibrated fast engine against the pipeline, on the same team
+        check = C.compare_engines(cal.scenario, scenario, args.check, args.seed)
+
+    files = {"calibrated.toml": tomli_w.dumps(doc), "calibration.csv": to_csv(cal.table)}
+    if check is not None:
+        files["check.csv"] = to_csv(check)
+    write_files(out, files, args.force)
+    if not args.quiet:
+        for table in (cal.table, check):
+            if table is not None:
+                print(table.to_string(float_format=lambda x: f"{x:,.4g}"))
+        print(f"wrote {out}/calibrated.toml, calibration.csv{', check.csv' * bool(args.check)}")
+    return out

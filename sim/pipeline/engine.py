@@ -1,0 +1,94 @@
+"""The pipeline engine: replications of the SimPy model into one outcome table.
+
+Replication ``r`` of a run with seed ``s`` draws only from the child
+``SeedSequence(s, spawn_key=(PIPELINE, r))`` — what ``SeedSequence.spawn``
+hands out, addressed directly — so a replication's result does not depend on
+which worker runs it or which others run beside it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..behaviour import Behaviour, FixedEffort
+from ..market import Market
+from ..measures import COMPONENTS
+from ..outcomes import Outcomes
+from ..plan import Plan
+from ..population import Population
+from ..streams import BLOCK_TRIALS
+from .model import Replication, events_processed
+from .spec import PipelineSpec
+
+__all__ = ["LEDGER_COLUMNS", "PIPELINE", "PipelineEngine", "PipelineRun"]
+
+#: Spawn-key root of the pipeline's replication streams (distinct from sim.streams' families).
+PIPELINE = 11
+#: Columns of the opportunity ledger (times in days from the start of the plan year).
+LEDGER_COLUMNS = ("id", "rep", "kind", "account", "created", "closed", "status", "amount", "stage")
+
+
+@dataclass(frozen=True)
+class PipelineRun:
+    """Replications simulated: their outcome table, the events processed, the ledger."""
+
+    outcomes: Outcomes
+    events: int
+    ledger: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class PipelineEngine:
+    """Simulates the key-account pipeline of a population in a market."""
+
+    market: Market
+    population: Population
+    spec: PipelineSpec = PipelineSpec()
+    months: int = 12
+    pull_discount: float = 0.08  # extra discount a rep gives to pull a deal forward
+
+    def replications(
+        self,
+        seed: int,
+        first: int,
+        n: int,
+        behaviour: Behaviour | None = None,
+        plan: Plan | None = None,
+        ledger: bool = False,
+    ) -> PipelineRun:
+        """Replications ``first .. first + n - 1`` (each one trial of the outcome table)."""
+        behaviour = behaviour or FixedEffort()
+        comps = {c: np.empty((n, self.population.size, self.months)) for c in COMPONENTS}
+        events, draws, rows = 0, 0, []
+        for i in range(n):
+            rep = Replication(self, seed, first + i, behaviour, plan, ledger)
+            rep.run()
+            for c in COMPONENTS:
+                comps[c][i] = rep.comp[c]
+            events += events_processed(rep.env)
+            draws += rep.draws
+            if ledger:
+                rows.extend((first + i, *row) for row in rep.ledger)
+        table = None
+        if ledger:
+            table = pd.DataFrame(rows, columns=["replication", *LEDGER_COLUMNS])
+            table["kind"] = np.where(table["kind"] == 0, "new", "expansion")
+            table = table.sort_values(["replication", "id"], kind="stable").reset_index(drop=True)
+        return PipelineRun(Outcomes(comps, draws=draws), events, table)
+
+    def simulate_blocks(
+        self,
+        seed: int,
+        first_block: int,
+        n_blocks: int,
+        trials: int,
+        behaviour: Behaviour | None = None,
+        plan: Plan | None = None,
+    ) -> Outcomes:
+        """The Monte Carlo engine's interface: trials of whole stream blocks."""
+        first = first_block * BLOCK_TRIALS
+        n = min((first_block + n_blocks) * BLOCK_TRIALS, trials) - first
+        return self.replications(seed, first, n, behaviour, plan).outcomes
