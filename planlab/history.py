@@ -29,8 +29,8 @@ from .export import to_json
 
 __all__ = ["DEFAULT_STORE", "Record", "list_records", "read_record", "record", "store_url"]
 
-#: Where the history lives unless ``--store`` says otherwise (``PLANLAB_HISTORY`` overrides).
-DEFAULT_STORE = os.environ.get("PLANLAB_HISTORY", "planlab_history.sqlite")
+#: Where the history lives unless ``--store`` or ``PLANLAB_HISTORY`` says otherwise.
+DEFAULT_STORE = "planlab_history.sqlite"
 
 _META = sa.MetaData()
 REVIEWS = sa.Table(
@@ -81,7 +81,7 @@ class Record:
 
 def store_url(store: str | Path | None) -> str:
     """A SQLAlchemy URL for ``store``: a URL as is, a file name as a SQLite file."""
-    store = str(store or DEFAULT_STORE)
+    store = str(store or os.environ.get("PLANLAB_HISTORY") or DEFAULT_STORE)  # read per call
     if "://" in store:
         return store
     return f"sqlite:///{Path(store).resolve()}"
@@ -180,6 +180,8 @@ def list_records(store: str | Path | None = None, scenario: str | None = None) -
             q = q.where(REVIEWS.c.scenario == scenario)
         with engine.connect() as conn:
             rows = conn.execute(q).mappings().all()
+    except sa.exc.SQLAlchemyError as exc:
+        raise ScenarioError(f"{url}: cannot read the history ({exc})".splitlines()[0]) from None
     finally:
         engine.dispose()
     out = []
@@ -203,6 +205,10 @@ def read_record(scenario: str, version: int, store: str | Path | None = None) ->
                 .mappings()
                 .first()
             )
+    except sa.exc.SQLAlchemyError as exc:
+        raise ScenarioError(
+            f"{store_url(store)}: cannot read the history ({exc})".splitlines()[0]
+        ) from None
     finally:
         engine.dispose()
     if row is None:

@@ -20,7 +20,7 @@ from sim import ScenarioError, load_scenario
 from sim.actuals import load_actuals
 
 from .export import OutputExists, write_atomic
-from .history import DEFAULT_STORE, list_records, record
+from .history import DEFAULT_STORE, list_records, record, store_url
 
 __all__ = ["add_review_commands"]
 
@@ -33,7 +33,12 @@ def _load(args):
             f"{args.scenario}: no actuals: give --actuals SOURCE or set [actuals] source"
         )
     actuals = load_actuals(
-        scenario, source, drop_bad_rows=args.drop_bad_rows, table=args.table, query=args.query
+        scenario,
+        source,
+        drop_bad_rows=args.drop_bad_rows,
+        table=args.table,
+        query=args.query,
+        opportunities=args.opportunities,
     )
     return scenario, actuals, str(source)
 
@@ -127,7 +132,7 @@ def cmd_review(args, argv) -> int:
         _say(args, f"Next period ({nxt.label}):")
         for line in next_period_lines(nxt):
             _say(args, f"- {line}")
-    where = "" if version is None else f"; history version {version} in {args.store}"
+    where = "" if version is None else f"; history version {version} in {store_url(args.store)}"
     new = ", next_plan.toml, targets.csv" if nxt is not None and nxt.feasible else ""
     _say(args, f"wrote {out}/report.html, review.xlsx, calibrated_scenario.toml{new}, ...{where}")
     return 1 if nxt is not None and not nxt.feasible else 0
@@ -150,14 +155,14 @@ def cmd_checkin(args, argv) -> int:
     _say(args, f"{scenario.name}: check-in of {result.year} after {result.months_observed} months")
     for line in result.findings():
         _say(args, f"- {line}")
-    where = "" if version is None else f"; history version {version} in {args.store}"
+    where = "" if version is None else f"; history version {version} in {store_url(args.store)}"
     _say(args, f"wrote {out}/report.html, reps.csv, options.csv, summary.json{where}")
     return 0
 
 
 def cmd_history(args, argv) -> int:
-    url = args.store
-    if "://" not in url and not Path(url).exists():
+    url = store_url(args.store)
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         print(f"no reviews recorded yet in {url}")
         return 0
     table = list_records(url, args.scenario)
@@ -184,11 +189,20 @@ def _common(p: argparse.ArgumentParser, whole) -> None:
         action="store_true",
         help="leave out bad rows (the report lists them) instead of stopping",
     )
+    p.add_argument(
+        "--opportunities",
+        metavar="CSV",
+        help="CRM opportunity export: each rep-month's deals are taken from its won "
+        "opportunities (then the actuals need only reps, months, targets and payouts)",
+    )
     p.add_argument("--trials", type=whole(1, 1_000_000), help="simulated years per step")
     p.add_argument("--seed", type=whole(0), help="random seed (default: the scenario's)")
     p.add_argument("--out", metavar="DIR", help="output directory")
     p.add_argument("--force", action="store_true", help="replace an existing output directory")
-    p.add_argument("--store", default=DEFAULT_STORE, help="history store: SQLite file or URL")
+    p.add_argument(
+        "--store",
+        help=f"history store: SQLite file or URL (default: $PLANLAB_HISTORY or {DEFAULT_STORE})",
+    )
     p.add_argument("--no-history", action="store_true", help="do not record in the history")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
@@ -251,6 +265,9 @@ def add_review_commands(sub, whole) -> None:
     _common(p, whole)
     p.set_defaults(func=cmd_checkin)
     p = sub.add_parser("history", help="list the reviews and check-ins recorded")
-    p.add_argument("--store", default=DEFAULT_STORE, help="history store: SQLite file or URL")
+    p.add_argument(
+        "--store",
+        help=f"history store: SQLite file or URL (default: $PLANLAB_HISTORY or {DEFAULT_STORE})",
+    )
     p.add_argument("--scenario", help="only this scenario's versions")
     p.set_defaults(func=cmd_history)

@@ -19,12 +19,15 @@ def load_actuals(
     table: str | None = None,
     query: str | None = None,
     teams: dict[str, str] | None = None,
+    opportunities: str | Path | None = None,
 ) -> Actuals:
     """Read and check the actuals of ``scenario`` (a :class:`sim.scenario.Scenario`).
 
     ``source`` defaults to the scenario's ``[actuals] source``; file names are
     relative to the working directory or else to the scenario file. ``teams``
-    (rep -> team) defaults to the scenario's team.
+    (rep -> team) defaults to the scenario's team. With ``opportunities`` (a CRM
+    export, :mod:`sim.opportunities`) the deals come from the export
+    (:mod:`.deals`) and the table needs only reps and months.
     """
     spec = scenario.actuals
     source = source if source is not None else spec.source
@@ -37,4 +40,18 @@ def load_actuals(
         pop = make_population(scenario)
         teams = dict(zip(pop.name.tolist(), pop.team.tolist(), strict=True))
     raw = read_source(str(source), spec, scenario.base_dir, table=table, query=query)
-    return validate(raw, spec, teams, drop_bad_rows=drop_bad_rows)
+    if opportunities is None:
+        return validate(raw, spec, teams, drop_bad_rows=drop_bad_rows)
+    from ..opportunities import read_opportunities
+    from .deals import with_deals
+
+    path = Path(opportunities)
+    if (
+        not path.is_file()
+        and scenario.base_dir is not None
+        and (scenario.base_dir / path).is_file()
+    ):
+        path = scenario.base_dir / path
+    export = read_opportunities(path)
+    actuals = validate(raw, spec, teams, drop_bad_rows=drop_bad_rows, required=("rep", "period"))
+    return with_deals(actuals, export, teams, str(path))

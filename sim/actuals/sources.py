@@ -100,6 +100,9 @@ def _sql(url: str, table: str | None, query: str | None) -> RawTable:
 
     if not (table or query):
         raise ScenarioError(f"{url}: name a table or a query to read the actuals from")
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).is_file():
+        # SQLite would create an empty database; a mistyped path is an error, not a file.
+        raise ScenarioError(f"{url}: no SQLite database there")
     try:
         engine = sa.create_engine(url)
     except Exception as exc:  # unknown dialect, missing driver

@@ -78,7 +78,7 @@ def _month(value: object) -> pd.Period | None:
     return None if pd.isna(p) else p
 
 
-def _rename(raw: RawTable, spec: ActualsSpec) -> pd.DataFrame:
+def _rename(raw: RawTable, spec: ActualsSpec, required: tuple[str, ...]) -> pd.DataFrame:
     """Source columns renamed to planlab's fields; missing required columns are errors."""
     frame = raw.frame.copy()
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -88,7 +88,7 @@ def _rename(raw: RawTable, spec: ActualsSpec) -> pd.DataFrame:
         f = by_source.get(c, c if c not in spec.columns.values() else None)
         if f is not None and known_field(f) and c not in renamed.values():
             renamed[c] = f
-    missing = [f for f in REQUIRED if f not in renamed.values()]
+    missing = [f for f in required if f not in renamed.values()]
     if missing:
         names = [
             f"{f!r}" + (f" (mapped to {spec.columns[f]!r})" if f in spec.columns else "")
@@ -107,9 +107,13 @@ def validate(
     spec: ActualsSpec,
     teams: dict[str, str],
     drop_bad_rows: bool = False,
+    required: tuple[str, ...] = REQUIRED,
 ) -> Actuals:
-    """Check ``raw`` against the team (rep name -> team) and return clean :class:`Actuals`."""
-    frame = _rename(raw, spec)
+    """Check ``raw`` against the team (rep name -> team) and return clean :class:`Actuals`.
+
+    ``required`` are the fields the source must have (fewer when an opportunity
+    export provides the deals)."""
+    frame = _rename(raw, spec, required)
     if frame.empty:
         raise ActualsError(f"{raw.origin}: the actuals table has no rows")
     n = len(frame)
@@ -139,7 +143,7 @@ def validate(
         ).astype(float)
         for i in np.flatnonzero(num.isna().to_numpy()):
             v = text.iloc[i]
-            if v == "" and f not in REQUIRED:
+            if v == "" and f not in required:
                 continue
             what = "empty" if v == "" else f"{v!r} is not a number"
             bad(i, source_name[f], what)
@@ -181,7 +185,7 @@ def validate(
     out["period"] = pd.PeriodIndex([periods[i] for i in np.flatnonzero(keep)], freq="M")
     for f in numeric:
         out[f] = values[f][keep]
-    for f in ("xsell_value", "xsell_count"):
+    for f in ("new_value", "new_count", "xsell_value", "xsell_count"):
         if f not in out:
             out[f] = 0.0
     out = out.sort_values(["period", "rep"], kind="stable").reset_index(drop=True)

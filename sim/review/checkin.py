@@ -100,11 +100,15 @@ def _current_year(years: list[PlanYear]) -> tuple[PlanYear, list[PlanYear]]:
 
 
 def _targets(pop: Population, cur: PlanYear) -> Population:
+    """Annual targets from the months seen: each rep's monthly target rows averaged over
+    the months they have a row for (a missing month is not a zero target), times 12."""
     k = cur.months_observed
+    seen = np.maximum(cur.observed[:, :k].sum(1), 1)
     t = dict(pop.targets)
     for name, v in cur.values.items():
         if name.startswith("target_"):
-            t[name.removeprefix("target_")] = v[:, :k].sum(1) * 12.0 / k
+            rows = np.where(cur.observed[:, :k], np.nan_to_num(v[:, :k]), 0.0)
+            t[name.removeprefix("target_")] = rows.sum(1) * 12.0 / seen
     return dataclasses.replace(pop, targets=t)
 
 
