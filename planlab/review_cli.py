@@ -19,7 +19,7 @@ import pandas as pd
 from sim import ScenarioError, load_scenario
 from sim.actuals import load_actuals
 
-from .export import OutputExists, write_atomic
+from .export import check_out, write_files
 from .history import DEFAULT_STORE, list_records, record, store_url
 
 __all__ = ["add_review_commands"]
@@ -45,20 +45,8 @@ def _load(args):
 
 def _out(args, default: str) -> Path:
     out = Path(args.out) if args.out else Path("out") / default
-    if out.exists() and not args.force:
-        raise OutputExists(f"{out}: output directory exists; choose another --out or add --force")
+    check_out(out, args.force)
     return out
-
-
-def _write(out: Path, files: dict[str, str | bytes], force: bool) -> None:
-    def write(tmp: Path) -> None:
-        for name, data in files.items():
-            if isinstance(data, bytes):
-                (tmp / name).write_bytes(data)
-            else:
-                (tmp / name).write_text(data, encoding="utf-8")
-
-    write_atomic(out, write, force=force)
 
 
 def _record_and_write(args, out: Path, rec, files: Callable[[int | None], dict]) -> int | None:
@@ -66,12 +54,12 @@ def _record_and_write(args, out: Path, rec, files: Callable[[int | None], dict])
     that a version exists only with its files: the record commits after the write,
     and the files are removed again if the commit fails."""
     if args.no_history:
-        _write(out, files(None), args.force)
+        write_files(out, files(None), args.force)
         return None
     written = []
 
     def write(version: int) -> None:
-        _write(out, files(version), args.force)
+        write_files(out, files(version), args.force)
         written.append(out)
 
     try:

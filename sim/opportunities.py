@@ -13,7 +13,6 @@ The pipeline engine's opportunity ledger converts to the same table
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .csvfile import read_rows
 from .errors import ScenarioError
 from .population import Population
 
@@ -53,17 +53,7 @@ def _date(text: str, where: str) -> datetime:
 def read_opportunities(path: str | Path) -> pd.DataFrame:
     """Read a CRM opportunity export (CSV) into the normalised table."""
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: opportunity export not found")
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.reader(fh))
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    except OSError as exc:
-        raise ScenarioError(f"{path}: cannot read the export ({exc.strerror})") from None
-    if not rows:
-        raise ScenarioError(f"{path}: the export is empty")
+    rows = read_rows(path, "opportunity export")
     header = [h.strip().lower() for h in rows[0]]
     missing = [c for c in REQUIRED if c not in header]
     if missing:

@@ -7,7 +7,6 @@ the same in every trial; only the market and the deals vary across trials.
 
 from __future__ import annotations
 
-import csv
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from .csvfile import read_rows
 from .distributions import Distribution, Gamma, LogNormal
 from .errors import ScenarioError
 
@@ -162,18 +162,11 @@ def read_roster(path: Path) -> dict[str, np.ndarray]:
     """Read a roster CSV: ``name``, ``team`` and optional numeric columns.
 
     Optional columns: ability, potential, tenure_years, accounts,
-    ``target_<measure>`` and last period's ``actual_<measure>``. Errors name the file, the row and the column.
+    ``target_<measure>`` and last period's ``actual_<measure>``. Errors name the
+    file, the row and the column.
     """
     path = Path(path)
-    if not path.is_file():
-        raise ScenarioError(f"{path}: roster file not found")
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as fh:
-            rows = list(csv.reader(fh))
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{path}: roster is not UTF-8 text ({exc.reason})") from None
-    if not rows:
-        raise ScenarioError(f"{path}: roster is empty")
+    rows = read_rows(path, "roster")
     header = [h.strip() for h in rows[0]]
     for req in ("name", "team"):
         if req not in header:

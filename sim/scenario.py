@@ -43,6 +43,17 @@ __all__ = [
 ]
 
 BASE = "base"
+#: The scenario's tables besides its head, plan and variants, each taken as read.
+_TABLES = (
+    "team",
+    "market",
+    "behaviour",
+    "simulation",
+    "optimize",
+    "actuals",
+    "checkin",
+    "pipeline",
+)
 _ATOMIC = {"curve", "rep_targets", "deal_size", "ability", "potential", "tenure_years", "accounts"}
 
 
@@ -200,19 +211,7 @@ def parse_scenario(
 ) -> Scenario:
     """Validate a raw scenario table (as read from TOML) into a :class:`Scenario`."""
     data = copy.deepcopy(data)
-    known = {
-        "scenario",
-        "team",
-        "market",
-        "plan",
-        "variants",
-        "behaviour",
-        "simulation",
-        "optimize",
-        "actuals",
-        "checkin",
-        "pipeline",
-    }
+    known = {"scenario", "plan", "variants", *_TABLES}
     for k in data:
         if k not in known:
             raise ScenarioError(f"{origin}: {k}: unknown key; expected one of {sorted(known)}")
@@ -245,20 +244,7 @@ def parse_scenario(
             variants[vname] = Plan.model_validate(merged)
         except ValidationError as exc:
             raise ScenarioError(explain_error(exc, where, origin)) from None
-    rest = {
-        k: data[k]
-        for k in (
-            "team",
-            "market",
-            "behaviour",
-            "simulation",
-            "optimize",
-            "actuals",
-            "checkin",
-            "pipeline",
-        )
-        if k in data
-    }
+    rest = {k: data[k] for k in _TABLES if k in data}
     for k, _v in head.items():
         if k not in ("name", "description"):
             raise ScenarioError(f"{origin}: scenario.{k}: unknown key; expected name, description")
