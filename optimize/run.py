@@ -243,6 +243,9 @@ def optimize_plan(
         clock["solved"] = time.perf_counter()
         ok = [r for r in results if r.solution.ok]
         if not ok:
+            if not any(r.solution.status == "infeasible" for r in results):
+                # Out of time, not out of room: relaxing constraints would not explain it.
+                return Optimisation(scenario, spec, pop, primary, table, timings=_timings(clock))
             note("no plan meets the constraints; finding the smallest relaxations")
             answers = [a for a in solve_all(problems, elastic=True) if a.ok]
             # The shape that needs the least relaxation in all.

@@ -35,6 +35,13 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
             f"Best salary + linear commission: commission {lin.beta:.2%} of sales, salary "
             f"{lin.alpha:,.0f}; expected profit {lin.profit:,.0f}."
         ]
+    if opt.plan is None and not (opt.shapes["status"] == "infeasible").any():
+        limit = opt.spec.solver.time_limit
+        return [
+            f"No plan found within the {limit:g} s limit per solve "
+            f"({', '.join(sorted(set(opt.shapes['status'])))}): allow more time with "
+            "--time-limit, or a larger --gap."
+        ]
     if opt.plan is None:
         lines = ["No plan meets every constraint."]
         if opt.relaxation is not None and len(opt.relaxation):
@@ -95,9 +102,10 @@ def optimize_files(
         files["summary.json"] = to_json({**summary, "linear": opt.linear.table()})
         return files
     if opt.plan is None:
-        relax = opt.relaxation if opt.relaxation is not None else pd.DataFrame()
-        files["relaxation.csv"] = to_csv(relax)
-        files["summary.json"] = to_json({**summary, "relaxation": relax})
+        if opt.relaxation is not None:
+            files["relaxation.csv"] = to_csv(opt.relaxation)
+            summary["relaxation"] = opt.relaxation
+        files["summary.json"] = to_json(summary)
         return files
     files["optimised.toml"] = variant_toml(
         opt.scenario,

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from optimize.run import optimize_plan
+from optimize.solve import Solution
 from optimize.verify import verify
 from planlab.cli import main
 from sim import load_scenario
@@ -192,6 +193,31 @@ def test_cli_infeasible_reports_smallest_relaxation(write_scenario, tmp_path, ca
     findings = json.loads((out / "summary.json").read_text())["findings"]
     assert findings[0] == "No plan meets every constraint."
     assert any("must" in f or "needs" in f for f in findings[1:])
+
+
+def test_cli_out_of_time_says_so(small, tmp_path, capsys, monkeypatch):
+    """When every solve runs out of time the answer says so, instead of a relaxation."""
+    import optimize.run as run
+
+    class Slow:
+        def __init__(self, *a, **kw):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return None
+
+        def solve(self, problem, solver, time_limit, gap, **kw):
+            return Solution("timed out", solver, message=f"stopped at the {time_limit:g} s limit")
+
+    monkeypatch.setattr(run, "SolverPool", Slow)
+    out = tmp_path / "slow"
+    code = main(["optimize", str(small), "--out", str(out), "--time-limit", "3", "--quiet"])
+    assert code == 1
+    (line,) = json.loads((out / "summary.json").read_text())["findings"]
+    assert "No plan found within the 3 s limit" in line and "timed out" in line
 
 
 @pytest.mark.parametrize(
