@@ -22,6 +22,7 @@ from sim.scenario import Scenario
 from sim.streams import BLOCK_TRIALS, CALIBRATION
 
 from .spec import OptimizeSpec
+from .tabulate import tabulation_trials
 
 __all__ = ["LinearResult", "linear_plan"]
 
@@ -62,8 +63,8 @@ class LinearResult:
 def _team_reps(scenario: Scenario, pop: Population, spec: OptimizeSpec, seed: int):
     """The agency model of the scenario's team, and the market's margin rate."""
     engine = MonteCarloEngine(scenario.market, pop, stream=CALIBRATION)
-    blocks = -(-spec.trials // BLOCK_TRIALS)
-    oc = engine.simulate_blocks(seed, 0, blocks, spec.trials, FixedEffort(1.0))
+    trials = tabulation_trials(scenario, spec)
+    oc = engine.simulate_blocks(seed, 0, -(-trials // BLOCK_TRIALS), trials, FixedEffort(1.0))
     revenue = oc.measure("revenue", 1)[..., 0]
     margin = spec.linear.margin or float(oc.measure("gross_margin", 1).sum() / revenue.sum())
     mix = scenario.plan.pay_mix

@@ -221,7 +221,7 @@ def optimize_plan(
     with ThreadPoolExecutor(max_workers=spec.workers) as threads:
         tables = list(
             threads.map(
-                lambda sp: tabulate(sp[0], sp[1], outlook, base, pop, spec, primary),
+                lambda sp: tabulate(sp[0], sp[1], outlook, base, pop, spec, primary, scenario),
                 zip(shapes, plans, strict=True),
             )
         )

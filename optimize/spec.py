@@ -261,7 +261,13 @@ class OptimizeSpec(_Frozen):
     responding: bool = Field(
         default=True, description="Reps best-respond in effort when outcomes are tabulated."
     )
-    trials: int = Field(default=400, ge=20, le=100_000, description="Years tabulated per level.")
+    trials: int | None = Field(
+        default=None,
+        ge=20,
+        le=100_000,
+        description="Years tabulated per level (default: the behaviour model's calibration "
+        "sample, so that reps respond in the tables as they do in a simulation).",
+    )
     scenarios: int = Field(
         default=200, ge=10, le=5_000, description="Simulated years in the chance constraint."
     )

@@ -20,8 +20,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.behaviour.base import FixedEffort
-from sim.behaviour.response import calibrated_cost, plan_value, refine_effort, risk_aversion
+from sim.behaviour.base import Effort, FixedEffort
+from sim.behaviour.response import (
+    PlanSample,
+    TaskEffort,
+    calibrated_cost,
+    plan_value,
+    refine_effort,
+    risk_aversion,
+    task_split,
+)
 from sim.errors import ScenarioError
 from sim.montecarlo import MonteCarloEngine
 from sim.outcomes import Outcomes
@@ -56,6 +64,15 @@ class Outlook:
     cost: np.ndarray  # effort cost coefficient d per rep (reps,)
     risk: np.ndarray  # CARA risk aversion per rep (reps,)
     outside: np.ndarray  # outside option: today's utility x the scenario's multiple (reps,)
+    shares: dict[str, np.ndarray] | None  # today's split of effort across tasks
+    engine: MonteCarloEngine  # draws the sample again at any effort
+    seed: int
+    trials: int
+
+    def at(self, effort: Effort) -> Outcomes:
+        """The same simulated years at another effort per task."""
+        blocks = -(-self.trials // BLOCK_TRIALS)
+        return self.engine.simulate_blocks(self.seed, 0, blocks, self.trials, TaskEffort(effort))
 
 
 @dataclass(frozen=True)
@@ -128,15 +145,24 @@ def plan_at(plan: Plan, base: dict[str, np.ndarray], multiple: np.ndarray, names
     return plan.model_copy(update={"measures": tuple(measures)})
 
 
+def tabulation_trials(scenario: Scenario, spec: OptimizeSpec) -> int:
+    """Years tabulated per level: as set, else the behaviour model's calibration sample.
+
+    The default makes the tables the very sample on which a simulation's reps choose
+    their effort (same streams, same seed), so the best responses agree."""
+    return spec.trials or scenario.behaviour.effort.calibration_trials
+
+
 def team_outlook(scenario: Scenario, pop: Population, spec: OptimizeSpec, seed: int) -> Outlook:
     """Simulate the team at each effort level and calibrate effort costs on the base plan."""
     effort_spec = scenario.behaviour.effort
     efforts = np.asarray(effort_spec.levels if spec.responding else (1.0,), dtype=float)
     engine = MonteCarloEngine(scenario.market, pop, stream=CALIBRATION)
-    blocks = -(-spec.trials // BLOCK_TRIALS)
+    trials = tabulation_trials(scenario, spec)
+    blocks = -(-trials // BLOCK_TRIALS)
 
     def run(e: float) -> Outcomes:
-        return engine.simulate_blocks(seed, 0, blocks, spec.trials, FixedEffort(float(e)))
+        return engine.simulate_blocks(seed, 0, blocks, trials, FixedEffort(float(e)))
 
     with ThreadPoolExecutor(max_workers=spec.workers) as pool:
         outcomes = list(pool.map(run, efforts))
@@ -153,7 +179,32 @@ def team_outlook(scenario: Scenario, pop: Population, spec: OptimizeSpec, seed: 
         cost = np.zeros(pop.size)
         today = value[0]
     outside = today * scenario.behaviour.retention.outside_option
-    return Outlook(efforts, outcomes, revenue, margin, cost, risk, outside)
+    shares = None
+    if len(efforts) > 2:  # today's task split, which a new plan's split is relative to
+        sample = PlanSample(plan, scenario.market, pop, trials, seed, risk)
+        _, shares = task_split(sample, np.ones(pop.size), effort_spec, None)
+    return Outlook(
+        efforts, outcomes, revenue, margin, cost, risk, outside, shares, engine, seed, trials
+    )
+
+
+def split_outcomes(
+    plan: Plan, outlook: Outlook, scenario: Scenario, pop: Population, effort: np.ndarray
+) -> list[Outcomes]:
+    """The sample at every effort level, split across tasks as reps split it under
+    ``plan`` (as a simulation's best response does: more effort on the tasks the plan
+    pays for, relative to today's split); the uniform sample when the split is today's."""
+    if outlook.shares is None:
+        return outlook.outcomes
+    sample = PlanSample(plan, scenario.market, pop, outlook.trials, outlook.seed, outlook.risk)
+    task, _ = task_split(sample, effort, scenario.behaviour.effort, outlook.shares)
+    ratio = {t: task[t] / effort for t in task}
+    if all(np.allclose(r, 1.0) for r in ratio.values()):
+        return outlook.outcomes
+    return [
+        outlook.at(Effort(e * ratio["new"], e * ratio["xsell"], e * ratio["service"]))
+        for e in outlook.efforts
+    ]
 
 
 def _interpolate(efforts: np.ndarray, chosen: np.ndarray):
@@ -172,11 +223,23 @@ def _level(
     pop: Population,
     primary: str,
     scenarios: int,
+    split: list[Outcomes] | None = None,
 ) -> dict[str, np.ndarray]:
-    """Best-response statistics of every rep under ``plan`` (one target level)."""
+    """Best-response statistics of every rep under ``plan`` (one target level).
+
+    Effort is chosen on the uniform sample (as a simulation's reps choose it);
+    what it brings is read off ``split``, the sample split across tasks."""
     ti = plan.pay_mix.target_incentive
+    e = outlook.efforts
+    choice = [
+        plan_value(plan, evaluate_plan(plan, o, pop), pop, outlook.risk) for o in outlook.outcomes
+    ]
+    net = np.stack(choice) - 0.5 * outlook.cost * e[:, None] ** 2
+    chosen = refine_effort(e, net) if len(e) > 2 else np.full(pop.size, e[0])
+    lo, hi, w = _interpolate(e, chosen)
+    cols = np.arange(pop.size)
     stats = []
-    for o in outlook.outcomes:
+    for o in split or outlook.outcomes:
         po = evaluate_plan(plan, o, pop)
         pay = po.total.astype(float)
         stats.append(
@@ -185,23 +248,19 @@ def _level(
                 "pay": pay.mean(0),
                 "upside": np.maximum(pay - ti, 0.0).mean(0),
                 "p_target": (po.attainment[primary] >= 1.0).mean(0),
+                "revenue": o.measure("revenue", 1)[..., 0].mean(0),
+                "margin": o.measure("gross_margin", 1)[..., 0].mean(0),
                 "scenario_pay": pay[:scenarios],
             }
         )
-    e = outlook.efforts
-    net = np.stack([s["ce"] for s in stats]) - 0.5 * outlook.cost * e[:, None] ** 2
-    chosen = refine_effort(e, net) if len(e) > 2 else np.full(pop.size, e[0])
-    lo, hi, w = _interpolate(e, chosen)
-    cols = np.arange(pop.size)
 
-    def mix(values: np.ndarray) -> np.ndarray:  # values (K, ..., reps)
-        return (1 - w) * values[lo, ..., cols].T + w * values[hi, ..., cols].T
+    def mix(values: np.ndarray) -> np.ndarray:  # values (K, reps)
+        return (1 - w) * values[lo, cols] + w * values[hi, cols]
 
-    out = {k: mix(np.stack([s[k] for s in stats])) for k in ("ce", "pay", "upside", "p_target")}
-    sp = np.stack([s["scenario_pay"] for s in stats])  # (K, S, reps)
+    keys = ("ce", "pay", "upside", "p_target", "revenue", "margin")
+    out = {k: mix(np.stack([st[k] for st in stats])) for k in keys}
+    sp = np.stack([st["scenario_pay"] for st in stats])  # (K, S, reps)
     out["scenario_pay"] = ((1 - w) * sp[lo, :, cols].T + w * sp[hi, :, cols].T).astype(np.float32)
-    out["revenue"] = (1 - w) * outlook.revenue[lo, cols] + w * outlook.revenue[hi, cols]
-    out["margin"] = (1 - w) * outlook.margin[lo, cols] + w * outlook.margin[hi, cols]
     out["utility"] = out["ce"] - 0.5 * outlook.cost * chosen**2
     out["effort"] = chosen
     return out
@@ -215,16 +274,18 @@ def tabulate(
     pop: Population,
     spec: OptimizeSpec,
     primary: str,
+    scenario: Scenario,
 ) -> Table:
-    """Tabulate one plan shape at every target level (multiples of the baselines)."""
+    """Tabulate one plan shape at every target level (multiples of the baselines).
+
+    The task split is the one reps choose at the level nearest today's targets."""
     mults = np.linspace(spec.levels.low, spec.levels.high, spec.levels.count)
-    scenarios = min(spec.scenarios, spec.trials)
-    cols = [
-        _level(
-            plan_at(plan, base, np.full(pop.size, m), pop.name), outlook, pop, primary, scenarios
-        )
-        for m in mults
-    ]
+    scenarios = min(spec.scenarios, outlook.trials)
+    plans = [plan_at(plan, base, np.full(pop.size, m), pop.name) for m in mults]
+    mid = plans[int(np.argmin(np.abs(mults - 1.0)))]
+    effort = _level(mid, outlook, pop, primary, 0)["effort"]
+    split = split_outcomes(mid, outlook, scenario, pop, effort)
+    cols = [_level(p, outlook, pop, primary, scenarios, split) for p in plans]
 
     def stack(key: str) -> np.ndarray:
         return np.stack([c[key] for c in cols], axis=-1)

@@ -33,12 +33,15 @@ from .spec import EffortSpec
 
 __all__ = [
     "TASKS",
+    "PlanSample",
     "Response",
+    "TaskEffort",
     "best_response",
     "calibrated_cost",
     "plan_value",
     "refine_effort",
     "risk_aversion",
+    "task_split",
 ]
 
 TASKS = ("new", "xsell", "service")
@@ -62,8 +65,8 @@ class Response:
 
 
 @dataclass(frozen=True)
-class _Static:
-    """A fixed effort per task, for the calibration sample."""
+class TaskEffort:
+    """A fixed effort per task (scalars or per-rep arrays), for calibration samples."""
 
     level: Effort
     plan_dependent: bool = False
@@ -86,7 +89,7 @@ def risk_aversion(spec: EffortSpec, population: Population, ote: float, seed: in
     return spec.risk_aversion / ote * np.exp(s * z - 0.5 * s * s)
 
 
-class _Sample:
+class PlanSample:
     """Pays one plan on the calibration sample at any effort (common random numbers)."""
 
     def __init__(
@@ -109,7 +112,9 @@ class _Sample:
         self.n_blocks = -(-trials // BLOCK_TRIALS)
 
     def outcome(self, effort: Effort) -> PlanOutcome:
-        oc = self.engine.simulate_blocks(self.seed, 0, self.n_blocks, self.trials, _Static(effort))
+        oc = self.engine.simulate_blocks(
+            self.seed, 0, self.n_blocks, self.trials, TaskEffort(effort)
+        )
         return evaluate_plan(self.plan, oc, self.pop)
 
     def value(self, effort: Effort) -> tuple[np.ndarray, PlanOutcome]:
@@ -170,7 +175,7 @@ def best_response(
     """
     ote = plan.pay_mix.ote
     risk = base.risk if base is not None else risk_aversion(spec, population, ote, seed)
-    sample = _Sample(plan, market, population, spec.calibration_trials, seed, risk)
+    sample = PlanSample(plan, market, population, spec.calibration_trials, seed, risk)
     levels = np.asarray(spec.levels, dtype=float)
     if not spec.enabled:
         ones = np.ones(population.size)
@@ -187,7 +192,9 @@ def best_response(
             effort = refine_effort(levels, value - 0.5 * cost * levels[:, None] ** 2)
         one = np.flatnonzero(np.isclose(levels, 1.0))
         at_one = value[one[0]] if base is None and one.size else None  # already evaluated
-        task, shares = _split(sample, effort, spec, base, at_one)
+        task, shares = task_split(
+            sample, effort, spec, base.shares if base is not None else None, at_one
+        )
     ce, po = sample.value(Effort(task["new"], task["xsell"], task["service"]))
     pay = po.total.astype(float)
     first = plan.measures[0].id
@@ -215,14 +222,15 @@ def calibrated_cost(levels: np.ndarray, value: np.ndarray) -> np.ndarray:
     return np.maximum(slope, floor)
 
 
-def _split(
-    sample: _Sample,
+def task_split(
+    sample: PlanSample,
     effort: np.ndarray,
     spec: EffortSpec,
-    base: Response | None,
+    base_shares: dict[str, np.ndarray] | None,
     at: np.ndarray | None = None,
 ) -> tuple[dict, dict]:
-    """Task multipliers from the marginal utility of each task at effort e*."""
+    """Task multipliers from the marginal utility of each task at effort e*, relative
+    to ``base_shares`` (today's plan's split; ``None`` when this is today's plan)."""
     efforts = [Effort(**{u: effort + (_STEP if u == t else 0.0) for u in TASKS}) for t in TASKS]
     if at is None:
         efforts.insert(0, Effort(effort, effort, effort))
@@ -237,7 +245,7 @@ def _split(
     g = np.maximum(g, 0.05 * max(g.max(), 1e-12))
     w = g**spec.focus
     shares = np.repeat((w / w.sum())[:, None], effort.size, axis=1)
-    base_shares = np.stack([base.shares[t] for t in TASKS]) if base is not None else shares
-    ratio = np.clip(shares / base_shares, spec.min_task_share, 1.0 / spec.min_task_share)
+    today = np.stack([base_shares[t] for t in TASKS]) if base_shares is not None else shares
+    ratio = np.clip(shares / today, spec.min_task_share, 1.0 / spec.min_task_share)
     mult = effort * ratio
     return ({t: mult[k] for k, t in enumerate(TASKS)}, {t: shares[k] for k, t in enumerate(TASKS)})
