@@ -166,7 +166,9 @@ def next_period_plan(
                 progress("simulating the new plan beside last period's plan")
             trials = sc.simulation.trials if trials is None else int(trials)
             seed = sc.simulation.seed if seed is None else int(seed)
-            result, table = verify(opt, trials=trials, seed=seed + 1)
+            # The run's trial streams are ones the optimiser never drew from; the same
+            # seed keeps reps choosing effort on the sample the tables were built on.
+            result, table = verify(opt, trials=trials, seed=seed)
     return NextPeriod(
         label=label,
         scenario=sc,
