@@ -217,6 +217,17 @@ def _interpolate(efforts: np.ndarray, chosen: np.ndarray):
     return j, j + 1, w
 
 
+def _chosen_effort(plan: Plan, outlook: Outlook, pop: Population, paid=None) -> np.ndarray:
+    """Each rep's best-response effort under ``plan``, chosen on the uniform sample
+    (``paid``: the plan already paid on it, one PlanOutcome per effort level)."""
+    e = outlook.efforts
+    if paid is None:
+        paid = [evaluate_plan(plan, o, pop) for o in outlook.outcomes]
+    value = np.stack([plan_value(plan, po, pop, outlook.risk) for po in paid])
+    net = value - 0.5 * outlook.cost * e[:, None] ** 2
+    return refine_effort(e, net) if len(e) > 2 else np.full(pop.size, e[0])
+
+
 def _level(
     plan: Plan,
     outlook: Outlook,
@@ -230,17 +241,16 @@ def _level(
     Effort is chosen on the uniform sample (as a simulation's reps choose it);
     what it brings is read off ``split``, the sample split across tasks."""
     ti = plan.pay_mix.target_incentive
-    e = outlook.efforts
-    choice = [
-        plan_value(plan, evaluate_plan(plan, o, pop), pop, outlook.risk) for o in outlook.outcomes
-    ]
-    net = np.stack(choice) - 0.5 * outlook.cost * e[:, None] ** 2
-    chosen = refine_effort(e, net) if len(e) > 2 else np.full(pop.size, e[0])
-    lo, hi, w = _interpolate(e, chosen)
+    uniform = [evaluate_plan(plan, o, pop) for o in outlook.outcomes]
+    chosen = _chosen_effort(plan, outlook, pop, uniform)
+    lo, hi, w = _interpolate(outlook.efforts, chosen)
     cols = np.arange(pop.size)
+    samples = split or outlook.outcomes
+    paid = (
+        uniform if samples is outlook.outcomes else [evaluate_plan(plan, o, pop) for o in samples]
+    )
     stats = []
-    for o in split or outlook.outcomes:
-        po = evaluate_plan(plan, o, pop)
+    for o, po in zip(samples, paid, strict=True):
         pay = po.total.astype(float)
         stats.append(
             {
@@ -283,7 +293,7 @@ def tabulate(
     scenarios = min(spec.scenarios, outlook.trials)
     plans = [plan_at(plan, base, np.full(pop.size, m), pop.name) for m in mults]
     mid = plans[int(np.argmin(np.abs(mults - 1.0)))]
-    effort = _level(mid, outlook, pop, primary, 0)["effort"]
+    effort = _chosen_effort(mid, outlook, pop)
     split = split_outcomes(mid, outlook, scenario, pop, effort)
     cols = [_level(p, outlook, pop, primary, scenarios, split) for p in plans]
 

@@ -78,6 +78,7 @@ def _say(args, text: str) -> None:
 def _next_period(args, result):
     """Re-optimise next period's targets on the review's calibrated model."""
     from optimize.next_period import next_period_plan
+    from optimize.solve import SolverMissing
 
     progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     try:
@@ -92,7 +93,7 @@ def _next_period(args, result):
             time_limit=args.time_limit,
             progress=progress,
         )
-    except RuntimeError as exc:  # a solver that is not installed
+    except SolverMissing as exc:  # only a missing solver is the user's to fix
         raise ScenarioError(str(exc)) from None
 
 
