@@ -104,7 +104,7 @@ def full_optimize(workers: int) -> float:
     """Wall time of ``planlab optimize`` on the baseline with ``workers`` workers."""
     from optimize.run import optimize_plan
     from optimize.verify import verify
-    from planlab.optimize_files import optimize_files
+    from planlab.optimize.files import optimize_files
     from sim import load_scenario
 
     sc = load_scenario(SCENARIO)

@@ -29,9 +29,9 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from optimize.next_period import next_period_plan  # noqa: E402
-from planlab.example_actuals import write_example  # noqa: E402
-from planlab.history import record  # noqa: E402
-from planlab.review_files import review_files, review_record  # noqa: E402
+from planlab.review.example_actuals import write_example  # noqa: E402
+from planlab.review.files import review_files, review_record  # noqa: E402
+from planlab.review.history import record  # noqa: E402
 from sim import load_scenario  # noqa: E402
 from sim.actuals import load_actuals  # noqa: E402
 from sim.review import annual_review  # noqa: E402

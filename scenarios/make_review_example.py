@@ -9,7 +9,7 @@ messy rows for the review's validation to catch.
 
 from pathlib import Path
 
-from planlab.example_actuals import write_example
+from planlab.review.example_actuals import write_example
 
 HERE = Path(__file__).resolve().parent
 

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from planlab.cli import main
-from planlab.example_actuals import COLUMNS, generate
+from planlab.review.example_actuals import COLUMNS, generate
 from sim import ScenarioError, load_scenario
 from sim.actuals import ActualsError, ActualsSpec, RawTable, load_actuals, validate
 from sim.actuals.years import plan_years

@@ -9,7 +9,8 @@ import sys
 
 import pytest
 
-from planlab.cli import Progress, main
+from planlab.cli import main
+from planlab.kit.options import Progress
 from tests.conftest import BASELINE, MINIMAL_PLAN
 
 

@@ -141,7 +141,7 @@ def test_behaviour_costs_show_in_the_comparison():
         assert table.loc["revenue_moved", name] == pytest.approx(moved)
     assert table.loc["revenue_moved"].min() > 0
     assert table.loc["timing_discount_cost"].min() > 0
-    from planlab.compare_narrative import comparison_lines
+    from planlab.compare.narrative import comparison_lines
 
     (line,) = comparison_lines(differences(r), reps=40, first="revenue")
     n = (table.loc["share_at_target", "uncapped"] - table.loc["share_at_target", "base"]) * 40
@@ -207,7 +207,7 @@ def test_earnings_invert_lower_is_better(tmp_path):
 
 
 def test_plain_language_lines_name_material_differences(result):
-    from planlab.compare_narrative import comparison_lines, material_differences
+    from planlab.compare.narrative import comparison_lines, material_differences
 
     d = differences(result, variants=["same", "uncapped", "higher_cap"])
     material = material_differences(d, reps=40)

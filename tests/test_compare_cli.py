@@ -11,7 +11,7 @@ import pytest
 from openpyxl import load_workbook
 
 from planlab.cli import main
-from planlab.excel import workbook_bytes
+from planlab.kit.excel import workbook_bytes
 from tests.conftest import BASELINE
 
 FILES = {"comparison.csv", "differences.csv", "summary.json", "manifest.json", "report.html"}
@@ -97,7 +97,7 @@ def test_compare_never_overwrites_without_force(tmp_path, capsys):
 
 
 def test_a_failure_while_writing_leaves_nothing(tmp_path, capsys, monkeypatch):
-    import planlab.compare_run as cr
+    import planlab.compare.command as cr
 
     def broken(*a, **k):
         files = {"comparison.csv": "x"}
@@ -190,7 +190,7 @@ def test_formula_text_is_stored_as_text(tmp_path):
 
 
 def test_comparison_report_escapes_user_text(tmp_path):
-    from planlab.compare_run import compare_files
+    from planlab.compare.command import compare_files
     from sim import load_scenario, simulate
     from tests.test_report import PAYLOAD, _write_hostile_scenario
 

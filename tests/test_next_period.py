@@ -14,9 +14,9 @@ import pytest
 
 from optimize.next_period import next_period_plan, reoptimisation_scenario
 from planlab.cli import main
-from planlab.history import Record, list_records, read_record, record
-from planlab.next_period_files import NEXT_VARIANT, next_period_files
-from planlab.review_files import review_record
+from planlab.review.files import review_record
+from planlab.review.history import Record, list_records, read_record, record
+from planlab.review.next_period import NEXT_VARIANT, next_period_files
 from sim import ScenarioError, load_scenario, simulate
 from sim.actuals import load_actuals
 from sim.review import annual_review

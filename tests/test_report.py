@@ -11,8 +11,10 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from planlab import figures as F
-from planlab.report import column_kind, describe_plan, format_value, render_report
+from planlab.kit.format import column_kind, format_value
+from planlab.kit.plot import to_data_uri
+from planlab.simulate import figures as F
+from planlab.simulate.report import describe_plan, render_report
 from sim import load_scenario, simulate
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "key_account_baseline.toml"
@@ -188,7 +190,7 @@ def test_figures_are_figures_and_encode_to_png(result):
     ]
     for fig in built:
         assert isinstance(fig, Figure)
-        uri = F.to_data_uri(fig)
+        uri = to_data_uri(fig)
         assert uri.startswith("data:image/png;base64,")
         assert base64.b64decode(uri.split(",", 1)[1]).startswith(b"\x89PNG")
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from planlab.cli import main
-from planlab.history import Record, list_records, read_record, record
+from planlab.review.history import Record, list_records, read_record, record
 from sim import load_scenario, parse_scenario
 from sim.actuals import load_actuals
 from sim.review import check_in, goodness_of_fit, prepare_review

@@ -7,22 +7,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import platform
-import sys
-from importlib import metadata
-
 import pandas as pd
 
 from sim import metrics as M
 from sim.run import SimulationResult
 
-from .export import to_csv, to_json
+from ..kit.files import manifest, to_csv, to_json
 from .narrative import summary_lines
 
-__all__ = ["manifest", "rep_table", "run_files", "summary"]
-
-_PACKAGES = ("planlab", "numpy", "scipy", "pandas", "pydantic", "matplotlib", "pulp", "simpy")
+__all__ = ["rep_table", "run_files", "summary"]
 
 
 def summary(result: SimulationResult) -> dict:
@@ -48,32 +41,6 @@ def summary(result: SimulationResult) -> dict:
         "reps": result.population.size,
         "findings": summary_lines(result),
         "variants": variants,
-    }
-
-
-def _version(pkg: str) -> str | None:
-    try:
-        return metadata.version(pkg)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def manifest(result: SimulationResult, argv: list[str] | None = None) -> dict:
-    """Provenance: what was run, from which file, with which seed and software."""
-    sc = result.scenario
-    return {
-        "scenario_file": sc.source,
-        "scenario_sha256": sc.digest,
-        "seed": result.seed,
-        "trials": result.trials,
-        "variants": list(result.variants),
-        "engine": "montecarlo",
-        "random_variates": result.draws,
-        "python": sys.version.split()[0],
-        "platform": platform.platform(),
-        "packages": {p: _version(p) for p in _PACKAGES},
-        "command": argv,
-        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
 
 

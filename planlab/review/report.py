@@ -16,9 +16,17 @@ from planlab import __version__
 from sim.actuals import Actuals
 from sim.review import AnnualReview, CheckIn
 
-from . import review_figures as RF
-from .next_period_files import next_period_section
-from .report import _bullets, _facts, _figure, _nav, _section, page, render_table
+from ..kit.html import (
+    bullet_list,
+    fact_list,
+    figure_html,
+    nav_html,
+    page,
+    render_table,
+    section_html,
+)
+from . import figures as RF
+from .next_period import next_period_section
 
 __all__ = ["checkin_html", "dropped_table", "review_html"]
 
@@ -47,9 +55,9 @@ def _data_section(actuals: Actuals, note: str) -> str:
 
 
 def _page(title: str, lead: str, facts, sections: list[tuple[str, str, str]]) -> str:
-    header = f'<header><h1>{escape(title)}</h1><p class="lead">{escape(lead)}</p>{_facts(facts)}</header>'
-    nav = _nav([(a, t) for a, t, _ in sections])
-    body = "".join(_section(a, t, b) for a, t, b in sections)
+    header = f'<header><h1>{escape(title)}</h1><p class="lead">{escape(lead)}</p>{fact_list(facts)}</header>'
+    nav = nav_html([(a, t) for a, t, _ in sections])
+    body = "".join(section_html(a, t, b) for a, t, b in sections)
     footer = f"<footer>planlab {escape(__version__)}</footer>"
     return page(title, header + nav + body + footer)
 
@@ -75,7 +83,7 @@ def review_html(r: AnnualReview, version: int | None = None, nxt: NextPeriod | N
         facts.append(("Next period", nxt.plan.name if nxt.plan is not None else "no plan found"))
     flagged = r.timing[r.timing["flagged"]]
     sections = [
-        ("findings", "Findings", _bullets(r.findings, "No findings.")),
+        ("findings", "Findings", bullet_list(r.findings, "No findings.")),
         (
             "data",
             "Actuals",
@@ -90,7 +98,7 @@ def review_html(r: AnnualReview, version: int | None = None, nxt: NextPeriod | N
             "Goodness of fit",
             f'<p class="note">{escape(r.fit.finding)}</p>'
             + render_table(pd.Series(r.fit.table(), name="value").rename_axis("metric"))
-            + _figure(
+            + figure_html(
                 "fig-fit",
                 "Actual against calibrated",
                 RF.fit_histogram(
@@ -123,7 +131,7 @@ def review_html(r: AnnualReview, version: int | None = None, nxt: NextPeriod | N
             "is shrunk towards peers (empirical Bayes), so one lucky quarter does not make a "
             "star.</p>"
             + render_table(cal.parameters().rename_axis("metric"))
-            + _figure(
+            + figure_html(
                 "fig-shrinkage",
                 "Shrinkage towards peers",
                 RF.shrinkage_plot(cal.reps),
@@ -168,14 +176,18 @@ def checkin_html(c: CheckIn, actuals: Actuals, version: int | None = None) -> st
     ]
     at_risk = c.reps[c.reps["at_risk"]]
     sections = [
-        ("findings", "Findings", _bullets(c.findings(), "No findings.")),
-        ("assumptions", "How the rest of the year is simulated", _bullets(list(c.assumptions), "")),
+        ("findings", "Findings", bullet_list(c.findings(), "No findings.")),
+        (
+            "assumptions",
+            "How the rest of the year is simulated",
+            bullet_list(list(c.assumptions), ""),
+        ),
         ("data", "Actuals", _data_section(actuals, f"Source: {actuals.origin}.")),
         (
             "options",
             "Options against staying the course",
             render_table(c.options)
-            + _figure(
+            + figure_html(
                 "fig-options",
                 "Cost by option",
                 RF.checkin_cost(c.options),

@@ -19,7 +19,8 @@ import pandas as pd
 from sim import ScenarioError, load_scenario
 from sim.actuals import load_actuals
 
-from .export import check_out, write_files
+from ..kit.files import check_out, write_files
+from ..kit.options import whole_number
 from .history import DEFAULT_STORE, list_records, record, store_url
 
 __all__ = ["add_review_commands"]
@@ -100,8 +101,8 @@ def _next_period(args, result):
 def cmd_review(args, argv) -> int:
     from sim.review import annual_review
 
-    from .next_period_files import next_period_lines
-    from .review_files import review_files, review_record
+    from .files import review_files, review_record
+    from .next_period import next_period_lines
 
     scenario, actuals, source = _load(args)
     out = _out(args, f"{Path(args.scenario).stem}_review")
@@ -130,7 +131,7 @@ def cmd_review(args, argv) -> int:
 def cmd_checkin(args, argv) -> int:
     from sim.review import check_in
 
-    from .review_files import checkin_files, checkin_record
+    from .files import checkin_files, checkin_record
 
     scenario, actuals, source = _load(args)
     out = _out(args, f"{Path(args.scenario).stem}_checkin")
@@ -163,7 +164,7 @@ def cmd_history(args, argv) -> int:
     return 0
 
 
-def _common(p: argparse.ArgumentParser, whole) -> None:
+def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario TOML file (its [actuals] table maps the columns)")
     p.add_argument(
         "--actuals",
@@ -184,8 +185,8 @@ def _common(p: argparse.ArgumentParser, whole) -> None:
         help="CRM opportunity export: each rep-month's deals are taken from its won "
         "opportunities (then the actuals need only reps, months, targets and payouts)",
     )
-    p.add_argument("--trials", type=whole(1, 1_000_000), help="simulated years per step")
-    p.add_argument("--seed", type=whole(0), help="random seed (default: the scenario's)")
+    p.add_argument("--trials", type=whole_number(1, 1_000_000), help="simulated years per step")
+    p.add_argument("--seed", type=whole_number(0), help="random seed (default: the scenario's)")
     p.add_argument("--out", metavar="DIR", help="output directory")
     p.add_argument("--force", action="store_true", help="replace an existing output directory")
     p.add_argument(
@@ -242,16 +243,16 @@ def _next_period_options(p: argparse.ArgumentParser) -> None:
     )
 
 
-def add_review_commands(sub, whole) -> None:
+def add_review_commands(sub) -> None:
     """Register review, checkin and history on the ``planlab`` sub-command parser."""
     p = sub.add_parser(
         "review", help="review last year's plan against its actuals; re-set next period's targets"
     )
-    _common(p, whole)
+    _common(p)
     _next_period_options(p)
     p.set_defaults(func=cmd_review)
     p = sub.add_parser("checkin", help="mid-period check-in: simulate the rest of the year")
-    _common(p, whole)
+    _common(p)
     p.set_defaults(func=cmd_checkin)
     p = sub.add_parser("history", help="list the reviews and check-ins recorded")
     p.add_argument(

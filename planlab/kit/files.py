@@ -9,22 +9,38 @@ tab or carriage return) are neutralised with a leading apostrophe.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import math
 import os
+import platform
 import shutil
+import sys
 import tempfile
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["OutputExists", "neutralise", "to_csv", "to_json", "write_atomic"]
+from sim.run import SimulationResult
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+__all__ = [
+    "FORMULA_START",
+    "OutputExists",
+    "check_out",
+    "manifest",
+    "neutralise",
+    "to_csv",
+    "to_json",
+    "write_atomic",
+    "write_files",
+]
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class OutputExists(FileExistsError):
@@ -33,7 +49,7 @@ class OutputExists(FileExistsError):
 
 def neutralise(value: Any) -> Any:
     """Make a text cell safe for spreadsheets: ``=1+1`` becomes ``'=1+1``."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
@@ -141,3 +157,32 @@ def write_atomic(target: Path, write: Callable[[Path], None], force: bool = Fals
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     return target
+
+
+_PACKAGES = ("planlab", "numpy", "scipy", "pandas", "pydantic", "matplotlib", "pulp", "simpy")
+
+
+def _version(pkg: str) -> str | None:
+    try:
+        return metadata.version(pkg)
+    except metadata.PackageNotFoundError:
+        return None
+
+
+def manifest(result: SimulationResult, argv: list[str] | None = None) -> dict:
+    """Provenance: what was run, from which file, with which seed and software."""
+    sc = result.scenario
+    return {
+        "scenario_file": sc.source,
+        "scenario_sha256": sc.digest,
+        "seed": result.seed,
+        "trials": result.trials,
+        "variants": list(result.variants),
+        "engine": "montecarlo",
+        "random_variates": result.draws,
+        "python": sys.version.split()[0],
+        "platform": platform.platform(),
+        "packages": {p: _version(p) for p in _PACKAGES},
+        "command": argv,
+        "created_utc": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .figures import MARKERS, _colour, _money_axis, _percent_axis, _style
+from ..kit.plot import MARKERS, colour, money_axis, percent_axis, style_axes
 
 __all__ = ["frontier", "target_changes"]
 
@@ -26,7 +26,7 @@ def frontier(df: pd.DataFrame) -> Figure:
         (ax_cost, "expected_incentive", "expected incentive cost"),
         (ax_ach, "share_at_target", "expected share of reps at target"),
     ):
-        ax.plot(ok[x], ok["expected_profit"], "o-", color=_colour(0), label="best plan per budget")
+        ax.plot(ok[x], ok["expected_profit"], "o-", color=colour(0), label="best plan per budget")
         ax.plot(
             chosen[x],
             chosen["expected_profit"],
@@ -38,10 +38,10 @@ def frontier(df: pd.DataFrame) -> Figure:
         )
         ax.set_xlabel(label)
         ax.set_ylabel("expected gross profit after incentive")
-        _money_axis(ax.yaxis)
-        _style(ax)
-    _money_axis(ax_cost.xaxis)
-    _percent_axis(ax_ach.xaxis)
+        money_axis(ax.yaxis)
+        style_axes(ax)
+    money_axis(ax_cost.xaxis)
+    percent_axis(ax_ach.xaxis)
     ax_cost.legend(fontsize=8, frameon=False)
     return fig
 
@@ -56,10 +56,10 @@ def target_changes(targets: pd.DataFrame) -> Figure:
     ax.plot([lo, hi], [lo, hi], color="#999999", linewidth=1, label="no change")
     ax.set_xlabel("last period's target")
     ax.set_ylabel("optimised target")
-    _money_axis(ax.xaxis)
-    _money_axis(ax.yaxis)
+    money_axis(ax.xaxis)
+    money_axis(ax.yaxis)
     bar = fig.colorbar(dots, ax=ax)
     bar.set_label("chance of reaching target")
     ax.legend(fontsize=8, frameon=False, loc="upper left")
-    _style(ax)
+    style_axes(ax)
     return fig

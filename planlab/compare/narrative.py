@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .narrative import _money
+from ..kit.format import money_text
 
 __all__ = ["MATERIAL", "comparison_lines", "material_differences"]
 
@@ -82,7 +82,7 @@ def _clauses(rows: pd.DataFrame, material: pd.Series, reps: int, first: str, lev
         )
     elif has("incentive_cost_expected"):
         d = rows.loc["incentive_cost_expected", "difference"]
-        out.append(f"costs {_money(abs(d))} {_more(d)} a year in incentive")
+        out.append(f"costs {money_text(abs(d))} {_more(d)} a year in incentive")
     if has("share_at_target"):
         n = rows.loc["share_at_target", "difference"] * reps
         out.append(
@@ -98,13 +98,13 @@ def _clauses(rows: pd.DataFrame, material: pd.Series, reps: int, first: str, lev
         out.append(f"puts {_reps(n, _more(n, 'more', 'fewer'))} past the {first} threshold")
     if has("incentive_cost_p90"):
         d = rows.loc["incentive_cost_p90", "difference"]
-        out.append(f"{_more(d, 'adds', 'saves')} {_money(abs(d))} in a bad year (P90)")
+        out.append(f"{_more(d, 'adds', 'saves')} {money_text(abs(d))} in a bad year (P90)")
     if has("revenue_expected"):
         d = rows.loc["revenue_expected", "difference"]
-        out.append(f"books {_money(abs(d))} {_more(d)} revenue")
+        out.append(f"books {money_text(abs(d))} {_more(d)} revenue")
     if has("gross_margin_after_incentive"):
         d = rows.loc["gross_margin_after_incentive", "difference"]
-        out.append(f"keeps {_money(abs(d))} {_more(d)} gross profit after incentive")
+        out.append(f"keeps {money_text(abs(d))} {_more(d)} gross profit after incentive")
     if has("pay_for_performance"):
         r = rows.loc["pay_for_performance"]
         out.append(
@@ -127,7 +127,7 @@ def _clauses(rows: pd.DataFrame, material: pd.Series, reps: int, first: str, lev
         out.append(f"loses {abs(d):.1f} {_more(d, 'more', 'fewer')} reps a year to attrition")
     if has("timing_discount_cost"):
         d = rows.loc["timing_discount_cost", "difference"]
-        out.append(f"gives {_money(abs(d))} {_more(d)} in discounts to pull deals in")
+        out.append(f"gives {money_text(abs(d))} {_more(d)} in discounts to pull deals in")
     return out
 
 

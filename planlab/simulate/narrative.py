@@ -9,18 +9,12 @@ from __future__ import annotations
 from sim import metrics as M
 from sim.run import SimulationResult
 
+from ..kit.format import money_text
+
 __all__ = ["summary_lines"]
 
 ACHIEVABILITY_GOAL = (0.60, 0.70)
 COST_OF_SALES_RANGE = (0.03, 0.09)
-
-
-def _money(x: float) -> str:
-    if abs(x) >= 1e6:
-        return f"${x / 1e6:,.2f}M"
-    if abs(x) >= 1e3:
-        return f"${x / 1e3:,.0f}k"
-    return f"${x:,.0f}"
 
 
 def _base_lines(result: SimulationResult) -> list[str]:
@@ -34,9 +28,9 @@ def _base_lines(result: SimulationResult) -> list[str]:
     lines = [
         f"Under the base plan {at:.0%} of reps reach their {first.id} target, {verdict} the "
         f"usual design goal of {lo:.0%}–{hi:.0%}.",
-        f"Expected incentive cost is {_money(c['incentive_cost_expected'])} "
+        f"Expected incentive cost is {money_text(c['incentive_cost_expected'])} "
         f"({c['incentive_vs_target_incentive']:.0%} of target incentive); in a bad year (P90) "
-        f"{_money(c['incentive_cost_p90'])}.",
+        f"{money_text(c['incentive_cost_p90'])}.",
     ]
     cos = c["cost_of_sales"]
     lo_c, hi_c = COST_OF_SALES_RANGE
@@ -72,7 +66,7 @@ def _variant_line(result: SimulationResult, name: str) -> str:
     more = "more" if d_cos >= 0 else "less"
     line = (
         f"Variant {name} costs {abs(d_cos):.2f} points {more} of revenue "
-        f"(incentive {'+' if d_cost >= 0 else '-'}{_money(abs(d_cost))} a year)"
+        f"(incentive {'+' if d_cost >= 0 else '-'}{money_text(abs(d_cost))} a year)"
     )
     if abs(d_reps) >= 0.5:
         verb = "moves" if d_reps > 0 else "takes"
@@ -88,8 +82,8 @@ def _behaviour_line(result: SimulationResult, name: str) -> str:
     return (
         f"With reps responding, under {name} they put in {b['effort_annual_mean']:.0%} of "
         f"today's effort, close {b['last_month_bookings_share']:.0%} of bookings in a period's "
-        f"last month, move {_money(moved)} of deals across period ends "
-        f"({_money(b['timing_discount_cost'])} in extra discounts) and "
+        f"last month, move {money_text(moved)} of deals across period ends "
+        f"({money_text(b['timing_discount_cost'])} in extra discounts) and "
         f"{b['leavers_expected']:.1f} reps are expected to leave."
     )
 

@@ -8,11 +8,12 @@ from sim.actuals import Actuals
 from sim.review import AnnualReview, CheckIn
 from sim.scenario_toml import dump_scenario
 
-from .excel import review_sheets, workbook_bytes
-from .export import to_csv, to_json
+from ..kit.excel import workbook_bytes
+from ..kit.files import to_csv, to_json
+from .excel import review_sheets
 from .history import Record
-from .next_period_files import next_period_files, next_period_results, next_targets
-from .review_report import checkin_html, dropped_table, review_html
+from .next_period import next_period_files, next_period_results, next_targets
+from .report import checkin_html, dropped_table, review_html
 
 __all__ = ["checkin_files", "checkin_record", "review_files", "review_record"]
 

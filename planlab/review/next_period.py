@@ -20,10 +20,10 @@ from sim import metrics as M
 from sim.scenario import variant_toml
 from sim.scenario_toml import dump_scenario
 
-from . import optimize_figures as OF
-from .export import to_csv
-from .optimize_files import optimisation_lines
-from .report import _bullets, _figure, render_table
+from ..kit.files import to_csv
+from ..kit.html import bullet_list, figure_html, render_table
+from ..optimize import figures as OF
+from ..optimize.files import optimisation_lines
 
 __all__ = [
     "NEXT_SCENARIO",
@@ -118,7 +118,7 @@ def next_period_files(nxt: NextPeriod) -> dict[str, str]:
 def next_period_section(nxt: NextPeriod) -> str:
     """The report's section on next period's targets (escaped HTML)."""
     opt = nxt.optimisation
-    body = _bullets(next_period_lines(nxt), "")
+    body = bullet_list(next_period_lines(nxt), "")
     if opt.plan is None:
         if opt.relaxation is not None and len(opt.relaxation):
             body += "<h3>Smallest relaxations</h3>" + render_table(opt.relaxation)
@@ -141,7 +141,7 @@ def next_period_section(nxt: NextPeriod) -> str:
     if opt.binding is not None:
         body += "<h3>Binding constraints</h3>" + render_table(opt.binding)
     body += "<h3>Plan shapes compared</h3>" + render_table(opt.shapes)
-    body += _figure(
+    body += figure_html(
         "fig-next-targets",
         "Targets: last period and next",
         OF.target_changes(opt.targets),

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from .figures import MARKERS, _colour, _money_axis, _percent_axis, _plain, _style
+from ..kit.plot import MARKERS, colour, mathtext_safe, money_axis, percent_axis, style_axes
 
 __all__ = ["checkin_cost", "fit_histogram", "shrinkage_plot"]
 
@@ -22,7 +22,7 @@ def fit_histogram(actual: np.ndarray, simulated: np.ndarray, measure: str) -> Fi
         sim,
         bins=bins,
         weights=np.full(sim.size, 1 / sim.size),
-        color=_colour(0),
+        color=colour(0),
         alpha=0.35,
         label="calibrated model (all simulated years)",
     )
@@ -33,17 +33,17 @@ def fit_histogram(actual: np.ndarray, simulated: np.ndarray, measure: str) -> Fi
         weights=np.full(act.size, 1 / act.size),
         histtype="step",
         linewidth=2,
-        color=_colour(1),
+        color=colour(1),
         label="actual, last year",
     )
     ax.axvline(1.0, color=MARKERS["target"], linestyle="--", linewidth=1.2, label="target")
-    ax.set_title(_plain(f"Annual {measure} attainment: actual against the calibrated model"))
+    ax.set_title(mathtext_safe(f"Annual {measure} attainment: actual against the calibrated model"))
     ax.set_xlabel("Attainment")
     ax.set_ylabel("Share of reps")
-    _percent_axis(ax.xaxis)
-    _percent_axis(ax.yaxis)
+    percent_axis(ax.xaxis)
+    percent_axis(ax.yaxis)
     ax.legend(fontsize=8, frameon=False)
-    _style(ax)
+    style_axes(ax)
     return fig
 
 
@@ -63,7 +63,7 @@ def shrinkage_plot(reps: pd.DataFrame) -> Figure:
     ax.set_xlabel("Raw productivity (deals / expected at average productivity)")
     ax.set_ylabel("Shrunk estimate")
     ax.legend(fontsize=8, frameon=False)
-    _style(ax)
+    style_axes(ax)
     return fig
 
 
@@ -74,11 +74,11 @@ def checkin_cost(options: pd.DataFrame) -> Figure:
     y = np.arange(len(options))
     mid = options["incentive_cost_expected"].to_numpy()
     lo, hi = options["incentive_cost_p10"].to_numpy(), options["incentive_cost_p90"].to_numpy()
-    ax.errorbar(mid, y, xerr=[mid - lo, hi - mid], fmt="o", color=_colour(0), capsize=4)
-    ax.set_yticks(y, [_plain(n) for n in options.index])
+    ax.errorbar(mid, y, xerr=[mid - lo, hi - mid], fmt="o", color=colour(0), capsize=4)
+    ax.set_yticks(y, [mathtext_safe(n) for n in options.index])
     ax.invert_yaxis()
     ax.set_title("Year-end incentive cost by option (expected, P10–P90)")
     ax.set_xlabel("Total incentive cost")
-    _money_axis(ax.xaxis)
-    _style(ax)
+    money_axis(ax.xaxis)
+    style_axes(ax)
     return fig

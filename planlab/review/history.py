@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from sim.errors import ScenarioError
 
-from .export import to_json
+from ..kit.files import to_json
 
 __all__ = ["DEFAULT_STORE", "Record", "list_records", "read_record", "record", "store_url"]
 

@@ -18,11 +18,12 @@ from sim import load_scenario, simulate
 from sim.compare import comparison_table, differences
 from sim.run import SimulationResult
 
-from .compare_narrative import comparison_lines, material_differences
-from .export import to_csv, to_json
-from .narrative import summary_lines
+from ..kit.files import check_out, manifest, to_csv, to_json, write_files
+from ..kit.options import EXIT_OK, Progress, UsageError, add_output_options, check_variants
+from ..simulate.narrative import summary_lines
+from .narrative import comparison_lines, material_differences
 
-__all__ = ["add_compare_parser", "cmd_compare", "compare_files", "comparison_findings"]
+__all__ = ["add_compare_command", "cmd_compare", "compare_files", "comparison_findings"]
 
 LEVEL = 0.95
 
@@ -44,8 +45,8 @@ def compare_files(
     result: SimulationResult, argv: list[str] | None = None, xlsx: bool = False
 ) -> dict[str, str | bytes]:
     """Every output file of a comparison, name -> text (or bytes for the workbook)."""
-    from .report import comparison_section, render_report
-    from .run_files import manifest
+    from ..simulate.report import render_report
+    from .report import comparison_section
 
     table = comparison_table(result)
     diffs = differences(result, level=LEVEL)
@@ -74,7 +75,8 @@ def compare_files(
         ),
     }
     if xlsx:
-        from .excel import run_sheets, workbook_bytes
+        from ..kit.excel import workbook_bytes
+        from ..simulate.excel import run_sheets
 
         files["workbook.xlsx"] = workbook_bytes(run_sheets(result, findings, flagged))
     return files
@@ -101,9 +103,6 @@ def _print(result: SimulationResult, files: dict, out: Path) -> None:
 
 
 def cmd_compare(args, argv) -> int:
-    from .cli import EXIT_OK, Progress, UsageError, check_variants
-    from .export import check_out, write_files
-
     path = Path(args.scenario)
     scenario = load_scenario(path)
     check_variants(path, scenario, args.variants)
@@ -127,10 +126,8 @@ def cmd_compare(args, argv) -> int:
     return EXIT_OK
 
 
-def add_compare_parser(sub) -> argparse.ArgumentParser:
+def add_compare_command(sub) -> argparse.ArgumentParser:
     """Register ``planlab compare`` on the command line's subparsers."""
-    from .cli import add_output_options
-
     p = sub.add_parser(
         "compare", help="compare plan variants on the same draws and write a sign-off report"
     )

@@ -19,10 +19,9 @@ from sim import metrics as M
 from sim.run import SimulationResult
 from sim.scenario import variant_toml
 
-from . import optimize_figures as OF
-from .export import to_csv, to_json
-from .narrative import summary_lines
-from .run_files import manifest
+from ..kit.files import manifest, to_csv, to_json
+from ..simulate.narrative import summary_lines
+from . import figures as OF
 
 __all__ = ["optimisation_lines", "optimize_files"]
 
@@ -88,7 +87,7 @@ def optimize_files(
     argv: list[str] | None = None,
 ) -> dict[str, str]:
     """Every output file of an optimisation, name -> text (``out`` is where they will live)."""
-    from .report import render_report
+    from ..simulate.report import render_report
 
     files: dict[str, str] = {"shapes.csv": to_csv(opt.shapes)}
     summary = {

@@ -12,7 +12,7 @@ import io
 import math
 import numbers
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
@@ -22,16 +22,11 @@ from openpyxl.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from sim import metrics as M
-from sim.compare import comparison_table
-from sim.earnings import earnings_table
-from sim.review import AnnualReview
-from sim.run import SimulationResult
+from .files import FORMULA_START
+from .format import column_kind
+from .html import METRIC_INDEX
 
-from .export import _FORMULA_START
-from .report import METRIC_INDEX, column_kind
-
-__all__ = ["review_sheets", "run_sheets", "workbook_bytes", "write_workbook"]
+__all__ = ["FORMATS", "facts_sheet", "workbook_bytes", "write_workbook"]
 
 FORMATS = {"percent": "0.0%", "money": "#,##0", "number": "0.000", "integer": "#,##0"}
 _HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
@@ -57,7 +52,7 @@ def _set(cell: Cell, value: object, kind: str | None = None) -> None:
         return
     text = str(value)
     cell.value = text
-    if text.startswith(_FORMULA_START):
+    if text.startswith(FORMULA_START):
         cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
         cell.quotePrefix = True
 
@@ -134,72 +129,5 @@ def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame | pd.Seri
     return path
 
 
-def run_sheets(
-    result: SimulationResult,
-    findings: Sequence[str] = (),
-    differences: pd.DataFrame | None = None,
-) -> dict[str, pd.DataFrame | pd.Series]:
-    """The standard sheets of a run: summary, per-variant metrics, per-rep targets and
-    expected payouts, the earnings estimator (and the differences of a comparison)."""
-    from .run_files import rep_table
-
-    facts = {
-        "scenario": result.scenario.name,
-        "seed": result.seed,
-        "trials": result.trials,
-        "reps": result.population.size,
-        "variants": ", ".join(result.variants),
-        **{f"finding {i + 1}": line for i, line in enumerate(findings)},
-    }
-    sheets: dict[str, pd.DataFrame | pd.Series] = {
-        "Summary": _facts_sheet(facts),
-        "Plan variants": M.summary_table(result),
-        "Variant metrics": comparison_table(result),
-    }
-    if differences is not None:
-        sheets["Differences"] = differences
-    sheets["Reps"] = rep_table(result)
-    sheets["Earnings"] = earnings_table(result.base.plan)
-    for name, v in list(result.variants.items())[1:]:
-        sheets[f"Earnings {name}"] = earnings_table(v.plan)
-    return sheets
-
-
-def _facts_sheet(facts: dict[str, object]) -> pd.DataFrame:
+def facts_sheet(facts: dict[str, object]) -> pd.DataFrame:
     return pd.DataFrame({"value": list(facts.values())}, index=pd.Index(facts, name="item"))
-
-
-def review_sheets(r: AnnualReview, version: int | None = None, nxt=None) -> dict[str, pd.DataFrame]:
-    """The sheets of a review's workbook, for sign-off: summary and findings, design
-    against reality, fit, market, calibration, fairness, reps, and (given ``nxt``, a
-    :class:`optimize.next_period.NextPeriod`) next period's targets and plan."""
-    from .next_period_files import next_period_lines, next_period_sheets
-    from .review_report import dropped_table
-
-    rv = r.review
-    lines = list(r.findings) + ([] if nxt is None else next_period_lines(nxt))
-    facts = {
-        "scenario": rv.scenario.name,
-        "year reviewed": rv.year.label,
-        "plan": rv.calibrated.plan.name,
-        "reps": rv.population.size,
-        "rows left out": len(rv.actuals.dropped),
-        "fit": r.fit.status,
-        "history version": "not recorded" if version is None else version,
-        "next period plan": "" if nxt is None or nxt.plan is None else nxt.plan.name,
-        **{f"finding {i + 1}": line for i, line in enumerate(lines)},
-    }
-    sheets: dict[str, pd.DataFrame | pd.Series] = {
-        "Summary": _facts_sheet(facts),
-        "Design vs reality": r.table,
-        "Goodness of fit": _facts_sheet(r.fit.table()),
-        "Market": r.market,
-        "Calibration": rv.calibration.parameters().rename_axis("parameter").to_frame(),
-        "Fairness": r.fairness,
-        "Reps": r.reps,
-    }
-    if nxt is not None:
-        sheets.update(next_period_sheets(nxt))
-    if rv.actuals.dropped:
-        sheets["Rows left out"] = dropped_table(rv.actuals)
-    return sheets

@@ -8,8 +8,6 @@ Payout shares always come from :meth:`sim.curves.PayoutCurve.payout`.
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 from collections.abc import Mapping
 
@@ -17,71 +15,35 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator
 
 from sim import metrics as M
 from sim.plan import Plan
 from sim.run import SimulationResult, VariantResult
 
+from ..kit.plot import (
+    MARKERS,
+    PALETTE,
+    colour,
+    histogram_upper,
+    mathtext_safe,
+    money_axis,
+    panels,
+    percent_axis,
+    style_axes,
+)
+
 __all__ = [
     "attainment_histograms",
-    "attainment_overlay",
     "cost_distribution",
     "earnings_curves",
     "monthly_bookings",
     "payout_curves",
     "payout_vs_attainment",
-    "to_data_uri",
 ]
 
-#: One colour per plan variant, in the order variants appear.
-PALETTE = (
-    "#1f5f99",
-    "#d9822b",
-    "#2e8b57",
-    "#b03a48",
-    "#6a4c93",
-    "#8c6d31",
-    "#3a8fb7",
-    "#7f7f7f",
-)
-MARKERS = {"threshold": "#b03a48", "target": "#2e8b57", "cap": "#6a4c93", "p90": "#222222"}
 SCATTER_POINTS = 4000
 CURVE_RANGE = (0.0, 2.5)
-PANEL_COLUMNS = 3
-
-
-def _plain(text: object) -> str:
-    """User text for matplotlib: ``$`` would otherwise start mathtext."""
-    return str(text).replace("$", r"\$")
-
-
-def _money(value: float, _pos: object = None) -> str:
-    return f"{value:,.0f}"
-
-
-def _style(ax: Axes) -> None:
-    """A quiet, readable look set per axes (no global rcParams)."""
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    ax.grid(True, color="#e3e3e3", linewidth=0.8)
-    ax.set_axisbelow(True)
-    ax.tick_params(labelsize=9, color="#888888")
-    ax.title.set_fontsize(11)
-    ax.xaxis.label.set_fontsize(9.5)
-    ax.yaxis.label.set_fontsize(9.5)
-
-
-def _percent_axis(axis) -> None:
-    axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
-
-
-def _money_axis(axis) -> None:
-    axis.set_major_formatter(FuncFormatter(_money))
-
-
-def _colour(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
 
 
 def _variant(result: SimulationResult, name: str) -> VariantResult:
@@ -90,24 +52,6 @@ def _variant(result: SimulationResult, name: str) -> VariantResult:
     except KeyError:
         known = ", ".join(result.variants)
         raise KeyError(f"unknown variant {name!r}; the result has: {known}") from None
-
-
-def _panels(n: int, width: float = 4.2, height: float = 3.4) -> tuple[Figure, list[Axes]]:
-    """A figure with ``n`` panels in rows of at most three; spare panels hidden."""
-    cols = max(1, min(n, PANEL_COLUMNS))
-    rows = max(1, math.ceil(n / cols))
-    fig = Figure(figsize=(width * cols, height * rows), layout="constrained")
-    axes = list(fig.subplots(rows, cols, squeeze=False).ravel())
-    for ax in axes[n:]:
-        ax.set_visible(False)
-    return fig, axes[:n]
-
-
-def _histogram_upper(a: np.ndarray, lines: list[float]) -> float:
-    """Right edge of an attainment histogram: most of the data and every marker."""
-    hi = float(np.quantile(a, 0.98)) if a.size else 1.5
-    hi = max(hi, 1.5, *(x * 1.1 for x in lines))
-    return min(hi, 4.0)
 
 
 def _attainment_panel(ax: Axes, a: np.ndarray, measure) -> None:
@@ -119,7 +63,7 @@ def _attainment_panel(ax: Axes, a: np.ndarray, measure) -> None:
     cap_at = curve.attainment_at_cap
     if math.isfinite(cap_at):
         marks.append(("cap", cap_at))
-    hi = _histogram_upper(a, [x for _, x in marks])
+    hi = histogram_upper(a, [x for _, x in marks])
     above = float(np.mean(a > hi)) if a.size else 0.0
     weights = np.full(a.size, 1.0 / max(a.size, 1))
     ax.hist(
@@ -152,13 +96,13 @@ def _attainment_panel(ax: Axes, a: np.ndarray, measure) -> None:
             color="#555555",
         )
     level = ", team" if measure.level == "team" else ""
-    ax.set_title(_plain(f"{measure.id} (weight {measure.weight:.0%}{level})"))
+    ax.set_title(mathtext_safe(f"{measure.id} (weight {measure.weight:.0%}{level})"))
     ax.set_xlabel("Annual attainment (% of target)")
     ax.set_ylabel("Share of rep-years")
-    _percent_axis(ax.xaxis)
-    _percent_axis(ax.yaxis)
+    percent_axis(ax.xaxis)
+    percent_axis(ax.yaxis)
     ax.legend(fontsize=8, frameon=False, loc="upper right")
-    _style(ax)
+    style_axes(ax)
 
 
 def attainment_histograms(result: SimulationResult, variant: str = "base") -> Figure:
@@ -167,11 +111,11 @@ def attainment_histograms(result: SimulationResult, variant: str = "base") -> Fi
     Shows how many rep-years clear the threshold, reach target and hit the cap.
     """
     v = _variant(result, variant)
-    fig, axes = _panels(len(v.plan.measures))
+    fig, axes = panels(len(v.plan.measures))
     for ax, m in zip(axes, v.plan.measures, strict=True):
         a = np.asarray(v.outcome.attainment[m.id], dtype=float).ravel()
         _attainment_panel(ax, a, m)
-    fig.suptitle(_plain(f"Annual attainment by measure: {v.name}"), fontsize=12)
+    fig.suptitle(mathtext_safe(f"Annual attainment by measure: {v.name}"), fontsize=12)
     return fig
 
 
@@ -182,7 +126,7 @@ def payout_curves(plans: Mapping[str, Plan]) -> Figure:
     every value comes from ``measure.curve.payout``.
     """
     ids = list(dict.fromkeys(m.id for p in plans.values() for m in p.measures))
-    fig, axes = _panels(len(ids))
+    fig, axes = panels(len(ids))
     x = np.linspace(*CURVE_RANGE, 501)
     styles = ("-", "--", "-.", ":")
     for ax, mid in zip(axes, ids, strict=True):
@@ -194,21 +138,21 @@ def payout_curves(plans: Mapping[str, Plan]) -> Figure:
             ax.plot(
                 x,
                 y,
-                color=_colour(i),
+                color=colour(i),
                 linestyle=styles[i % len(styles)],
                 linewidth=width,
-                label=_plain(f"{label} · {mid}"),
+                label=mathtext_safe(f"{label} · {mid}"),
             )
         ax.axvline(1.0, color="#999999", linewidth=0.8)
-        ax.set_title(_plain(mid))
+        ax.set_title(mathtext_safe(mid))
         ax.set_xlabel("Attainment (% of target)")
         ax.set_ylabel("Payout (% of target incentive)")
         ax.set_xlim(*CURVE_RANGE)
         ax.set_ylim(bottom=0)
-        _percent_axis(ax.xaxis)
-        _percent_axis(ax.yaxis)
+        percent_axis(ax.xaxis)
+        percent_axis(ax.yaxis)
         ax.legend(fontsize=8, frameon=False, loc="upper left")
-        _style(ax)
+        style_axes(ax)
     fig.suptitle("Payout curves", fontsize=12)
     return fig
 
@@ -242,13 +186,15 @@ def payout_vs_attainment(result: SimulationResult, variant: str = "base") -> Fig
         label=f"Target incentive {ti:,.0f}",
     )
     ax.axvline(1.0, color="#999999", linewidth=0.8)
-    ax.set_title(_plain(f"Payout vs weighted attainment: {v.name} ({keep.size:,} rep-years)"))
+    ax.set_title(
+        mathtext_safe(f"Payout vs weighted attainment: {v.name} ({keep.size:,} rep-years)")
+    )
     ax.set_xlabel("Weighted annual attainment (% of target)")
     ax.set_ylabel("Total incentive paid per rep and year")
-    _percent_axis(ax.xaxis)
-    _money_axis(ax.yaxis)
+    percent_axis(ax.xaxis)
+    money_axis(ax.yaxis)
     ax.legend(fontsize=8, frameon=False, loc="upper left")
-    _style(ax)
+    style_axes(ax)
     return fig
 
 
@@ -272,8 +218,8 @@ def cost_distribution(result: SimulationResult) -> Figure:
             weights=np.full(c.size, 1.0 / c.size),
             histtype="step",
             linewidth=1.8,
-            color=_colour(i),
-            label=_plain(name),
+            color=colour(i),
+            label=mathtext_safe(name),
         )
     base_name, base = next(iter(costs.items()))
     p90 = float(np.quantile(base, 0.9))
@@ -282,16 +228,16 @@ def cost_distribution(result: SimulationResult) -> Figure:
         color=MARKERS["p90"],
         linestyle="--",
         linewidth=1.3,
-        label=_plain(f"P90 {base_name}: {p90:,.0f}"),
+        label=mathtext_safe(f"P90 {base_name}: {p90:,.0f}"),
     )
     ax.set_title("Total incentive cost per simulated year")
     ax.set_xlabel("Total incentive cost (all reps, one year)")
     ax.set_ylabel("Share of trials")
-    _money_axis(ax.xaxis)
-    _percent_axis(ax.yaxis)
+    money_axis(ax.xaxis)
+    percent_axis(ax.yaxis)
     ax.xaxis.set_major_locator(MaxNLocator(6))
     ax.legend(fontsize=8, frameon=False)
-    _style(ax)
+    style_axes(ax)
     return fig
 
 
@@ -312,18 +258,18 @@ def monthly_bookings(result: SimulationResult) -> Figure:
             marker="o",
             markersize=3.5,
             linewidth=max(1.2, 3.2 - 0.5 * i),
-            color=_colour(i),
+            color=colour(i),
             linestyle=("-", "--", "-.", ":")[i % 4],
-            label=_plain(name),
+            label=mathtext_safe(name),
         )
     ax.set_title("Mean company bookings by month")
     ax.set_xlabel("Month of the plan year")
     ax.set_ylabel("Bookings (all reps)")
     ax.set_xticks(months)
     ax.set_ylim(bottom=0)
-    _money_axis(ax.yaxis)
+    money_axis(ax.yaxis)
     ax.legend(fontsize=8, frameon=False, ncols=2)
-    _style(ax)
+    style_axes(ax)
     return fig
 
 
@@ -338,68 +284,26 @@ def effort_vs_progress(result: SimulationResult) -> Figure:
         ax.plot(
             x,
             prof["last_month"],
-            color=_colour(i),
+            color=colour(i),
             marker="o",
             markersize=3,
-            label=f"{_plain(name)}: last month",
+            label=f"{mathtext_safe(name)}: last month",
         )
         if i == 0:
             ax.plot(
                 x,
                 prof["first_month"],
-                color=_colour(i),
+                color=colour(i),
                 linestyle=":",
-                label=f"{_plain(name)}: first month",
+                label=f"{mathtext_safe(name)}: first month",
             )
     ax.axhline(1.0, color="0.6", linewidth=0.8)
     ax.set_title("Effort against attainment to date")
     ax.set_xlabel("Attainment of the period target when the month starts")
     ax.set_ylabel("Effort (1.0 = today)")
-    _percent_axis(ax.xaxis)
+    percent_axis(ax.xaxis)
     ax.legend(fontsize=8, frameon=False, ncols=2)
-    _style(ax)
-    return fig
-
-
-def attainment_overlay(result: SimulationResult) -> Figure:
-    """Attainment distributions of every variant overlaid: weighted attainment, and the
-    base plan's first measure (variants that do not pay on it are left out)."""
-    first = result.base.plan.measures[0]
-    series = {
-        "Weighted attainment (all measures)": {
-            n: v.outcome.weighted_attainment for n, v in result.variants.items()
-        },
-        f"{first.id} attainment": {
-            n: v.outcome.attainment[first.id]
-            for n, v in result.variants.items()
-            if first.id in v.outcome.attainment
-        },
-    }
-    fig, axes = _panels(2, width=5.2)
-    for ax, (title, by_variant) in zip(axes, series.items(), strict=True):
-        every = np.concatenate([np.asarray(a, dtype=float).ravel() for a in by_variant.values()])
-        hi = _histogram_upper(every, [1.0])
-        bins = np.linspace(0.0, hi, 41)
-        for i, (name, a) in enumerate(by_variant.items()):
-            a = np.clip(np.asarray(a, dtype=float).ravel(), 0.0, hi)
-            ax.hist(
-                a,
-                bins=bins,
-                weights=np.full(a.size, 1.0 / a.size),
-                histtype="step",
-                linewidth=max(1.2, 2.6 - 0.4 * i),
-                color=_colour(i),
-                label=_plain(name),
-            )
-        ax.axvline(1.0, color=MARKERS["target"], linestyle="--", linewidth=1.1)
-        ax.set_title(_plain(title))
-        ax.set_xlabel("Annual attainment (% of target; last bar holds the rest)")
-        ax.set_ylabel("Share of rep-years")
-        _percent_axis(ax.xaxis)
-        _percent_axis(ax.yaxis)
-        ax.legend(fontsize=8, frameon=False)
-        _style(ax)
-    fig.suptitle("Attainment by variant", fontsize=12)
+    style_axes(ax)
     return fig
 
 
@@ -407,51 +311,31 @@ def earnings_curves(tables: Mapping[str, pd.DataFrame]) -> Figure:
     """What a rep earns at each attainment: total incentive per plan (left) and, for the
     first plan, the payout of each measure (right). ``tables`` come from
     :func:`sim.earnings.earnings_table`, one per plan."""
-    fig, (left, right) = _panels(2, width=5.2)
+    fig, (left, right) = panels(2, width=5.2)
     for i, (name, df) in enumerate(tables.items()):
         left.plot(
             df.index,
             df["incentive_total"],
-            color=_colour(i),
+            color=colour(i),
             linestyle=("-", "--", "-.", ":")[i % 4],
             linewidth=max(1.2, 3.0 - 0.5 * i),
-            label=_plain(name),
+            label=mathtext_safe(name),
         )
     name, df = next(iter(tables.items()))
     for i, col in enumerate(c for c in df.columns if c.startswith("payout_")):
-        right.plot(df.index, df[col], color=_colour(i), label=_plain(col[len("payout_") :]))
+        right.plot(df.index, df[col], color=colour(i), label=mathtext_safe(col[len("payout_") :]))
     for ax, title in (
         (left, "Total incentive by plan"),
         (right, f"Incentive by measure: {name}"),
     ):
         ax.axvline(1.0, color="#999999", linewidth=0.8)
-        ax.set_title(_plain(title))
+        ax.set_title(mathtext_safe(title))
         ax.set_xlabel("Attainment of every target (% of target)")
         ax.set_ylabel("Incentive per year")
         ax.set_ylim(bottom=0)
-        _percent_axis(ax.xaxis)
-        _money_axis(ax.yaxis)
+        percent_axis(ax.xaxis)
+        money_axis(ax.yaxis)
         ax.legend(fontsize=8, frameon=False, loc="upper left")
-        _style(ax)
+        style_axes(ax)
     fig.suptitle("Earnings estimator", fontsize=12)
     return fig
-
-
-def to_data_uri(fig: Figure, dpi: int = 100) -> str:
-    """The figure as a ``data:image/png;base64,...`` URI, for self-contained HTML.
-
-    The figure is cleared afterwards to free its memory.
-    """
-    buf = io.BytesIO()
-    try:
-        fig.savefig(
-            buf,
-            format="png",
-            dpi=dpi,
-            bbox_inches="tight",
-            facecolor="white",
-            metadata={"Software": None},
-        )
-    finally:
-        fig.clear()
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

@@ -1,0 +1,1 @@
+"""``planlab calibrate``: fit the fast engine to the pipeline or a CRM export."""

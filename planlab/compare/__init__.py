@@ -1,0 +1,1 @@
+"""``planlab compare``: command, narrative, report section and figures."""

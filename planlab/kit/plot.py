@@ -1,0 +1,117 @@
+"""The plot kit: one quiet style set per axes (no global rcParams), the palette,
+axis formatters and PNG data URIs for self-contained HTML."""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter, PercentFormatter
+
+__all__ = [
+    "MARKERS",
+    "PALETTE",
+    "PANEL_COLUMNS",
+    "colour",
+    "histogram_upper",
+    "mathtext_safe",
+    "money_axis",
+    "money_tick",
+    "panels",
+    "percent_axis",
+    "style_axes",
+    "to_data_uri",
+]
+
+#: One colour per plan variant, in the order variants appear.
+PALETTE = (
+    "#1f5f99",
+    "#d9822b",
+    "#2e8b57",
+    "#b03a48",
+    "#6a4c93",
+    "#8c6d31",
+    "#3a8fb7",
+    "#7f7f7f",
+)
+
+
+MARKERS = {"threshold": "#b03a48", "target": "#2e8b57", "cap": "#6a4c93", "p90": "#222222"}
+
+
+PANEL_COLUMNS = 3
+
+
+def mathtext_safe(text: object) -> str:
+    """User text for matplotlib: ``$`` would otherwise start mathtext."""
+    return str(text).replace("$", r"\$")
+
+
+def money_tick(value: float, _pos: object = None) -> str:
+    return f"{value:,.0f}"
+
+
+def style_axes(ax: Axes) -> None:
+    """A quiet, readable look set per axes (no global rcParams)."""
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.grid(True, color="#e3e3e3", linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.tick_params(labelsize=9, color="#888888")
+    ax.title.set_fontsize(11)
+    ax.xaxis.label.set_fontsize(9.5)
+    ax.yaxis.label.set_fontsize(9.5)
+
+
+def percent_axis(axis) -> None:
+    axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
+
+
+def money_axis(axis) -> None:
+    axis.set_major_formatter(FuncFormatter(money_tick))
+
+
+def colour(i: int) -> str:
+    return PALETTE[i % len(PALETTE)]
+
+
+def panels(n: int, width: float = 4.2, height: float = 3.4) -> tuple[Figure, list[Axes]]:
+    """A figure with ``n`` panels in rows of at most three; spare panels hidden."""
+    cols = max(1, min(n, PANEL_COLUMNS))
+    rows = max(1, math.ceil(n / cols))
+    fig = Figure(figsize=(width * cols, height * rows), layout="constrained")
+    axes = list(fig.subplots(rows, cols, squeeze=False).ravel())
+    for ax in axes[n:]:
+        ax.set_visible(False)
+    return fig, axes[:n]
+
+
+def histogram_upper(a: np.ndarray, lines: list[float]) -> float:
+    """Right edge of an attainment histogram: most of the data and every marker."""
+    hi = float(np.quantile(a, 0.98)) if a.size else 1.5
+    hi = max(hi, 1.5, *(x * 1.1 for x in lines))
+    return min(hi, 4.0)
+
+
+def to_data_uri(fig: Figure, dpi: int = 100) -> str:
+    """The figure as a ``data:image/png;base64,...`` URI, for self-contained HTML.
+
+    The figure is cleared afterwards to free its memory.
+    """
+    buf = io.BytesIO()
+    try:
+        fig.savefig(
+            buf,
+            format="png",
+            dpi=dpi,
+            bbox_inches="tight",
+            facecolor="white",
+            metadata={"Software": None},
+        )
+    finally:
+        fig.clear()
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")

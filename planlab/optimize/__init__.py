@@ -1,0 +1,1 @@
+"""``planlab optimize``: command, files and report, figures."""

@@ -1,0 +1,1 @@
+"""``planlab review``, ``checkin`` and ``history``: commands, files, report, figures, history store."""

@@ -1,0 +1,1 @@
+"""``planlab simulate``, ``demo`` and ``validate``: command, tables, report, figures, workbook."""

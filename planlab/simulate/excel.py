@@ -1,0 +1,47 @@
+"""The workbook sheets of a simulation run."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from sim import metrics as M
+from sim.compare import comparison_table
+from sim.earnings import earnings_table
+from sim.run import SimulationResult
+
+from ..kit.excel import facts_sheet
+
+__all__ = ["run_sheets"]
+
+
+def run_sheets(
+    result: SimulationResult,
+    findings: Sequence[str] = (),
+    differences: pd.DataFrame | None = None,
+) -> dict[str, pd.DataFrame | pd.Series]:
+    """The standard sheets of a run: summary, per-variant metrics, per-rep targets and
+    expected payouts, the earnings estimator (and the differences of a comparison)."""
+    from .files import rep_table
+
+    facts = {
+        "scenario": result.scenario.name,
+        "seed": result.seed,
+        "trials": result.trials,
+        "reps": result.population.size,
+        "variants": ", ".join(result.variants),
+        **{f"finding {i + 1}": line for i, line in enumerate(findings)},
+    }
+    sheets: dict[str, pd.DataFrame | pd.Series] = {
+        "Summary": facts_sheet(facts),
+        "Plan variants": M.summary_table(result),
+        "Variant metrics": comparison_table(result),
+    }
+    if differences is not None:
+        sheets["Differences"] = differences
+    sheets["Reps"] = rep_table(result)
+    sheets["Earnings"] = earnings_table(result.base.plan)
+    for name, v in list(result.variants.items())[1:]:
+        sheets[f"Earnings {name}"] = earnings_table(v.plan)
+    return sheets
