@@ -8,17 +8,16 @@ no traceback, and nothing is written.
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from sim import ScenarioError
-
-from .calibrate.command import add_calibrate_command
-from .compare.command import add_compare_command
-from .kit.files import OutputExists
+from . import __version__
+from .calibrate.parser import add_calibrate_command
+from .compare.parser import add_compare_command
 from .kit.options import EXIT_OK, EXIT_USAGE, UsageError
-from .optimize.command import add_optimize_command
-from .review.command import add_review_commands
-from .simulate.command import add_simulate_commands
+from .optimize.parser import add_optimize_command
+from .review.parser import add_review_commands
+from .simulate.parser import add_simulate_commands
 
 __all__ = ["build_parser", "main"]
 
@@ -29,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="planlab",
         description="Design, simulate and compare sales incentive plans for key-account teams.",
     )
+    parser.add_argument("--version", action="version", version=f"planlab {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
     add_simulate_commands(sub)
     add_compare_command(sub)
@@ -42,8 +42,16 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``planlab`` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv)
+    # The command's module (and with it numpy, pandas, the simulator) loads only now,
+    # so --help and --version answer at once.
+    module, name = args.func.split(":")
+    from sim.errors import ScenarioError
+
+    from .kit.files import OutputExists
+
+    command = getattr(importlib.import_module(module), name)
     try:
-        return args.func(args, ["planlab", *argv])
+        return command(args, ["planlab", *argv])
     except (ScenarioError, OutputExists, UsageError) as exc:
         print(f"planlab: error: {exc}", file=sys.stderr)
         return EXIT_USAGE

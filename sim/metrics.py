@@ -7,27 +7,42 @@ over reps within a trial and then summarise the distribution across trials.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
-from scipy.stats import rankdata
+from scipy.stats import norm, rankdata
 
 from .rewards import qualification
 from .run import SimulationResult, VariantResult
 
 __all__ = [
+    "BEHAVIOUR_KEYS",
+    "METRICS",
+    "METRIC_BY_KEY",
+    "QUOTA_BAND",
+    "Metric",
+    "SUMMARY_KEYS",
     "behaviour_metrics",
+    "company_table",
     "company_metrics",
     "effort_profile",
     "gini",
     "measure_metrics",
+    "quantile_pseudo",
+    "ratio_pseudo",
     "quota_accuracy",
     "rank_correlation",
     "rep_behaviour",
     "rep_metrics",
     "reward_metrics",
     "reward_qualification",
+    "spread_pseudo",
     "summary_table",
     "team_metrics",
+    "variant_metrics",
+    "within_band",
+    "yearly_metrics",
 ]
 
 QUANTILES = (0.10, 0.50, 0.90)
@@ -55,10 +70,18 @@ def rank_correlation(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray
         return np.where(den > 0, (ra * rb).sum(axis) / den, np.nan)
 
 
-def quota_accuracy(attainment: np.ndarray, band: float = 0.2) -> float:
+#: Quota accuracy counts attainments within this distance of target (1.0).
+QUOTA_BAND = 0.2
+
+
+def within_band(attainment: np.ndarray, band: float = QUOTA_BAND) -> np.ndarray:
+    """Whether each attainment is within ±``band`` of target (1.0)."""
+    return np.abs(np.asarray(attainment, dtype=float) - 1.0) <= band + 1e-12
+
+
+def quota_accuracy(attainment: np.ndarray, band: float = QUOTA_BAND) -> float:
     """Share of attainments within ±``band`` of target (1.0)."""
-    a = np.asarray(attainment, dtype=float)
-    return float(np.mean(np.abs(a - 1.0) <= band + 1e-12))
+    return float(np.mean(within_band(attainment, band)))
 
 
 def measure_metrics(v: VariantResult) -> pd.DataFrame:
@@ -88,39 +111,335 @@ def measure_metrics(v: VariantResult) -> pd.DataFrame:
     return pd.DataFrame(rows).set_index("measure")
 
 
-def _trial_totals(v: VariantResult) -> dict[str, np.ndarray]:
-    cost = v.outcome.total.astype(float).sum(1)
-    revenue = v.actuals["revenue"].astype(float).sum(1)
-    margin = v.actuals["gross_margin"].astype(float).sum(1)
-    return {"cost": cost, "revenue": revenue, "margin": margin}
+@dataclass(frozen=True)
+class Metric:
+    """One company metric: its key (in CSV and JSON), the label a reader sees, how its
+    numbers read (``money``, ``percent``, ``number`` or ``count``) and what it measures."""
+
+    key: str
+    label: str
+    kind: str
+    meaning: str
 
 
-def company_metrics(v: VariantResult) -> pd.Series:
-    """Company-level cost, cost of sales, pay-for-performance and concentration."""
-    t = _trial_totals(v)
+#: Every company metric, in report order. Each is defined once, per simulated year, by
+#: :func:`yearly_metrics`; the company figure is the mean over years.
+METRICS: tuple[Metric, ...] = (
+    Metric("revenue_expected", "Revenue", "money", "expected revenue of the team per year"),
+    Metric(
+        "gross_margin_expected",
+        "Gross profit",
+        "money",
+        "expected gross profit (margin after discounts) per year",
+    ),
+    Metric(
+        "gross_margin_after_incentive",
+        "Gross profit after incentive",
+        "money",
+        "gross profit less the incentive paid",
+    ),
+    Metric(
+        "incentive_cost_expected", "Incentive cost", "money", "expected incentive paid per year"
+    ),
+    Metric(
+        "incentive_cost_p90",
+        "Incentive cost, bad year (P90)",
+        "money",
+        "incentive paid in a bad year (90th percentile)",
+    ),
+    Metric(
+        "incentive_cost_p95",
+        "Incentive cost, P95",
+        "money",
+        "incentive paid in one year out of twenty (95th percentile)",
+    ),
+    Metric(
+        "incentive_vs_target_incentive",
+        "Incentive paid vs target incentive",
+        "percent",
+        "incentive paid as a share of the target incentive of every rep",
+    ),
+    Metric("cost_of_sales", "Cost of sales", "percent", "incentive paid per unit of revenue"),
+    Metric(
+        "cost_of_sales_p90",
+        "Cost of sales, bad year (P90)",
+        "percent",
+        "cost of sales in a bad year (90th percentile across years)",
+    ),
+    Metric(
+        "total_comp_cost_of_sales",
+        "Total pay cost of sales",
+        "percent",
+        "base salary and incentive per unit of revenue",
+    ),
+    Metric(
+        "share_at_threshold",
+        "Reps at threshold",
+        "percent",
+        "share of rep-years at or above the first measure's threshold",
+    ),
+    Metric(
+        "share_at_target",
+        "Reps at target",
+        "percent",
+        "share of rep-years at or above the first measure's target",
+    ),
+    Metric(
+        "share_at_cap", "Reps at cap", "percent", "share of rep-years at the first measure's cap"
+    ),
+    Metric(
+        "share_weighted_at_target",
+        "Reps at target (all measures)",
+        "percent",
+        "share of rep-years with weighted attainment at or above target",
+    ),
+    Metric(
+        "weighted_attainment_mean",
+        "Mean attainment (all measures)",
+        "percent",
+        "mean weighted attainment of a rep-year",
+    ),
+    Metric(
+        "quota_accuracy",
+        "Quota accuracy",
+        "percent",
+        "share of rep-years within ±20% of the first measure's target",
+    ),
+    Metric(
+        "pay_for_performance",
+        "Pay for performance",
+        "number",
+        "rank correlation of payout with revenue across reps (1 = perfectly aligned)",
+    ),
+    Metric(
+        "payout_gini",
+        "Payout concentration (Gini)",
+        "number",
+        "concentration of payout across reps (0 = equal, 1 = one rep takes all)",
+    ),
+    Metric(
+        "true_up_share",
+        "Paid at year-end true-up",
+        "percent",
+        "share of the incentive paid by the annual true-up",
+    ),
+    Metric(
+        "achievability_spread",
+        "Spread of achievability",
+        "percent",
+        "spread across reps of the chance of reaching target",
+    ),
+    Metric(
+        "fairness_spread",
+        "Spread of target load",
+        "number",
+        "spread across reps of target per unit of territory potential (1.0 = average)",
+    ),
+    Metric(
+        "leavers_expected",
+        "Expected leavers",
+        "count",
+        "reps expected to leave in the year (behaviour model)",
+    ),
+    Metric(
+        "attrition_cost",
+        "Attrition cost",
+        "money",
+        "replacement cost of the reps who leave (behaviour model)",
+    ),
+    Metric(
+        "revenue_pulled_in",
+        "Revenue pulled in",
+        "money",
+        "revenue pulled into a period from the next (behaviour model)",
+    ),
+    Metric(
+        "revenue_pushed_out",
+        "Revenue pushed out",
+        "money",
+        "revenue pushed out of a period into the next (behaviour model)",
+    ),
+    Metric(
+        "revenue_moved",
+        "Revenue moved across period ends",
+        "money",
+        "revenue pulled in or pushed out across period ends (behaviour model)",
+    ),
+    Metric(
+        "timing_discount_cost",
+        "Discount to pull deals in",
+        "money",
+        "discount given to pull deals in: the timing game's cost (behaviour model)",
+    ),
+)
+
+#: Metrics that only move when reps respond to the plan (the behaviour model is on).
+BEHAVIOUR_KEYS = frozenset(
+    {
+        "leavers_expected",
+        "attrition_cost",
+        "revenue_pulled_in",
+        "revenue_pushed_out",
+        "revenue_moved",
+        "timing_discount_cost",
+    }
+)
+METRIC_BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
+
+
+def ratio_pseudo(num: np.ndarray, den: np.ndarray) -> np.ndarray:
+    """Per-year values of ``mean(num) / mean(den)``, linearised: ``R + (N_t - R·D_t) / mean(D)``.
+
+    Their mean is the ratio exactly; their spread gives its standard error (delta method).
+    """
+    num, den = np.asarray(num, dtype=float), np.asarray(den, dtype=float)
+    d = den.mean()
+    r = num.mean() / d
+    return r + (num - r * den) / d
+
+
+def quantile_pseudo(x: np.ndarray, p: float) -> np.ndarray:
+    """Per-year values of the ``p`` quantile of ``x``: its influence function
+    ``q + (p - 1[x_t <= q]) / f(q)``, centred so that their mean is the quantile exactly.
+
+    The density at the quantile comes from a Gaussian kernel with Silverman's
+    bandwidth (at least that of one sample's share spread over the range); a sample
+    with no spread gives the quantile itself every year.
+    """
+    x = np.asarray(x, dtype=float)
+    q = float(np.quantile(x, p))
+    n = x.size
+    sd = x.std(ddof=1) if n > 1 else 0.0
+    iqr = float(np.subtract(*np.quantile(x, [0.75, 0.25])))
+    scale = min(sd, iqr / 1.349) if iqr > 0 else sd
+    if n < 2 or scale <= 0:
+        return np.full(n, q)
+    h = 0.9 * scale * n ** (-0.2)
+    f = float(norm.pdf((q - x) / h).mean() / h)
+    # A quantile in a gap between far-apart values: the kernel estimate is no lower than a
+    # uniform spread over the sample's range (else the values would lose the quantile).
+    f = max(f, 1.0 / (n * float(x.max() - x.min())))
+    step = (p - (x <= q)) / f
+    return q + (step - step.mean())
+
+
+def spread_pseudo(hits: np.ndarray) -> np.ndarray:
+    """Per-year values of the spread (population SD) across reps of per-rep hit rates.
+
+    ``hits`` is (years, reps) of 0/1; the mean of the result is the SD of the
+    column means.
+    """
+    hits = np.asarray(hits, dtype=float)
+    p = hits.mean(0)
+    s = p.std()
+    if s <= 0:
+        return np.full(hits.shape[0], s)
+    return s + ((hits - p) @ (p - p.mean())) / (p.size * s)
+
+
+def _annual_targets(v: VariantResult, mid: str) -> np.ndarray:
+    m = v.plan.measure(mid)
+    t = v.outcome.targets[mid]
+    return t.sum(1) if m.additive else t[:, 0]
+
+
+def yearly_metrics(
+    v: VariantResult, measure: str | None = None, potential: np.ndarray | None = None
+) -> pd.DataFrame:
+    """Every company metric of :data:`METRICS` per simulated year, one row per year.
+
+    The one definition of each metric: sums and shares over reps are per-year values
+    as they stand; ratios of means and quantiles are written as per-year pseudo-values
+    (:func:`ratio_pseudo`, :func:`quantile_pseudo`) whose mean is the metric, so the
+    company figure is the mean of a column and a comparison's interval comes from the
+    per-year differences. Shares of reps read ``measure`` (default: the plan's first
+    measure; NaN when the plan does not pay on it); the fairness spread needs each rep's
+    territory ``potential`` (NaN without it). Behaviour metrics are zero when reps do
+    not respond to the plan.
+    """
+    years = v.outcome.total.shape[0]
     pay = v.outcome.total.astype(float)
     rev = v.actuals["revenue"].astype(float)
-    ti = v.plan.pay_mix.target_incentive * pay.shape[1]
-    return pd.Series(
-        {
-            "reps": int(pay.shape[1]),
-            "revenue_expected": t["revenue"].mean(),
-            "gross_margin_expected": t["margin"].mean(),
-            "incentive_cost_expected": t["cost"].mean(),
-            "incentive_cost_p90": np.quantile(t["cost"], 0.9),
-            "incentive_cost_p95": np.quantile(t["cost"], 0.95),
-            "incentive_vs_target_incentive": t["cost"].mean() / ti,
-            "cost_of_sales": t["cost"].mean() / t["revenue"].mean(),
-            "cost_of_sales_p90": float(np.quantile(t["cost"] / t["revenue"], 0.9)),
-            "total_comp_cost_of_sales": (t["cost"].mean() + v.plan.pay_mix.base * pay.shape[1])
-            / t["revenue"].mean(),
-            "gross_margin_after_incentive": (t["margin"] - t["cost"]).mean(),
-            "pay_for_performance": float(np.nanmean(rank_correlation(pay, rev, axis=1))),
-            "payout_gini": float(np.mean(gini(pay, axis=1))),
-            "true_up_share": float(v.outcome.true_up.sum() / max(pay.sum(), 1e-12)),
-            "weighted_attainment_mean": float(np.mean(v.outcome.weighted_attainment)),
-        },
-        name=v.name,
+    margin = v.actuals["gross_margin"].astype(float)
+    c, r, g = pay.sum(1), rev.sum(1), margin.sum(1)
+    reps = pay.shape[1]
+    mix = v.plan.pay_mix
+    zero = np.zeros_like(rev)
+    pulled = v.actuals.get("pulled_in", zero).astype(float).sum(1)
+    pushed = v.actuals.get("pushed_out", zero).astype(float).sum(1)
+    discount = v.actuals.get("timing_discount", zero).astype(float).sum(1)
+    leavers = v.actuals.get("left", zero).astype(float).sum(1)
+    replacement = v.behaviour.spec.retention.replacement_cost if v.behaviour is not None else 0.0
+    p4p = rank_correlation(pay, rev, axis=1)
+    p4p = np.where(np.isnan(p4p), np.nanmean(p4p) if np.isfinite(p4p).any() else 0.0, p4p)
+    wa = np.asarray(v.outcome.weighted_attainment, dtype=float)
+
+    mid = v.plan.measures[0].id if measure is None else measure
+    nan = np.full(years, np.nan)
+    shares = dict.fromkeys(
+        ("share_at_threshold", "share_at_target", "share_at_cap", "quota_accuracy"), nan
+    )
+    achievability = fairness = nan
+    if mid in v.plan.measure_ids:
+        m = v.plan.measure(mid)
+        a = v.outcome.attainment[mid].astype(float)
+        cap_at = m.curve.attainment_at_cap
+        shares = {
+            "share_at_threshold": (a >= m.curve.threshold).mean(1),
+            "share_at_target": (a >= 1.0).mean(1),
+            "share_at_cap": (a >= cap_at).mean(1) if np.isfinite(cap_at) else np.zeros(years),
+            "quota_accuracy": within_band(a).mean(1),
+        }
+        achievability = spread_pseudo(a >= 1.0)
+        if potential is not None:
+            load = _annual_targets(v, mid) / np.asarray(potential, dtype=float)
+            spread = float((load / load.mean()).std())
+            fairness = np.full(years, spread if spread > 1e-12 else 0.0)  # rounding noise is 0
+    values = {
+        "revenue_expected": r,
+        "gross_margin_expected": g,
+        "gross_margin_after_incentive": g - c,
+        "incentive_cost_expected": c,
+        "incentive_cost_p90": quantile_pseudo(c, 0.9),
+        "incentive_cost_p95": quantile_pseudo(c, 0.95),
+        "incentive_vs_target_incentive": c / (mix.target_incentive * reps),
+        "cost_of_sales": ratio_pseudo(c, r),
+        "cost_of_sales_p90": quantile_pseudo(c / r, 0.9),
+        "total_comp_cost_of_sales": ratio_pseudo(c + mix.base * reps, r),
+        **shares,
+        "share_weighted_at_target": (wa >= 1.0).mean(1),
+        "weighted_attainment_mean": wa.mean(1),
+        "pay_for_performance": p4p,
+        "payout_gini": gini(pay, axis=1),
+        "true_up_share": ratio_pseudo(v.outcome.true_up.astype(float).sum(1), c)
+        if c.sum() > 0
+        else np.zeros(years),
+        "achievability_spread": achievability,
+        "fairness_spread": fairness,
+        "leavers_expected": leavers,
+        "attrition_cost": leavers * replacement * mix.ote,
+        "revenue_pulled_in": pulled,
+        "revenue_pushed_out": pushed,
+        "revenue_moved": pulled + pushed,
+        "timing_discount_cost": discount,
+    }
+    return pd.DataFrame(values, index=pd.RangeIndex(years, name="trial"))[[k.key for k in METRICS]]
+
+
+def company_metrics(
+    v: VariantResult, measure: str | None = None, potential: np.ndarray | None = None
+) -> pd.Series:
+    """Company figures of a variant: the mean over simulated years of :func:`yearly_metrics`."""
+    return yearly_metrics(v, measure, potential).mean().rename(v.name)
+
+
+def variant_metrics(result: SimulationResult, name: str) -> pd.DataFrame:
+    """:func:`yearly_metrics` of one variant of a run, as every comparison reads them:
+    shares on the base plan's first measure, fairness on the team's territory potential."""
+    return yearly_metrics(
+        result.variants[name],
+        result.base.plan.measures[0].id,
+        result.population.potential_index,
     )
 
 
@@ -193,42 +512,45 @@ def rep_metrics(result: SimulationResult, variant: str = "base") -> pd.DataFrame
     return df.set_index("rep")
 
 
-def summary_table(result: SimulationResult) -> pd.DataFrame:
+#: The headline metrics of :func:`summary_table`, in column order.
+SUMMARY_KEYS = (
+    "revenue_expected",
+    "incentive_cost_expected",
+    "incentive_cost_p90",
+    "cost_of_sales",
+    "gross_margin_after_incentive",
+    "share_at_target",
+    "share_weighted_at_target",
+    "pay_for_performance",
+    "payout_gini",
+)
+
+
+def summary_table(result: SimulationResult, company: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per plan variant: the headline numbers leadership compares.
 
-    Achievability is read on the base plan's first measure (NaN for a variant
-    that does not pay on it) and on weighted attainment across all measures.
+    Read from the company figures (``company``: metrics down, variants across, as
+    :func:`company_table` builds them; built here when not given). Achievability is
+    read on the base plan's first measure (NaN for a variant that does not pay on it)
+    and on weighted attainment across all measures.
     """
-    first = result.base.plan.measures[0].id
-    rows = []
-    for name, v in result.variants.items():
-        c = company_metrics(v)
-        at = v.outcome.attainment.get(first)
-        rows.append(
-            {
-                "variant": name,
-                "plan": v.plan.name,
-                "revenue_expected": c["revenue_expected"],
-                "incentive_cost_expected": c["incentive_cost_expected"],
-                "incentive_cost_p90": c["incentive_cost_p90"],
-                "cost_of_sales": c["cost_of_sales"],
-                "gross_margin_after_incentive": c["gross_margin_after_incentive"],
-                f"share_at_target_{first}": float(np.mean(at >= 1.0)) if at is not None else np.nan,
-                "share_weighted_attainment_at_target": float(
-                    np.mean(v.outcome.weighted_attainment >= 1.0)
-                ),
-                "pay_for_performance": c["pay_for_performance"],
-                "payout_gini": c["payout_gini"],
-            }
-        )
-    return pd.DataFrame(rows).set_index("variant")
+    company = company_table(result) if company is None else company
+    df = company.loc[list(SUMMARY_KEYS)].T
+    df.insert(0, "plan", [v.plan.name for v in result.variants.values()])
+    df.index.name = "variant"
+    return df
+
+
+def company_table(result: SimulationResult) -> pd.DataFrame:
+    """Company figures of every variant of a run: metrics down, variants across (the
+    index is named ``metric``), as the mean of :func:`variant_metrics`."""
+    df = pd.DataFrame({n: variant_metrics(result, n).mean() for n in result.variants})
+    df.index.name = "metric"
+    return df
 
 
 def behaviour_metrics(v: VariantResult) -> pd.Series:
     """How reps responded to a plan: effort, deal timing, attrition (per year, expected)."""
-    zero = np.zeros_like(v.actuals["revenue"])
-    a = {k: v.actuals.get(k, zero) for k in ("pulled_in", "pushed_out", "timing_discount", "left")}
-    pay_mix = v.plan.pay_mix
     b = v.behaviour
     if b is None:  # fixed effort: 1.0 in every first, middle and last month the plan has
         per = 12 // v.plan.periods
@@ -238,19 +560,23 @@ def behaviour_metrics(v: VariantResult) -> pd.Series:
         counts = eb[1].sum(-1)
         with np.errstate(divide="ignore", invalid="ignore"):
             by_pos = np.where(counts > 0, eb[0].sum(-1) / counts, np.nan)  # NaN: no such month
-    leavers = float(a["left"].sum(1).mean())
-    replacement = b.spec.retention.replacement_cost if b is not None else 0.0
+    yearly = company_metrics(v)
     return pd.Series(
         {
             "effort_annual_mean": float(b.response.effort.mean()) if b is not None else 1.0,
             "effort_first_month": by_pos[0],
             "effort_last_month": by_pos[2],
             "last_month_bookings_share": _last_month_share(v),
-            "revenue_pulled_in": float(a["pulled_in"].sum(1).mean()),
-            "revenue_pushed_out": float(a["pushed_out"].sum(1).mean()),
-            "timing_discount_cost": float(a["timing_discount"].sum(1).mean()),
-            "leavers_expected": leavers,
-            "attrition_cost": leavers * replacement * pay_mix.ote,
+            **{
+                k: float(yearly[k])
+                for k in (
+                    "revenue_pulled_in",
+                    "revenue_pushed_out",
+                    "timing_discount_cost",
+                    "leavers_expected",
+                    "attrition_cost",
+                )
+            },
         },
         name=v.name,
     )

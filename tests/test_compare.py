@@ -7,8 +7,9 @@ import pytest
 
 from sim import PayoutCurve, load_scenario, simulate
 from sim import metrics as M
-from sim.compare import comparison_table, differences, quantile_pseudo, ratio_pseudo
+from sim.compare import comparison_table, differences
 from sim.earnings import earnings_table
+from sim.metrics import quantile_pseudo, ratio_pseudo
 from sim.run import make_population
 from tests.conftest import BASELINE, ROOT
 

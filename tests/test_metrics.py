@@ -4,16 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.curves import PayoutCurve
 from sim.metrics import (
+    BEHAVIOUR_KEYS,
+    METRICS,
     company_metrics,
     gini,
     measure_metrics,
+    quantile_pseudo,
     quota_accuracy,
     rank_correlation,
+    ratio_pseudo,
     reward_metrics,
     team_metrics,
+    yearly_metrics,
 )
 from sim.payout import PlanOutcome
 from sim.plan import Measure, PayMix, Plan, Reward
@@ -150,7 +157,6 @@ def test_measure_metrics():
 def test_company_metrics():
     c = company_metrics(_variant())
     # Per trial: cost 400 and 600, revenue 4000 and 2000, margin 1600 and 800.
-    assert c["reps"] == 2
     assert c["revenue_expected"] == pytest.approx(3000.0)
     assert c["gross_margin_expected"] == pytest.approx(1200.0)
     assert c["incentive_cost_expected"] == pytest.approx(500.0)
@@ -205,3 +211,37 @@ def test_reward_metrics():
     # rep b (1.0 then 1.5) in one trial of two.
     assert r.loc["a", "promo"] == 0.0
     assert r.loc["b", "promo"] == pytest.approx(0.5)
+
+
+def test_company_figures_are_the_means_of_the_yearly_metrics():
+    v = _variant()
+    yearly = yearly_metrics(v)
+    assert list(yearly.columns) == [m.key for m in METRICS]
+    assert len(yearly) == 2
+    assert company_metrics(v).to_dict() == pytest.approx(yearly.mean().to_dict(), nan_ok=True)
+    # Per year as they stand: cost 400 and 600, and the share of reps at target.
+    assert yearly["incentive_cost_expected"].tolist() == [400.0, 600.0]
+    assert yearly["share_at_target"].tolist() == [0.5, 1.0]
+
+
+def test_every_metric_has_one_name_a_label_and_a_kind():
+    keys = [m.key for m in METRICS]
+    assert len(keys) == len(set(keys))
+    assert all(
+        m.label and m.meaning and m.kind in {"money", "percent", "number", "count"} for m in METRICS
+    )
+    assert set(keys) >= BEHAVIOUR_KEYS
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=60),
+    st.sampled_from([0.1, 0.5, 0.9, 0.95]),
+)
+def test_pseudo_values_average_to_the_metric(xs, p):
+    """Whatever the sample, the mean of the per-year values is the quantile (and the
+    ratio of means) itself, so a company figure is the mean of its yearly values."""
+    x = np.asarray(xs)
+    assert quantile_pseudo(x, p).mean() == pytest.approx(np.quantile(x, p), rel=1e-9, abs=1e-6)
+    den = np.abs(x) + 1.0
+    assert ratio_pseudo(x, den).mean() == pytest.approx(x.mean() / den.mean(), rel=1e-9, abs=1e-9)

@@ -21,6 +21,7 @@ from sim import ScenarioError, load_scenario, simulate
 from sim.actuals import load_actuals
 from sim.review import annual_review
 from tests.conftest import ROOT
+from tests.sections import assert_each_section_once
 
 EXAMPLE = ROOT / "scenarios" / "review_example.toml"
 EVIL = "<script>alert(1)</script>=cmd"
@@ -186,6 +187,7 @@ def test_review_reoptimises_through_the_command_line(folder, tmp_path, capsys):
     names = {p.name for p in out.iterdir()}
     assert {"next_plan.toml", "next_period_scenario.toml", "targets.csv", "review.xlsx"} <= names
     html = (out / "report.html").read_text(encoding="utf-8")
+    assert_each_section_once(html)
     assert 'id="next-period"' in html and "Binding constraints" in html
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     wb = openpyxl.load_workbook(out / "review.xlsx")

@@ -17,6 +17,7 @@ from planlab.cli import main
 from sim import load_scenario
 from sim.payout import rep_targets
 from tests.conftest import BASELINE
+from tests.sections import assert_each_section_once
 
 SMALL = f"""
 extends = "{BASELINE.as_posix()}"
@@ -159,6 +160,7 @@ def test_cli_optimize_writes_a_plan_that_simulate_reads(small, tmp_path, capsys)
     summary = json.loads((out / "summary.json").read_text())
     assert summary["solver"]["status"] in ("optimal", "feasible")
     html = (out / "report.html").read_text()
+    assert_each_section_once(html)
     assert "Targets and why" in html and "fig-frontier" in html and "<script" not in html
     # The variant file is a scenario planlab simulate runs as it stands.
     code = main(

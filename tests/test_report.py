@@ -172,7 +172,7 @@ def test_describe_plan_lists_pay_mix_curves_and_rewards(result):
         "40,000",
         "50% → 0%",
         "250%",
-        "President&#x27;s Club",
+        "President&#39;s Club",
         "csat",
         "Promotion track",
     ):

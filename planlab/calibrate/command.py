@@ -17,9 +17,9 @@ from sim import load_scenario
 from sim.opportunities import read_opportunities
 
 from ..kit.files import check_out, to_csv, write_files
-from ..kit.options import EXIT_OK, whole_number
+from ..kit.options import EXIT_OK
 
-__all__ = ["add_calibrate_command", "calibrate"]
+__all__ = ["calibrate", "cmd_calibrate"]
 
 
 def calibrate(args) -> Path:
@@ -55,23 +55,3 @@ def calibrate(args) -> Path:
 def cmd_calibrate(args, argv) -> int:
     calibrate(args)
     return EXIT_OK
-
-
-def add_calibrate_command(sub) -> None:
-    """Register calibrate on the ``planlab`` sub-command parser."""
-    p = sub.add_parser("calibrate", help="fit the Monte Carlo market to the pipeline or an export")
-    p.add_argument("scenario", help="scenario TOML file")
-    p.add_argument("--export", metavar="CSV", help="CRM opportunity export (default: pipeline)")
-    p.add_argument("--replications", type=whole_number(1, 100_000), default=200)
-    p.add_argument(
-        "--check",
-        type=whole_number(0, 100_000),
-        default=0,
-        metavar="TRIALS",
-        help="compare the calibrated engine with the pipeline on TRIALS replications",
-    )
-    p.add_argument("--seed", type=whole_number(0), help="random seed (default: the scenario's)")
-    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    p.add_argument("--force", action="store_true", help="replace an existing output directory")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
-    p.set_defaults(func=cmd_calibrate)

@@ -9,21 +9,25 @@ same bytes), ``manifest.json``, ``report.html`` and, with ``--xlsx``,
 
 from __future__ import annotations
 
-import argparse
+from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
 
 from sim import load_scenario, simulate
-from sim.compare import comparison_table, differences
+from sim.compare import differences
 from sim.run import SimulationResult
 
+from ..kit.excel import workbook_bytes
 from ..kit.files import check_out, manifest, to_csv, to_json, write_files
-from ..kit.options import EXIT_OK, Progress, UsageError, add_output_options, check_variants
+from ..kit.html import Table
+from ..kit.options import EXIT_OK, Progress, UsageError, check_variants
+from ..simulate.excel import run_sheets
 from ..simulate.narrative import summary_lines
+from ..simulate.tables import run_tables
 from .narrative import comparison_lines, material_differences
 
-__all__ = ["add_compare_command", "cmd_compare", "compare_files", "comparison_findings"]
+__all__ = ["cmd_compare", "compare_files", "comparison_findings"]
 
 LEVEL = 0.95
 
@@ -33,25 +37,36 @@ def _nested(diffs: pd.DataFrame) -> dict:
     return {v: diffs.loc[v].to_dict(orient="index") for v in diffs.index.unique(level="variant")}
 
 
-def comparison_findings(result: SimulationResult, diffs: pd.DataFrame) -> list[str]:
+def comparison_findings(
+    result: SimulationResult, diffs: pd.DataFrame, tables: Mapping[str, Table] | None = None
+) -> list[str]:
     """The executive summary of a comparison: one line per variant, then the base plan's
     achievability, cost and cost of sales (the simulate report has the rest)."""
     first = result.base.plan.measures[0].id
     lines = comparison_lines(diffs, result.population.size, first, LEVEL)
-    return lines + summary_lines(result, variants=False)[:3]
+    return lines + summary_lines(result, variants=False, tables=tables)[:3]
 
 
 def compare_files(
-    result: SimulationResult, argv: list[str] | None = None, xlsx: bool = False
+    result: SimulationResult,
+    argv: list[str] | None = None,
+    xlsx: bool = False,
+    tables: Mapping[str, Table] | None = None,
+    diffs: pd.DataFrame | None = None,
 ) -> dict[str, str | bytes]:
-    """Every output file of a comparison, name -> text (or bytes for the workbook)."""
+    """Every output file of a comparison, name -> text (or bytes for the workbook).
+
+    The run's tables and the differences are built once (here, unless given) and
+    handed to every writer; the comparison table is the run's company table.
+    """
     from ..simulate.report import render_report
     from .report import comparison_section
 
-    table = comparison_table(result)
-    diffs = differences(result, level=LEVEL)
+    tables = run_tables(result) if tables is None else tables
+    table = tables["company"]
+    diffs = differences(result, level=LEVEL) if diffs is None else diffs
     material = material_differences(diffs, result.population.size)
-    findings = comparison_findings(result, diffs)
+    findings = comparison_findings(result, diffs, tables)
     flagged = diffs.assign(material=material)
     summary = {
         "scenario": result.scenario.name,
@@ -71,19 +86,21 @@ def compare_files(
         "summary.json": to_json(summary),
         "manifest.json": to_json({**manifest(result, argv), "command_kind": "compare"}),
         "report.html": render_report(
-            result, title, {}, findings, [("comparison", "Comparison", section)]
+            result,
+            title,
+            {k: v for k, v in tables.items() if k != "company"},
+            findings,
+            [("comparison", "Comparison", section)],
         ),
     }
     if xlsx:
-        from ..kit.excel import workbook_bytes
-        from ..simulate.excel import run_sheets
-
-        files["workbook.xlsx"] = workbook_bytes(run_sheets(result, findings, flagged))
+        files["workbook.xlsx"] = workbook_bytes(
+            run_sheets(result, findings, flagged, tables=tables)
+        )
     return files
 
 
-def _print(result: SimulationResult, files: dict, out: Path) -> None:
-    table = comparison_table(result)
+def _print(result: SimulationResult, table: pd.DataFrame, findings: list[str], files, out) -> None:
     show = {
         "revenue": table.loc["revenue_expected"].map(lambda x: f"{x / 1e6:,.2f}M"),
         "incentive": table.loc["incentive_cost_expected"].map(lambda x: f"{x / 1e6:,.2f}M"),
@@ -97,7 +114,7 @@ def _print(result: SimulationResult, files: dict, out: Path) -> None:
         f"seed {result.seed}"
     )
     print(pd.DataFrame(show).to_string())
-    for line in comparison_findings(result, differences(result, level=LEVEL)):
+    for line in findings:
         print(f"- {line}")
     print(f"wrote {out}/{', '.join(files)}")
 
@@ -119,26 +136,11 @@ def cmd_compare(args, argv) -> int:
         result = simulate(scenario, names, trials=args.trials, seed=args.seed, progress=progress)
     finally:
         progress.close()
-    files = compare_files(result, argv, xlsx=args.xlsx)
+    tables = run_tables(result)
+    diffs = differences(result, level=LEVEL)
+    files = compare_files(result, argv, xlsx=args.xlsx, tables=tables, diffs=diffs)
     write_files(out, files, args.force)
     if not args.quiet:
-        _print(result, files, out)
+        findings = comparison_findings(result, diffs, tables)
+        _print(result, tables["company"], findings, files, out)
     return EXIT_OK
-
-
-def add_compare_command(sub) -> argparse.ArgumentParser:
-    """Register ``planlab compare`` on the command line's subparsers."""
-    p = sub.add_parser(
-        "compare", help="compare plan variants on the same draws and write a sign-off report"
-    )
-    p.add_argument("scenario", help="scenario TOML file")
-    p.add_argument(
-        "--variants",
-        nargs="+",
-        metavar="NAME",
-        help="variants to compare with the base plan (default: all)",
-    )
-    add_output_options(p, "out/<scenario name>-compare", min_trials=2)
-    p.add_argument("--xlsx", action="store_true", help="also write the tables as workbook.xlsx")
-    p.set_defaults(func=cmd_compare)
-    return p

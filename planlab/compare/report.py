@@ -8,7 +8,7 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from sim.compare import COMPARISON_METRICS
+from sim.metrics import METRIC_BY_KEY
 from sim.run import SimulationResult
 
 from ..kit.format import column_kind, format_value
@@ -45,8 +45,11 @@ def comparison_section(
         for variant in diffs.index.unique(level="variant")
     }
     dtable = pd.DataFrame(cells, index=table.index)
-    meaning = dict(COMPARISON_METRICS)
-    table = table.assign(what_it_measures=[meaning.get(m, "") for m in table.index])
+    table = table.assign(
+        what_it_measures=[
+            METRIC_BY_KEY[m].meaning if m in METRIC_BY_KEY else "" for m in table.index
+        ]
+    )
     notes = (
         "Each metric per variant, estimated on the same simulated years (metrics of attainment "
         "read the base plan's first measure; behaviour metrics are zero when reps do not "

@@ -9,9 +9,9 @@ from pathlib import Path
 from sim import load_scenario
 
 from ..kit.files import check_out, write_files
-from ..kit.options import EXIT_ERROR, EXIT_OK, UsageError, add_output_options, number_in
+from ..kit.options import EXIT_ERROR, EXIT_OK, UsageError
 
-__all__ = ["add_optimize_command"]
+__all__ = ["cmd_optimize"]
 
 
 def cmd_optimize(args, argv) -> int:
@@ -48,28 +48,3 @@ def cmd_optimize(args, argv) -> int:
             print(f"- {line}")
         print(f"wrote {out}/: {', '.join(sorted(files))}")
     return EXIT_OK if opt.feasible else EXIT_ERROR
-
-
-def add_optimize_command(sub) -> None:
-    """Register optimize on the ``planlab`` sub-command parser."""
-    p = sub.add_parser(
-        "optimize", help="choose targets and plan shape with the optimiser, explain, check"
-    )
-    p.add_argument("scenario", help="scenario TOML file (its [optimize] table sets the levers)")
-    p.add_argument("--solver", choices=("cbc", "highs"), help="MILP solver (default: cbc)")
-    p.add_argument(
-        "--time-limit", type=number_in(0), metavar="SECONDS", help="wall-clock limit per solve"
-    )
-    p.add_argument(
-        "--gap",
-        type=number_in(0, 1, low_included=True),
-        help="relative optimality gap to stop at (default 0.001)",
-    )
-    add_output_options(
-        p,
-        "out/<scenario file>_optimised",
-        "trials of the check simulation of the optimised plan (default 1,000)",
-        min_trials=10,
-        trials_default=1_000,
-    )
-    p.set_defaults(func=cmd_optimize)

@@ -138,7 +138,7 @@ def optimize_files(
     if result is not None:
         files["manifest.json"] = to_json(manifest(result, argv))
         tables = {
-            "Optimised vs base plan": M.summary_table(result),
+            "summary": M.summary_table(result),
             "What the model promised, and the simulation": check,
             "Plan shapes compared": opt.shapes,
             "Binding constraints": opt.binding,

@@ -8,7 +8,6 @@ committed only once the output files are written.
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 from collections.abc import Callable
@@ -20,10 +19,9 @@ from sim import ScenarioError, load_scenario
 from sim.actuals import load_actuals
 
 from ..kit.files import check_out, write_files
-from ..kit.options import whole_number
-from .history import DEFAULT_STORE, list_records, record, store_url
+from .history import list_records, record, store_url
 
-__all__ = ["add_review_commands"]
+__all__ = ["cmd_checkin", "cmd_history", "cmd_review"]
 
 
 def _load(args):
@@ -162,102 +160,3 @@ def cmd_history(args, argv) -> int:
     with pd.option_context("display.width", 160, "display.max_columns", 20):
         print(table.to_string(index=False))
     return 0
-
-
-def _common(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", help="scenario TOML file (its [actuals] table maps the columns)")
-    p.add_argument(
-        "--actuals",
-        metavar="SOURCE",
-        help=".csv, .xlsx or .parquet file, or a SQLAlchemy URL (default: [actuals] source)",
-    )
-    q = p.add_mutually_exclusive_group()
-    q.add_argument("--table", help="SQL table to read the actuals from (with a URL)")
-    q.add_argument("--query", help="SQL query to read the actuals with (with a URL)")
-    p.add_argument(
-        "--drop-bad-rows",
-        action="store_true",
-        help="leave out bad rows (the report lists them) instead of stopping",
-    )
-    p.add_argument(
-        "--opportunities",
-        metavar="CSV",
-        help="CRM opportunity export: each rep-month's deals are taken from its won "
-        "opportunities (then the actuals need only reps, months, targets and payouts)",
-    )
-    p.add_argument("--trials", type=whole_number(1, 1_000_000), help="simulated years per step")
-    p.add_argument("--seed", type=whole_number(0), help="random seed (default: the scenario's)")
-    p.add_argument("--out", metavar="DIR", help="output directory")
-    p.add_argument("--force", action="store_true", help="replace an existing output directory")
-    p.add_argument(
-        "--store",
-        help=f"history store: SQLite file or URL (default: $PLANLAB_HISTORY or {DEFAULT_STORE})",
-    )
-    p.add_argument("--no-history", action="store_true", help="do not record in the history")
-    p.add_argument("--quiet", action="store_true", help="print nothing but errors")
-
-
-def _amount(text: str) -> float:
-    """An argparse type: an amount > 0 (``86e6`` and ``86_000_000`` read too)."""
-    try:
-        x = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not x > 0:
-        raise argparse.ArgumentTypeError(f"must be > 0, got {text}")
-    return x
-
-
-def _next_period_options(p: argparse.ArgumentParser) -> None:
-    g = p.add_argument_group(
-        "next period's targets",
-        "re-optimised on the calibrated model one year on; the [optimize] table of the "
-        "scenario sets the company number, limits and menu",
-    )
-    what = g.add_mutually_exclusive_group()
-    what.add_argument(
-        "--targets-only",
-        action="store_true",
-        help="keep last period's plan shape (weights and curves); re-set only targets",
-    )
-    what.add_argument(
-        "--no-optimize", action="store_true", help="review only; do not re-set next period"
-    )
-    g.add_argument(
-        "--company-number",
-        type=_amount,
-        metavar="AMOUNT",
-        help="next period's company number: the primary targets add up to it "
-        "(default: optimize.constraints.company_number)",
-    )
-    g.add_argument(
-        "--ratchet",
-        type=_amount,
-        metavar="SHARE",
-        help="largest change of a rep's target on last period's actual target, e.g. 0.15 "
-        "(default: optimize.constraints.ratchet)",
-    )
-    g.add_argument("--solver", choices=("cbc", "highs"), help="MILP solver (default: cbc)")
-    g.add_argument(
-        "--time-limit", type=_amount, metavar="SECONDS", help="wall-clock limit per solve"
-    )
-
-
-def add_review_commands(sub) -> None:
-    """Register review, checkin and history on the ``planlab`` sub-command parser."""
-    p = sub.add_parser(
-        "review", help="review last year's plan against its actuals; re-set next period's targets"
-    )
-    _common(p)
-    _next_period_options(p)
-    p.set_defaults(func=cmd_review)
-    p = sub.add_parser("checkin", help="mid-period check-in: simulate the rest of the year")
-    _common(p)
-    p.set_defaults(func=cmd_checkin)
-    p = sub.add_parser("history", help="list the reviews and check-ins recorded")
-    p.add_argument(
-        "--store",
-        help=f"history store: SQLite file or URL (default: $PLANLAB_HISTORY or {DEFAULT_STORE})",
-    )
-    p.add_argument("--scenario", help="only this scenario's versions")
-    p.set_defaults(func=cmd_history)

@@ -26,11 +26,12 @@ import sqlalchemy as sa
 from sim.errors import ScenarioError
 
 from ..kit.files import to_json
+from .parser import DEFAULT_STORE
 
 __all__ = ["DEFAULT_STORE", "Record", "list_records", "read_record", "record", "store_url"]
 
 #: Where the history lives unless ``--store`` or ``PLANLAB_HISTORY`` says otherwise.
-DEFAULT_STORE = "planlab_history.sqlite"
+
 
 _META = sa.MetaData()
 REVIEWS = sa.Table(

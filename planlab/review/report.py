@@ -18,12 +18,9 @@ from sim.review import AnnualReview, CheckIn
 
 from ..kit.html import (
     bullet_list,
-    fact_list,
     figure_html,
-    nav_html,
-    page,
     render_table,
-    section_html,
+    report_page,
 )
 from . import figures as RF
 from .next_period import next_period_section
@@ -55,11 +52,7 @@ def _data_section(actuals: Actuals, note: str) -> str:
 
 
 def _page(title: str, lead: str, facts, sections: list[tuple[str, str, str]]) -> str:
-    header = f'<header><h1>{escape(title)}</h1><p class="lead">{escape(lead)}</p>{fact_list(facts)}</header>'
-    nav = nav_html([(a, t) for a, t, _ in sections])
-    body = "".join(section_html(a, t, b) for a, t, b in sections)
-    footer = f"<footer>planlab {escape(__version__)}</footer>"
-    return page(title, header + nav + body + footer)
+    return report_page(title, sections, facts, f"planlab {__version__}", lead=lead)
 
 
 def review_html(r: AnnualReview, version: int | None = None, nxt: NextPeriod | None = None) -> str:

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from sim import metrics as M
-from sim.compare import comparison_table
 from sim.earnings import earnings_table
 from sim.run import SimulationResult
 
 from ..kit.excel import facts_sheet
+from ..kit.html import Table
+from .tables import run_tables
 
 __all__ = ["run_sheets"]
 
@@ -20,11 +20,14 @@ def run_sheets(
     result: SimulationResult,
     findings: Sequence[str] = (),
     differences: pd.DataFrame | None = None,
+    tables: Mapping[str, Table] | None = None,
 ) -> dict[str, pd.DataFrame | pd.Series]:
     """The standard sheets of a run: summary, per-variant metrics, per-rep targets and
-    expected payouts, the earnings estimator (and the differences of a comparison)."""
-    from .files import rep_table
-
+    expected payouts, the earnings estimator (and the differences of a comparison).
+    Tables are the run's own (:func:`planlab.simulate.tables.run_tables`), built when
+    not given."""
+    have = dict(tables or {})
+    have.update(run_tables(result, [k for k in ("company", "summary", "reps") if k not in have]))
     facts = {
         "scenario": result.scenario.name,
         "seed": result.seed,
@@ -35,12 +38,12 @@ def run_sheets(
     }
     sheets: dict[str, pd.DataFrame | pd.Series] = {
         "Summary": facts_sheet(facts),
-        "Plan variants": M.summary_table(result),
-        "Variant metrics": comparison_table(result),
+        "Plan variants": have["summary"],
+        "Variant metrics": have["company"],
     }
     if differences is not None:
         sheets["Differences"] = differences
-    sheets["Reps"] = rep_table(result)
+    sheets["Reps"] = have["reps"]
     sheets["Earnings"] = earnings_table(result.base.plan)
     for name, v in list(result.variants.items())[1:]:
         sheets[f"Earnings {name}"] = earnings_table(v.plan)

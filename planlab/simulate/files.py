@@ -7,68 +7,66 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from collections.abc import Mapping
 
 from sim import metrics as M
 from sim.run import SimulationResult
 
+from ..kit.excel import workbook_bytes
 from ..kit.files import manifest, to_csv, to_json
+from ..kit.html import Table
+from .excel import run_sheets
 from .narrative import summary_lines
+from .tables import run_tables
 
-__all__ = ["rep_table", "run_files", "summary"]
+__all__ = ["run_files", "summary"]
 
 
-def summary(result: SimulationResult) -> dict:
-    """Results of the run, per variant: company, measure, team and reward metrics."""
+def summary(result: SimulationResult, tables: Mapping[str, Table], findings: list[str]) -> dict:
+    """Results of the run, per variant: company, measure, team and reward metrics, read
+    from the run's tables."""
     variants = {}
     for name, v in result.variants.items():
-        rewards = {
-            k: float(q.sum(1).mean()) for k, q in M.reward_qualification(result, name).items()
-        }
+        rewards = M.reward_metrics(result, name)[[r.name for r in v.plan.rewards]].sum()
         variants[name] = {
             "plan": v.plan.name,
-            "company": M.company_metrics(v),
-            "measures": M.measure_metrics(v),
-            "teams": M.team_metrics(result, name),
+            "company": tables["company"][name],
+            "measures": tables["measures"].xs(name, level="variant"),
+            "teams": tables["teams"].xs(name, level="variant"),
             "rewards_expected_qualifiers": rewards,
         }
         if v.behaviour is not None:
-            variants[name]["behaviour"] = M.behaviour_metrics(v)
+            variants[name]["behaviour"] = tables["behaviour"][name]
     return {
         "scenario": result.scenario.name,
         "seed": result.seed,
         "trials": result.trials,
         "reps": result.population.size,
-        "findings": summary_lines(result),
+        "findings": findings,
         "variants": variants,
     }
 
 
-def rep_table(result: SimulationResult) -> pd.DataFrame:
-    """Per-rep table of the base plan, with each variant's expected payout beside it."""
-    df = M.rep_metrics(result, "base")
-    for name, v in result.variants.items():
-        if name != "base":
-            df[f"payout_expected_{name}"] = v.outcome.total.astype(float).mean(0)
-    return df
-
-
-def run_files(result: SimulationResult, argv: list[str] | None = None) -> dict[str, str]:
-    """Every output file of a run, name -> text."""
+def run_files(
+    result: SimulationResult,
+    argv: list[str] | None = None,
+    xlsx: bool = False,
+    tables: Mapping[str, Table] | None = None,
+    findings: list[str] | None = None,
+) -> dict[str, str | bytes]:
+    """Every output file of a run, name -> text (bytes for the workbook). The tables and
+    findings are built once (here, unless given) and handed to every writer."""
     from .report import render_report
 
-    tables = {
-        "Plan variants": M.summary_table(result),
-        "Measures (base plan)": M.measure_metrics(result.base),
-        "Company (base plan)": M.company_metrics(result.base),
-        "Teams (base plan)": M.team_metrics(result),
-        "Reps (base plan)": rep_table(result),
-        "Rewards (probability of qualifying)": M.reward_metrics(result),
-    }
+    tables = run_tables(result) if tables is None else tables
+    findings = summary_lines(result, tables=tables) if findings is None else findings
     title = f"planlab — {result.scenario.name}"
-    return {
-        "summary.json": to_json(summary(result)),
+    files: dict[str, str | bytes] = {
+        "summary.json": to_json(summary(result, tables, findings)),
         "manifest.json": to_json(manifest(result, argv)),
-        "reps.csv": to_csv(rep_table(result)),
-        "report.html": render_report(result, title, tables, summary_lines(result)),
+        "reps.csv": to_csv(tables["reps"]),
+        "report.html": render_report(result, title, tables, findings),
     }
+    if xlsx:
+        files["workbook.xlsx"] = workbook_bytes(run_sheets(result, findings, tables=tables))
+    return files

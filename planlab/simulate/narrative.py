@@ -6,10 +6,13 @@ against the usual design goals (see DESIGN.md's benchmark figures).
 
 from __future__ import annotations
 
-from sim import metrics as M
+from collections.abc import Mapping
+
 from sim.run import SimulationResult
 
 from ..kit.format import money_text
+from ..kit.html import Table
+from .tables import behaviour_applies, run_tables
 
 __all__ = ["summary_lines"]
 
@@ -17,10 +20,10 @@ ACHIEVABILITY_GOAL = (0.60, 0.70)
 COST_OF_SALES_RANGE = (0.03, 0.09)
 
 
-def _base_lines(result: SimulationResult) -> list[str]:
+def _base_lines(result: SimulationResult, tables: Mapping[str, Table]) -> list[str]:
     v = result.base
-    c = M.company_metrics(v)
-    mm = M.measure_metrics(v)
+    c = tables["company"][v.name]
+    mm = tables["measures"].xs(v.name, level="variant")
     first = v.plan.measures[0]
     at = mm.loc[first.id, "share_at_target"]
     lo, hi = ACHIEVABILITY_GOAL
@@ -51,16 +54,15 @@ def _base_lines(result: SimulationResult) -> list[str]:
     return lines
 
 
-def _variant_line(result: SimulationResult, name: str) -> str:
+def _variant_line(result: SimulationResult, name: str, tables: Mapping[str, Table]) -> str:
     base, v = result.base, result.variants[name]
-    cb, cv = M.company_metrics(base), M.company_metrics(v)
+    cb, cv = tables["company"][base.name], tables["company"][name]
     d_cos = (cv["cost_of_sales"] - cb["cost_of_sales"]) * 100
     d_cost = cv["incentive_cost_expected"] - cb["incentive_cost_expected"]
     first = base.plan.measures[0].id
-    at_b = M.measure_metrics(base).loc[first, "share_at_target"]
-    at_v = (
-        M.measure_metrics(v).loc[first, "share_at_target"] if first in v.plan.measure_ids else at_b
-    )
+    measures = tables["measures"]
+    at_b = measures.loc[(base.name, first), "share_at_target"]
+    at_v = measures.loc[(name, first), "share_at_target"] if first in v.plan.measure_ids else at_b
     reps = result.population.size
     d_reps = (at_v - at_b) * reps
     more = "more" if d_cos >= 0 else "less"
@@ -76,8 +78,8 @@ def _variant_line(result: SimulationResult, name: str) -> str:
     return line + "."
 
 
-def _behaviour_line(result: SimulationResult, name: str) -> str:
-    b = M.behaviour_metrics(result.variants[name])
+def _behaviour_line(name: str, tables: Mapping[str, Table]) -> str:
+    b = tables["behaviour"][name]
     moved = b["revenue_pulled_in"] + b["revenue_pushed_out"]
     return (
         f"With reps responding, under {name} they put in {b['effort_annual_mean']:.0%} of "
@@ -88,10 +90,17 @@ def _behaviour_line(result: SimulationResult, name: str) -> str:
     )
 
 
-def summary_lines(result: SimulationResult, variants: bool = True) -> list[str]:
+def summary_lines(
+    result: SimulationResult, variants: bool = True, tables: Mapping[str, Table] | None = None
+) -> list[str]:
     """Short findings for the top of a report, base plan first, then each variant
-    (``variants=False`` leaves the variant lines to a comparison's own)."""
-    lines = _base_lines(result)
-    lines += [_variant_line(result, n) for n in result.variants if n != "base" and variants]
-    lines += [_behaviour_line(result, n) for n, v in result.variants.items() if v.behaviour]
+    (``variants=False`` leaves the variant lines to a comparison's own). Numbers are read
+    from the run's ``tables`` (:func:`planlab.simulate.tables.run_tables`; the ones
+    needed are built when not given)."""
+    needed = ["company", "measures"] + (["behaviour"] if behaviour_applies(result) else [])
+    have = dict(tables or {})
+    have.update(run_tables(result, [k for k in needed if k not in have]))
+    lines = _base_lines(result, have)
+    lines += [_variant_line(result, n, have) for n in result.variants if n != "base" and variants]
+    lines += [_behaviour_line(n, have) for n, v in result.variants.items() if v.behaviour]
     return lines

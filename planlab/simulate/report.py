@@ -13,13 +13,12 @@ of their own after the known ones.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from html import escape
 
 import pandas as pd
 
 from planlab import __version__
-from sim import metrics as M
 from sim.earnings import earnings_table
 from sim.measures import MEASURES
 from sim.plan import Gate, Measure, Modifier, Plan, Reward
@@ -27,17 +26,15 @@ from sim.run import SimulationResult
 
 from ..kit.format import percent_text
 from ..kit.html import (
-    METRIC_INDEX,
     Table,
     bullet_list,
     fact_list,
     figure_html,
-    nav_html,
-    page,
     render_table,
-    section_html,
+    report_page,
 )
 from . import figures as F
+from .tables import run_tables
 
 __all__ = [
     "SECTIONS",
@@ -100,44 +97,10 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
 # -- tables -----------------------------------------------------------------------
 
 
-def _metric_table(columns: list[pd.Series]) -> pd.DataFrame:
-    """Per-variant metric series side by side: metrics down, variants across."""
-    df = pd.concat(columns, axis=1)
-    df.index.name = METRIC_INDEX
-    return df
-
-
-def _company_table(result: SimulationResult) -> pd.DataFrame:
-    """Company metrics with metrics down and variants across."""
-    return _metric_table([M.company_metrics(v) for v in result.variants.values()])
-
-
-def _per_variant(result: SimulationResult, build: Callable, level: str) -> pd.DataFrame:
-    parts = {name: build(name) for name in result.variants}
-    return pd.concat(parts, names=["variant", level])
-
-
-def _rewards_table(result: SimulationResult) -> pd.DataFrame:
-    df = M.reward_metrics(result, result.base.name)
-    return df.rename(columns={r.name: f"p_{r.name}" for r in result.base.plan.rewards})
-
-
-_BUILDERS: dict[str, Callable[[SimulationResult], Table]] = {
-    "summary": M.summary_table,
-    "measures": lambda r: _per_variant(r, lambda n: M.measure_metrics(r.variants[n]), "measure"),
-    "company": _company_table,
-    "teams": lambda r: _per_variant(r, lambda n: M.team_metrics(r, n), "team"),
-    "reps": lambda r: M.rep_metrics(r, r.base.name),
-    "rewards": _rewards_table,
-    "behaviour": lambda r: _metric_table([M.behaviour_metrics(v) for v in r.variants.values()]),
-    "rep_behaviour": lambda r: M.rep_behaviour(r, r.base.name),
-}
-
-
 def default_tables(result: SimulationResult, keys: Iterable[str] | None = None) -> dict[str, Table]:
-    """The report's standard tables (all known keys, or only ``keys``), from :mod:`sim.metrics`."""
-    wanted = [k for k, _, _ in SECTIONS] if keys is None else list(keys)
-    return {k: _BUILDERS[k](result) for k in wanted}
+    """The report's standard tables (all known keys, or only ``keys``): see
+    :func:`planlab.simulate.tables.run_tables`."""
+    return run_tables(result, keys)
 
 
 # -- plan description -------------------------------------------------------------
@@ -284,23 +247,14 @@ def describe_plan(plan: Plan) -> str:
 # -- the document -----------------------------------------------------------------
 
 
-def _header_block(result: SimulationResult, title: str) -> str:
-    sc = result.scenario
-    facts = fact_list(
-        [
-            ("Seed", str(result.seed)),
-            ("Trials", f"{result.trials:,}"),
-            ("Reps", f"{result.population.size:,}"),
-            ("Teams", f"{len(result.population.team_names):,}"),
-            ("Plan variants", f"{len(result.variants):,}"),
-        ]
-    )
-    desc = f"<p>{escape(sc.description)}</p>" if sc.description else ""
-    return (
-        f"<header><h1>{escape(title)}</h1>"
-        f'<p class="lead">Scenario: <strong>{escape(sc.name)}</strong></p>{desc}{facts}'
-        "</header>"
-    )
+def _facts(result: SimulationResult) -> list[tuple[str, str]]:
+    return [
+        ("Seed", str(result.seed)),
+        ("Trials", f"{result.trials:,}"),
+        ("Reps", f"{result.population.size:,}"),
+        ("Teams", f"{len(result.population.team_names):,}"),
+        ("Plan variants", f"{len(result.variants):,}"),
+    ]
 
 
 def _plan_details(result: SimulationResult) -> str:
@@ -341,14 +295,6 @@ def _figures(result: SimulationResult) -> str:
             F.payout_vs_attainment(result, base),
             f"Scatter of total payout against weighted attainment for the {base} plan",
             "Each dot is one rep in one simulated year (a random subsample).",
-        ),
-        (
-            "fig-cost",
-            "Cost distribution",
-            F.cost_distribution(result),
-            "Histograms of total incentive cost per simulated year for each variant",
-            f"Total incentive cost of the whole team per simulated year; the dashed line is "
-            f"the {base} plan's 90th percentile.",
         ),
         (
             "fig-bookings",
@@ -418,19 +364,28 @@ def _extra_tables(tables: Mapping[str, Table]) -> list[tuple[str, str, Table]]:
     return [(f"table-{i + 1}", str(k), t) for i, (k, t) in enumerate(extra)]
 
 
-def _table_sections(result: SimulationResult, tables: Mapping[str, Table]) -> list[str]:
-    """Known sections in order (missing tables built from the result), then any extra tables."""
+def _table_sections(
+    result: SimulationResult, tables: Mapping[str, Table]
+) -> list[tuple[str, str, str]]:
+    """(anchor, title, html) of the known sections in order (missing tables built from the
+    result, those that do not apply left out), then one per extra table."""
     missing = [k for k, _, _ in SECTIONS if k not in tables]
     all_tables = {**default_tables(result, missing), **tables}
     out = []
     for key, title, intro in SECTIONS:
+        if key not in all_tables:  # left out: it does not apply to this run
+            continue
         body = f'<p class="note">{escape(intro)}</p>{render_table(all_tables[key])}'
         if key == "summary":
             body += _plan_details(result)
-        out.append(section_html(key, title, body))
+        out.append((key, title, body))
     for anchor, title, table in _extra_tables(tables):
-        out.append(section_html(anchor, title, render_table(table)))
+        out.append((anchor, title, render_table(table)))
     return out
+
+
+#: The executive summary shows at most this many findings; the rest follow in an appendix.
+MAX_BULLETS = 6
 
 
 def render_report(
@@ -440,6 +395,7 @@ def render_report(
     summary_lines: list[str],
     extra_sections: Iterable[tuple[str, str, str]] = (),
     figures: Sequence[tuple] = (),
+    appendix: Iterable[tuple[str, str, str]] = (),
 ) -> str:
     """The whole report as one self-contained HTML document (no network, no script).
 
@@ -447,48 +403,51 @@ def render_report(
     ``company``, ``teams``, ``reps``, ``rewards``) to the tables to show; keys
     left out are built from the result, other keys get sections of their own.
     A DataFrame whose index is named ``"metric"`` (and any Series) is read
-    with metrics down the rows. ``summary_lines`` become the executive summary.
-    ``extra_sections`` are ``(anchor, title, html)`` placed right after it.
-    ``figures`` adds (anchor, title, Figure, alt text, caption) after the standard ones.
+    with metrics down the rows. ``summary_lines`` become the executive summary (at
+    most :data:`MAX_BULLETS`, with the cost chart beside them; any further lines go to
+    the appendix). ``extra_sections`` are ``(anchor, title, html)`` placed right after
+    it. ``figures`` adds (anchor, title, Figure, alt text, caption) after the standard
+    ones; ``appendix`` sections ``(anchor, title, html)`` close the report (run and
+    solver details).
     """
-    sections = _table_sections(result, tables)
-    extra_sections = list(extra_sections)
-    nav = nav_html(
-        [
-            ("executive-summary", "Executive summary"),
-            *((a, t) for a, t, _ in extra_sections),
-            *((k, t) for k, t, _ in SECTIONS),
-            *((a, t) for a, t, _ in _extra_tables(tables)),
-            ("earnings", "Earnings estimator"),
-            ("figures", "Figures"),
-        ]
+    lines = list(summary_lines)
+    head, rest = lines[:MAX_BULLETS], lines[MAX_BULLETS:]
+    base = result.base.name
+    headline = figure_html(
+        "fig-cost",
+        "Cost distribution",
+        F.cost_distribution(result),
+        "Histograms of total incentive cost per simulated year for each variant",
+        f"Total incentive cost of the whole team per simulated year; the dashed line is "
+        f"the {base} plan's 90th percentile.",
     )
-    summary = section_html(
-        "executive-summary",
-        "Executive summary",
-        f'<div class="exec">{bullet_list(list(summary_lines), "No summary given.")}</div>',
-    )
+    summary = f'<div class="exec">{bullet_list(head, "No summary given.")}</div>{headline}'
+    closing = list(appendix)
+    if rest:
+        closing.insert(0, ("more-findings", "More findings", bullet_list(rest, "")))
+    sections = [
+        ("executive-summary", "Executive summary", summary),
+        *extra_sections,
+        *_table_sections(result, tables),
+        (
+            "earnings",
+            "Earnings estimator",
+            earnings_section({n: v.plan for n, v in result.variants.items()}),
+        ),
+        ("figures", "Figures", _figures(result) + "".join(figure_html(*f) for f in figures)),
+        *closing,
+    ]
     footer = (
-        f"<footer>planlab {escape(__version__)} · scenario digest "
-        f"{escape(result.scenario.digest[:12] or 'n/a')} · Monte Carlo estimates from "
-        f"{result.trials:,} simulated plan years.</footer>"
+        f"planlab {__version__} · scenario digest {result.scenario.digest[:12] or 'n/a'} · "
+        f"Monte Carlo estimates from {result.trials:,} simulated plan years."
     )
-    body = "".join(
-        [
-            _header_block(result, title),
-            nav,
-            summary,
-            *(section_html(a, t, html) for a, t, html in extra_sections),
-            *sections,
-            section_html(
-                "earnings",
-                "Earnings estimator",
-                earnings_section({n: v.plan for n, v in result.variants.items()}),
-            ),
-            section_html(
-                "figures", "Figures", _figures(result) + "".join(figure_html(*f) for f in figures)
-            ),
-            footer,
-        ]
+    return report_page(
+        title,
+        sections,
+        _facts(result),
+        footer,
+        lead="Scenario:",
+        lead_strong=result.scenario.name,
+        description=result.scenario.description,
+        appendix=frozenset(a for a, _, _ in closing),
     )
-    return page(title, body)
