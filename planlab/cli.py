@@ -14,7 +14,7 @@ import sys
 from . import __version__
 from .calibrate.parser import add_calibrate_command
 from .compare.parser import add_compare_command
-from .kit.options import EXIT_OK, EXIT_USAGE, UsageError
+from .kit.options import EXIT_OK, EXIT_USAGE, HelpFormatter, Progress, UsageError
 from .optimize.parser import add_optimize_command
 from .review.parser import add_review_commands
 from .simulate.parser import add_simulate_commands
@@ -35,6 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     add_optimize_command(sub)
     add_calibrate_command(sub)
     add_review_commands(sub)
+    for command in sub.choices.values():
+        command.formatter_class = HelpFormatter
     return parser
 
 
@@ -45,11 +47,12 @@ def main(argv: list[str] | None = None) -> int:
     # The command's module (and with it numpy, pandas, the simulator) loads only now,
     # so --help and --version answer at once.
     module, name = args.func.split(":")
-    from sim.errors import ScenarioError
+    with Progress(quiet=getattr(args, "quiet", True)).step("starting"):
+        from sim.errors import ScenarioError
 
-    from .kit.files import OutputExists
+        from .kit.files import OutputExists
 
-    command = getattr(importlib.import_module(module), name)
+        command = getattr(importlib.import_module(module), name)
     try:
         return command(args, ["planlab", *argv])
     except (ScenarioError, OutputExists, UsageError) as exc:

@@ -74,6 +74,11 @@ class Scenario(BaseModel):
 
     name: str = "scenario"
     description: str = ""
+    currency: str = Field(
+        default="USD",
+        pattern=r"^[A-Z]{3}$",
+        description="ISO 4217 code of every amount (targets, pay, revenue); reports show it.",
+    )
     team: TeamSpec = TeamSpec()
     market: Market = Market()
     plan: Plan
@@ -246,8 +251,10 @@ def parse_scenario(
             raise ScenarioError(explain_error(exc, where, origin)) from None
     rest = {k: data[k] for k in _TABLES if k in data}
     for k, _v in head.items():
-        if k not in ("name", "description"):
-            raise ScenarioError(f"{origin}: scenario.{k}: unknown key; expected name, description")
+        if k not in ("name", "description", "currency"):
+            raise ScenarioError(
+                f"{origin}: scenario.{k}: unknown key; expected name, description, currency"
+            )
     try:
         return Scenario.model_validate(
             {

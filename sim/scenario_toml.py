@@ -20,7 +20,11 @@ def _plain(model) -> dict:
 def dump_scenario(scenario: Scenario, header: str = "") -> str:
     """TOML text that :func:`sim.load_scenario` reads back into the same scenario."""
     data = {
-        "scenario": {"name": scenario.name, "description": scenario.description},
+        "scenario": {
+            "name": scenario.name,
+            "description": scenario.description,
+            "currency": scenario.currency,
+        },
         "team": _plain(scenario.team),
         "market": _plain(scenario.market),
         "plan": _plain(scenario.plan),

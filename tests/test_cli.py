@@ -225,19 +225,23 @@ def test_user_text_is_escaped_and_neutralised(write_scenario, tmp_path, capsys):
     assert cells[1:] == ["'=HYPERLINK(1)", "'+cmd", "'@sum", "'-neg"]
 
 
-def test_progress_bar_only_after_a_while(capsys):
+def test_progress_bar_only_after_a_while():
     import io
 
     quick = io.StringIO()
-    p = Progress(after=60, stream=quick)
-    p(1, 4)
-    p.close()
+    with Progress(stream=quick, after=60).step("simulating", total=4) as tick:
+        tick(1)
     assert quick.getvalue() == ""
     slow = io.StringIO()
-    p = Progress(after=0, stream=slow)
-    p(2, 4)
-    p.close()
-    assert "2/4" in slow.getvalue() and slow.getvalue().endswith("\n")
+    with Progress(stream=slow, after=0).step("simulating", total=4) as tick:
+        tick(2)
+        tick("a line of news")
+    text = slow.getvalue()
+    assert "2/4" in text and "a line of news" in text and text.endswith("\n")
+    silent = io.StringIO()
+    with Progress(quiet=True, stream=silent, after=0).step("simulating", total=4) as tick:
+        tick(2)
+    assert silent.getvalue() == ""
 
 
 def test_console_script_entry_point(tmp_path):

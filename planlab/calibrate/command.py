@@ -17,7 +17,7 @@ from sim import load_scenario
 from sim.opportunities import read_opportunities
 
 from ..kit.files import check_out, to_csv, write_files
-from ..kit.options import EXIT_OK
+from ..kit.options import EXIT_OK, Progress
 
 __all__ = ["calibrate", "cmd_calibrate"]
 
@@ -26,19 +26,22 @@ def calibrate(args) -> Path:
     """Run the ``calibrate`` command for parsed ``args``; return the output directory."""
     path = Path(args.scenario)
     scenario = load_scenario(path)
-    out = Path(args.out)
+    out = Path(args.out) if args.out else Path("out") / f"{path.stem}_calibrated"
     check_out(out, args.force)
-    if args.export:
-        cal = C.calibrate_to_export(scenario, read_opportunities(args.export), seed=args.seed)
-    else:  # replications far from those ``simulate`` runs, so a check is out of sample
-        cal = C.calibrate_to_pipeline(scenario, args.replications, args.seed, first=10**9)
+    progress = Progress(quiet=args.quiet)
+    with progress.step("fitting the market"):
+        if args.export:
+            cal = C.calibrate_to_export(scenario, read_opportunities(args.export), seed=args.seed)
+        else:  # replications far from those ``simulate`` runs, so a check is out of sample
+            cal = C.calibrate_to_pipeline(scenario, args.replications, args.seed, first=10**9)
     rel = os.path.relpath(path.resolve(), out.resolve())
     doc = {"extends": Path(rel).as_posix(), "market": C.market_overrides(scenario, cal.scenario)}
     source = args.export or f"the pipeline engine, {args.replications} replications"
     doc["scenario"] = {"name": f"{scenario.name} (calibrated)", "description": f"Fit to {source}"}
     check = None
     if args.check:  # the calibrated fast engine against the pipeline, on the same team
-        check = C.compare_engines(cal.scenario, scenario, args.check, args.seed)
+        with progress.step("checking the calibrated engine against the pipeline"):
+            check = C.compare_engines(cal.scenario, scenario, args.check, args.seed)
 
     files = {"calibrated.toml": tomli_w.dumps(doc), "calibration.csv": to_csv(cal.table)}
     if check is not None:

@@ -12,7 +12,12 @@ def add_calibrate_command(sub) -> None:
     p = sub.add_parser("calibrate", help="fit the Monte Carlo market to the pipeline or an export")
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--export", metavar="CSV", help="CRM opportunity export (default: pipeline)")
-    p.add_argument("--replications", type=whole_number(1, 100_000), default=200)
+    p.add_argument(
+        "--replications",
+        type=whole_number(1, 100_000),
+        default=200,
+        help="pipeline replications to fit the market to",
+    )
     p.add_argument(
         "--check",
         type=whole_number(0, 100_000),
@@ -21,7 +26,9 @@ def add_calibrate_command(sub) -> None:
         help="compare the calibrated engine with the pipeline on TRIALS replications",
     )
     p.add_argument("--seed", type=whole_number(0), help="random seed (default: the scenario's)")
-    p.add_argument("--out", required=True, metavar="DIR", help="output directory")
+    p.add_argument(
+        "--out", metavar="DIR", help="output directory (default: out/<scenario file>_calibrated)"
+    )
     p.add_argument("--force", action="store_true", help="replace an existing output directory")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
     p.set_defaults(func="planlab.calibrate.command:cmd_calibrate")

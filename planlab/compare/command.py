@@ -24,8 +24,10 @@ from ..kit.html import Table
 from ..kit.options import EXIT_OK, Progress, UsageError, check_variants
 from ..simulate.excel import run_sheets
 from ..simulate.narrative import summary_lines
+from ..simulate.report import render_report
 from ..simulate.tables import run_tables
 from .narrative import comparison_lines, material_differences
+from .report import comparison_section
 
 __all__ = ["cmd_compare", "compare_files", "comparison_findings"]
 
@@ -43,7 +45,7 @@ def comparison_findings(
     """The executive summary of a comparison: one line per variant, then the base plan's
     achievability, cost and cost of sales (the simulate report has the rest)."""
     first = result.base.plan.measures[0].id
-    lines = comparison_lines(diffs, result.population.size, first, LEVEL)
+    lines = comparison_lines(diffs, result.population.size, first, LEVEL, result.scenario.currency)
     return lines + summary_lines(result, variants=False, tables=tables)[:3]
 
 
@@ -59,9 +61,6 @@ def compare_files(
     The run's tables and the differences are built once (here, unless given) and
     handed to every writer; the comparison table is the run's company table.
     """
-    from ..simulate.report import render_report
-    from .report import comparison_section
-
     tables = run_tables(result) if tables is None else tables
     table = tables["company"]
     diffs = differences(result, level=LEVEL) if diffs is None else diffs
@@ -95,7 +94,7 @@ def compare_files(
     }
     if xlsx:
         files["workbook.xlsx"] = workbook_bytes(
-            run_sheets(result, findings, flagged, tables=tables)
+            run_sheets(result, findings, flagged, tables=tables), result.scenario.currency
         )
     return files
 
@@ -132,13 +131,12 @@ def cmd_compare(args, argv) -> int:
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}-compare"
     check_out(out, args.force)
     progress = Progress(quiet=args.quiet)
-    try:
-        result = simulate(scenario, names, trials=args.trials, seed=args.seed, progress=progress)
-    finally:
-        progress.close()
-    tables = run_tables(result)
-    diffs = differences(result, level=LEVEL)
-    files = compare_files(result, argv, xlsx=args.xlsx, tables=tables, diffs=diffs)
+    with progress.step("simulating") as tick:
+        result = simulate(scenario, names, trials=args.trials, seed=args.seed, progress=tick)
+    with progress.step("comparing and writing the report"):
+        tables = run_tables(result)
+        diffs = differences(result, level=LEVEL)
+        files = compare_files(result, argv, xlsx=args.xlsx, tables=tables, diffs=diffs)
     write_files(out, files, args.force)
     if not args.quiet:
         findings = comparison_findings(result, diffs, tables)

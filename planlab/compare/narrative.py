@@ -65,7 +65,9 @@ def _more(d: float, more: str = "more", less: str = "less") -> str:
     return more if d > 0 else less
 
 
-def _clauses(rows: pd.DataFrame, material: pd.Series, reps: int, first: str, level: float):
+def _clauses(
+    rows: pd.DataFrame, material: pd.Series, reps: int, first: str, level: float, currency: str
+):
     """Clause per material metric of one variant, in order of importance."""
     out = []
     pct = f"{level:.0%}"
@@ -82,7 +84,7 @@ def _clauses(rows: pd.DataFrame, material: pd.Series, reps: int, first: str, lev
         )
     elif has("incentive_cost_expected"):
         d = rows.loc["incentive_cost_expected", "difference"]
-        out.append(f"costs {money_text(abs(d))} {_more(d)} a year in incentive")
+        out.append(f"costs {money_text(abs(d), currency)} {_more(d)} a year in incentive")
     if has("share_at_target"):
         n = rows.loc["share_at_target", "difference"] * reps
         out.append(
@@ -98,13 +100,15 @@ def _clauses(rows: pd.DataFrame, material: pd.Series, reps: int, first: str, lev
         out.append(f"puts {_reps(n, _more(n, 'more', 'fewer'))} past the {first} threshold")
     if has("incentive_cost_p90"):
         d = rows.loc["incentive_cost_p90", "difference"]
-        out.append(f"{_more(d, 'adds', 'saves')} {money_text(abs(d))} in a bad year (P90)")
+        out.append(
+            f"{_more(d, 'adds', 'saves')} {money_text(abs(d), currency)} in a bad year (P90)"
+        )
     if has("revenue_expected"):
         d = rows.loc["revenue_expected", "difference"]
-        out.append(f"books {money_text(abs(d))} {_more(d)} revenue")
+        out.append(f"books {money_text(abs(d), currency)} {_more(d)} revenue")
     if has("gross_margin_after_incentive"):
         d = rows.loc["gross_margin_after_incentive", "difference"]
-        out.append(f"keeps {money_text(abs(d))} {_more(d)} gross profit after incentive")
+        out.append(f"keeps {money_text(abs(d), currency)} {_more(d)} gross profit after incentive")
     if has("pay_for_performance"):
         r = rows.loc["pay_for_performance"]
         out.append(
@@ -127,7 +131,7 @@ def _clauses(rows: pd.DataFrame, material: pd.Series, reps: int, first: str, lev
         out.append(f"loses {abs(d):.1f} {_more(d, 'more', 'fewer')} reps a year to attrition")
     if has("timing_discount_cost"):
         d = rows.loc["timing_discount_cost", "difference"]
-        out.append(f"gives {money_text(abs(d))} {_more(d)} in discounts to pull deals in")
+        out.append(f"gives {money_text(abs(d), currency)} {_more(d)} in discounts to pull deals in")
     return out
 
 
@@ -135,7 +139,9 @@ def _join(clauses: list[str]) -> str:
     return ", ".join(clauses[:-1]) + (" and " if len(clauses) > 1 else "") + clauses[-1]
 
 
-def comparison_lines(diffs: pd.DataFrame, reps: int, first: str, level: float = 0.95) -> list[str]:
+def comparison_lines(
+    diffs: pd.DataFrame, reps: int, first: str, level: float = 0.95, currency: str = "USD"
+) -> list[str]:
     """One sentence per variant naming its material differences from the base plan.
 
     ``diffs`` is :func:`sim.compare.differences`; ``reps`` turns shares of
@@ -145,7 +151,7 @@ def comparison_lines(diffs: pd.DataFrame, reps: int, first: str, level: float = 
     lines = []
     for variant in diffs.index.unique(level="variant"):
         rows = diffs.loc[variant]
-        clauses = _clauses(rows, material.loc[variant], reps, first, level)
+        clauses = _clauses(rows, material.loc[variant], reps, first, level, currency)
         if not clauses:
             lines.append(
                 f"Variant {variant} shows no material difference from the base plan on these draws."

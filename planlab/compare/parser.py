@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..kit.options import add_output_options
+from ..kit.options import add_output_options, add_variants_option
 
 __all__ = ["add_compare_command"]
 
@@ -15,12 +15,7 @@ def add_compare_command(sub) -> argparse.ArgumentParser:
         "compare", help="compare plan variants on the same draws and write a sign-off report"
     )
     p.add_argument("scenario", help="scenario TOML file")
-    p.add_argument(
-        "--variants",
-        nargs="+",
-        metavar="NAME",
-        help="variants to compare with the base plan (default: all)",
-    )
+    add_variants_option(p, "plan variants to compare with the base plan")
     add_output_options(p, "out/<scenario name>-compare", min_trials=2)
     p.add_argument("--xlsx", action="store_true", help="also write the tables as workbook.xlsx")
     p.set_defaults(func="planlab.compare.command:cmd_compare")

@@ -63,7 +63,7 @@ def comparison_section(
     )
     fig = F.attainment_overlay(result)
     return (
-        f'<p class="note">{escape(notes)}</p>{render_table(table)}'
+        f'<p class="note">{escape(notes)}</p>{render_table(table, currency=result.scenario.currency)}'
         f'<h3>Differences from the base plan</h3><p class="note">{escape(dnotes)}</p>'
         f"{render_table(dtable)}"
         + figure_html(

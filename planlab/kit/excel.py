@@ -12,7 +12,7 @@ import io
 import math
 import numbers
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import numpy as np
@@ -23,17 +23,35 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from .files import FORMULA_START
-from .format import column_kind
+from .format import column_kind, currency_sign
 from .html import METRIC_INDEX
 
-__all__ = ["FORMATS", "facts_sheet", "workbook_bytes", "write_workbook"]
+__all__ = [
+    "FORMATS",
+    "SheetBuilder",
+    "facts_sheet",
+    "freeze",
+    "money_format",
+    "workbook_bytes",
+    "write_workbook",
+]
 
-FORMATS = {"percent": "0.0%", "money": "#,##0", "number": "0.000", "integer": "#,##0"}
+FORMATS = {"percent": "0.0%", "money": "#,##0", "number": "#,##0.00", "integer": "#,##0"}
+#: Text longer than this wraps in its cell (findings, explanations).
+WRAP_AT = 60
 _HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
-def _set(cell: Cell, value: object, kind: str | None = None) -> None:
+def money_format(currency: str | None) -> str:
+    """The Excel number format of an amount, with the currency sign when one is given."""
+    if not currency:
+        return FORMATS["money"]
+    sign = currency_sign(currency).strip()
+    return f'"{sign}"#,##0' if len(sign) == 1 else f'#,##0 "{sign}"'
+
+
+def _set(cell: Cell, value: object, kind: str | None = None, money: str | None = None) -> None:
     """Write one typed value: numbers as numbers, text never as a formula."""
     if value is None or (isinstance(value, float | np.floating) and math.isnan(value)):
         cell.value = None
@@ -48,10 +66,13 @@ def _set(cell: Cell, value: object, kind: str | None = None) -> None:
     if isinstance(value, numbers.Real):
         x = float(value)
         cell.value = x if math.isfinite(x) else None
-        cell.number_format = FORMATS[kind or "number"]
+        kind = kind or "number"
+        cell.number_format = money if kind == "money" and money else FORMATS[kind]
         return
     text = str(value)
     cell.value = text
+    if len(text) > WRAP_AT:
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
     if text.startswith(FORMULA_START):
         cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
         cell.quotePrefix = True
@@ -75,12 +96,13 @@ def _frame(table: pd.DataFrame | pd.Series) -> pd.DataFrame:
     return table
 
 
-def _write_sheet(ws, table: pd.DataFrame | pd.Series) -> None:
+def _write_sheet(ws, table: pd.DataFrame | pd.Series, currency: str | None = None) -> None:
     df = _frame(table)
     plain_index = isinstance(df.index, pd.RangeIndex) and df.index.names == [None]
     index_names = [] if plain_index else [n or "" for n in df.index.names]
     by_row = df.index.names[-1] == METRIC_INDEX
     index_kinds = [column_kind(n) for n in index_names]
+    money = money_format(currency)
     headers = [
         *index_names,
         *(" / ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in df.columns),
@@ -102,32 +124,55 @@ def _write_sheet(ws, table: pd.DataFrame | pd.Series) -> None:
                 k = row_kind or kinds[j - len(index_names) - 1]
             else:
                 k = index_kinds[j - 1]
-            _set(ws.cell(row=i + 2, column=j), v, k)
+            _set(ws.cell(row=i + 2, column=j), v, k, money)
             if isinstance(v, str):
-                widths[j - 1] = max(widths[j - 1], min(40, len(v) + 2))
+                widths[j - 1] = max(widths[j - 1], min(WRAP_AT, len(v) + 2))
     for j, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(j)].width = w
-    ws.freeze_panes = ws.cell(row=2, column=len(index_names) + 1)
+    freeze(ws)
+    if len(df) and headers:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(df) + 1}"
 
 
-def workbook_bytes(sheets: Mapping[str, pd.DataFrame | pd.Series]) -> bytes:
-    """The workbook (one sheet per table, in order) as ``.xlsx`` bytes."""
+def freeze(ws) -> None:
+    """The same frozen panes on every sheet: the header row and the first column."""
+    ws.freeze_panes = "B2"
+
+
+#: A sheet built by a function (cells, formulas, formats) instead of from a table.
+SheetBuilder = Callable[..., None]
+
+
+def workbook_bytes(
+    sheets: Mapping[str, pd.DataFrame | pd.Series | SheetBuilder], currency: str | None = None
+) -> bytes:
+    """The workbook (one sheet per table, in order) as ``.xlsx`` bytes; amounts in
+    ``currency``. A sheet given as a function is built by it: ``build(ws, money_format)``."""
     wb = Workbook()
     wb.remove(wb.active)
     taken: set[str] = set()
     for name, table in sheets.items():
-        _write_sheet(wb.create_sheet(_sheet_title(name, taken)), table)
+        ws = wb.create_sheet(_sheet_title(name, taken))
+        if callable(table):
+            table(ws, money_format(currency))
+        else:
+            _write_sheet(ws, table, currency)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
 
 
-def write_workbook(path: str | Path, sheets: Mapping[str, pd.DataFrame | pd.Series]) -> Path:
+def write_workbook(
+    path: str | Path,
+    sheets: Mapping[str, pd.DataFrame | pd.Series | SheetBuilder],
+    currency: str | None = None,
+) -> Path:
     """Write ``sheets`` (sheet name -> table) to the workbook at ``path``."""
     path = Path(path)
-    path.write_bytes(workbook_bytes(sheets))
+    path.write_bytes(workbook_bytes(sheets, currency))
     return path
 
 
 def facts_sheet(facts: dict[str, object]) -> pd.DataFrame:
+    """Label and value pairs (scenario, seed, findings ...) as a one-column sheet."""
     return pd.DataFrame({"value": list(facts.values())}, index=pd.Index(facts, name="item"))

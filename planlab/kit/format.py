@@ -13,40 +13,42 @@ import re
 import numpy as np
 
 from sim.measures import MEASURES
+from sim.metrics import METRIC_BY_KEY
 
-__all__ = ["column_kind", "format_value", "is_number", "money_text", "percent_text"]
+__all__ = [
+    "CURRENCY_SIGNS",
+    "LABELS",
+    "column_kind",
+    "currency_sign",
+    "format_value",
+    "is_number",
+    "label",
+    "money_text",
+    "percent_text",
+]
 
 _PERCENT_PREFIXES = ("share_", "p_")
-
-
 _MONEY_PREFIXES = ("payout_", "incentive_total", "total_pay")
-
-
 _PERCENT_SUFFIXES = ("_share", "_rate")
-
-
 _PERCENT_PARTS = ("cost_of_sales", "accuracy", "attainment", "weight", "retention")
-
-
 _RATIO_PARTS = ("_vs_", "gini", "pay_for_performance", "correlation")
-
-
 _MONEY_WORDS = frozenset(
     {"revenue", "cost", "payout", "incentive", "margin", "ote", "bookings", "salary", "budget"}
 )
-
-
 _UNIT_KIND = {"currency": "money", "rate": "percent"}
 
 
 def column_kind(name: object) -> str:
     """How a column's numbers read best: ``"percent"``, ``"money"`` or ``"number"``.
 
-    Decided from the column (or metric) name: shares, probabilities, rates,
-    attainment, cost of sales and accuracy are percentages; revenue, cost,
-    payout, incentive and margin amounts are money; ratios and the rest are
-    plain numbers.
+    A metric of :data:`sim.metrics.METRICS` reads as its catalogue says; other
+    columns are decided from the name: shares, probabilities, rates, attainment,
+    cost of sales and accuracy are percentages; revenue, cost, payout, incentive
+    and margin amounts are money; ratios and the rest are plain numbers.
     """
+    metric = METRIC_BY_KEY.get(str(name))
+    if metric is not None:
+        return "number" if metric.kind == "count" else metric.kind
     n = str(name).lower()
     if n.startswith(_MONEY_PREFIXES) and not any(p in n for p in _RATIO_PARTS):
         return "money"  # e.g. payout_expected_<variant>, whatever the variant is called
@@ -63,8 +65,9 @@ def column_kind(name: object) -> str:
     return "number"
 
 
-def format_value(value: object, kind: str = "number") -> str:
-    """Plain text of one cell (not yet escaped); NaN and None show as a dash."""
+def format_value(value: object, kind: str = "number", currency: str | None = None) -> str:
+    """Plain text of one cell (not yet escaped); NaN and None show as a dash, money with
+    the ``currency`` sign when one is given."""
     if value is None:
         return "–"
     if isinstance(value, bool | np.bool_):
@@ -77,6 +80,9 @@ def format_value(value: object, kind: str = "number") -> str:
             return "–" if math.isnan(x) else ("∞" if x > 0 else "−∞")
         if kind == "percent":
             return f"{x:.1%}"
+        if kind == "money" and currency:
+            sign = "-" if x < 0 else ""
+            return f"{sign}{currency_sign(currency)}{abs(x):,.0f}"
         if kind == "money" or abs(x) >= 1000:
             return f"{x:,.0f}"
         return f"{x:.3g}"
@@ -91,9 +97,56 @@ def percent_text(x: float) -> str:
     return f"{x:.0%}" if abs(x * 100 - round(x * 100)) < 1e-9 else f"{x:.1%}"
 
 
-def money_text(x: float) -> str:
+#: Signs of the common currencies; any other ISO code is written before the amount.
+CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹"}
+
+
+def currency_sign(currency: str) -> str:
+    """The sign written before an amount: ``$`` for USD, ``CHF `` for a code without one."""
+    return CURRENCY_SIGNS.get(currency, f"{currency} ")
+
+
+def money_text(x: float, currency: str = "USD") -> str:
+    """An amount for a sentence: ``$1.82M``, ``€675k``, ``CHF 950``."""
+    sign = currency_sign(currency)
     if abs(x) >= 1e6:
-        return f"${x / 1e6:,.2f}M"
+        return f"{sign}{x / 1e6:,.2f}M"
     if abs(x) >= 1e3:
-        return f"${x / 1e3:,.0f}k"
-    return f"${x:,.0f}"
+        return f"{sign}{x / 1e3:,.0f}k"
+    return f"{sign}{x:,.0f}"
+
+
+def label(key: object) -> str:
+    """What a reader sees for a column or metric: the catalogue's label for a metric,
+    otherwise the key with spaces (the key itself stays in CSV and JSON)."""
+    metric = METRIC_BY_KEY.get(str(key))
+    if metric is not None:
+        return metric.label
+    text = str(key).replace("_", " ")
+    return LABELS.get(str(key), text[:1].upper() + text[1:])
+
+
+#: Labels of common table columns that are not company metrics.
+LABELS = {
+    "p_target": "Chance of reaching target",
+    "payout_expected": "Expected payout",
+    "payout_p10": "Payout P10",
+    "payout_p50": "Payout P50",
+    "payout_p90": "Payout P90",
+    "ote_expected": "Expected OTE",
+    "attainment_mean": "Mean attainment",
+    "attainment_p10": "Attainment P10",
+    "attainment_p50": "Attainment P50",
+    "attainment_p90": "Attainment P90",
+    "period_payout_per_rep": "Period payout per rep",
+    "incentive_expected": "Incentive cost",
+    "tenure_years": "Tenure (years)",
+    "potential": "Territory potential",
+    "fairness_index": "Target load (1.0 = average)",
+    "left_share": "Chance of leaving",
+    "effort_annual_mean": "Effort (1.0 = today)",
+    "effort_first_month": "Effort, first month of a period",
+    "effort_last_month": "Effort, last month of a period",
+    "last_month_bookings_share": "Bookings in a period's last month",
+    "certainty_equivalent": "Certainty equivalent",
+}

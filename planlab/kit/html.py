@@ -15,7 +15,7 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
-from .format import column_kind, format_value, is_number
+from .format import column_kind, format_value, is_number, label
 from .plot import to_data_uri
 
 __all__ = [
@@ -44,10 +44,10 @@ METRIC_INDEX = "metric"
 MAX_ROWS = 1000
 
 
-def _header(label: object) -> dict[str, str]:
-    """A header cell: snake_case shown with spaces (so it can wrap); the full name as title."""
-    raw = " / ".join(map(str, label)) if isinstance(label, tuple) else str(label)
-    return {"text": raw.replace("_", " "), "title": raw}
+def _header(key: object) -> dict[str, str]:
+    """A header cell: the human label (a metric's from the catalogue); the key as title."""
+    parts = key if isinstance(key, tuple) else (key,)
+    return {"text": " / ".join(label(p) for p in parts), "title": " / ".join(map(str, parts))}
 
 
 def _frame(data: Table) -> tuple[pd.DataFrame, bool]:
@@ -80,12 +80,13 @@ def _parts():
     return environment().get_template("parts.html").module
 
 
-def render_table(data: Table, max_rows: int = MAX_ROWS) -> str:
+def render_table(data: Table, max_rows: int = MAX_ROWS, currency: str | None = None) -> str:
     """An escaped HTML table of a DataFrame or Series, in a horizontally scrolling box
     (markup as a plain string: the kit's functions return strings to build bodies with).
 
     Numbers are formatted by :func:`column_kind` of their column (of their row
-    for a Series or a metric-indexed DataFrame) and right-aligned.
+    for a Series or a metric-indexed DataFrame) and right-aligned, money with the
+    ``currency`` sign; headers and metric rows show human labels, the key on hover.
     """
     df, by_row = _frame(data)
     index_names = _index_labels(df)
@@ -94,14 +95,15 @@ def render_table(data: Table, max_rows: int = MAX_ROWS) -> str:
     col_kinds = [column_kind(c[-1] if isinstance(c, tuple) else c) for c in df.columns]
     rows = []
     values = df.iloc[:max_rows].to_numpy(dtype=object)
-    for label, cells in zip(df.index[:max_rows], values, strict=True):
-        parts = label if isinstance(label, tuple) else (label,)
+    for row_label, cells in zip(df.index[:max_rows], values, strict=True):
+        parts = row_label if isinstance(row_label, tuple) else (row_label,)
         row_kind = column_kind(parts[-1]) if by_row else None
         row = []
         if index_names is not None:
-            row = [{"head": True, "text": format_value(p)} for p in parts]
+            row = [{"head": True, "text": label(p) if by_row else format_value(p)} for p in parts]
         for kind, v in zip(col_kinds, cells, strict=True):
-            row.append({"num": is_number(v), "text": format_value(v, row_kind or kind)})
+            text = format_value(v, row_kind or kind, currency)
+            row.append({"num": is_number(v), "text": text})
         rows.append(row)
     note = ""
     if len(df) > max_rows:

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = [
@@ -14,7 +17,9 @@ __all__ = [
     "EXIT_USAGE",
     "Progress",
     "UsageError",
+    "HelpFormatter",
     "add_output_options",
+    "add_variants_option",
     "check_variants",
     "number_in",
     "whole_number",
@@ -62,29 +67,96 @@ def number_in(low: float, high: float | None = None, low_included: bool = False)
 
 
 class Progress:
-    """A progress bar on stderr, shown only once a run has taken a couple of seconds."""
+    """Progress and time left on stderr (tqdm), silenced by ``--quiet``.
 
-    def __init__(self, quiet: bool = False, after: float = 2.0, stream=None):
-        self.start = time.perf_counter()
-        self.quiet, self.after = quiet, after
+    ``with progress.step("simulating", total=n) as tick:`` shows a bar that ``tick(done,
+    total)`` moves, with the time left; a step with no total shows the time it has run,
+    and ``tick("text")`` prints a line of news above the bar.
+    A heartbeat refreshes the bar every ``heartbeat`` seconds, so a long solve or a report
+    being written never looks hung. The bar appears once a step has run ``after`` seconds.
+    """
+
+    def __init__(
+        self, quiet: bool = False, stream=None, heartbeat: float = 1.0, after: float = 0.5
+    ):
+        self.quiet = quiet
         self.stream = stream or sys.stderr
-        self.shown = False
+        self.heartbeat = heartbeat
+        self.after = after
 
-    def __call__(self, done: int, total: int) -> None:
-        if self.quiet or time.perf_counter() - self.start < self.after:
+    @contextmanager
+    def step(self, label: str, total: int | None = None) -> Iterator[Callable[..., None]]:
+        """A step of a command with a bar (``total`` known) or a running clock (unknown)."""
+        if self.quiet:
+            yield lambda *_a, **_k: None
             return
-        width = 30
-        filled = int(width * done / total)
-        self.stream.write(
-            f"\rsimulating [{'#' * filled}{'.' * (width - filled)}] {done}/{total} chunks"
-        )
-        self.stream.flush()
-        self.shown = True
+        from tqdm import tqdm  # loaded only when a command runs
 
-    def close(self) -> None:
-        if self.shown:
-            self.stream.write("\n")
-            self.stream.flush()
+        fmt = (
+            "{desc}: {percentage:3.0f}%|{bar:24}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]"
+            if total
+            else "{desc} [{elapsed}]"
+        )
+        start = time.monotonic()
+        lock = threading.Lock()
+        state: dict = {"bar": None, "done": 0, "total": total}
+
+        def bar():
+            """The bar, made once the step has run ``after`` seconds (quick steps stay quiet)."""
+            if state["bar"] is None and time.monotonic() - start >= self.after:
+                state["bar"] = tqdm(
+                    total=state["total"],
+                    initial=state["done"],
+                    desc=label,
+                    file=self.stream,
+                    bar_format=fmt,
+                    mininterval=0.2,
+                    leave=True,
+                )
+                state["bar"].start_t -= time.monotonic() - start  # the step's whole time
+            return state["bar"]
+
+        stop = threading.Event()
+
+        def beat() -> None:
+            while not stop.wait(self.heartbeat):
+                with lock:
+                    if (b := bar()) is not None:
+                        b.refresh()
+
+        thread = threading.Thread(target=beat, daemon=True)
+        thread.start()
+
+        def tick(done: int | str, total: int | None = None) -> None:
+            if isinstance(done, str):  # a line of news from inside the step
+                with lock:
+                    if state["bar"] is not None:
+                        state["bar"].write(done, file=self.stream)
+                    else:
+                        print(done, file=self.stream, flush=True)
+                return
+            with lock:
+                state["done"] = done
+                if total is not None:
+                    state["total"] = total
+                b = bar()
+                if b is not None:
+                    if total is not None and b.total != total:
+                        b.total = total
+                    b.update(done - b.n)
+
+        try:
+            yield tick
+        finally:
+            stop.set()
+            thread.join()
+            if state["bar"] is not None:
+                state["bar"].close()
+
+    def say(self, message: str) -> None:
+        """A line of news between steps (nothing with ``--quiet``)."""
+        if not self.quiet:
+            print(message, file=self.stream, flush=True)
 
 
 def check_variants(scenario_path: Path, scenario, variants) -> None:
@@ -97,10 +169,38 @@ def check_variants(scenario_path: Path, scenario, variants) -> None:
         )
 
 
+def add_variants_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--variants A B`` (also ``--variant A --variant B``): the one way every command
+    names plan variants."""
+    p.add_argument(
+        "--variants",
+        "--variant",
+        dest="variants",
+        nargs="+",
+        action="extend",
+        metavar="NAME",
+        help=f"{what} (default: every variant of the scenario)",
+    )
+
+
+class HelpFormatter(argparse.HelpFormatter):
+    """Help that shows each option's default, unless it is unset or already stated."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        if (
+            "default" in text
+            or not action.option_strings
+            or action.default in (None, False, argparse.SUPPRESS)
+        ):
+            return text
+        return f"{text} (default: %(default)s)"
+
+
 def add_output_options(
     p: argparse.ArgumentParser,
     out_help: str,
-    trials_help: str = "number of simulated years (trials)",
+    trials_help: str = "number of simulated years (default: the scenario's)",
     min_trials: int = 1,
     trials_default: int | None = None,
 ) -> None:

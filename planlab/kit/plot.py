@@ -10,7 +10,9 @@ import math
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
+
+from .format import money_text
 
 __all__ = [
     "MARKERS",
@@ -51,8 +53,11 @@ def mathtext_safe(text: object) -> str:
     return str(text).replace("$", r"\$")
 
 
-def money_tick(value: float, _pos: object = None) -> str:
-    return f"{value:,.0f}"
+def money_tick(value: float, _pos: object = None, currency: str | None = None) -> str:
+    """An axis label for an amount: ``$2.1M``, ``€850k`` (the plain number without a currency)."""
+    if currency is None:
+        return f"{value:,.0f}"
+    return mathtext_safe(money_text(value, currency))
 
 
 def style_axes(ax: Axes) -> None:
@@ -71,8 +76,10 @@ def percent_axis(axis) -> None:
     axis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
 
 
-def money_axis(axis) -> None:
-    axis.set_major_formatter(FuncFormatter(money_tick))
+def money_axis(axis, currency: str | None = None) -> None:
+    """Amounts on an axis, in ``currency`` when given, with few enough ticks to read."""
+    axis.set_major_formatter(FuncFormatter(lambda v, pos: money_tick(v, pos, currency)))
+    axis.set_major_locator(MaxNLocator(6))
 
 
 def colour(i: int) -> str:

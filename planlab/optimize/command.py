@@ -3,45 +3,45 @@ result and check it by simulation."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
+from optimize.run import optimize_plan
+from optimize.solve import SolverMissing
+from optimize.verify import verify
 from sim import load_scenario
 
 from ..kit.files import check_out, write_files
-from ..kit.options import EXIT_ERROR, EXIT_OK, UsageError
+from ..kit.options import EXIT_ERROR, EXIT_OK, Progress, UsageError
+from .files import optimisation_lines, optimize_files
 
 __all__ = ["cmd_optimize"]
 
 
 def cmd_optimize(args, argv) -> int:
-    from optimize.run import optimize_plan
-    from optimize.solve import SolverMissing
-    from optimize.verify import verify
-
-    from .files import optimisation_lines, optimize_files
-
     path = Path(args.scenario)
     scenario = load_scenario(path)
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}_optimised"
     check_out(out, args.force)
-    say = (lambda *_: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
+    progress = Progress(quiet=args.quiet)
     try:
-        opt = optimize_plan(
-            scenario,
-            solver=args.solver,
-            time_limit=args.time_limit,
-            gap=args.gap,
-            seed=args.seed,
-            progress=say,
-        )
+        with progress.step("optimising (tables, solves, explanations)") as tick:
+            opt = optimize_plan(
+                scenario,
+                solver=args.solver,
+                time_limit=args.time_limit,
+                gap=args.gap,
+                seed=args.seed,
+                progress=tick,
+            )
     except SolverMissing as exc:
         raise UsageError(str(exc)) from None
     result = check = None
     if opt.plan is not None:
-        say(f"simulating the optimised plan beside the base plan ({args.trials:,} trials)")
-        result, check = verify(opt, trials=args.trials)
-    files = optimize_files(opt, out, result, check, argv)
+        label = f"simulating the optimised plan beside the base plan ({args.trials:,} trials)"
+        with progress.step(label):
+            result, check = verify(opt, trials=args.trials)
+    with progress.step("writing the report and files"):
+        files = optimize_files(opt, out, result, check, argv)
     write_files(out, files, args.force)
     if not args.quiet:
         for line in optimisation_lines(opt, check):

@@ -20,12 +20,12 @@ def add_optimize_command(sub) -> None:
     p.add_argument(
         "--gap",
         type=number_in(0, 1, low_included=True),
-        help="relative optimality gap to stop at (default 0.001)",
+        help="relative optimality gap to stop at (default: 0.001)",
     )
     add_output_options(
         p,
         "out/<scenario file>_optimised",
-        "trials of the check simulation of the optimised plan (default 1,000)",
+        "trials of the check simulation of the optimised plan (default: 1,000)",
         min_trials=10,
         trials_default=1_000,
     )

@@ -9,17 +9,21 @@ committed only once the output files are written.
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
-import pandas as pd
-
+from optimize.next_period import next_period_plan
+from optimize.solve import SolverMissing
 from sim import ScenarioError, load_scenario
 from sim.actuals import load_actuals
+from sim.review import annual_review, check_in
 
 from ..kit.files import check_out, write_files
+from ..kit.options import Progress, UsageError
+from .files import checkin_files, checkin_record, review_files, review_record
 from .history import list_records, record, store_url
+from .history_view import diff_lines, history_table, read_version, show_lines
+from .next_period import next_period_lines
 
 __all__ = ["cmd_checkin", "cmd_history", "cmd_review"]
 
@@ -61,8 +65,17 @@ def _record_and_write(args, out: Path, rec, files: Callable[[int | None], dict])
         write_files(out, files(version), args.force)
         written.append(out)
 
+    url = store_url(args.store)
+    local = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
+    new_store = local is not None and not local.exists()
     try:
-        return record(rec, args.store, then=write)
+        version = record(rec, args.store, then=write)
+        if new_store:
+            _say(
+                args,
+                f"started the plan history in {local.resolve()} (set --store or $PLANLAB_HISTORY to keep it elsewhere)",
+            )
+        return version
     except BaseException:
         if written:  # the files were written but the version was not committed
             shutil.rmtree(out, ignore_errors=True)
@@ -74,12 +87,8 @@ def _say(args, text: str) -> None:
         print(text)
 
 
-def _next_period(args, result):
+def _next_period(args, result, progress):
     """Re-optimise next period's targets on the review's calibrated model."""
-    from optimize.next_period import next_period_plan
-    from optimize.solve import SolverMissing
-
-    progress = None if args.quiet else (lambda msg: print(msg, file=sys.stderr))
     try:
         return next_period_plan(
             result.review,
@@ -97,21 +106,22 @@ def _next_period(args, result):
 
 
 def cmd_review(args, argv) -> int:
-    from sim.review import annual_review
-
-    from .files import review_files, review_record
-    from .next_period import next_period_lines
-
     scenario, actuals, source = _load(args)
     out = _out(args, f"{Path(args.scenario).stem}_review")
-    result = annual_review(scenario, actuals, trials=args.trials, seed=args.seed)
-    nxt = None if args.no_optimize else _next_period(args, result)
-    version = _record_and_write(
-        args,
-        out,
-        review_record(result, source, nxt),
-        lambda v: review_files(result, v, argv, nxt),
-    )
+    progress = Progress(quiet=args.quiet)
+    with progress.step("reviewing last year (calibration, fit, design against reality)"):
+        result = annual_review(scenario, actuals, trials=args.trials, seed=args.seed)
+    nxt = None
+    if not args.no_optimize:
+        with progress.step("re-setting next period's targets") as tick:
+            nxt = _next_period(args, result, tick)
+    with progress.step("writing the report and recording the version"):
+        version = _record_and_write(
+            args,
+            out,
+            review_record(result, source, nxt),
+            lambda v: review_files(result, v, argv, nxt),
+        )
     rv = result.review
     _say(args, f"{scenario.name}: review of {rv.year.label}, {rv.population.size} reps")
     for line in result.findings:
@@ -127,19 +137,18 @@ def cmd_review(args, argv) -> int:
 
 
 def cmd_checkin(args, argv) -> int:
-    from sim.review import check_in
-
-    from .files import checkin_files, checkin_record
-
     scenario, actuals, source = _load(args)
     out = _out(args, f"{Path(args.scenario).stem}_checkin")
-    result = check_in(scenario, actuals, trials=args.trials, seed=args.seed)
-    version = _record_and_write(
-        args,
-        out,
-        checkin_record(result, scenario, source),
-        lambda v: checkin_files(result, actuals, v, argv),
-    )
+    progress = Progress(quiet=args.quiet)
+    with progress.step("simulating the rest of the year"):
+        result = check_in(scenario, actuals, trials=args.trials, seed=args.seed)
+    with progress.step("writing the report and recording the version"):
+        version = _record_and_write(
+            args,
+            out,
+            checkin_record(result, scenario, source),
+            lambda v: checkin_files(result, actuals, v, argv),
+        )
     _say(args, f"{scenario.name}: check-in of {result.year} after {result.months_observed} months")
     for line in result.findings():
         _say(args, f"- {line}")
@@ -153,10 +162,23 @@ def cmd_history(args, argv) -> int:
     if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
         print(f"no reviews recorded yet in {url}")
         return 0
+    wanted = {"list": 0, "show": 1, "diff": 2}[args.action]
+    if len(args.versions) != wanted:
+        raise UsageError(
+            f"history {args.action} takes {wanted} version number(s), got {len(args.versions)}"
+        )
+    if args.action == "show":
+        rec = read_version(args.store, args.scenario, args.versions[0])
+        print("\n".join(show_lines(rec)))
+        return 0
+    if args.action == "diff":
+        a, b = (read_version(args.store, args.scenario, v) for v in args.versions)
+        print("\n".join(diff_lines(a, b)))
+        return 0
     table = list_records(url, args.scenario)
     if table.empty:
         print(f"no reviews recorded yet in {url}")
         return 0
-    with pd.option_context("display.width", 160, "display.max_columns", 20):
-        print(table.to_string(index=False))
+    print(f"plan history in {url}")
+    print(history_table(table))
     return 0

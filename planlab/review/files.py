@@ -166,7 +166,7 @@ def review_files(
                 "command": argv,
             }
         ),
-        "review.xlsx": workbook_bytes(review_sheets(r, version, nxt)),
+        "review.xlsx": workbook_bytes(review_sheets(r, version, nxt), r.review.scenario.currency),
     }
     if nxt is not None:
         files.update(next_period_files(nxt))

@@ -33,9 +33,17 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="CRM opportunity export: each rep-month's deals are taken from its won "
         "opportunities (then the actuals need only reps, months, targets and payouts)",
     )
-    p.add_argument("--trials", type=whole_number(1, 1_000_000), help="simulated years per step")
+    p.add_argument(
+        "--trials",
+        type=whole_number(1, 1_000_000),
+        help="simulated years per step (default: the scenario's)",
+    )
     p.add_argument("--seed", type=whole_number(0), help="random seed (default: the scenario's)")
-    p.add_argument("--out", metavar="DIR", help="output directory")
+    p.add_argument(
+        "--out",
+        metavar="DIR",
+        help="output directory (default: out/<scenario file>_review or _checkin)",
+    )
     p.add_argument("--force", action="store_true", help="replace an existing output directory")
     p.add_argument(
         "--store",
@@ -102,10 +110,20 @@ def add_review_commands(sub) -> None:
     p = sub.add_parser("checkin", help="mid-period check-in: simulate the rest of the year")
     _common(p)
     p.set_defaults(func="planlab.review.command:cmd_checkin")
-    p = sub.add_parser("history", help="list the reviews and check-ins recorded")
+    p = sub.add_parser(
+        "history",
+        help="the plan versions recorded: list them, show one, or diff two",
+        description="planlab history               list every version recorded\n"
+        "planlab history show N        one version in full\n"
+        "planlab history diff N M      what changed from version N to M "
+        "(targets, weights, curves, assumptions)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("action", nargs="?", choices=("list", "show", "diff"), default="list")
+    p.add_argument("versions", nargs="*", type=whole_number(1), metavar="N")
     p.add_argument(
         "--store",
         help=f"history store: SQLite file or URL (default: $PLANLAB_HISTORY or {DEFAULT_STORE})",
     )
-    p.add_argument("--scenario", help="only this scenario's versions")
+    p.add_argument("--scenario", help="the scenario whose versions to use (default: the only one)")
     p.set_defaults(func="planlab.review.command:cmd_history")

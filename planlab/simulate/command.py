@@ -9,9 +9,12 @@ from pathlib import Path
 import pandas as pd
 
 from sim import load_scenario, simulate
+from sim.run import check_roster_targets, make_population
 
 from ..kit.files import check_out, write_files
 from ..kit.options import EXIT_OK, Progress, check_variants
+from .files import run_files
+from .tables import run_tables
 
 __all__ = ["cmd_demo", "cmd_simulate", "cmd_validate"]
 
@@ -36,24 +39,20 @@ def _print_summary(result, table: pd.DataFrame, out: Path, files) -> None:
 
 
 def _run(scenario_path: Path, args, argv) -> int:
-    from .files import run_files
-    from .tables import run_tables
-
     scenario = load_scenario(scenario_path)
-    variants = args.variant
+    variants = args.variants
     check_variants(scenario_path, scenario, variants)
     out = Path(args.out) if args.out else Path("out") / scenario_path.stem
     check_out(out, args.force)
     progress = Progress(quiet=args.quiet)
-    try:
+    with progress.step("simulating") as tick:
         engine = getattr(args, "engine", "montecarlo")
         result = simulate(
-            scenario, variants, trials=args.trials, seed=args.seed, progress=progress, engine=engine
+            scenario, variants, trials=args.trials, seed=args.seed, progress=tick, engine=engine
         )
-    finally:
-        progress.close()
-    tables = run_tables(result)
-    files = run_files(result, argv, xlsx=args.xlsx, tables=tables)
+    with progress.step("writing the report and tables"):
+        tables = run_tables(result)
+        files = run_files(result, argv, xlsx=args.xlsx, tables=tables)
     write_files(out, files, args.force)
     if not args.quiet:
         _print_summary(result, tables["summary"], out, files)
@@ -74,8 +73,6 @@ def cmd_demo(args, argv) -> int:
 
 def cmd_validate(args, argv) -> int:
     scenario = load_scenario(args.scenario)
-    from sim.run import check_roster_targets, make_population
-
     population = make_population(scenario)  # reads the roster
     check_roster_targets(scenario, population)
     names = ", ".join(scenario.variants) or "no variants"

@@ -9,6 +9,7 @@ import pandas as pd
 from sim.earnings import earnings_table
 from sim.run import SimulationResult
 
+from ..kit.calculator import earnings_calculator
 from ..kit.excel import facts_sheet
 from ..kit.html import Table
 from .tables import run_tables
@@ -44,6 +45,7 @@ def run_sheets(
     if differences is not None:
         sheets["Differences"] = differences
     sheets["Reps"] = have["reps"]
+    sheets["Earnings calculator"] = earnings_calculator(result.base.plan)
     sheets["Earnings"] = earnings_table(result.base.plan)
     for name, v in list(result.variants.items())[1:]:
         sheets[f"Earnings {name}"] = earnings_table(v.plan)

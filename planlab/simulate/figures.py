@@ -8,6 +8,7 @@ Payout shares always come from :meth:`sim.curves.PayoutCurve.payout`.
 
 from __future__ import annotations
 
+import calendar
 import math
 from collections.abc import Mapping
 
@@ -192,7 +193,7 @@ def payout_vs_attainment(result: SimulationResult, variant: str = "base") -> Fig
     ax.set_xlabel("Weighted annual attainment (% of target)")
     ax.set_ylabel("Total incentive paid per rep and year")
     percent_axis(ax.xaxis)
-    money_axis(ax.yaxis)
+    money_axis(ax.yaxis, result.scenario.currency)
     ax.legend(fontsize=8, frameon=False, loc="upper left")
     style_axes(ax)
     return fig
@@ -233,7 +234,7 @@ def cost_distribution(result: SimulationResult) -> Figure:
     ax.set_title("Total incentive cost per simulated year")
     ax.set_xlabel("Total incentive cost (all reps, one year)")
     ax.set_ylabel("Share of trials")
-    money_axis(ax.xaxis)
+    money_axis(ax.xaxis, result.scenario.currency)
     percent_axis(ax.yaxis)
     ax.xaxis.set_major_locator(MaxNLocator(6))
     ax.legend(fontsize=8, frameon=False)
@@ -265,9 +266,9 @@ def monthly_bookings(result: SimulationResult) -> Figure:
     ax.set_title("Mean company bookings by month")
     ax.set_xlabel("Month of the plan year")
     ax.set_ylabel("Bookings (all reps)")
-    ax.set_xticks(months)
+    ax.set_xticks(months, [calendar.month_abbr[(m - 1) % 12 + 1] for m in months])
     ax.set_ylim(bottom=0)
-    money_axis(ax.yaxis)
+    money_axis(ax.yaxis, result.scenario.currency)
     ax.legend(fontsize=8, frameon=False, ncols=2)
     style_axes(ax)
     return fig

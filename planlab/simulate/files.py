@@ -68,5 +68,7 @@ def run_files(
         "report.html": render_report(result, title, tables, findings),
     }
     if xlsx:
-        files["workbook.xlsx"] = workbook_bytes(run_sheets(result, findings, tables=tables))
+        files["workbook.xlsx"] = workbook_bytes(
+            run_sheets(result, findings, tables=tables), result.scenario.currency
+        )
     return files

@@ -22,6 +22,7 @@ COST_OF_SALES_RANGE = (0.03, 0.09)
 
 def _base_lines(result: SimulationResult, tables: Mapping[str, Table]) -> list[str]:
     v = result.base
+    cur = result.scenario.currency
     c = tables["company"][v.name]
     mm = tables["measures"].xs(v.name, level="variant")
     first = v.plan.measures[0]
@@ -31,9 +32,9 @@ def _base_lines(result: SimulationResult, tables: Mapping[str, Table]) -> list[s
     lines = [
         f"Under the base plan {at:.0%} of reps reach their {first.id} target, {verdict} the "
         f"usual design goal of {lo:.0%}–{hi:.0%}.",
-        f"Expected incentive cost is {money_text(c['incentive_cost_expected'])} "
+        f"Expected incentive cost is {money_text(c['incentive_cost_expected'], cur)} "
         f"({c['incentive_vs_target_incentive']:.0%} of target incentive); in a bad year (P90) "
-        f"{money_text(c['incentive_cost_p90'])}.",
+        f"{money_text(c['incentive_cost_p90'], cur)}.",
     ]
     cos = c["cost_of_sales"]
     lo_c, hi_c = COST_OF_SALES_RANGE
@@ -56,6 +57,7 @@ def _base_lines(result: SimulationResult, tables: Mapping[str, Table]) -> list[s
 
 def _variant_line(result: SimulationResult, name: str, tables: Mapping[str, Table]) -> str:
     base, v = result.base, result.variants[name]
+    cur = result.scenario.currency
     cb, cv = tables["company"][base.name], tables["company"][name]
     d_cos = (cv["cost_of_sales"] - cb["cost_of_sales"]) * 100
     d_cost = cv["incentive_cost_expected"] - cb["incentive_cost_expected"]
@@ -68,7 +70,7 @@ def _variant_line(result: SimulationResult, name: str, tables: Mapping[str, Tabl
     more = "more" if d_cos >= 0 else "less"
     line = (
         f"Variant {name} costs {abs(d_cos):.2f} points {more} of revenue "
-        f"(incentive {'+' if d_cost >= 0 else '-'}{money_text(abs(d_cost))} a year)"
+        f"(incentive {'+' if d_cost >= 0 else '-'}{money_text(abs(d_cost), cur)} a year)"
     )
     if abs(d_reps) >= 0.5:
         verb = "moves" if d_reps > 0 else "takes"
@@ -78,14 +80,14 @@ def _variant_line(result: SimulationResult, name: str, tables: Mapping[str, Tabl
     return line + "."
 
 
-def _behaviour_line(name: str, tables: Mapping[str, Table]) -> str:
+def _behaviour_line(name: str, tables: Mapping[str, Table], cur: str) -> str:
     b = tables["behaviour"][name]
     moved = b["revenue_pulled_in"] + b["revenue_pushed_out"]
     return (
         f"With reps responding, under {name} they put in {b['effort_annual_mean']:.0%} of "
         f"today's effort, close {b['last_month_bookings_share']:.0%} of bookings in a period's "
-        f"last month, move {money_text(moved)} of deals across period ends "
-        f"({money_text(b['timing_discount_cost'])} in extra discounts) and "
+        f"last month, move {money_text(moved, cur)} of deals across period ends "
+        f"({money_text(b['timing_discount_cost'], cur)} in extra discounts) and "
         f"{b['leavers_expected']:.1f} reps are expected to leave."
     )
 
@@ -102,5 +104,9 @@ def summary_lines(
     have.update(run_tables(result, [k for k in needed if k not in have]))
     lines = _base_lines(result, have)
     lines += [_variant_line(result, n, have) for n in result.variants if n != "base" and variants]
-    lines += [_behaviour_line(n, have) for n, v in result.variants.items() if v.behaviour]
+    lines += [
+        _behaviour_line(n, have, result.scenario.currency)
+        for n, v in result.variants.items()
+        if v.behaviour
+    ]
     return lines

@@ -5,18 +5,13 @@ from __future__ import annotations
 
 import argparse
 
-from ..kit.options import add_output_options
+from ..kit.options import add_output_options, add_variants_option
 
 __all__ = ["add_simulate_commands"]
 
 
 def _add_run_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--variant",
-        action="append",
-        metavar="NAME",
-        help="plan variant to simulate beside the base (repeatable; default: all)",
-    )
+    add_variants_option(p, "plan variants to simulate beside the base plan")
     add_output_options(p, "out/<scenario name>")
     p.add_argument("--xlsx", action="store_true", help="also write the tables as workbook.xlsx")
 

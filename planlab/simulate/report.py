@@ -369,18 +369,19 @@ def _table_sections(
 ) -> list[tuple[str, str, str]]:
     """(anchor, title, html) of the known sections in order (missing tables built from the
     result, those that do not apply left out), then one per extra table."""
+    cur = result.scenario.currency
     missing = [k for k, _, _ in SECTIONS if k not in tables]
     all_tables = {**default_tables(result, missing), **tables}
     out = []
     for key, title, intro in SECTIONS:
         if key not in all_tables:  # left out: it does not apply to this run
             continue
-        body = f'<p class="note">{escape(intro)}</p>{render_table(all_tables[key])}'
+        body = f'<p class="note">{escape(intro)}</p>{render_table(all_tables[key], currency=cur)}'
         if key == "summary":
             body += _plan_details(result)
         out.append((key, title, body))
     for anchor, title, table in _extra_tables(tables):
-        out.append((anchor, title, render_table(table)))
+        out.append((anchor, title, render_table(table, currency=cur)))
     return out
 
 

@@ -1,0 +1,102 @@
+"""The command line as people expect it: --version, python -m planlab, defaults in help,
+one way to name variants, help without loading the simulator, and a readable history."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from planlab.cli import build_parser, main
+from planlab.review.history import Record, record
+from tests.conftest import BASELINE
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip().startswith("planlab 0.")
+
+
+def test_python_m_planlab_is_the_command():
+    res = subprocess.run(
+        [sys.executable, "-m", "planlab", "validate", str(BASELINE)], capture_output=True, text=True
+    )
+    assert res.returncode == 0 and "OK" in res.stdout, res.stderr
+
+
+def test_help_loads_no_simulator():
+    """--help only builds the parser: numpy, pandas and the simulator stay unloaded."""
+    code = (
+        "import sys, contextlib, io\n"
+        "from planlab.cli import main\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        "    try: main(['simulate', '--help'])\n"
+        "    except SystemExit: pass\n"
+        "print(sorted(m for m in ('numpy', 'pandas', 'sim', 'matplotlib') if m in sys.modules))"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.returncode == 0, res.stderr
+    assert res.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("command", "option", "default"),
+    [("calibrate", "--replications", "200"), ("optimize", "--trials", "1,000")],
+)
+def test_help_shows_defaults(command, option, default, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert option in text and f"(default: {default})" in text
+
+
+@pytest.mark.parametrize("command", ["simulate", "compare"])
+def test_variants_are_named_one_way(command):
+    parser = build_parser()
+    args = parser.parse_args([command, str(BASELINE), "--variants", "uncapped", "margin_gate"])
+    assert args.variants == ["uncapped", "margin_gate"]
+    args = parser.parse_args([command, str(BASELINE), "--variant", "a", "--variant", "b"])
+    assert args.variants == ["a", "b"]
+
+
+def _rec(weight: float, target: float, growth: float) -> Record:
+    curve = {"points": [[0.5, 0.0], [1.0, 1.0]], "cap": 2.0}
+    return Record(
+        scenario="S",
+        kind="review",
+        period="FY2026",
+        plan_name=f"plan w{weight}",
+        plan={
+            "measures": [
+                {"id": "revenue", "weight": weight, "curve": curve},
+                {"id": "csat", "weight": 1 - weight, "curve": curve},
+            ]
+        },
+        targets={"Ana": {"target_revenue": target}, "Ben": {"target_revenue": 2_000_000.0}},
+        assumptions={"market": {"growth": growth}},
+        calibration={},
+        results={"headline": {"incentive_cost": 1_234_567.0, "cost_of_sales": 0.05}},
+    )
+
+
+def test_history_lists_shows_and_diffs(tmp_path, capsys):
+    store = str(tmp_path / "h.sqlite")
+    assert record(_rec(0.6, 1_000_000.0, 0.05), store) == 1
+    assert record(_rec(0.7, 1_100_000.0, 0.08), store) == 2
+    assert main(["history", "--store", store]) == 0
+    listed = capsys.readouterr().out
+    assert "Version" in listed and "1,234,567" in listed and "5.0%" in listed
+    assert "e+06" not in listed and "NaN" not in listed
+    assert main(["history", "show", "2", "--store", store]) == 0
+    shown = capsys.readouterr().out
+    assert "version 2" in shown and "70.0%" in shown and "3,100,000" in shown
+    assert main(["history", "diff", "1", "2", "--store", store]) == 0
+    diff = capsys.readouterr().out
+    assert "60.0%" in diff and "70.0%" in diff  # weights before and after
+    assert "1,000,000" in diff and "1,100,000" in diff and "10.0%" in diff  # Ana's target
+    assert "market.growth" in diff and "0.08" in diff  # an assumption
+    assert main(["history", "diff", "1", "--store", store]) == 2  # needs two versions
+    assert "takes 2 version" in capsys.readouterr().err
