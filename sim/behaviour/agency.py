@@ -311,7 +311,9 @@ def linear_closed_form(h, k, d, r: float, sigma2, m, ce0: float) -> LinearPlan:
     """
     H, K, D, S, M = check_agency(h, k, d, sigma2, m)
     A = K @ np.linalg.solve(D, K.T)  # K D⁻¹ K′
-    beta = np.linalg.solve(A + r * S, A @ M)
+    # Least squares: with more measures than tasks and some free of noise, A + rΣ is
+    # singular and many β are best; this is the smallest of them.
+    beta = np.linalg.lstsq(A + r * S, A @ M, rcond=None)[0]
     e = np.linalg.solve(D, K.T @ beta)
     alpha = ce0 - beta @ H - beta @ A @ beta / 2 + r * beta @ S @ beta / 2
     x = H + K @ e

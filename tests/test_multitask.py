@@ -1,0 +1,243 @@
+"""The multi-task agency model (Holmström & Milgrom 1991) against its closed form.
+
+Sales on n measures x = h + K·e + ε, ε ~ N(0, Σ), effort cost e′De/2, CARA risk
+aversion r, margins m: salary α plus commissions β′x is best at
+β* = (K D⁻¹ K′ + rΣ)⁻¹ K D⁻¹ K′ m with e* = D⁻¹K′β. The checks: the public case
+by hand, the closed form's defining properties on random problems (hypothesis),
+the one-measure formula as its 1 × 1 case, the simulated optimum on every seed
+0–9 (standardised draws leave only the optimiser's tolerance, far inside 1%),
+the corner a floor on effort creates, the scenario's validation and the command
+line end to end.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from optimize.run import optimize_plan
+from planlab.cli import main
+from sim import load_scenario
+from sim.behaviour.agency import (
+    AgencyReps,
+    best_effort,
+    linear_closed_form,
+    optimal_linear_plan,
+    standardised_normals,
+)
+from tests.conftest import BASELINE, ROOT
+
+PUBLIC = ROOT / "scenarios" / "two_measure_textbook.toml"
+K, D, S = np.eye(2), np.array([[2.0, 0.5], [0.5, 1.0]]), np.eye(2)
+
+
+def test_public_case_by_hand():
+    # K = I, Σ = I, r = 1, m = (1, 1): β* = (D⁻¹ + I)⁻¹ D⁻¹ m = (I + D)⁻¹ m, and
+    # (I + D)⁻¹ = [[2, −0.5], [−0.5, 3]] / 5.75, so β* = (1.5, 2.5) / 5.75 = (6/23, 10/23);
+    # e* = D⁻¹β* = [[1, −0.5], [−0.5, 2]]·β* / 1.75 = (4/161, 68/161). Pure arithmetic.
+    cf = linear_closed_form([0, 0], K, D, 1.0, S, [1, 1], 0.0)
+    np.testing.assert_allclose(cf.beta, [6 / 23, 10 / 23], rtol=1e-12)
+    np.testing.assert_allclose(cf.effort[0], [4 / 161, 68 / 161], rtol=1e-12)
+    # α* = −β′KD⁻¹K′β/2 + β′Σβ/2 = −β′e*/2 + |β|²/2
+    b, e = cf.beta, cf.effort[0]
+    assert cf.alpha == pytest.approx(-b @ e / 2 + b @ b / 2, rel=1e-12)
+    assert cf.profit == pytest.approx(e.sum() - cf.alpha - b @ e, rel=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    k=st.floats(0.1, 5),
+    d=st.floats(0.1, 5),
+    r=st.floats(0, 5),
+    s2=st.floats(0, 5),
+    m=st.floats(0.1, 3),
+    h=st.floats(0, 3),
+)
+def test_one_measure_is_the_one_by_one_case(k, d, r, s2, m, h):
+    # Lal & Srinivasan's β* = m·k²/(k² + r·d·σ²), e* = β·k/d, from the matrix code.
+    cf = linear_closed_form(h, k, d, r, s2, m, 0.0)
+    beta = m * k**2 / (k**2 + r * d * s2)
+    assert cf.beta.shape == (1,) and cf.effort.shape == (1, 1)
+    assert cf.beta[0] == pytest.approx(beta, rel=1e-9)
+    assert cf.effort[0, 0] == pytest.approx(beta * k / d, rel=1e-9)
+
+
+def _problem(data, n: int, t: int):
+    """A random K (n × t), positive definite D (t × t), positive semi-definite Σ."""
+    f = st.floats(-1, 1)
+    K = np.array(data.draw(st.lists(f, min_size=n * t, max_size=n * t))).reshape(n, t)
+    K = K + np.eye(n, t) * 2  # each measure mostly driven by its own task
+    a = np.array(data.draw(st.lists(f, min_size=t * t, max_size=t * t))).reshape(t, t)
+    D = a @ a.T + 0.2 * np.eye(t)
+    b = np.array(data.draw(st.lists(f, min_size=n * n, max_size=n * n))).reshape(n, n)
+    Sigma = b @ b.T
+    m = np.array(data.draw(st.lists(st.floats(0.1, 2), min_size=n, max_size=n)))
+    r = data.draw(st.floats(0, 3))
+    return K, D, Sigma, m, r
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=st.data(), n=st.integers(1, 3), t=st.integers(1, 3))
+def test_closed_form_maximises_the_surplus(data, n, t):
+    # With effort free in sign, the firm's profit (all surplus, the salary holding the rep
+    # at the outside option) is S(β) = m′K·e(β) − e′De/2 − r/2·β′Σβ with e(β) = D⁻¹K′β,
+    # a concave quadratic: β* must beat every perturbation, and the first-order
+    # condition (K D⁻¹ K′ + rΣ)β = K D⁻¹ K′ m must hold to rounding.
+    K, Dm, Sigma, m, r = _problem(data, n, t)
+    cf = linear_closed_form(np.zeros(n), K, Dm, r, Sigma, m, 0.0)
+    A = K @ np.linalg.solve(Dm, K.T)
+    np.testing.assert_allclose((A + r * Sigma) @ cf.beta, A @ m, atol=1e-9 * (1 + abs(A @ m).max()))
+
+    def surplus(beta):
+        e = np.linalg.solve(Dm, K.T @ beta)
+        return m @ K @ e - e @ Dm @ e / 2 - r / 2 * beta @ Sigma @ beta
+
+    assert cf.profit == pytest.approx(surplus(cf.beta), abs=1e-9 * (1 + abs(cf.profit)))
+    rng = np.random.default_rng(0)
+    for _ in range(5):
+        assert surplus(cf.beta + 0.05 * rng.standard_normal(n)) <= cf.profit + 1e-9
+
+
+def test_separate_tasks_are_separate_one_measure_problems():
+    # K, D and Σ diagonal: each commission is its own measure's one-by-one formula.
+    k, d, s2, m, r = (
+        np.array([1.0, 2.0, 0.5]),
+        np.array([1.0, 3.0, 0.5]),
+        np.array([0.5, 1, 2]),
+        1.5,
+        2.0,
+    )
+    cf = linear_closed_form(np.zeros(3), np.diag(k), np.diag(d), r, np.diag(s2), [m] * 3, 0.0)
+    np.testing.assert_allclose(cf.beta, m * k**2 / (k**2 + r * d * s2), rtol=1e-12)
+
+
+def test_riskless_reps_get_the_margin():
+    # Σ = 0: no risk premium, so the firm sells the business to the rep: β* = m.
+    cf = linear_closed_form([0, 0], [[1, 0.3], [0.2, 1]], D, 2.0, np.zeros((2, 2)), [0.7, 1.2], 0)
+    np.testing.assert_allclose(cf.beta, [0.7, 1.2], rtol=1e-12)
+
+
+def test_best_effort_under_linear_commissions_is_inverse_d_k_beta():
+    # Pay variance β′Σβ does not depend on effort, so the simulated CE is
+    # β′(h + K·e) − const − e′De/2 on *any* draws: the best response D⁻¹K′β is exact up
+    # to the Newton tolerance (1e-6), for every rep at once.
+    rng = np.random.default_rng(3)
+    reps = AgencyReps(
+        h=rng.uniform(0, 1, (4, 2)),
+        K=np.stack([np.eye(2), [[1, 0.5], [0, 1]], [[2, 0], [0.3, 1]], [[1, 0], [0, 2]]]),
+        D=np.stack([D, 2 * D, [[1, -0.3], [-0.3, 1]], np.eye(2)]),
+        r=np.array([0.0, 1.0, 2.0, 4.0]),
+        noise=np.stack([S, [[1, 0.6], [0.6, 1]], 0.5 * S, [[2, -1], [-1, 1]]]),
+        ce0=np.zeros(4),
+    )
+    beta = np.array([0.3, 0.4])
+    e = best_effort(lambda x: x @ beta, reps, rng.standard_normal((5_000, 2)))
+    want = np.linalg.solve(reps.D, np.einsum("rnt,n->rt", reps.K, beta)[..., None])[..., 0]
+    np.testing.assert_allclose(e, want, atol=1e-5)
+
+
+def test_standardised_normals_have_exact_moments():
+    z = standardised_normals(1_000, 3, seed=7)
+    np.testing.assert_allclose(z.mean(0), 0, atol=1e-12)
+    np.testing.assert_allclose(z.T @ z / len(z), np.eye(3), atol=1e-12)
+
+
+TEXTBOOK_1 = (
+    "[optimize]\nfamily = 'linear'\n[optimize.linear]\nreps = 'textbook'\nmargin = 1.0\n"
+    "textbook = { h = 1.0, k = 1.0, d = 1.0, r = 2.0, sigma = 0.7071067811865476, ce0 = 1.0 }\n"
+)
+
+
+@pytest.fixture(scope="module")
+def textbooks(tmp_path_factory):
+    one = tmp_path_factory.mktemp("tb") / "one.toml"
+    one.write_text(f'extends = "{BASELINE.as_posix()}"\n{TEXTBOOK_1}', encoding="utf-8")
+    return {"single": load_scenario(one), "multi": load_scenario(PUBLIC)}
+
+
+@pytest.mark.parametrize("case", ["single", "multi"])
+@pytest.mark.parametrize("seed", range(10))
+def test_linear_family_is_exact_on_every_seed(textbooks, case, seed):
+    # The linear family's own path with its default draws (20,000). The draws are
+    # standardised, so the certainty equivalent of a linear commission carries no
+    # sampling error and only the optimiser's tolerance (β to 1e-6) remains: 1% is the
+    # issue's bar, not a noise allowance. Before standardising, α landed 1.1–1.5% off
+    # on some seeds (sample variance and mean of 20,000 draws).
+    lin = optimize_plan(textbooks[case], seed=seed).linear
+    cf, got = lin.closed_form, lin.plan
+    np.testing.assert_allclose(got.beta, cf.beta, rtol=0.01)
+    assert got.alpha == pytest.approx(cf.alpha, rel=0.01)
+    np.testing.assert_allclose(got.effort, cf.effort, rtol=0.01)
+    np.testing.assert_allclose(got.beta, cf.beta, rtol=1e-4)  # what is really reached
+
+
+def test_an_effort_floor_makes_the_corner_better():
+    # Effort held at zero or more: paying only on the second measure, β = (0, b), gets
+    # e = (0, b) (the first task's marginal pay is −0.5·b < 0 at zero effort), so the
+    # surplus is b − b²/2 − b²/2, best at b = 0.5 with 0.25, above the closed form's
+    # 0.2236 (Holmström & Milgrom 1991: interacting tasks favour paying on fewer
+    # measures). The simulated optimum must find that corner.
+    reps = AgencyReps.identical(1, [0, 0], K, D, 1.0, S, 0.0)
+    got = optimal_linear_plan(reps, [1, 1], draws=2_000, seed=0, effort_floor=0.0)
+    cf = linear_closed_form([0, 0], K, D, 1.0, S, [1, 1], 0.0)
+    np.testing.assert_allclose(got.beta, [0.0, 0.5], atol=1e-4)
+    np.testing.assert_allclose(got.effort[0], [0.0, 0.5], atol=1e-4)
+    assert got.profit == pytest.approx(0.25, abs=1e-6)
+    assert got.profit > cf.profit + 0.02
+
+
+def test_cli_finds_the_commission_vector(tmp_path, capsys):
+    out = tmp_path / "opt"
+    code = main(["optimize", str(PUBLIC), "--out", str(out), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    import pandas as pd
+
+    table = pd.read_csv(out / "linear.csv").set_index("solution")
+    got = table.loc["simulated", ["beta_new_account_value", "beta_cross_sell"]].to_numpy(float)
+    np.testing.assert_allclose(got, [6 / 23, 10 / 23], rtol=0.01)
+    assert {"effort_task_1", "effort_task_2", "alpha", "profit"} <= set(table.columns)
+
+
+BAD = {
+    "non-square d": ("d = [[2.0, 0.5, 0.1], [0.5, 1.0, 0.1]]", "must be square"),
+    "d not positive definite": ("d = [[1.0, 2.0], [2.0, 1.0]]", "positive definite"),
+    "d of the wrong size": ("d = [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]]", "task"),
+    "noise of the wrong size": ("noise = [[1.0]]", "2 × 2"),
+    "noise not a covariance": ("noise = [[1.0, 2.0], [2.0, 1.0]]", "semi-definite"),
+    "h of the wrong length": ("h = [0.0, 0.0, 0.0]", "one per measure"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_matrices_exit_2_naming_the_key(case, tmp_path, capsys):
+    line, needle = BAD[case]
+    key = line.split(" = ")[0]
+    text = PUBLIC.read_text(encoding="utf-8")
+    text = text.replace(
+        'extends = "key_account_baseline.toml"', f'extends = "{BASELINE.as_posix()}"'
+    )
+    lines = [ln for ln in text.splitlines() if not ln.startswith(f"{key} = ")]
+    at = lines.index("[optimize.linear.textbook]") + 1
+    path = tmp_path / "bad.toml"
+    path.write_text("\n".join([*lines[:at], line, *lines[at:]]) + "\n", encoding="utf-8")
+    before = path.read_bytes()
+    out = tmp_path / "out"
+    code = main(["optimize", str(path), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert needle in err and "optimize.linear" in err and "bad.toml" in err
+    assert "Traceback" not in err and not out.exists()
+    assert path.read_bytes() == before
+
+
+def test_margin_must_name_every_measure(tmp_path, capsys):
+    text = PUBLIC.read_text(encoding="utf-8").replace(
+        'extends = "key_account_baseline.toml"', f'extends = "{BASELINE.as_posix()}"'
+    )
+    path = tmp_path / "bad.toml"
+    path.write_text(text.replace("margin = [1.0, 1.0]", "margin = [1.0]"), encoding="utf-8")
+    code = main(["optimize", str(path), "--out", str(tmp_path / "o"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "margin must have 2 value(s)" in err, err
