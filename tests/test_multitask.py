@@ -24,6 +24,7 @@ from sim.behaviour.agency import (
     AgencyReps,
     best_effort,
     linear_closed_form,
+    linear_response,
     optimal_linear_plan,
     standardised_normals,
 )
@@ -241,3 +242,85 @@ def test_margin_must_name_every_measure(tmp_path, capsys):
     code = main(["optimize", str(path), "--out", str(tmp_path / "o"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and "margin must have 2 value(s)" in err, err
+
+
+# -- the full behaviour model in the limit of a linear plan ------------------------------
+
+TWO_COMMISSIONS = """
+[plan]
+name = "two commissions"
+period = "year"
+modifiers = []
+rewards = []
+[plan.pay_mix]
+base = 150000
+target_incentive = 40000
+[[plan.measures]]
+name = "new_account_value"
+weight = 0.5
+target = 400000
+curve = { points = [[0.0, 0.0], [1.0, 1.0]], tail_slope = 1.0 }
+[[plan.measures]]
+name = "cross_sell"
+weight = 0.5
+target = 200000
+curve = { points = [[0.0, 0.0], [1.0, 1.0]], tail_slope = 1.0 }
+[variants.tilt.measures.new_account_value]
+weight = 0.7
+[variants.tilt.measures.cross_sell]
+weight = 0.3
+target = 250000
+[behaviour.effort]
+enabled = true
+risk_aversion = 0.0
+min_task_share = 0.1
+calibration_trials = 2000
+"""
+
+
+def test_full_model_task_split_is_the_multi_task_closed_form_under_linear_pay():
+    # Two measures, each paid by a commission linear from zero, one per task (K diagonal:
+    # new-account bookings come from the "new" task, cross-sell from "xsell"); reps risk
+    # neutral, the limit in which the model's lumpy, effort-scaled noise carries no risk
+    # premium, as in the closed form. The full model calibrates each rep's effort cost on
+    # today's plan and splits effort by each task's marginal pay: the closed form with D
+    # diagonal, each task's cost set so that today's effort is 1 (d_t = β_t·k_t), gives
+    # e* = D⁻¹K′β. The split e_new / e_xsell must agree: here (0.7/0.5) / (0.3/0.5 · 0.8)
+    # = 2.917, where splitting by weights alone would give 2.333 (20% less). The model
+    # measures marginal pay by finite differences on 2,000 simulated years of lumpy deals:
+    # on seeds 1, 2, 3 the split lands −1.3%, −0.6% and +2.6% off (−3.3%, −5.6%, +3.0%
+    # at 300 years; −0.5%, −1.0%, +1.6% at 3,000), a sampling error of about 2% that
+    # shrinks with the sample. 5% is 2.5 of those on this seed-pinned run, and a quarter
+    # of the gap to the weights-only split.
+    import tomllib
+
+    from sim.behaviour.flows import expected_flows
+    from sim.behaviour.response import best_response
+    from sim.run import make_population
+    from sim.scenario import parse_scenario
+
+    raw = tomllib.loads(BASELINE.read_text(encoding="utf-8"))
+    raw.pop("variants")
+    raw.update(tomllib.loads(TWO_COMMISSIONS))
+    sc = parse_scenario(raw)
+    pop = make_population(sc)
+    spec = sc.behaviour.effort
+    base = best_response(sc.plan, sc.market, pop, spec, seed=1)
+    tilt = best_response(sc.plans["tilt"], sc.market, pop, spec, seed=1, base=base)
+
+    def beta(plan) -> np.ndarray:
+        ti = plan.pay_mix.target_incentive
+        return np.array([ti * m.weight / m.target for m in plan.measures])
+
+    flows = expected_flows(sc.market, pop)
+    k = np.stack(
+        [flows.mean["new"]["new_value"].sum(1), flows.mean["xsell"]["xsell_value"].sum(1)], 1
+    )
+    b0, b1 = beta(sc.plan), beta(sc.plans["tilt"])
+    for rep in range(0, pop.size, 7):
+        K = np.diag(k[rep])
+        e = linear_response(K, np.diag(b0 * k[rep]), b1)
+        want = e[0] / e[1]
+        got = tilt.task["new"][rep] / tilt.task["xsell"][rep]
+        assert want == pytest.approx(2.9167, rel=1e-3)
+        assert got == pytest.approx(want, rel=0.05), (rep, got, want)

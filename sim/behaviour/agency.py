@@ -43,6 +43,7 @@ __all__ = [
     "certainty_equivalent",
     "check_agency",
     "linear_closed_form",
+    "linear_response",
     "optimal_linear_plan",
     "standardised_normals",
 ]
@@ -303,6 +304,12 @@ class LinearPlan:
     profit: float
 
 
+def linear_response(k, d, beta) -> np.ndarray:
+    """e* = D⁻¹K′β: the best response to commissions β when effort is free in sign
+    (the pay variance β′Σβ does not depend on effort, so neither r nor Σ enter)."""
+    return np.linalg.solve(_matrix(d, "d"), _matrix(k, "k").T @ np.atleast_1d(beta))
+
+
 def linear_closed_form(h, k, d, r: float, sigma2, m, ce0: float) -> LinearPlan:
     """The textbook optimum for identical reps (Holmström & Milgrom 1987, 1991).
 
@@ -314,7 +321,7 @@ def linear_closed_form(h, k, d, r: float, sigma2, m, ce0: float) -> LinearPlan:
     # Least squares: with more measures than tasks and some free of noise, A + rΣ is
     # singular and many β are best; this is the smallest of them.
     beta = np.linalg.lstsq(A + r * S, A @ M, rcond=None)[0]
-    e = np.linalg.solve(D, K.T @ beta)
+    e = linear_response(K, D, beta)
     alpha = ce0 - beta @ H - beta @ A @ beta / 2 + r * beta @ S @ beta / 2
     x = H + K @ e
     profit = M @ x - alpha - beta @ x
