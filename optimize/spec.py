@@ -12,6 +12,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from sim.behaviour.agency import check_agency
+from sim.behaviour.flows import flow_components
 from sim.errors import ScenarioError
 from sim.scenario import Scenario, explain_error
 
@@ -263,6 +264,19 @@ class LinearSpec(_Frozen):
     house_share: float = Field(default=0.0, ge=0, lt=1)
     textbook: TextbookReps | None = None
     draws: int = Field(default=20_000, ge=1_000)
+    measures: list[str] | None = Field(
+        default=None,
+        description="With reps = 'team': the plan's bookings measures to pay a commission "
+        "on each, reps splitting effort between new accounts and cross-sell (default: one "
+        "commission on sales).",
+    )
+    effort_cost_cross: float = Field(
+        default=0.0,
+        gt=-1,
+        lt=1,
+        description="With measures: how much effort on one task raises the cost of the other "
+        "(the cross term of D over √(D_ii·D_jj); 0: separate costs).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> LinearSpec:
@@ -273,6 +287,14 @@ class LinearSpec(_Frozen):
         if self.reps == "textbook":
             t = self.textbook
             check_agency(t.h, t.k, t.d, t.covariance, self.margin)
+        elif self.measures:
+            if len(set(self.measures)) != len(self.measures):
+                raise ValueError("measures are listed twice")
+            if isinstance(self.margin, list) and len(self.margin) != len(self.measures):
+                raise ValueError(
+                    f"margin must have {len(self.measures)} value(s), one per measure, "
+                    f"got {len(self.margin)}"
+                )
         elif self.margin is not None and not isinstance(self.margin, float | int):
             raise ValueError("margin is one number with reps = 'team' (one measure: sales)")
         return self
@@ -338,6 +360,12 @@ def optimize_spec(scenario: Scenario) -> OptimizeSpec:
             f"{origin}: optimize.menu.measures: {unknown[0]!r} is not a measure of the plan "
             f"({', '.join(ids)})"
         )
+    for m in spec.linear.measures or []:
+        if m not in ids or flow_components(m) is None:
+            raise ScenarioError(
+                f"{origin}: optimize.linear.measures: {m!r} is not a bookings measure of the "
+                f"plan ({', '.join(i for i in ids if flow_components(i) is not None)})"
+            )
     generated = scenario.team.roster is None and not getattr(scenario.team, "members", ())
     teams = set(scenario.team.teams) if generated else None  # else checked on the roster
     bad = [t for t in spec.constraints.team_numbers if teams is not None and t not in teams]

@@ -324,3 +324,122 @@ def test_full_model_task_split_is_the_multi_task_closed_form_under_linear_pay():
         got = tilt.task["new"][rep] / tilt.task["xsell"][rep]
         assert want == pytest.approx(2.9167, rel=1e-3)
         assert got == pytest.approx(want, rel=0.05), (rep, got, want)
+
+
+# -- a scenario's team as a multi-task agency model --------------------------------------
+
+
+@pytest.fixture(scope="module")
+def team():
+    from sim.run import make_population
+
+    sc = load_scenario(BASELINE)
+    return sc, make_population(sc)
+
+
+def test_agency_moments_of_the_team(team):
+    # K from the market's expected deal flows: each measure's simulated mean per rep lies
+    # within 4 standard errors of K·1 (today's effort). Σ is built from one compound
+    # Poisson pair per task, so exactly: revenue = new + cross-sell bookings from
+    # independent tasks gives Cov(revenue, cross_sell) = Var(cross_sell); new accounts
+    # and cross-sell share no deals (covariance 0); gross margin is a fixed share of
+    # bookings (correlation 1 with revenue within each task).
+    from sim import simulate
+    from sim.behaviour.flows import agency_moments, expected_flows
+
+    sc, pop = team
+    measures = ("revenue", "new_accounts", "cross_sell", "gross_margin")
+    K, noise = agency_moments(expected_flows(sc.market, pop), measures)
+    assert K.shape == (pop.size, 4, 2) and noise.shape == (pop.size, 4, 4)
+    np.testing.assert_allclose(noise, np.swapaxes(noise, 1, 2), rtol=1e-12)
+    assert np.linalg.eigvalsh(noise / noise.max()).min() > -1e-9
+    np.testing.assert_allclose(noise[:, 0, 2], noise[:, 2, 2], rtol=1e-12)
+    assert np.all(noise[:, 1, 2] == 0) and np.all(K[:, 1, 1] == 0) and np.all(K[:, 2, 0] == 0)
+    run = simulate(sc, [], trials=2000)
+    for i, m in enumerate(measures):
+        x = run.base.actuals[m].astype(float)
+        se = x.std(0) / np.sqrt(x.shape[0])
+        np.testing.assert_array_less(np.abs(x.mean(0) - K[:, i].sum(-1)), 4 * se + 1e-9)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    g=st.lists(st.floats(0.1, 100), min_size=2, max_size=2),
+    cross=st.floats(-0.9, 0.9),
+)
+def test_calibrated_costs_make_today_the_best_response(g, cross):
+    # D·1 = g (so effort 1 on each task answers today's marginal pay g), D positive
+    # definite, and the cross term is `cross` times √(D_11·D_22): rounding only.
+    from optimize.linear import calibrated_costs
+
+    D = calibrated_costs(np.array([g]), cross)[0]
+    np.testing.assert_allclose(D @ np.ones(2), g, rtol=1e-9)
+    assert np.linalg.eigvalsh(D).min() > 0
+    assert D[0, 1] == pytest.approx(cross * np.sqrt(D[0, 0] * D[1, 1]), rel=1e-9, abs=1e-12)
+
+
+TEAM_LINEAR = f"""
+extends = "{BASELINE.as_posix()}"
+[team]
+reps = 6
+[optimize]
+family = "linear"
+trials = 100
+[optimize.linear]
+measures = ["revenue", "cross_sell"]
+effort_cost_cross = 0.3
+margin = [0.05, 0.05]
+draws = 1000
+"""
+
+
+def test_team_two_commissions_end_to_end(write_scenario, tmp_path, capsys):
+    # The team as a two-measure model: revenue driven by both tasks, cross-sell by one,
+    # their noise correlated, task costs interacting. Exact checks: under today's
+    # commissions every rep's best response is today's effort (1, 1) (that is how D is
+    # calibrated), and under the optimised ones each rep works D⁻¹K′β (a margin small
+    # enough that no rep reaches a bound). The command line writes the vector.
+    from optimize.linear import linear_plan
+    from optimize.spec import optimize_spec
+    from sim.run import make_population
+
+    path = write_scenario(TEAM_LINEAR)
+    sc = load_scenario(path)
+    spec = optimize_spec(sc)
+    pop = make_population(sc)
+    lin = linear_plan(sc, spec, pop, seed=3)
+    reps, beta = lin.reps, lin.plan.beta
+    assert lin.measures == ("revenue", "cross_sell") and beta.shape == (2,)
+    eps = standardised_normals(1000, 2, 0)
+    marginal = np.einsum("rts,s->rt", reps.D, np.ones(2))
+    beta0 = np.linalg.lstsq(reps.K[0].T, marginal[0], rcond=None)[0]
+    today = best_effort(lambda x: x @ beta0, reps, eps)
+    np.testing.assert_allclose(today, 1.0, atol=1e-5)
+    want = np.linalg.solve(reps.D, np.einsum("rnt,n->rt", reps.K, beta)[..., None])[..., 0]
+    assert np.all((want > 0) & (want < 5))
+    np.testing.assert_allclose(lin.plan.effort, want, atol=1e-5)
+    out = tmp_path / "opt"
+    code = main(["optimize", str(path), "--out", str(out), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    import pandas as pd
+
+    table = pd.read_csv(out / "linear.csv")
+    assert {"beta_revenue", "beta_cross_sell", "effort_new", "effort_xsell"} <= set(table.columns)
+
+
+@pytest.mark.parametrize(
+    ("line", "needle"),
+    [
+        ('measures = ["revenue", "csat"]', "'csat' is not a bookings measure of the plan"),
+        ('measures = ["revenue", "new_account_value"]', "'new_account_value' is not"),
+        ("margin = [0.05]", "margin must have 2 value(s)"),
+        ("effort_cost_cross = 1.0", "effort_cost_cross"),
+    ],
+)
+def test_team_bad_settings_exit_2(line, needle, write_scenario, tmp_path, capsys):
+    key = line.split(" = ")[0]
+    text = "\n".join(ln for ln in TEAM_LINEAR.splitlines() if not ln.startswith(f"{key} = "))
+    path = write_scenario(text.replace("[optimize.linear]", f"[optimize.linear]\n{line}"))
+    code = main(["optimize", str(path), "--out", str(tmp_path / "o"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and needle in err and "Traceback" not in err, err

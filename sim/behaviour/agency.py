@@ -37,6 +37,7 @@ from ..population import Population
 from .flows import expected_flows
 
 __all__ = [
+    "EFFORT_MAX",
     "AgencyReps",
     "LinearPlan",
     "best_effort",
@@ -47,6 +48,9 @@ __all__ = [
     "optimal_linear_plan",
     "standardised_normals",
 ]
+
+#: Highest effort on a task a rep can choose, as a multiple of the reference effort.
+EFFORT_MAX = 5.0
 
 #: measures (draws, reps, n) -> pay (draws, reps)
 PayRule = Callable[[np.ndarray], np.ndarray]
@@ -247,7 +251,7 @@ def best_effort(
     pay_rule: PayRule,
     reps: AgencyReps,
     eps: np.ndarray,
-    e_max: float = 5.0,
+    e_max: float = EFFORT_MAX,
     grid: int = 21,
     tol: float = 1e-6,
     e_min: float = 0.0,
@@ -354,14 +358,14 @@ def optimal_linear_plan(
     ``margin`` is the firm's value per unit of each measure. The draws are
     standardised (:func:`standardised_normals`), so the answer does not wander
     with the seed. Effort on a task cannot fall below ``effort_floor``; ``None``
-    lets it take any value in [−5, 5], as the closed form assumes: with several
+    lets it go as low as −EFFORT_MAX, as the closed form assumes: with several
     tasks whose costs interact, a floor at zero can make paying on fewer
     measures better than the closed form (a corner solution, Holmström &
     Milgrom 1991).
     """
     m = np.broadcast_to(np.asarray(margin, float), (reps.measures,))
     eps = standardised_normals(draws, reps.measures, seed)
-    e_min = -5.0 if effort_floor is None else effort_floor
+    e_min = -EFFORT_MAX if effort_floor is None else effort_floor
     bound = 1.5 * float(np.abs(m).max())
     res = minimize(
         lambda b: -_linear_outcome(b, reps, eps, m, e_min)[2],
