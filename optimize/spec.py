@@ -259,7 +259,9 @@ class LinearSpec(_Frozen):
 
     reps: Literal["team", "textbook"] = "team"
     margin: float | list[float] | None = Field(
-        default=None, description="Gross margin per unit of sales (default: the market's)."
+        default=None,
+        description="The firm's gross margin per unit of each measure paid: one number for "
+        "sales, a list with several measures (default: the market's).",
     )
     house_share: float = Field(default=0.0, ge=0, lt=1)
     textbook: TextbookReps | None = None

@@ -49,11 +49,10 @@ def test_closed_form_textbook_numbers():
 
 
 def test_optimal_linear_plan_reproduces_closed_form():
-    # The simulated optimum uses 100,000 common normal draws. β and α move with the
-    # sample variance of the draws (relative SE sqrt(2/n) = 0.45%), the profit with
-    # their sample mean ((1 − β)·σ·SE(mean) ≈ 0.0011, 0.45% of 0.25): 1% is over two
-    # standard errors for each, while a wrong risk premium or effort rule moves them
-    # by tens of percent.
+    # The simulated optimum uses 100,000 standardised normal draws (sample mean 0 and
+    # variance 1 exactly), so the CE of a linear commission carries no sampling error
+    # and only the optimiser's tolerance remains; 1% is the bar, while a wrong
+    # risk premium or effort rule moves these by tens of percent.
     reps = AgencyReps.of(**TEXTBOOK)
     plan = optimal_linear_plan(reps, margin=1.0)
     cf = linear_closed_form(1, 1, 1, 2, 0.5, 1, 1)

@@ -443,3 +443,19 @@ def test_team_bad_settings_exit_2(line, needle, write_scenario, tmp_path, capsys
     code = main(["optimize", str(path), "--out", str(tmp_path / "o"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and needle in err and "Traceback" not in err, err
+
+
+def test_reps_at_the_effort_ceiling_are_reported(write_scenario):
+    # The market's own margin (about 62% of bookings) against today's pay of about 4% of
+    # sales: the best commission would have reps work far above today's effort, so their
+    # response sits at the ceiling and the findings say how many and why.
+    from sim.behaviour.agency import EFFORT_MAX
+
+    path = write_scenario(
+        f'extends = "{BASELINE.as_posix()}"\n[team]\nreps = 6\n'
+        "[optimize]\nfamily = 'linear'\ntrials = 100\n[optimize.linear]\ndraws = 1000\n"
+    )
+    lin = optimize_plan(load_scenario(path)).linear
+    capped = int(np.isclose(lin.plan.effort, EFFORT_MAX).any(1).sum())
+    assert capped > 0
+    assert any(f"{capped} of 6 reps would work at the highest effort" in x for x in lin.findings())
