@@ -11,6 +11,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim.behaviour.agency import check_agency
+from sim.behaviour.flows import flow_components
 from sim.errors import ScenarioError
 from sim.scenario import Scenario, explain_error
 
@@ -206,14 +208,44 @@ class SolverSpec(_Frozen):
 
 
 class TextbookReps(_Frozen):
-    """Identical reps of the agency model, given directly (to check against theory)."""
+    """Identical reps of the agency model, given directly (to check against theory).
 
-    h: float = 0.0
-    k: float = Field(gt=0)
-    d: float = Field(gt=0)
+    One measure and one task: numbers ``k``, ``d`` and ``sigma`` (the noise's standard
+    deviation). Several (Holmström & Milgrom 1991): ``k`` is the matrix K (one row per
+    measure, one column per task), ``d`` the effort cost matrix D (tasks × tasks,
+    positive definite; an off-diagonal term makes the tasks compete for time),
+    ``noise`` the covariance Σ of the measures (measures × measures) and ``h`` one
+    value per measure.
+    """
+
+    h: float | list[float] = 0.0
+    k: float | list[list[float]]
+    d: float | list[list[float]]
     r: float = Field(ge=0)
-    sigma: float = Field(ge=0)
+    sigma: float | None = Field(default=None, ge=0)
+    noise: list[list[float]] | None = None
     ce0: float = 0.0
+    measures: list[str] | None = Field(
+        default=None, description="Names of the measures, for the report (default: numbered)."
+    )
+    effort_floor: float | None = Field(
+        default=None,
+        description="Lowest effort on a task (default: none, as the closed form assumes).",
+    )
+
+    @model_validator(mode="after")
+    def _check(self) -> TextbookReps:
+        if (self.sigma is None) == (self.noise is None):
+            raise ValueError("give either sigma (one measure) or noise (a covariance matrix)")
+        _, K, *_ = check_agency(self.h, self.k, self.d, self.covariance)
+        if self.measures is not None and len(self.measures) != K.shape[0]:
+            raise ValueError(f"measures must name the {K.shape[0]} measure(s) of k")
+        return self
+
+    @property
+    def covariance(self):
+        """Σ: ``noise``, or ``sigma²`` for one measure."""
+        return self.noise if self.noise is not None else self.sigma**2
 
 
 class LinearSpec(_Frozen):
@@ -221,16 +253,32 @@ class LinearSpec(_Frozen):
 
     ``reps = "team"`` builds the agency model from the scenario's team and market
     (effort cost set so that the base plan's commission rate gives today's
-    effort); ``"textbook"`` takes identical reps from ``textbook``.
+    effort); ``"textbook"`` takes identical reps from ``textbook``. ``margin`` is
+    the firm's value per unit of each measure (a list when there are several).
     """
 
     reps: Literal["team", "textbook"] = "team"
-    margin: float | None = Field(
-        default=None, gt=0, description="Gross margin per unit of sales (default: the market's)."
+    margin: float | list[float] | None = Field(
+        default=None,
+        description="The firm's gross margin per unit of each measure paid: one number for "
+        "sales, a list with several measures (default: the market's).",
     )
     house_share: float = Field(default=0.0, ge=0, lt=1)
     textbook: TextbookReps | None = None
     draws: int = Field(default=20_000, ge=1_000)
+    measures: list[str] | None = Field(
+        default=None,
+        description="With reps = 'team': the plan's bookings measures to pay a commission "
+        "on each, reps splitting effort between new accounts and cross-sell (default: one "
+        "commission on sales).",
+    )
+    effort_cost_cross: float = Field(
+        default=0.0,
+        gt=-1,
+        lt=1,
+        description="With measures: how much effort on one task raises the cost of the other "
+        "(the cross term of D over √(D_ii·D_jj); 0: separate costs).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> LinearSpec:
@@ -238,6 +286,19 @@ class LinearSpec(_Frozen):
             raise ValueError(
                 "reps = 'textbook' needs a [optimize.linear.textbook] table and margin"
             )
+        if self.reps == "textbook":
+            t = self.textbook
+            check_agency(t.h, t.k, t.d, t.covariance, self.margin)
+        elif self.measures:
+            if len(set(self.measures)) != len(self.measures):
+                raise ValueError("measures are listed twice")
+            if isinstance(self.margin, list) and len(self.margin) != len(self.measures):
+                raise ValueError(
+                    f"margin must have {len(self.measures)} value(s), one per measure, "
+                    f"got {len(self.margin)}"
+                )
+        elif self.margin is not None and not isinstance(self.margin, float | int):
+            raise ValueError("margin is one number with reps = 'team' (one measure: sales)")
         return self
 
 
@@ -301,6 +362,12 @@ def optimize_spec(scenario: Scenario) -> OptimizeSpec:
             f"{origin}: optimize.menu.measures: {unknown[0]!r} is not a measure of the plan "
             f"({', '.join(ids)})"
         )
+    for m in spec.linear.measures or []:
+        if m not in ids or flow_components(m) is None:
+            raise ScenarioError(
+                f"{origin}: optimize.linear.measures: {m!r} is not a bookings measure of the "
+                f"plan ({', '.join(i for i in ids if flow_components(i) is not None)})"
+            )
     generated = scenario.team.roster is None and not getattr(scenario.team, "members", ())
     teams = set(scenario.team.teams) if generated else None  # else checked on the roster
     bad = [t for t in spec.constraints.team_numbers if teams is not None and t not in teams]

@@ -29,11 +29,7 @@ __all__ = ["optimisation_lines", "optimize_files"]
 def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> list[str]:
     """The optimiser's findings in plain words, for the executive summary."""
     if opt.linear is not None:
-        lin = opt.linear.plan
-        return [
-            f"Best salary + linear commission: commission {lin.beta:.2%} of sales, salary "
-            f"{lin.alpha:,.0f}; expected profit {lin.profit:,.0f}."
-        ]
+        return opt.linear.findings()
     if opt.plan is None and not (opt.shapes["status"] == "infeasible").any():
         limit = opt.spec.solver.time_limit
         return [

@@ -15,7 +15,7 @@ from ..market import Market
 from ..measures import MEASURES
 from ..population import Population
 
-__all__ = ["Flows", "expected_flows", "flow_components"]
+__all__ = ["Flows", "agency_moments", "expected_flows", "flow_components"]
 
 #: Components that bookings measures sum, and the task whose effort drives each.
 TASK_OF = {
@@ -84,3 +84,49 @@ def expected_flows(market: Market, population: Population, months: int = 12) -> 
         mean[task]["gross_margin"] = gm_ratio * value_mean
         var[task]["gross_margin"] = gm_ratio**2 * value_var
     return Flows(mean, var)
+
+
+def agency_moments(flows: Flows, measures: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The multi-task agency model of each rep's year (Holmström & Milgrom 1991):
+    K (reps, measures, tasks), each measure's expected amount per unit of effort on
+    the tasks ("new", "xsell"), and Σ (reps, measures, measures), the covariance of
+    the measures at today's effort.
+
+    Within a task every bookings component is a loading on the same compound Poisson
+    pair (bookings S, deal count N): Var S = λ·E[Y²], Var N = λ, Cov(S, N) = λ·E[Y] =
+    E[S]; gross margin is a fixed share of bookings. So measures that share deals
+    (revenue and gross margin, new accounts by count and by value) are correlated, and
+    the two tasks' deals are independent.
+    """
+    comps = {}
+    for m in measures:
+        c = flow_components(m)
+        if c is None:
+            raise ValueError(f"{m} is not a bookings measure that effort drives")
+        comps[m] = c
+    reps = next(iter(flows.mean["new"].values())).shape[0]
+    K = np.zeros((reps, len(measures), 2))
+    S = np.zeros((reps, len(measures), len(measures)))
+    for j, task in enumerate(("new", "xsell")):
+        mean = {c: v.sum(1) for c, v in flows.mean[task].items()}
+        value, count = mean[f"{task}_value"], mean[f"{task}_count"]
+        var_value = flows.var[task][f"{task}_value"].sum(1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            share = np.where(value > 0, mean["gross_margin"] / value, 0.0)
+        loads = {
+            f"{task}_value": (1.0, 0.0),
+            f"{task}_count": (0.0, 1.0),
+            "gross_margin": (share, 0),
+        }
+        # loading of each measure on (S, N), per rep
+        L = np.zeros((reps, len(measures), 2))
+        for i, m in enumerate(measures):
+            for c in comps[m]:
+                if c in loads:
+                    a, b = loads[c]
+                    L[:, i, 0] += a
+                    L[:, i, 1] += b
+        cov = np.stack([np.stack([var_value, value], -1), np.stack([value, count], -1)], -2)
+        K[:, :, j] = L[:, :, 0] * value[:, None] + L[:, :, 1] * count[:, None]
+        S += L @ cov @ np.swapaxes(L, 1, 2)
+    return K, S
