@@ -197,16 +197,11 @@ def calibrate_to_export(
     months its close dates fall in, first to last — an export of whole months); rates are scaled by the scenario's
     team (ability, potential, accounts).
     """
+    from .opportunities import exposure_months
     from .run import make_population
 
-    closed = opportunities["closed"].dropna()
     if months is None:  # the calendar months the close dates fall in, first to last
-        first, last = (closed.min(), closed.max()) if len(closed) else (None, None)
-        months = (
-            1.0
-            if first is None
-            else float((last.year - first.year) * 12 + last.month - first.month + 1)
-        )
+        months = exposure_months(opportunities)
     owners = opportunities["owner"].nunique()
     pop = make_population(scenario)
     return calibrate_market(scenario, opportunities, pop, owners * months)
