@@ -14,8 +14,9 @@ import tomli_w
 
 from sim import calibration as C
 from sim import load_scenario
-from sim.opportunities import read_opportunities
+from sim.opportunities import load_opportunities
 
+from .data_notes import say_data_notes
 from .export import check_out, to_csv, write_files
 
 __all__ = ["calibrate"]
@@ -27,8 +28,15 @@ def calibrate(args) -> Path:
     scenario = load_scenario(path)
     out = Path(args.out)
     check_out(out, args.force)
+    warnings: tuple[str, ...] = ()
     if args.export:
-        cal = C.calibrate_to_export(scenario, read_opportunities(args.export), seed=args.seed)
+        drop = getattr(args, "drop_bad_rows", False)
+        export = load_opportunities(args.export, scenario.opportunities, drop_bad_rows=drop)
+        cal = C.calibrate_to_export(scenario, export.table, seed=args.seed)
+        warnings = (*export.warnings, *cal.warnings)
+        say_data_notes(export.notes, warnings, len(export.dropped), args.quiet)
+        if export.dropped:
+            warnings = (*warnings, *(f"left out: {p}" for p in export.dropped))
     else:  # replications far from those ``simulate`` runs, so a check is out of sample
         cal = C.calibrate_to_pipeline(scenario, args.replications, args.seed, first=10**9)
     rel = os.path.relpath(path.resolve(), out.resolve())
@@ -39,7 +47,8 @@ def calibrate(args) -> Path:
     if args.check:  # the calibrated fast engine against the pipeline, on the same team
         check = C.compare_engines(cal.scenario, scenario, args.check, args.seed)
 
-    files = {"calibrated.toml": tomli_w.dumps(doc), "calibration.csv": to_csv(cal.table)}
+    said = "".join(f"# warning: {w}\n" for w in warnings)
+    files = {"calibrated.toml": said + tomli_w.dumps(doc), "calibration.csv": to_csv(cal.table)}
     if check is not None:
         files["check.csv"] = to_csv(check)
     write_files(out, files, args.force)

@@ -293,6 +293,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("calibrate", help="fit the Monte Carlo market to the pipeline or an export")
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--export", metavar="CSV", help="CRM opportunity export (default: pipeline)")
+    p.add_argument(
+        "--drop-bad-rows",
+        action="store_true",
+        help="leave out the export's bad rows (listed on the terminal) instead of stopping",
+    )
     p.add_argument("--replications", type=_whole(1, 100_000), default=200)
     p.add_argument(
         "--check",

@@ -19,6 +19,7 @@ import pandas as pd
 from sim import ScenarioError, load_scenario
 from sim.actuals import load_actuals
 
+from .data_notes import say_data_notes
 from .export import check_out, write_files
 from .history import DEFAULT_STORE, list_records, record, store_url
 
@@ -40,6 +41,7 @@ def _load(args):
         query=args.query,
         opportunities=args.opportunities,
     )
+    say_data_notes(actuals.notes, actuals.warnings, len(actuals.dropped), args.quiet)
     return scenario, actuals, str(source)
 
 

@@ -5,8 +5,9 @@ table needs only reps, months, targets and payouts: each rep-month's bookings
 and deal counts — new accounts and expansion into existing ones — and the days
 its won deals took are summed from the won opportunities by close month, and
 replace whatever the table gave for them. A won deal closed in a month the
-actuals have no row for its owner (a rep who had left, or not yet joined) is a
-bad row of the export, never silently lost.
+actuals cover but have no row for its owner in (a rep who had left, or not yet
+joined) is a bad row of the export, never silently lost; deals closed outside
+the months the actuals cover are outside the review, and a note says how many.
 """
 
 from __future__ import annotations
@@ -48,10 +49,11 @@ def _unplaced(actuals: Actuals, export: OpportunityExport) -> list[Problem]:
     t = export.table
     won = t[t["status"] == "won"]
     have = set(zip(actuals.frame["rep"], actuals.frame["period"], strict=True))
+    months = set(actuals.frame["period"])
     out = []
     for r in won.itertuples():
         month = r.closed.to_period("M")
-        if (r.owner, month) not in have:
+        if month in months and (r.owner, month) not in have:
             out.append(
                 Problem(
                     export.origin,
@@ -83,6 +85,16 @@ def with_deals(actuals: Actuals, export: OpportunityExport, drop_bad_rows: bool 
         rows = {int(p.row.removeprefix("row ")) for p in unplaced}
         table = table[~table["row"].isin(rows)]
     deals = monthly_deals(table)
+    covered = set(actuals.frame["period"])
+    outside = int((~deals.index.get_level_values("period").isin(covered)).sum())
+    notes = [f"{export.origin}: {n}" for n in export.notes]
+    if outside:
+        count = deals[~deals.index.get_level_values("period").isin(covered)]
+        won = int(count["new_count"].sum() + count["xsell_count"].sum())
+        notes.append(
+            f"{export.origin}: {won} won deal(s) close in months the actuals do not cover "
+            f"({actuals.months[0]} to {actuals.months[-1]}); they are outside the review"
+        )
     frame = actuals.frame.copy()
     keys = pd.MultiIndex.from_arrays([frame["rep"], frame["period"]])
     for f in DEAL_FIELDS:
@@ -94,6 +106,6 @@ def with_deals(actuals: Actuals, export: OpportunityExport, drop_bad_rows: bool 
         origin=f"{actuals.origin}; deals from {export.origin}",
         fields=fields,
         dropped=(*actuals.dropped, *export.dropped, *unplaced),
-        notes=(*actuals.notes, *(f"{export.origin}: {n}" for n in export.notes)),
+        notes=(*actuals.notes, *notes),
         warnings=(*actuals.warnings, *export.warnings),
     )
