@@ -1,6 +1,6 @@
 """Write the CRM examples: the clean export's deals as Salesforce and HubSpot export them.
 
-    python scenarios/crm/make_crm_exports.py
+    python scenarios/crm/make_crm_exports.py [DIR]
 
 Reads ``scenarios/key_account_opportunities.csv`` (one pipeline year of the
 key-account team in planlab's own columns) and writes the same opportunities
@@ -12,8 +12,8 @@ as
   *Won* check boxes, deal kind in *Type*, a report footer;
 - ``hubspot_deals.csv``: HubSpot's deals export: UTF-8, ``2027-04-14 00:00``
   date-times, plain amounts, stage labels, *Deal Type* and *Is Closed Won*;
-- ``actuals.csv``: each rep's months of the year (rep and month only: the
-  deals come from the export);
+- ``actuals.csv``: each rep's months of the plan year (rep and month only:
+  the deals come from the export).
 
 Open opportunities carry an expected close date, as CRMs fill it in, 120 days
 after they were created. Read through ``preset = "salesforce"`` or
@@ -25,6 +25,7 @@ suite checks it.
 from __future__ import annotations
 
 import csv
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -146,12 +147,13 @@ def actuals(data: list[dict], path: Path) -> None:
                 w.writerow([rep, f"2027-{m:02d}"])
 
 
-def main() -> None:
+def main(out: Path = HERE) -> None:
+    """Write the three files into ``out`` (default: beside this script)."""
     data = rows()
-    salesforce(data, HERE / "salesforce_opportunities.csv")
-    hubspot(data, HERE / "hubspot_deals.csv")
-    actuals(data, HERE / "actuals.csv")
+    salesforce(data, out / "salesforce_opportunities.csv")
+    hubspot(data, out / "hubspot_deals.csv")
+    actuals(data, out / "actuals.csv")
 
 
 if __name__ == "__main__":
-    main()
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else HERE)
