@@ -37,6 +37,7 @@ from .csvfile import read_table
 from .dates import date_order, read_date
 from .errors import ScenarioError
 from .opportunity_spec import FIELDS, KINDS, STATUSES, OpportunitySpec
+from .opportunity_status import UNKNOWN, read_status, status_hint, word_lookup
 from .population import Population
 from .problems import Problem, problem_listing
 
@@ -55,7 +56,6 @@ __all__ = [
 
 #: Fields every export must have (status may come from ``stage`` or the flags instead).
 REQUIRED = ("owner", "account", "amount", "created", "closed")
-_FALSE = ("0", "false", "no", "n", "")
 _SETTING = "[opportunities]"
 
 
@@ -112,19 +112,6 @@ def _header(rows: list[list[str]], spec: OpportunitySpec, where: str) -> dict[st
             f'table, or set preset = "salesforce" or "hubspot".{hint}'
         )
     return col
-
-
-def _lookup(table: dict[str, tuple[str, ...]]) -> dict[str, str]:
-    return {n.strip().lower(): meaning for meaning, names in table.items() for n in names}
-
-
-def _flag(text: str, spec: OpportunitySpec) -> bool | None:
-    t = text.strip().lower()
-    if t in {v.lower() for v in spec.true_values}:
-        return True
-    if t in _FALSE:
-        return False
-    return None
 
 
 class _Rows:
@@ -192,7 +179,7 @@ def load_opportunities(
     )
     if order.error:
         raise ExportError(f"{where}: {order.error}")
-    kinds = _lookup(spec.kind_values)
+    kinds = word_lookup(spec.kind_values)
     owners = Counter(
         spec.owners.get(r[col["owner"]].strip(), r[col["owner"]].strip()) for _, r in rows
     )
@@ -241,14 +228,14 @@ def load_opportunities(
         if not cell("account"):
             bad("account", "empty account")
         word = "status" if "status" in col else "stage"
-        status = _status(
+        status = read_status(
             cell(word),
             cell("won_flag") if "won_flag" in col else None,
             cell("closed_flag") if "closed_flag" in col else None,
             spec,
         )
-        if status == "?":
-            bad(word, _unknown_status(cell(word), spec, word))
+        if status == UNKNOWN:
+            bad(word, status_hint(cell(word), spec, word))
             status = None
         elif status.startswith("!"):
             which, _, message = status[1:].partition(":")
@@ -328,46 +315,6 @@ def load_opportunities(
     return OpportunityExport(
         table, origin, tuple([*listed, *declared]), tuple(notes), tuple(_warnings(table, where))
     )
-
-
-def _status(text: str, won_cell: str | None, closed_cell: str | None, spec: OpportunitySpec) -> str:
-    """won, lost or open from the status or stage word and the flags (a flag cell is
-    None when the export has no such column); '?' for an unknown word, '!...' for a
-    contradiction or a cell that is not a flag."""
-    said = _lookup(spec.status_values).get(text.lower()) if text else None
-    flags = {}
-    for f, c in (("won", won_cell), ("closed", closed_cell)):
-        if c is not None:
-            flags[f] = _flag(c, spec)
-            if flags[f] is None:
-                return f"!{f}:{c!r} is not a flag (true: {', '.join(spec.true_values)})"
-    won, closed = flags.get("won"), flags.get("closed")
-    if won is None and closed is None:
-        return said or "?"
-    if won:
-        if closed is False:
-            return "!won:the won flag is set but the closed flag is not"
-        if said in ("lost", "open"):
-            return f"!stage:{text!r} is {said} but the won flag is set"
-        return "won"
-    if closed is False:
-        if said in ("won", "lost"):
-            return f"!stage:{text!r} is {said} but the closed flag is not set"
-        return "open"
-    if said == "won":
-        return f"!stage:{text!r} is won but the won flag is not set"
-    if closed:
-        if said == "open":
-            return f"!stage:{text!r} is open but the closed flag is set"
-        return "lost"
-    return said or "?"
-
-
-def _unknown_status(value: str, spec: OpportunitySpec, f: str) -> str:
-    if not value:
-        return "empty: the status is needed"
-    known = "; ".join(f"{k}: {', '.join(v)}" for k, v in spec.status_values.items())
-    return f"{value!r} is not a known {f}; list it in {_SETTING} status_values ({known})"
 
 
 def _date_hint(message: str, order) -> str:
