@@ -1,8 +1,12 @@
 """``planlab calibrate``: fit the fast engine to the pipeline or a CRM export, on disk.
 
 Writes DIR/calibrated.toml (a scenario extending the original with the fitted
-``[market]``), DIR/calibration.csv (each parameter before and after) and, with
-``--check``, DIR/check.csv (both engines side by side), all at once.
+``[market]``), DIR/calibration.csv (each parameter before and after), with
+``--check`` DIR/check.csv (both engines side by side) and, when
+``--drop-bad-rows`` left rows of the export out, DIR/dropped_rows.csv, all at
+once. The export is read as the scenario's ``[opportunities]`` table says;
+what was detected and inferred is said on standard error, and the warnings
+head calibrated.toml.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from sim import calibration as C
 from sim import load_scenario
 from sim.opportunities import load_opportunities
 
-from .data_notes import say_data_notes
+from .data_notes import dropped_rows, say_data_notes
 from .export import check_out, to_csv, write_files
 
 __all__ = ["calibrate"]
@@ -35,8 +39,6 @@ def calibrate(args) -> Path:
         cal = C.calibrate_to_export(scenario, export.table, seed=args.seed)
         warnings = (*export.warnings, *cal.warnings)
         say_data_notes(export.notes, warnings, len(export.dropped), args.quiet)
-        if export.dropped:
-            warnings = (*warnings, *(f"left out: {p}" for p in export.dropped))
     else:  # replications far from those ``simulate`` runs, so a check is out of sample
         cal = C.calibrate_to_pipeline(scenario, args.replications, args.seed, first=10**9)
     rel = os.path.relpath(path.resolve(), out.resolve())
@@ -51,6 +53,8 @@ def calibrate(args) -> Path:
     files = {"calibrated.toml": said + tomli_w.dumps(doc), "calibration.csv": to_csv(cal.table)}
     if check is not None:
         files["check.csv"] = to_csv(check)
+    if args.export and export.dropped:
+        files["dropped_rows.csv"] = to_csv(dropped_rows(export.dropped))
     write_files(out, files, args.force)
     if not args.quiet:
         for table in (cal.table, check):

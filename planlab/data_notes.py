@@ -11,7 +11,20 @@ from __future__ import annotations
 import sys
 from collections.abc import Iterable
 
-__all__ = ["say_data_notes"]
+import pandas as pd
+
+__all__ = ["dropped_rows", "say_data_notes"]
+
+
+def dropped_rows(problems: Iterable) -> pd.DataFrame:
+    """Rows left out (:class:`sim.problems.Problem`): where they were and what was wrong."""
+    return pd.DataFrame(
+        [
+            {"source": p.origin, "row": p.row, "column": p.column, "problem": p.message}
+            for p in problems
+        ],
+        columns=["source", "row", "column", "problem"],
+    )
 
 
 def say_data_notes(

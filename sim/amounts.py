@@ -71,6 +71,8 @@ def number_format(
     """The conventions of a column of amount cells ((row label, text) pairs) and an
     error when they cannot be told (else ``""``)."""
     said = []
+    if decimal is None and thousands in (",", "."):
+        decimal = "," if thousands == "." else "."
     if decimal is None:
         comma = point = None
         for row, text in cells:

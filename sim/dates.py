@@ -44,6 +44,7 @@ _YEAR_FIRST = re.compile(
 )
 _QUARTER = re.compile(r"^(?:(\d{4})\s*-?\s*[Qq]([1-4])|[Qq]([1-4])\s*[-/ ]?\s*(\d{4}))$")
 _MONTH = re.compile(r"^(\d{4})\s*[-/.]\s*(\d{1,2})$")
+_MONTH_YEAR = re.compile(r"^(\d{1,2})\s*[-/.]\s*(\d{4})$")
 _YEAR = re.compile(r"^(?:FY\s*)?(\d{4})$", re.IGNORECASE)
 _MONTH_NAMES = {
     m.lower(): i
@@ -99,7 +100,7 @@ def _period_word(text: str) -> str | None:
     """'a quarter', 'a month' or 'a year' when ``text`` is written as one."""
     if _QUARTER.match(text):
         return "a quarter"
-    if _MONTH.match(text) or _NAMED_MONTH.match(text):
+    if _MONTH.match(text) or _MONTH_YEAR.match(text) or _NAMED_MONTH.match(text):
         return "a month"
     if _YEAR.match(text):
         return "a year"
@@ -221,13 +222,16 @@ def read_date(value: object, order: DateOrder) -> datetime | str:
 
 
 def read_month(value: object, order: DateOrder) -> pd.Period | str:
-    """A cell as a month (``2026-03``, ``Mar 2026`` or any date of the month), or
+    """A cell as a month (``2026-03``, ``03/2026``, ``Mar 2026`` or any date of it), or
     what is wrong with it; a quarter or a year is not a month."""
     if isinstance(value, str):
         text = value.strip()
         m = _MONTH.match(text)
-        if m:
-            y, mo = int(m.group(1)), int(m.group(2))
+        m2 = None if m else _MONTH_YEAR.match(text)
+        if m or m2:
+            y, mo = (
+                (int(m.group(1)), int(m.group(2))) if m else (int(m2.group(2)), int(m2.group(1)))
+            )
             if not 1 <= mo <= 12:
                 return f"{text!r} is not a month (YYYY-MM)"
             if not YEARS[0] <= y <= YEARS[1]:

@@ -185,6 +185,7 @@ def test_periods_and_impossible_dates_in_a_date_column(cell, needle, tmp_path):
     ("cell", "expected"),
     [
         ("2025-03", pd.Period("2025-03", "M")),
+        ("03/2025", pd.Period("2025-03", "M")),
         ("Mar 2025", pd.Period("2025-03", "M")),
         ("2025-03-31", pd.Period("2025-03", "M")),
         ("2025Q1", "'2025Q1' is a quarter, not a month"),
@@ -239,6 +240,11 @@ def test_amounts_read_back_in_either_convention(cents, comma, mark):
     assert not err
     assert fmt.decimal == ("," if comma else ".")
     assert read_number(text, fmt) == pytest.approx(value, abs=1e-9)
+
+
+def test_a_declared_thousands_separator_settles_the_decimal_one():
+    fmt, _ = number_format([("row 2", "63.327")], thousands=".")
+    assert fmt.decimal == "," and read_number("63.327", fmt) == 63327.0
 
 
 def test_a_number_with_the_wrong_separator_is_an_error():
@@ -458,3 +464,21 @@ def test_opportunities_table_is_validated(write_scenario):
     assert spec.date_format == "%d.%m.%Y" and spec.column("owner") == "Owner"
     assert spec.column("amount") == "Amount"  # the rest of the preset stays
     assert "contract sent" in spec.status_values["open"]
+
+
+def test_calibrate_drops_bad_rows_on_request_and_lists_them(tmp_path, capsys):
+    lines = CLEAN.read_text(encoding="utf-8").splitlines(True)
+    lines[5] = lines[5].replace(",won,", ",maybe,").replace(",lost,", ",maybe,")
+    lines[5] = lines[5].replace(",open,", ",maybe,")
+    path = tmp_path / "crm.csv"
+    path.write_text("".join(lines), encoding="utf-8")
+    args = ["calibrate", str(PIPELINE), "--export", str(path)]
+    assert main([*args, "--out", str(tmp_path / "stop")]) == 2
+    err = capsys.readouterr().err
+    assert "row 6, column 'status': 'maybe' is not a known status" in err
+    assert "Traceback" not in err and not (tmp_path / "stop").exists()
+    assert main([*args, "--drop-bad-rows", "--out", str(tmp_path / "out")]) == 0
+    dropped = pd.read_csv(tmp_path / "out" / "dropped_rows.csv")
+    assert (
+        dropped["row"].tolist() == ["row 6"] and "1 bad row(s) left out" in capsys.readouterr().err
+    )
