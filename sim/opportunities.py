@@ -258,14 +258,14 @@ def load_opportunities(
         else:
             d = read_date(cell("created"), order)
             if isinstance(d, str):
-                bad("created", _date_hint(d, order))
+                bad("created", _date_hint(d))
             else:
                 created = d
         closed = expected = None
         if cell("closed"):
             d = read_date(cell("closed"), order)
             if isinstance(d, str):
-                bad("closed", _date_hint(d, order))
+                bad("closed", _date_hint(d))
             elif status == "open":
                 expected = d
             else:
@@ -299,25 +299,27 @@ def load_opportunities(
             ("row", lineno),
         ):
             out[k].append(v)
+    notes = [n for n in (text.detected, fmt.note, order.note) if n]
+    if text.footer:
+        notes.append(f"{len(text.footer)} footer row(s) left out, e.g. {text.footer[0][0]!r}")
     listed = problems.listed()
     if listed and not drop_bad_rows:
+        said = "".join(f"\n(read with: {n})" for n in notes[1 if text.detected else 0 :])
         raise ExportError(
             f"{where}: {len(problems.bad)} bad row(s) in the opportunity export; nothing was "
             "computed. Fix them, or re-run with --drop-bad-rows to leave them out:\n"
             + problem_listing(listed)
+            + said
         )
     if not out["owner"]:
         raise ExportError(f"{where}: no usable opportunities; every row is bad or left out")
     table = normalise_opportunities(pd.DataFrame(out))
-    notes = [n for n in (text.detected, fmt.note, order.note) if n]
-    if text.footer:
-        notes.append(f"{len(text.footer)} footer row(s) left out, e.g. {text.footer[0][0]!r}")
     return OpportunityExport(
         table, origin, tuple([*listed, *declared]), tuple(notes), tuple(_warnings(table, where))
     )
 
 
-def _date_hint(message: str, order) -> str:
+def _date_hint(message: str) -> str:
     if "read day-first or month-first" in message:
         return message + f'; set {_SETTING} date_format = "%d/%m/%Y" or "%m/%d/%Y"'
     return message

@@ -482,3 +482,18 @@ def test_calibrate_drops_bad_rows_on_request_and_lists_them(tmp_path, capsys):
     assert (
         dropped["row"].tolist() == ["row 6"] and "1 bad row(s) left out" in capsys.readouterr().err
     )
+
+
+def test_an_error_says_how_the_file_was_read(tmp_path):
+    text = SF.replace(",", ";") + (
+        "Ann;A;Closed Won;63.327,00;14.04.2027;02.01.2027;New Business;1;1\n"
+        "Ann;B;Closed Won;lots;15.04.2027;02.01.2027;New Business;1;1\n"
+    )
+    with pytest.raises(ExportError) as err:
+        read_opportunities(write(tmp_path, text, "cp1252"), salesforce())
+    msg = str(err.value)
+    assert "(read as Windows-1252" not in msg  # the text is plain ASCII: UTF-8
+    assert "(semicolon-separated, detected): 1 bad row(s)" in msg
+    assert "row 3, column 'Amount': 'lots' is not a number" in msg
+    assert "(read with: decimal comma detected from row 2: '63.327,00')" in msg
+    assert "(read with: dates read day-first, detected from row 2: '14.04.2027')" in msg

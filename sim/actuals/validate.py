@@ -177,6 +177,7 @@ def validate(
             f"{raw.where()}: {len(problems)} bad row(s) in the actuals; nothing was computed. "
             "Fix them, or re-run with --drop-bad-rows to leave them out:\n"
             + problem_listing(listed)
+            + "".join(f"\n(read with: {x})" for x in notes[1 if raw.detected else 0 :])
         )
     keep = np.array([i not in problems for i in range(n)])
     if not keep.any():
