@@ -366,8 +366,9 @@ def test_review_drops_unknown_owners_and_departed_reps_and_lists_them(tmp_path, 
     src = (CRM / "salesforce_opportunities.csv").read_text(encoding="cp1252").splitlines(True)
     header, body = src[0], src[1:]
     extra = body[0].replace('"Rep 14"', '"Integration User"')
+    script = body[1].replace('"Rep 21"', '"<b>Bot</b>"')
     crm = tmp_path / "crm.csv"
-    crm.write_text(header + extra + "".join(body), encoding="cp1252")
+    crm.write_text(header + extra + "".join(body) + script, encoding="cp1252")
     actuals = pd.read_csv(CRM / "actuals.csv", dtype=str)
     # Rep 14 left at the end of March: no rows after it; its deal of April is nobody's.
     gone = (actuals["Owner"] == "Rep 14") & (actuals["Month"] > "2027-03")
@@ -383,7 +384,9 @@ def test_review_drops_unknown_owners_and_departed_reps_and_lists_them(tmp_path, 
     problems = " | ".join(dropped["problem"])
     assert "'Integration User' is not a rep" in problems
     assert "'Rep 14' has no actuals row for 2027-04" in problems
-    assert "Integration User" in (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Integration User" in html
+    assert "&lt;b&gt;Bot&lt;/b&gt;" in html and "<b>Bot</b>" not in html  # user text escaped
 
 
 def test_excel_formula_without_a_saved_value_is_an_error_not_zero(tmp_path):
