@@ -32,9 +32,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from .amounts import number_format, read_number
+from .amounts import NumberFormat, number_format, read_number
 from .csvfile import read_table
-from .dates import date_order, read_date
+from .dates import DateOrder, date_order, read_date
 from .errors import ScenarioError
 from .opportunity_spec import FIELDS, KINDS, STATUSES, OpportunitySpec
 from .opportunity_status import UNKNOWN, read_status, status_hint, word_lookup
@@ -130,6 +130,119 @@ class _Rows:
         return [p for i in sorted(self.bad) for p in self.bad[i]]
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """How one export's rows are read: its columns, conventions and team."""
+
+    spec: OpportunitySpec
+    col: dict[str, int]
+    fmt: NumberFormat
+    order: DateOrder
+    kinds: dict[str, str]
+    known: set[str] | None
+    owners: Counter
+
+    def row(self, row: list[str]) -> tuple[dict | None, list[tuple[str, str]]]:
+        """One row as a record, and its problems as (field, message); (None, []) for an
+        owner the table drops."""
+        spec, col = self.spec, self.col
+
+        def cell(f: str) -> str:
+            return row[col[f]].strip() if f in col else ""
+
+        said: list[tuple[str, str]] = []
+        owner = spec.owners.get(cell("owner"), cell("owner"))
+        if owner and owner in spec.drop_owners:
+            return None, []
+        if not owner:
+            said.append(("owner", "empty owner"))
+        elif self.known is not None and owner not in self.known:
+            n = self.owners[owner]
+            said.append(
+                (
+                    "owner",
+                    f"{owner!r} is not a rep of the scenario's team ({n} opportunit"
+                    f"{'y' if n == 1 else 'ies'}); map it in {_SETTING} owners or list it "
+                    "in drop_owners",
+                )
+            )
+        if not cell("account"):
+            said.append(("account", "empty account"))
+        word = "status" if "status" in col else "stage"
+        status = read_status(
+            cell(word),
+            cell("won_flag") if "won_flag" in col else None,
+            cell("closed_flag") if "closed_flag" in col else None,
+            spec,
+        )
+        if status == UNKNOWN:
+            said.append((word, status_hint(cell(word), spec, word)))
+            status = None
+        elif status.startswith("!"):
+            which, _, message = status[1:].partition(":")
+            said.append(({"won": "won_flag", "closed": "closed_flag"}.get(which, word), message))
+            status = None
+        amount = math.nan
+        if cell("amount"):
+            v = read_number(cell("amount"), self.fmt)
+            if isinstance(v, str):
+                said.append(("amount", v))
+            elif v < 0:
+                said.append(("amount", f"{cell('amount')!r} must be a number >= 0"))
+            else:
+                amount = v
+        elif status == "won":
+            said.append(("amount", "empty: a won opportunity needs an amount"))
+        created = None
+        if not cell("created"):
+            said.append(("created", "empty: the date the opportunity was created is needed"))
+        else:
+            d = read_date(cell("created"), self.order)
+            if isinstance(d, str):
+                said.append(("created", _date_hint(d)))
+            else:
+                created = d
+        closed = expected = None
+        if cell("closed"):
+            d = read_date(cell("closed"), self.order)
+            if isinstance(d, str):
+                said.append(("closed", _date_hint(d)))
+            elif status == "open":
+                expected = d  # an open opportunity's close date is only expected
+            else:
+                closed = d
+                if created is not None and d < created:
+                    said.append(
+                        ("closed", f"{cell('closed')} is before created ({cell('created')})")
+                    )
+        elif status in ("won", "lost"):
+            said.append(("closed", f"empty: a {status} opportunity needs a close date"))
+        kind = None
+        if cell("kind"):
+            kind = self.kinds.get(cell("kind").lower())
+            if kind is None:
+                said.append(
+                    (
+                        "kind",
+                        f"{cell('kind')!r} is not a known deal type; list it in {_SETTING} "
+                        f"kind_values (new: {', '.join(spec.kind_values['new'][:3])}; "
+                        f"expansion: {', '.join(spec.kind_values['expansion'][:3])})",
+                    )
+                )
+        record = {
+            "owner": owner,
+            "account": cell("account"),
+            "amount": amount,
+            "created": created,
+            "closed": closed,
+            "expected_close": expected,
+            "stage": cell("stage"),
+            "status": status,
+            "kind": kind,
+        }
+        return record, said
+
+
 def load_opportunities(
     path: str | Path,
     spec: OpportunitySpec | None = None,
@@ -179,126 +292,29 @@ def load_opportunities(
     )
     if order.error:
         raise ExportError(f"{where}: {order.error}")
-    kinds = word_lookup(spec.kind_values)
-    owners = Counter(
-        spec.owners.get(r[col["owner"]].strip(), r[col["owner"]].strip()) for _, r in rows
+    reading = _Reading(
+        spec,
+        col,
+        fmt,
+        order,
+        word_lookup(spec.kind_values),
+        None if teams is None else set(teams),
+        Counter(spec.owners.get(r[col["owner"]].strip(), r[col["owner"]].strip()) for _, r in rows),
     )
-    known = None if teams is None else set(teams)
-    dropped_owners = set(spec.drop_owners)
-    out: dict[str, list] = {
-        c: []
-        for c in (
-            "owner",
-            "account",
-            "amount",
-            "created",
-            "closed",
-            "expected_close",
-            "stage",
-            "status",
-            "kind",
-            "row",
-        )
-    }
+    records = []
     for lineno, row in rows:
-
-        def cell(f: str, row=row) -> str:
-            return row[col[f]].strip() if f in col else ""
-
-        def bad(f: str, message: str, lineno=lineno) -> None:
-            problems.add(lineno, name.get(f, f), message)
-
-        owner = spec.owners.get(cell("owner"), cell("owner"))
-        if not owner:
-            bad("owner", "empty owner")
-        elif owner in dropped_owners:
+        record, said = reading.row(row)
+        if record is None and not said:  # an owner the table drops
+            owner = spec.owners.get(row[col["owner"]].strip(), row[col["owner"]].strip())
             declared.append(
                 Problem(
                     origin, f"row {lineno}", name["owner"], f"owner {owner!r} is in drop_owners"
                 )
             )
-            continue
-        elif known is not None and owner not in known:
-            n = owners[owner]
-            bad(
-                "owner",
-                f"{owner!r} is not a rep of the scenario's team ({n} opportunit"
-                f"{'y' if n == 1 else 'ies'}); map it in {_SETTING} owners or list it in drop_owners",
-            )
-        if not cell("account"):
-            bad("account", "empty account")
-        word = "status" if "status" in col else "stage"
-        status = read_status(
-            cell(word),
-            cell("won_flag") if "won_flag" in col else None,
-            cell("closed_flag") if "closed_flag" in col else None,
-            spec,
-        )
-        if status == UNKNOWN:
-            bad(word, status_hint(cell(word), spec, word))
-            status = None
-        elif status.startswith("!"):
-            which, _, message = status[1:].partition(":")
-            bad({"won": "won_flag", "closed": "closed_flag"}.get(which, word), message)
-            status = None
-        amount = math.nan
-        if cell("amount"):
-            v = read_number(cell("amount"), fmt)
-            if isinstance(v, str):
-                bad("amount", v)
-            elif v < 0:
-                bad("amount", f"{cell('amount')!r} must be a number >= 0")
-            else:
-                amount = v
-        elif status == "won":
-            bad("amount", "empty: a won opportunity needs an amount")
-        created = None
-        if not cell("created"):
-            bad("created", "empty: the date the opportunity was created is needed")
-        else:
-            d = read_date(cell("created"), order)
-            if isinstance(d, str):
-                bad("created", _date_hint(d))
-            else:
-                created = d
-        closed = expected = None
-        if cell("closed"):
-            d = read_date(cell("closed"), order)
-            if isinstance(d, str):
-                bad("closed", _date_hint(d))
-            elif status == "open":
-                expected = d
-            else:
-                closed = d
-                if created is not None and d < created:
-                    bad("closed", f"{cell('closed')} is before created ({cell('created')})")
-        elif status in ("won", "lost"):
-            bad("closed", f"empty: a {status} opportunity needs a close date")
-        kind = None
-        if cell("kind"):
-            kind = kinds.get(cell("kind").lower())
-            if kind is None:
-                bad(
-                    "kind",
-                    f"{cell('kind')!r} is not a known deal type; list it in {_SETTING} "
-                    f"kind_values (new: {', '.join(spec.kind_values['new'][:3])}; expansion: "
-                    f"{', '.join(spec.kind_values['expansion'][:3])})",
-                )
-        if lineno in problems.bad:
-            continue
-        for k, v in (
-            ("owner", owner),
-            ("account", cell("account")),
-            ("amount", amount),
-            ("created", created),
-            ("closed", closed),
-            ("expected_close", expected),
-            ("stage", cell("stage")),
-            ("status", status),
-            ("kind", kind),
-            ("row", lineno),
-        ):
-            out[k].append(v)
+        for f, message in said:
+            problems.add(lineno, name.get(f, f), message)
+        if record is not None and not said:
+            records.append({**record, "row": lineno})
     notes = [n for n in (text.detected, fmt.note, order.note) if n]
     if text.footer:
         notes.append(f"{len(text.footer)} footer row(s) left out, e.g. {text.footer[0][0]!r}")
@@ -311,9 +327,9 @@ def load_opportunities(
             + problem_listing(listed)
             + said
         )
-    if not out["owner"]:
+    if not records:
         raise ExportError(f"{where}: no usable opportunities; every row is bad or left out")
-    table = normalise_opportunities(pd.DataFrame(out))
+    table = normalise_opportunities(pd.DataFrame.from_records(records))
     return OpportunityExport(
         table, origin, tuple([*listed, *declared]), tuple(notes), tuple(_warnings(table, where))
     )
