@@ -21,6 +21,7 @@ An export covers no renewals or satisfaction: those keep the scenario's values.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,10 +45,12 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Calibration:
-    """A calibrated scenario and the table of what moved (parameter, before, after)."""
+    """A calibrated scenario, the table of what moved (parameter, before, after) and
+    warnings about what the data could not say."""
 
     scenario: Scenario
     table: pd.DataFrame
+    warnings: tuple[str, ...] = ()
 
 
 def _lognormal(amounts: pd.Series, fallback) -> LogNormal:
@@ -197,19 +200,46 @@ def calibrate_to_export(
     months its close dates fall in, first to last — an export of whole months); rates are scaled by the scenario's
     team (ability, potential, accounts).
     """
+    from .opportunities import exposure_months
     from .run import make_population
 
-    closed = opportunities["closed"].dropna()
     if months is None:  # the calendar months the close dates fall in, first to last
-        first, last = (closed.min(), closed.max()) if len(closed) else (None, None)
-        months = (
-            1.0
-            if first is None
-            else float((last.year - first.year) * 12 + last.month - first.month + 1)
-        )
+        months = exposure_months(opportunities)
     owners = opportunities["owner"].nunique()
     pop = make_population(scenario)
-    return calibrate_market(scenario, opportunities, pop, owners * months)
+    cal = calibrate_market(scenario, opportunities, pop, owners * months)
+    return dataclasses.replace(cal, warnings=_inferred_kind_effect(opportunities, cal.table))
+
+
+def _inferred_kind_effect(opportunities: pd.DataFrame, table: pd.DataFrame) -> tuple[str, ...]:
+    """How far the fitted deal rates moved from the scenario's market when the kind of
+    won deals was inferred from account history (which counts expansion into accounts
+    won before the export began as new)."""
+    if "kind_inferred" not in opportunities:
+        return ()
+    won = opportunities["status"] == "won"
+    n = int((opportunities["kind_inferred"] & won).sum())
+    if n == 0:
+        return ()
+    parts = []
+    for label, key in (
+        ("new-deal rate", "new deals per rep-month"),
+        ("new-deal size", "new deal size mean"),
+        ("cross-sell rate", "cross-sell deals per account-month"),
+    ):
+        before, after = table.loc[key, "before"], table.loc[key, "after"]
+        if before > 0 and after > 0 and after != before:
+            ratio = after / before
+            parts.append(
+                f"{label} {ratio:.2g}x higher" if ratio >= 1 else f"{label} {1 / ratio:.2g}x lower"
+            )
+    return (
+        f"the kind of {n} won deals was inferred from account history; against the "
+        f"scenario's market the fit moved: {', '.join(parts)}. Inference counts expansion "
+        "into accounts won before the export began as new deals, which raises the new-deal "
+        "rate and lowers the cross-sell rate; map the export's type column "
+        "([opportunities] columns.kind) to fit on the real split.",
+    )
 
 
 def market_overrides(scenario: Scenario, calibrated: Scenario) -> dict:

@@ -27,6 +27,7 @@ from .actuals.spec import ActualsSpec, CheckinSpec
 from .behaviour.spec import BehaviourSpec
 from .errors import ScenarioError
 from .market import Market
+from .opportunity_spec import OpportunitySpec
 from .pipeline.spec import PipelineSpec
 from .plan import Plan
 from .population import TeamSpec
@@ -53,6 +54,7 @@ _TABLES = (
     "actuals",
     "checkin",
     "pipeline",
+    "opportunities",
 )
 _ATOMIC = {"curve", "rep_targets", "deal_size", "ability", "potential", "tenure_years", "accounts"}
 
@@ -92,6 +94,7 @@ class Scenario(BaseModel):
     )
     actuals: ActualsSpec = ActualsSpec()  # where the review's actuals are, their column names
     checkin: CheckinSpec = CheckinSpec()  # the mid-period check-in's adjustment options
+    opportunities: OpportunitySpec = OpportunitySpec()  # how the CRM export is read
     source: str | None = Field(default=None, description="File the scenario was read from.")
     digest: str = Field(default="", description="SHA-256 of the file(s) read.")
 

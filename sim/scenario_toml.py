@@ -32,6 +32,7 @@ def dump_scenario(scenario: Scenario, header: str = "") -> str:
         "simulation": _plain(scenario.simulation),
         "actuals": _plain(scenario.actuals),
         "checkin": _plain(scenario.checkin),
+        "opportunities": _plain(scenario.opportunities),
     }
     if scenario.optimize:
         data["optimize"] = scenario.optimize

@@ -129,13 +129,16 @@ CASES = {
 }
 
 
-@pytest.mark.parametrize("case", [*CASES, "non-UTF-8"])
+@pytest.mark.parametrize("case", [*CASES, "Windows-1252", "not text"])
 @pytest.mark.parametrize("command", ["review", "checkin"])
 def test_malformed_actuals_exit_2_naming_file_row_and_column(case, command, tmp_path, capsys):
     path = tmp_path / "actuals.csv"
-    if case == "non-UTF-8":
-        path.write_bytes(f"{HEADER}\n{GOOD}".encode() + "Zoë Lenz,2026-02,5,1\n".encode("latin-1"))
-        expected = ["row 3: not UTF-8 text"]
+    if case == "Windows-1252":  # read as detected, and the message says so
+        path.write_bytes(f"{HEADER}\n{GOOD}".encode() + "Zoë Lenz,2026-02,5,1\n".encode("cp1252"))
+        expected = ["(read as Windows-1252, detected", "row 3", "unknown rep 'Zoë Lenz'"]
+    elif case == "not text":  # 0x81 is neither UTF-8 nor Windows-1252
+        path.write_bytes(f"{HEADER}\n{GOOD}".encode() + b"Zo\x81 Lenz,2026-02,5,1\n")
+        expected = ["row 3: not UTF-8 or Windows-1252 text", "encoding"]
     else:
         text, expected = CASES[case]
         path.write_text(text, encoding="utf-8")

@@ -13,6 +13,11 @@ def add_calibrate_command(sub) -> None:
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--export", metavar="CSV", help="CRM opportunity export (default: pipeline)")
     p.add_argument(
+        "--drop-bad-rows",
+        action="store_true",
+        help="leave out the export's bad rows (listed on the terminal) instead of stopping",
+    )
+    p.add_argument(
         "--replications",
         type=whole_number(1, 100_000),
         default=200,

@@ -18,6 +18,7 @@ from sim import ScenarioError, load_scenario
 from sim.actuals import load_actuals
 from sim.review import annual_review, check_in
 
+from ..kit.data_notes import say_data_notes
 from ..kit.files import check_out, write_files
 from ..kit.options import Progress, UsageError
 from .files import checkin_files, checkin_record, review_files, review_record
@@ -43,6 +44,7 @@ def _load(args):
         query=args.query,
         opportunities=args.opportunities,
     )
+    say_data_notes(actuals.notes, actuals.warnings, len(actuals.dropped), args.quiet)
     return scenario, actuals, str(source)
 
 

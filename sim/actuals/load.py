@@ -26,8 +26,10 @@ def load_actuals(
     ``source`` defaults to the scenario's ``[actuals] source``; file names are
     relative to the working directory or else to the scenario file. ``teams``
     (rep -> team) defaults to the scenario's team. With ``opportunities`` (a CRM
-    export, :mod:`sim.opportunities`) the deals come from the export
-    (:mod:`.deals`) and the table needs only reps and months.
+    export, :mod:`sim.opportunities`, read as the scenario's ``[opportunities]``
+    table says) the deals come from the export (:mod:`.deals`) and the table
+    needs only reps and months; its bad rows and unknown owners are listed with
+    the actuals' own.
     """
     spec = scenario.actuals
     source = source if source is not None else spec.source
@@ -42,7 +44,7 @@ def load_actuals(
     raw = read_source(str(source), spec, scenario.base_dir, table=table, query=query)
     if opportunities is None:
         return validate(raw, spec, teams, drop_bad_rows=drop_bad_rows)
-    from ..opportunities import read_opportunities
+    from ..opportunities import load_opportunities
     from .deals import with_deals
 
     path = Path(opportunities)
@@ -52,6 +54,8 @@ def load_actuals(
         and (scenario.base_dir / path).is_file()
     ):
         path = scenario.base_dir / path
-    export = read_opportunities(path)
     actuals = validate(raw, spec, teams, drop_bad_rows=drop_bad_rows, required=("rep", "period"))
-    return with_deals(actuals, export, teams, str(path))
+    export = load_opportunities(
+        path, scenario.opportunities, teams=teams, drop_bad_rows=drop_bad_rows
+    )
+    return with_deals(actuals, export, drop_bad_rows)

@@ -7,6 +7,8 @@ field names (left) to the names in the company's file or table (right)::
     [actuals]
     source = "fy_actuals.csv"          # default source for review and checkin
     columns = { rep = "Owner", period = "Month", new_value = "New bookings" }
+    decimal = ","                      # and encoding, delimiter, thousands, currency,
+    date_format = "%d.%m.%Y"           # skip_footer as in [opportunities]
 
 Fields (one row per rep and month):
 
@@ -32,6 +34,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from ..fileformat import FileFormat
 from ..measures import COMPONENTS, MEASURES
 
 __all__ = ["FIELDS", "REQUIRED", "ActualsSpec", "CheckinOption", "CheckinSpec", "known_field"]
@@ -54,10 +57,9 @@ def known_field(name: str) -> bool:
     return name.startswith("target_") and m in MEASURES and MEASURES[m].additive
 
 
-class ActualsSpec(BaseModel):
-    """Where the actuals are and what their columns are called."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class ActualsSpec(FileFormat):
+    """Where the actuals are, what their columns are called and how a CSV file writes
+    its text, numbers and months (the options of :class:`~sim.fileformat.FileFormat`)."""
 
     source: str | None = Field(
         default=None,
@@ -72,6 +74,9 @@ class ActualsSpec(BaseModel):
     )
     plan_year_start: int = Field(
         default=1, ge=1, le=12, description="Calendar month the plan year starts in."
+    )
+    reps: dict[str, str] = Field(
+        default_factory=dict, description="Rep name in the source -> rep name of the team."
     )
 
     @model_validator(mode="after")

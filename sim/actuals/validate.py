@@ -1,8 +1,11 @@
 """Check raw actuals row by row and turn them into a clean :class:`Actuals` table.
 
 Every problem names the source, the row and the column: a missing column, a
-cell that is not a number or not a month, a negative amount, a rep the
-scenario's team does not know, a rep-month given twice. By default any problem
+cell that is not a number or not a month (a quarter or a year is not a month),
+an Excel formula without a saved value, a negative amount, a rep the
+scenario's team does not know, a rep-month given twice. Numbers and months are
+read with the ``[actuals]`` table's separators, currency and date format, or
+as detected (:mod:`sim.amounts`, :mod:`sim.dates`). By default any problem
 stops the review before anything is computed; with ``drop_bad_rows`` the bad
 rows are left out and listed in :attr:`Actuals.dropped`.
 """
@@ -14,14 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from ..amounts import number_format, read_number
+from ..dates import date_order, is_blank, read_month
 from ..errors import ScenarioError
-from .sources import RawTable
+from ..problems import Problem, problem_listing
+from .sources import RawTable, Uncached
 from .spec import REQUIRED, TEXT_FIELDS, ActualsSpec, known_field
 
 __all__ = ["Actuals", "ActualsError", "Problem", "validate"]
-
-#: Problems listed in an error message before "... and N more".
-SHOWN = 12
 
 
 class ActualsError(ScenarioError):
@@ -29,31 +32,20 @@ class ActualsError(ScenarioError):
 
 
 @dataclass(frozen=True)
-class Problem:
-    """One bad cell or row: where it is and what is wrong."""
-
-    origin: str
-    row: str
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        col = f", column {self.column!r}" if self.column else ""
-        return f"{self.origin}: {self.row}{col}: {self.message}"
-
-
-@dataclass(frozen=True)
 class Actuals:
     """Clean actuals: one row per rep and month, fields named as planlab names them.
 
     ``frame`` has ``rep``, ``team``, ``period`` (a monthly ``pd.Period``) and the
-    numeric fields present in the source; ``dropped`` lists rows left out.
+    numeric fields present in the source; ``dropped`` lists rows left out, ``notes``
+    what was detected about the source and ``warnings`` what was inferred.
     """
 
     frame: pd.DataFrame
     origin: str
     fields: tuple[str, ...]
     dropped: tuple[Problem, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
 
     @property
     def months(self) -> list[pd.Period]:
@@ -62,20 +54,6 @@ class Actuals:
     @property
     def reps(self) -> list[str]:
         return list(dict.fromkeys(self.frame["rep"]))
-
-
-def _month(value: object) -> pd.Period | None:
-    if value is None or (isinstance(value, float) and np.isnan(value)):
-        return None
-    try:
-        if isinstance(value, str):
-            value = value.strip()
-            if not value:
-                return None
-        p = pd.Period(value, freq="M")
-    except (ValueError, TypeError):
-        return None
-    return None if pd.isna(p) else p
 
 
 def _rename(raw: RawTable, spec: ActualsSpec, required: tuple[str, ...]) -> pd.DataFrame:
@@ -123,35 +101,64 @@ def validate(
         problems.setdefault(i, []).append(Problem(raw.origin, raw.row_label(i), column, message))
 
     source_name = {f: spec.columns.get(f, f) for f in frame.columns}
-    reps = frame["rep"].map(lambda v: "" if v is None or pd.isna(v) else str(v).strip())
+    for i, message in raw.broken.items():
+        bad(i, "", message)
+    for f in frame.columns:
+        for i in np.flatnonzero(frame[f].map(lambda v: isinstance(v, Uncached)).to_numpy()):
+            bad(
+                i,
+                source_name[f],
+                f"formula {frame[f].iloc[i]} has no saved value (the file was written by a "
+                "program that does not compute formulas); open and save it in Excel",
+            )
+    frame = frame.map(lambda v: None if isinstance(v, Uncached) else v)
+    reps = frame["rep"].map(lambda v: "" if is_blank(v) else str(v).strip())
+    reps = reps.map(lambda r: spec.reps.get(r, r))
     for i, r in enumerate(reps):
         if not r:
             bad(i, source_name["rep"], "empty rep name")
         elif r not in teams:
             bad(i, source_name["rep"], f"unknown rep {r!r}: not in the scenario's team")
-    periods = [_month(v) for v in frame["period"]]
-    for i, p in enumerate(periods):
-        if p is None:
-            bad(i, source_name["period"], f"{frame['period'].iloc[i]!r} is not a month (YYYY-MM)")
+    labels = [raw.row_label(i) for i in range(n)]
+    order = date_order(
+        {source_name["period"]: [(lab, v) for lab, v in zip(labels, frame["period"], strict=True)]},
+        spec.date_format,
+        "[actuals] date_format",
+    )
+    if order.error:
+        raise ActualsError(f"{raw.where()}: {order.error}")
+    periods: list[pd.Period | None] = []
+    for i, v in enumerate(frame["period"]):
+        p = None if is_blank(v) else read_month(v, order)
+        if p is None or isinstance(p, str):
+            bad(i, source_name["period"], p or "empty: the month is needed (YYYY-MM)")
+            p = None
+        periods.append(p)
     numeric = [f for f in frame.columns if f not in TEXT_FIELDS]
     values = {}
+    notes = [x for x in (raw.detected, order.note) if x]
     for f in numeric:
         col = frame[f]
-        text = col.map(lambda v: "" if v is None or (isinstance(v, float) and np.isnan(v)) else v)
-        num = pd.to_numeric(
-            text.map(lambda v: v.strip() if isinstance(v, str) else v), errors="coerce"
-        ).astype(float)
-        for i in np.flatnonzero(num.isna().to_numpy()):
-            v = text.iloc[i]
-            if v == "" and f not in required:
+        text = [(lab, v.strip()) for lab, v in zip(labels, col, strict=True) if isinstance(v, str)]
+        fmt, err = number_format(text, spec.decimal, spec.thousands, spec.currency)
+        if err:
+            raise ActualsError(f"{raw.where()}: column {source_name[f]!r}: {err}")
+        if fmt.note:
+            notes.append(f"column {source_name[f]!r}: {fmt.note}")
+        num = np.zeros(n)
+        for i, v in enumerate(col):
+            if is_blank(v):
+                if f in required:
+                    bad(i, source_name[f], "empty")
                 continue
-            what = "empty" if v == "" else f"{v!r} is not a number"
-            bad(i, source_name[f], what)
-        for i in np.flatnonzero((num < 0).to_numpy()):
-            bad(i, source_name[f], f"negative amount {num.iloc[i]:g}")
-        for i in np.flatnonzero(np.isinf(num.to_numpy())):
-            bad(i, source_name[f], "not a finite number")
-        values[f] = num.fillna(0.0).to_numpy()
+            x = read_number(v, fmt) if isinstance(v, str) else _plain_number(v)
+            if isinstance(x, str):
+                bad(i, source_name[f], x)
+            elif x < 0:
+                bad(i, source_name[f], f"negative amount {x:g}")
+            else:
+                num[i] = x
+        values[f] = num
     first: dict[tuple[str, pd.Period], int] = {}
     for i, (r, p) in enumerate(zip(reps, periods, strict=True)):
         if not r or p is None:
@@ -166,18 +173,21 @@ def validate(
             first[(r, p)] = i
     listed = [p for i in sorted(problems) for p in problems[i]]
     if listed and not drop_bad_rows:
-        more = f"\n... and {len(listed) - SHOWN} more" if len(listed) > SHOWN else ""
         raise ActualsError(
-            f"{raw.origin}: {len(problems)} bad row(s) in the actuals; nothing was computed. "
+            f"{raw.where()}: {len(problems)} bad row(s) in the actuals; nothing was computed. "
             "Fix them, or re-run with --drop-bad-rows to leave them out:\n"
-            + "\n".join(str(p) for p in listed[:SHOWN])
-            + more
+            + problem_listing(listed)
+            + "".join(f"\n(read with: {x})" for x in notes[1 if raw.detected else 0 :])
         )
     keep = np.array([i not in problems for i in range(n)])
     if not keep.any():
         raise ActualsError(f"{raw.origin}: every row is bad; nothing left to review")
     out = pd.DataFrame({"rep": reps[keep].to_numpy(dtype=object)})
-    team_col = frame["team"].astype(str).str.strip() if "team" in frame else None
+    team_col = (
+        frame["team"].map(lambda v: "" if is_blank(v) else str(v).strip())
+        if "team" in frame
+        else None
+    )
     out["team"] = [
         team_col.iloc[i] if team_col is not None and team_col.iloc[i] else teams[reps.iloc[i]]
         for i in np.flatnonzero(keep)
@@ -189,4 +199,17 @@ def validate(
         if f not in out:
             out[f] = 0.0
     out = out.sort_values(["period", "rep"], kind="stable").reset_index(drop=True)
-    return Actuals(out, raw.origin, tuple(c for c in out.columns), tuple(listed))
+    return Actuals(
+        out, raw.origin, tuple(c for c in out.columns), tuple(listed), notes=tuple(notes)
+    )
+
+
+def _plain_number(v: object) -> float | str:
+    """A cell a typed source (Excel, Parquet, SQL) gave: a number, or what is wrong."""
+    if isinstance(v, bool):
+        return f"{v!r} is not a number"
+    try:
+        x = float(v)
+    except (TypeError, ValueError):
+        return f"{v!r} is not a number"
+    return x if np.isfinite(x) else f"{v!r} is not a finite number"

@@ -94,6 +94,7 @@ def annual_review(
     findings += [f"Calibration: {n}." for n in review.calibration.notes]
     if actuals.dropped:
         findings.insert(0, f"{len(actuals.dropped)} bad row(s) of the actuals were left out.")
+    findings[:0] = [f"Data warning: {w}" for w in actuals.warnings]
     phase("design against reality")
     return AnnualReview(
         review=review,
