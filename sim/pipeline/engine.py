@@ -1,7 +1,7 @@
 """The pipeline engine: replications of the SimPy model into one outcome table.
 
 Replication ``r`` of a run with seed ``s`` draws only from the child
-``SeedSequence(s, spawn_key=(PIPELINE, r))`` — what ``SeedSequence.spawn``
+``SeedSequence(s, spawn_key=(PIPELINE, r))`` (:data:`sim.streams.PIPELINE`) — what ``SeedSequence.spawn``
 hands out, addressed directly — so a replication's result does not depend on
 which worker runs it or which others run beside it.
 """
@@ -23,10 +23,8 @@ from ..streams import BLOCK_TRIALS
 from .model import Replication, events_processed
 from .spec import PipelineSpec
 
-__all__ = ["LEDGER_COLUMNS", "PIPELINE", "PipelineEngine", "PipelineRun"]
+__all__ = ["LEDGER_COLUMNS", "PipelineEngine", "PipelineRun"]
 
-#: Spawn-key root of the pipeline's replication streams (distinct from sim.streams' families).
-PIPELINE = 11
 #: Columns of the opportunity ledger (times in days from the start of the plan year).
 LEDGER_COLUMNS = ("id", "rep", "kind", "account", "created", "closed", "status", "amount", "stage")
 
