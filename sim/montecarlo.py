@@ -17,6 +17,7 @@ ratio).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -73,6 +74,24 @@ class MonteCarloEngine:
     service_csat: float = 0.5  # csat change per unit of service effort above 1
     pull_discount: float = 0.08  # extra discount a rep gives to pull a deal forward
     stream: int = TRIALS  # stream family (calibration samples use their own)
+    #: The :class:`~sim.engine.Engine` interface: chunks of whole stream blocks, on threads.
+    unit: ClassVar[int] = BLOCK_TRIALS
+    pool: ClassVar[str] = "threads"
+
+    def simulate_trials(
+        self,
+        seed: int,
+        first: int,
+        n: int,
+        behaviour: Behaviour | None = None,
+        plan: Plan | None = None,
+    ) -> Outcomes:
+        """Outcomes of trials ``first .. first + n - 1``; ``first`` starts a stream block."""
+        if first % BLOCK_TRIALS:
+            raise ValueError(f"first trial {first} does not start a stream block")
+        return self.simulate_blocks(
+            seed, first // BLOCK_TRIALS, -(-n // BLOCK_TRIALS), first + n, behaviour, plan
+        )
 
     def simulate_blocks(
         self,

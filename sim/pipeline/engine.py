@@ -9,6 +9,7 @@ which worker runs it or which others run beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -47,6 +48,20 @@ class PipelineEngine:
     spec: PipelineSpec = PipelineSpec()
     months: int = 12
     pull_discount: float = 0.08  # extra discount a rep gives to pull a deal forward
+    #: The :class:`~sim.engine.Engine` interface: any run of replications, on processes.
+    unit: ClassVar[int] = 1
+    pool: ClassVar[str] = "processes"
+
+    def simulate_trials(
+        self,
+        seed: int,
+        first: int,
+        n: int,
+        behaviour: Behaviour | None = None,
+        plan: Plan | None = None,
+    ) -> Outcomes:
+        """Replications ``first .. first + n - 1`` as trials of the outcome table."""
+        return self.replications(seed, first, n, behaviour, plan).outcomes
 
     def replications(
         self,
