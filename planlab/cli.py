@@ -20,6 +20,7 @@ from sim import metrics as M
 
 from .export import OutputExists, check_out, write_files
 from .review_cli import add_review_commands
+from .scheduler import add_scheduler_option, scheduler_executor
 
 __all__ = ["main"]
 
@@ -133,9 +134,16 @@ def _run(scenario_path: Path, args, argv) -> int:
     progress = Progress(quiet=args.quiet)
     try:
         engine = getattr(args, "engine", "montecarlo")
-        result = simulate(
-            scenario, variants, trials=args.trials, seed=args.seed, progress=progress, engine=engine
-        )
+        with scheduler_executor(args) as executor:
+            result = simulate(
+                scenario,
+                variants,
+                trials=args.trials,
+                seed=args.seed,
+                progress=progress,
+                engine=engine,
+                executor=executor,
+            )
     finally:
         progress.close()
     files = run_files(result, argv)
@@ -195,21 +203,23 @@ def cmd_optimize(args, argv) -> int:
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}_optimised"
     check_out(out, args.force)
     say = (lambda *_: None) if args.quiet else (lambda msg: print(msg, file=sys.stderr))
-    try:
-        opt = optimize_plan(
-            scenario,
-            solver=args.solver,
-            time_limit=args.time_limit,
-            gap=args.gap,
-            seed=args.seed,
-            progress=say,
-        )
-    except SolverMissing as exc:
-        raise UsageError(str(exc)) from None
-    result = check = None
-    if opt.plan is not None:
-        say(f"simulating the optimised plan beside the base plan ({args.trials:,} trials)")
-        result, check = verify(opt, trials=args.trials)
+    with scheduler_executor(args) as executor:
+        try:
+            opt = optimize_plan(
+                scenario,
+                solver=args.solver,
+                time_limit=args.time_limit,
+                gap=args.gap,
+                seed=args.seed,
+                progress=say,
+                executor=executor,
+            )
+        except SolverMissing as exc:
+            raise UsageError(str(exc)) from None
+        result = check = None
+        if opt.plan is not None:
+            say(f"simulating the optimised plan beside the base plan ({args.trials:,} trials)")
+            result, check = verify(opt, trials=args.trials, executor=executor)
     files = optimize_files(opt, out, result, check, argv)
     write_files(out, files, args.force)
     if not args.quiet:
@@ -245,6 +255,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     )
     add_output_options(p, "out/<scenario name>")
     p.add_argument("--xlsx", action="store_true", help="also write the tables as workbook.xlsx")
+    add_scheduler_option(p)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -266,6 +277,9 @@ def build_parser() -> argparse.ArgumentParser:
     from .compare_run import add_compare_parser
 
     add_compare_parser(sub)
+    from .sweep import add_sweep_parser
+
+    add_sweep_parser(sub)
     p = sub.add_parser("demo", help="simulate the bundled key-account demo scenario")
     _add_run_options(p)
     p.set_defaults(func=cmd_demo)
@@ -289,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
         min_trials=10,
         trials_default=1_000,
     )
+    add_scheduler_option(p)
     p.set_defaults(func=cmd_optimize)
     p = sub.add_parser("calibrate", help="fit the Monte Carlo market to the pipeline or an export")
     p.add_argument("scenario", help="scenario TOML file")

@@ -21,6 +21,7 @@ from sim.run import SimulationResult
 from .compare_narrative import comparison_lines, material_differences
 from .export import to_csv, to_json
 from .narrative import summary_lines
+from .scheduler import add_scheduler_option, scheduler_executor
 
 __all__ = ["add_compare_parser", "cmd_compare", "compare_files", "comparison_findings"]
 
@@ -117,7 +118,15 @@ def cmd_compare(args, argv) -> int:
     check_out(out, args.force)
     progress = Progress(quiet=args.quiet)
     try:
-        result = simulate(scenario, names, trials=args.trials, seed=args.seed, progress=progress)
+        with scheduler_executor(args) as executor:
+            result = simulate(
+                scenario,
+                names,
+                trials=args.trials,
+                seed=args.seed,
+                progress=progress,
+                executor=executor,
+            )
     finally:
         progress.close()
     files = compare_files(result, argv, xlsx=args.xlsx)
@@ -143,5 +152,6 @@ def add_compare_parser(sub) -> argparse.ArgumentParser:
     )
     add_output_options(p, "out/<scenario name>-compare", min_trials=2)
     p.add_argument("--xlsx", action="store_true", help="also write the tables as workbook.xlsx")
+    add_scheduler_option(p)
     p.set_defaults(func=cmd_compare)
     return p

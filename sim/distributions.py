@@ -40,6 +40,10 @@ class Fixed(_Dist):
     def quantile(self, u: np.ndarray) -> np.ndarray:
         return np.full(np.shape(u), self.value, dtype=float)
 
+    def scaled(self, f: float) -> Fixed:
+        """The distribution of ``f`` (> 0) times a draw (deal sizes in a sweep's markets)."""
+        return self.model_copy(update={"value": self.value * f})
+
 
 class Normal(_Dist):
     """Normal with ``mean`` and ``sd``, optionally clipped to ``[low, high]``."""
@@ -69,6 +73,13 @@ class Normal(_Dist):
         if self.low is not None or self.high is not None:
             x = np.clip(x, self.low, self.high)
         return x
+
+    def scaled(self, f: float) -> Normal:
+        """The distribution of ``f`` (> 0) times a draw (deal sizes in a sweep's markets)."""
+        low, high = (None if x is None else x * f for x in (self.low, self.high))
+        return self.model_copy(
+            update={"mean_": self.mean_ * f, "sd": self.sd * f, "low": low, "high": high}
+        )
 
 
 class LogNormal(_Dist):
@@ -104,6 +115,10 @@ class LogNormal(_Dist):
     def quantile(self, u: np.ndarray) -> np.ndarray:
         return np.exp(self.mu + self.sigma * special.ndtri(u))
 
+    def scaled(self, f: float) -> LogNormal:
+        """The distribution of ``f`` (> 0) times a draw (deal sizes in a sweep's markets)."""
+        return self.model_copy(update={"mean_": self.mean_ * f})
+
 
 class Gamma(_Dist):
     """Gamma with the given ``mean`` and ``sd`` (tenure, cycle lengths)."""
@@ -134,6 +149,10 @@ class Gamma(_Dist):
     def quantile(self, u: np.ndarray) -> np.ndarray:
         return self.scale * special.gammaincinv(self.shape, u)
 
+    def scaled(self, f: float) -> Gamma:
+        """The distribution of ``f`` (> 0) times a draw (deal sizes in a sweep's markets)."""
+        return self.model_copy(update={"mean_": self.mean_ * f, "sd": self.sd * f})
+
 
 class Pareto(_Dist):
     """Pareto (type I) with minimum ``scale`` and tail index ``alpha`` > 2.
@@ -159,6 +178,10 @@ class Pareto(_Dist):
 
     def quantile(self, u: np.ndarray) -> np.ndarray:
         return self.scale * (1.0 - np.asarray(u)) ** (-1.0 / self.alpha)
+
+    def scaled(self, f: float) -> Pareto:
+        """The distribution of ``f`` (> 0) times a draw (deal sizes in a sweep's markets)."""
+        return self.model_copy(update={"scale": self.scale * f})
 
 
 Distribution = Annotated[Fixed | Normal | LogNormal | Gamma | Pareto, Field(discriminator="dist")]
