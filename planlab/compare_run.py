@@ -2,7 +2,8 @@
 
 Writes, all at once: ``comparison.csv`` (metrics down, variants across),
 ``differences.csv`` (each variant against the base plan, with paired
-confidence intervals), ``summary.json`` (results only: same scenario and seed,
+confidence intervals), ``rep_differences.csv`` (who gains and who loses: each
+rep's paired payout and revenue differences with intervals), ``summary.json`` (results only: same scenario and seed,
 same bytes), ``manifest.json``, ``report.html`` and, with ``--xlsx``,
 ``workbook.xlsx``.
 """
@@ -16,6 +17,7 @@ import pandas as pd
 
 from sim import load_scenario, simulate
 from sim.compare import comparison_table, differences
+from sim.rep_differences import gains_and_losses, rep_differences
 from sim.run import SimulationResult
 
 from .compare_narrative import comparison_lines, material_differences
@@ -53,6 +55,7 @@ def compare_files(
     material = material_differences(diffs, result.population.size)
     findings = comparison_findings(result, diffs)
     flagged = diffs.assign(material=material)
+    per_rep = rep_differences(result, level=LEVEL)
     summary = {
         "scenario": result.scenario.name,
         "seed": result.seed,
@@ -62,12 +65,14 @@ def compare_files(
         "findings": findings,
         "comparison": table,
         "differences": _nested(flagged),
+        "who_gains": gains_and_losses(per_rep).to_dict(orient="index"),
     }
     section = comparison_section(result, table, diffs, material, LEVEL)
     title = f"planlab — comparison — {result.scenario.name}"
     files: dict[str, str | bytes] = {
         "comparison.csv": to_csv(table),
         "differences.csv": to_csv(flagged),
+        "rep_differences.csv": to_csv(per_rep.reset_index()),
         "summary.json": to_json(summary),
         "manifest.json": to_json({**manifest(result, argv), "command_kind": "compare"}),
         "report.html": render_report(

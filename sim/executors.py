@@ -43,7 +43,7 @@ def scheduler_address(option: str | None) -> str | None:
 
 @contextlib.contextmanager
 def cluster_executor(
-    address: str | None, workers: int = LOCAL_WORKERS, timeout: float = 30.0
+    address: str | None, workers: int = LOCAL_WORKERS, timeout: float = 10.0
 ) -> Iterator[Executor | None]:
     """An executor on the Dask cluster at ``address`` (``"local"``: a new LocalCluster);
     ``None`` (the local pools) when no address is given."""
@@ -64,7 +64,7 @@ def cluster_executor(
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=None,
+                    dashboard_address=":0",
                 )
             )
             target = cluster

@@ -14,7 +14,14 @@ from planlab.cli import main
 from planlab.excel import workbook_bytes
 from tests.conftest import BASELINE
 
-FILES = {"comparison.csv", "differences.csv", "summary.json", "manifest.json", "report.html"}
+FILES = {
+    "comparison.csv",
+    "differences.csv",
+    "rep_differences.csv",
+    "summary.json",
+    "manifest.json",
+    "report.html",
+}
 
 
 def run(args, capsys):
