@@ -62,3 +62,17 @@ def test_both_engines_implement_the_interface_and_share_the_loop(monkeypatch, pa
     res = simulate(sc, trials=6, seed=1, workers=1, engine=name)
     assert seen and set(seen) == {kind}
     assert np.isfinite(res.base.outcome.total).all()
+
+
+def test_outcomes_pickle_in_their_own_layout():
+    """A table shipped from a worker reduces to the same bytes as the one made here."""
+    import pickle
+
+    sc = load_scenario(BASELINE)
+    oc = MonteCarloEngine(sc.market, make_population(sc)).simulate_trials(2, 0, 200)
+    back = pickle.loads(pickle.dumps(oc))
+    for name, v in oc.components.items():
+        w = back.components[name]
+        assert v.strides == w.strides and v.tobytes() == w.tobytes(), name
+    a = oc.measure("revenue", 1)[..., 0].mean(0)
+    assert a.tobytes() == back.measure("revenue", 1)[..., 0].mean(0).tobytes()

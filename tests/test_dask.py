@@ -11,6 +11,7 @@ import os
 import signal
 import threading
 
+import numpy as np
 import pytest
 
 from planlab.cli import main
@@ -101,3 +102,22 @@ def test_an_unreachable_scheduler_is_a_usage_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "cannot connect" in err and "Traceback" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_the_optimisers_tabulation_on_the_cluster_is_identical(cluster):
+    from optimize.spec import optimize_spec
+    from optimize.tabulate import team_outlook
+    from sim.run import make_population
+
+    _, client = cluster
+    sc = load_scenario(BASELINE)
+    small = sc.model_copy(update={"optimize": {**sc.optimize, "trials": 200}})
+    spec = optimize_spec(small)
+    pop = make_population(small)
+    local = team_outlook(small, pop, spec, 3)
+    remote = team_outlook(small, pop, spec, 3, client.get_executor())
+    assert len(local.outcomes) == len(remote.outcomes) > 1
+    for a, b in zip(local.outcomes, remote.outcomes, strict=True):
+        for c, v in a.components.items():
+            assert v.tobytes() == b.components[c].tobytes(), (c, np.abs(v - b.components[c]).max())
+    assert local.revenue.tobytes() == remote.revenue.tobytes()

@@ -3,14 +3,17 @@
 Each market is one :func:`sim.simulate` run of all variants with the same seed,
 so every cell draws from the same streams (per-rep common random numbers); a
 variant's difference from the base plan in a market is measured trial by
-trial, as in a comparison. Each run is reduced to its tables as soon as it
-finishes, so memory holds one market's run at a time.
+trial, as in a comparison. The markets' chunks share one executor (a local
+thread pool or a Dask cluster's), and each run is reduced to its tables as
+soon as it finishes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
 import numpy as np
@@ -158,23 +161,36 @@ def run_sweep(
     names = list(spec.variants if spec.variants is not None else scenario.variants)
     trials = trials or spec.trials or scenario.simulation.trials
     seed = scenario.simulation.seed if seed is None else int(seed)
-    cells, reps, verdicts = [], [], []
-    for i, (market, mk) in enumerate(markets.items()):
+
+    def one_market(market: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
         result = simulate(
-            scenario.model_copy(update={"market": mk}),
+            scenario.model_copy(update={"market": markets[market]}),
             names,
             trials=trials,
             seed=seed,
-            executor=executor,
-            workers=workers,
+            executor=pool,
         )
-        cells.append(_cells(result, market, level))
         per_rep = rep_differences(result, level=level)
-        reps.append(pd.concat({market: per_rep}, names=["market"]))
-        verdicts.append(pd.concat({market: gains_and_losses(per_rep)}, names=["market"]))
-        del result
-        if progress:
-            progress(i + 1, len(markets))
+        return (
+            _cells(result, market, level),
+            pd.concat({market: per_rep}, names=["market"]),
+            pd.concat({market: gains_and_losses(per_rep)}, names=["market"]),
+        )
+
+    # Every market's chunks go to one executor at once (no idle workers between
+    # markets); each market is reduced to its tables as soon as it finishes.
+    with contextlib.ExitStack() as stack:
+        pool = executor or stack.enter_context(
+            ThreadPoolExecutor(workers or min(2, os.cpu_count() or 1))
+        )
+        drivers = stack.enter_context(ThreadPoolExecutor(len(markets)))
+        futures = {drivers.submit(one_market, m): m for m in markets}
+        done: dict[str, tuple] = {}
+        for fut in as_completed(futures):
+            done[futures[fut]] = fut.result()
+            if progress:
+                progress(len(done), len(markets))
+    cells, reps, verdicts = (list(x) for x in zip(*(done[m] for m in markets), strict=True))
     all_cells = pd.concat(cells, ignore_index=True)
     variants = ["base", *(n for n in names if n != "base")]
     market_names = list(markets)
