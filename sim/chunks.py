@@ -109,9 +109,10 @@ def pay_outcomes(
 ) -> dict:
     """One plan paid on one chunk's outcomes: the arrays a variant result is made of.
 
-    Rep bookings by month are returned per trial (trials, reps, months); the
-    collector sums them by stream block, a fixed grouping, so the total does not
-    depend on the chunking.
+    Rep bookings by month are returned per trial (trials, reps, months), to be
+    summed by stream block, a fixed grouping, so the total does not depend on the
+    chunking. Without a behaviour model the effort profile is all zeros and left
+    out (``None``), so chunks travel light to and from cluster workers.
     """
     bookings = outcomes.components["new_value"] + outcomes.components["xsell_value"]
     outcome = evaluate_plan(plan, outcomes, pop)
@@ -122,9 +123,7 @@ def pay_outcomes(
         "actuals": annual_actuals(outcomes, plan, behaviour),
         "bookings_by_month": bookings.sum(1),
         # Effort is 1.0 everywhere when reps do not respond: nothing to tabulate.
-        "effort_by_progress": effort_by_progress(outcomes, plan, pop)
-        if behaviour
-        else np.zeros((outcomes.trials, 2, 3, len(PROGRESS_BINS))),
+        "effort_by_progress": effort_by_progress(outcomes, plan, pop) if behaviour else None,
         "rep_bookings": bookings,
     }
 
@@ -146,9 +145,11 @@ def simulate_chunk(
     plans: dict[str, Plan],
     behaviours: dict[str, Behaviour],
     keep: bool,
+    trials: int,
     bounds: tuple[int, int],
 ) -> ChunkResult:
-    """Simulate trials ``bounds = (first, n)`` and pay every plan on them."""
+    """Simulate trials ``bounds = (first, n)`` of a run of ``trials`` and pay every
+    plan on them."""
     first, n = bounds
     shared = None
     if not behaviours:
@@ -160,13 +161,33 @@ def simulate_chunk(
             if shared is not None
             else engine.simulate_trials(seed, first, n, behaviours[name], plan)
         )
-        parts[name] = pay_outcomes(plan, oc, engine.population, keep, bool(behaviours))
+        part = pay_outcomes(plan, oc, engine.population, keep, bool(behaviours))
+        part["rep_bookings"] = block_pieces(first, part["rep_bookings"], trials)
+        parts[name] = part
         draws += 0 if shared is not None else oc.draws
         first_oc = oc if first_oc is None else first_oc
     if shared is not None:
         draws = shared.draws
     kept = shared if shared is not None else first_oc  # with behaviour: the base plan's
     return ChunkResult(first, n, parts, draws, kept if keep else None)
+
+
+def block_pieces(first: int, rows: np.ndarray, trials: int) -> list[tuple]:
+    """Per-trial rows of trials ``first ..`` cut at stream-block edges:
+    [(block, first trial in the block, rows or their sum, summed), ...]. A block the
+    chunk holds whole is summed here (so only the sum travels); the rest stay rows,
+    for the collector to sum once their block is complete. Sums always run over a
+    C-ordered block, so they are the same bytes wherever they are made."""
+    out, t, end = [], first, first + len(rows)
+    while t < end:
+        b = t // BLOCK_TRIALS
+        lo, size = b * BLOCK_TRIALS, min((b + 1) * BLOCK_TRIALS, trials) - b * BLOCK_TRIALS
+        hi = min(end, lo + size)
+        part = np.ascontiguousarray(rows[t - first : hi - first])
+        whole = t == lo and hi - t == size
+        out.append((b, t - lo, part.sum(0) if whole else part, whole))
+        t = hi
+    return out
 
 
 def chunk_bounds(
@@ -220,30 +241,27 @@ class Collector:
         self.draws = 0
         self.pending: dict[tuple[str, int], tuple[np.ndarray, int]] = {}
 
-    def _block_rows(self, name: str, first: int, rows: np.ndarray) -> None:
+    def _block_rows(self, name: str, pieces: list[tuple]) -> None:
         st = self.store[name]
-        if "rep_bookings_sum" not in st:
-            st["rep_bookings_sum"] = np.zeros((self.n_blocks, *rows.shape[1:]))
-        t, end = first, first + len(rows)
-        while t < end:
-            b = t // BLOCK_TRIALS
-            b0, b1 = b * BLOCK_TRIALS, min((b + 1) * BLOCK_TRIALS, self.trials)
-            hi = min(end, b1)
-            part = rows[t - first : hi - first]
-            if t == b0 and hi == b1:  # a whole block in this chunk
-                st["rep_bookings_sum"][b] = part.sum(0)
+        for b, offset, data, summed in pieces:
+            if "rep_bookings_sum" not in st:
+                st["rep_bookings_sum"] = np.zeros(
+                    (self.n_blocks, *(data.shape if summed else data.shape[1:]))
+                )
+            if summed:
+                st["rep_bookings_sum"][b] = data
+                continue
+            size = min((b + 1) * BLOCK_TRIALS, self.trials) - b * BLOCK_TRIALS
+            buf, filled = self.pending.get((name, b), (None, 0))
+            if buf is None:
+                buf = np.empty((size, *data.shape[1:]))
+            buf[offset : offset + len(data)] = data
+            filled += len(data)
+            if filled == size:
+                st["rep_bookings_sum"][b] = buf.sum(0)
+                self.pending.pop((name, b), None)
             else:
-                buf, filled = self.pending.get((name, b), (None, 0))
-                if buf is None:
-                    buf = np.empty((b1 - b0, *rows.shape[1:]))
-                buf[t - b0 : hi - b0] = part
-                filled += hi - t
-                if filled == b1 - b0:
-                    st["rep_bookings_sum"][b] = buf.sum(0)
-                    self.pending.pop((name, b), None)
-                else:
-                    self.pending[(name, b)] = (buf, filled)
-            t = hi
+                self.pending[(name, b)] = (buf, filled)
 
     def add(self, result: ChunkResult) -> None:
         trial_sl = slice(result.first, result.first + result.n)
@@ -256,7 +274,7 @@ class Collector:
                     st[f.name] = _place(st.get(f.name), getattr(po, f.name), trial_sl, self.trials)
             for key in ("actuals", "bookings_by_month", "effort_by_progress"):
                 st[key] = _place(st.get(key), p[key], trial_sl, self.trials)
-            self._block_rows(name, result.first, p["rep_bookings"])
+            self._block_rows(name, p["rep_bookings"])
         self.draws += result.draws
         if result.kept is not None:
             self.kept.append((result.first, result.kept))
@@ -274,7 +292,9 @@ class Collector:
             actuals=st["actuals"],
             bookings_by_month=st["bookings_by_month"],
             rep_bookings_by_month=st["rep_bookings_sum"].sum(0) / self.trials,
-            effort_by_progress=st["effort_by_progress"],
+            effort_by_progress=st["effort_by_progress"]
+            if st["effort_by_progress"] is not None
+            else np.zeros((self.trials, 2, 3, len(PROGRESS_BINS))),
             behaviour=behaviour,
         )
 
@@ -322,6 +342,8 @@ def run_chunks(
             runner.shutdown(cancel_futures=True)
 
 
-def chunk_task(engine, seed, plans, behaviours, keep) -> Callable[[tuple[int, int]], ChunkResult]:
+def chunk_task(
+    engine, seed, plans, behaviours, keep, trials
+) -> Callable[[tuple[int, int]], ChunkResult]:
     """The picklable chunk task of a run (a partial of :func:`simulate_chunk`)."""
-    return functools.partial(simulate_chunk, engine, seed, plans, behaviours, keep)
+    return functools.partial(simulate_chunk, engine, seed, plans, behaviours, keep, trials)

@@ -151,7 +151,7 @@ def simulate(
     bounds = chunk_bounds(eng, trials, chunk_trials or sim.chunk_trials, n_workers)
     collect = Collector(trials)
     run_chunks(
-        chunk_task(eng, seed, plans, behaviours, keep_outcomes),
+        chunk_task(eng, seed, plans, behaviours, keep_outcomes, trials),
         bounds,
         collect.add,
         pool=eng.pool,
