@@ -11,7 +11,7 @@ With ``family = "linear"`` it returns the best salary + linear commission
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -183,6 +183,7 @@ def optimize_plan(
     explain: bool = True,
     guard: bool = True,
     progress=None,
+    executor: Executor | None = None,
 ) -> Optimisation:
     """Choose per-rep targets and the plan shape that maximise the scenario's objective
     under its constraints (or, with ``family = "linear"``, the best linear contract)."""
@@ -205,7 +206,7 @@ def optimize_plan(
 
     primary = primary_measure(scenario.plan, spec)
     note("tabulating outcomes with reps best-responding")
-    outlook = team_outlook(scenario, pop, spec, seed)
+    outlook = team_outlook(scenario, pop, spec, seed, executor)
     base = baselines(scenario, pop, spec)
     shapes = menu_shapes(scenario.plan, spec.menu)
     try:

@@ -15,7 +15,8 @@ tabulation assumes team-mates at the same level (stated in the report).
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import functools
+from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -153,19 +154,31 @@ def tabulation_trials(scenario: Scenario, spec: OptimizeSpec) -> int:
     return spec.trials or scenario.behaviour.effort.calibration_trials
 
 
-def team_outlook(scenario: Scenario, pop: Population, spec: OptimizeSpec, seed: int) -> Outlook:
-    """Simulate the team at each effort level and calibrate effort costs on the base plan."""
+def _outcomes_at(engine, seed: int, blocks: int, trials: int, effort: float) -> Outcomes:
+    return engine.simulate_blocks(seed, 0, blocks, trials, FixedEffort(float(effort)))
+
+
+def team_outlook(
+    scenario: Scenario,
+    pop: Population,
+    spec: OptimizeSpec,
+    seed: int,
+    executor: Executor | None = None,
+) -> Outlook:
+    """Simulate the team at each effort level and calibrate effort costs on the base plan;
+    the levels run on ``executor`` (a Dask client's, say) if given, else on threads."""
     effort_spec = scenario.behaviour.effort
     efforts = np.asarray(effort_spec.levels if spec.responding else (1.0,), dtype=float)
     engine = MonteCarloEngine(scenario.market, pop, stream=CALIBRATION)
     trials = tabulation_trials(scenario, spec)
     blocks = -(-trials // BLOCK_TRIALS)
 
-    def run(e: float) -> Outcomes:
-        return engine.simulate_blocks(seed, 0, blocks, trials, FixedEffort(float(e)))
-
-    with ThreadPoolExecutor(max_workers=spec.workers) as pool:
-        outcomes = list(pool.map(run, efforts))
+    run = functools.partial(_outcomes_at, engine, seed, blocks, trials)  # picklable
+    if executor is not None:
+        outcomes = list(executor.map(run, efforts))
+    else:
+        with ThreadPoolExecutor(max_workers=spec.workers) as pool:
+            outcomes = list(pool.map(run, efforts))
     revenue = np.stack([o.measure("revenue", 1)[..., 0].mean(0) for o in outcomes])
     margin = np.stack([o.measure("gross_margin", 1)[..., 0].mean(0) for o in outcomes])
     plan = scenario.plan

@@ -7,6 +7,8 @@ best-responding, and sets what the model promised beside what happened.
 
 from __future__ import annotations
 
+from concurrent.futures import Executor
+
 import numpy as np
 import pandas as pd
 
@@ -21,7 +23,10 @@ OPTIMISED = "optimised"
 
 
 def verify(
-    opt: Optimisation, trials: int = 1_000, seed: int | None = None
+    opt: Optimisation,
+    trials: int = 1_000,
+    seed: int | None = None,
+    executor: Executor | None = None,
 ) -> tuple[SimulationResult, pd.DataFrame]:
     """Simulate base and optimised plans on draws the optimiser never saw (the trial
     streams; it tabulated on the calibration streams); compare with its promises."""
@@ -36,7 +41,9 @@ def verify(
     # The tables came from the calibration streams; a run draws from the trial
     # streams, which the optimiser never saw, whatever the seed.
     seed = sc.simulation.seed if seed is None else int(seed)
-    result = simulate(scenario, [OPTIMISED], trials=trials, seed=seed, behaviour=behaviour)
+    result = simulate(
+        scenario, [OPTIMISED], trials=trials, seed=seed, behaviour=behaviour, executor=executor
+    )
     return result, promises(opt, result)
 
 

@@ -1,5 +1,5 @@
 """The ``planlab`` command line: simulate, compare, optimize, validate, demo, calibrate;
-review, checkin, history. Each command lives in its own folder and registers itself here.
+sweep, review, checkin, history. Each command lives in its own folder and registers itself here.
 
 Bad input exits with code 2 and a message naming the file and the key or row;
 no traceback, and nothing is written.
@@ -18,6 +18,7 @@ from .kit.options import EXIT_OK, EXIT_USAGE, HelpFormatter, Progress, UsageErro
 from .optimize.parser import add_optimize_command
 from .review.parser import add_review_commands
 from .simulate.parser import add_simulate_commands
+from .sweep.parser import add_sweep_command
 
 __all__ = ["build_parser", "main"]
 
@@ -32,6 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     add_simulate_commands(sub)
     add_compare_command(sub)
+    add_sweep_command(sub)
     add_optimize_command(sub)
     add_calibrate_command(sub)
     add_review_commands(sub)

@@ -1,4 +1,4 @@
-"""Small distribution objects: ``sample(rng, size)``, ``mean``, ``variance``.
+"""Small distribution objects: ``sample(rng, size)``, ``quantile(u)``, ``mean``, ``variance``.
 
 Scenario files name a distribution with ``dist = "..."`` and its moments; the
 objects turn those into numpy draws. Parametrising by mean and coefficient of
@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
+from scipy import special
 
 __all__ = ["Distribution", "Fixed", "Gamma", "LogNormal", "Normal", "Pareto"]
 
@@ -36,6 +37,13 @@ class Fixed(_Dist):
     def sample(self, rng: np.random.Generator, size) -> np.ndarray:
         return np.full(size, self.value, dtype=float)
 
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        return np.full(np.shape(u), self.value, dtype=float)
+
+    def scaled(self, f: float) -> Fixed:
+        """The distribution of ``f`` (> 0) times a draw (deal sizes in a sweep's markets)."""
+        return self.model_copy(update={"value": self.value * f})
+
 
 class Normal(_Dist):
     """Normal with ``mean`` and ``sd``, optionally clipped to ``[low, high]``."""
@@ -59,6 +67,19 @@ class Normal(_Dist):
         if self.low is not None or self.high is not None:
             x = np.clip(x, self.low, self.high)
         return x
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        x = self.mean_ + self.sd * special.ndtri(u)
+        if self.low is not None or self.high is not None:
+            x = np.clip(x, self.low, self.high)
+        return x
+
+    def scaled(self, f: float) -> Normal:
+        """The distribution of ``f`` (> 0) times a draw (deal sizes in a sweep's markets)."""
+        low, high = (None if x is None else x * f for x in (self.low, self.high))
+        return self.model_copy(
+            update={"mean_": self.mean_ * f, "sd": self.sd * f, "low": low, "high": high}
+        )
 
 
 class LogNormal(_Dist):
@@ -91,6 +112,13 @@ class LogNormal(_Dist):
     def sample(self, rng: np.random.Generator, size) -> np.ndarray:
         return rng.lognormal(self.mu, self.sigma, size)
 
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        return np.exp(self.mu + self.sigma * special.ndtri(u))
+
+    def scaled(self, f: float) -> LogNormal:
+        """The distribution of ``f`` (> 0) times a draw (deal sizes in a sweep's markets)."""
+        return self.model_copy(update={"mean_": self.mean_ * f})
+
 
 class Gamma(_Dist):
     """Gamma with the given ``mean`` and ``sd`` (tenure, cycle lengths)."""
@@ -118,6 +146,13 @@ class Gamma(_Dist):
     def sample(self, rng: np.random.Generator, size) -> np.ndarray:
         return rng.gamma(self.shape, self.scale, size)
 
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        return self.scale * special.gammaincinv(self.shape, u)
+
+    def scaled(self, f: float) -> Gamma:
+        """The distribution of ``f`` (> 0) times a draw (deal sizes in a sweep's markets)."""
+        return self.model_copy(update={"mean_": self.mean_ * f, "sd": self.sd * f})
+
 
 class Pareto(_Dist):
     """Pareto (type I) with minimum ``scale`` and tail index ``alpha`` > 2.
@@ -140,6 +175,13 @@ class Pareto(_Dist):
 
     def sample(self, rng: np.random.Generator, size) -> np.ndarray:
         return self.scale * (1.0 + rng.pareto(self.alpha, size))
+
+    def quantile(self, u: np.ndarray) -> np.ndarray:
+        return self.scale * (1.0 - np.asarray(u)) ** (-1.0 / self.alpha)
+
+    def scaled(self, f: float) -> Pareto:
+        """The distribution of ``f`` (> 0) times a draw (deal sizes in a sweep's markets)."""
+        return self.model_copy(update={"scale": self.scale * f})
 
 
 Distribution = Annotated[Fixed | Normal | LogNormal | Gamma | Pareto, Field(discriminator="dist")]

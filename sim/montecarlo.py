@@ -17,28 +17,50 @@ ratio).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
 from .behaviour import Behaviour, Effort, FixedEffort, MonthState
+from .distributions import Distribution
 from .market import Market
 from .measures import COMPONENTS
 from .outcomes import Outcomes
 from .plan import Plan
 from .population import Population
-from .sampling import poisson
-from .streams import BLOCK_TRIALS, TRIALS, generator
+from .sampling import binomial, gamma, poisson, segment_sums
+from .streams import (
+    BLOCK_TRIALS,
+    COUNT,
+    CYCLE,
+    NEW_SIZE,
+    NOISE,
+    RENEWAL,
+    SHOCK,
+    TRIALS,
+    XSELL_SIZE,
+    generator,
+    hashed_uniforms,
+    rep_counters,
+    stream_key,
+)
 
 __all__ = ["MonteCarloEngine"]
 
-_SHOCK = 99  # key of the per-block stream used for the trial shocks (months use 0..12)
 
-
-def _segment_sums(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Sum consecutive runs of ``values`` of lengths ``counts`` (zeros allowed)."""
-    ends = np.cumsum(counts.ravel())
-    cs = np.concatenate(([0.0], np.cumsum(values)))
-    return (cs[ends] - cs[ends - counts.ravel()]).reshape(counts.shape)
+def _deal_sizes(
+    dist: Distribution, key: tuple[int, int], counters: np.ndarray, counts: np.ndarray
+) -> np.ndarray:
+    """Summed sizes of each (trial, rep)'s ``counts`` deals; a rep's ``j``-th deal
+    of a trial has the size at counter ``counters[t, r] + j``, whoever else sells."""
+    flat = counts.ravel()
+    total = int(flat.sum())
+    if total == 0:
+        return np.zeros(counts.shape)
+    starts = np.cumsum(flat) - flat
+    idx = np.repeat(counters.ravel(), flat)
+    idx += (np.arange(total) - np.repeat(starts, flat)).astype(np.uint64)
+    return segment_sums(dist.quantile(hashed_uniforms(key, idx)), counts)
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,24 @@ class MonteCarloEngine:
     service_csat: float = 0.5  # csat change per unit of service effort above 1
     pull_discount: float = 0.08  # extra discount a rep gives to pull a deal forward
     stream: int = TRIALS  # stream family (calibration samples use their own)
+    #: The :class:`~sim.engine.Engine` interface: chunks of whole stream blocks, on threads.
+    unit: ClassVar[int] = BLOCK_TRIALS
+    pool: ClassVar[str] = "threads"
+
+    def simulate_trials(
+        self,
+        seed: int,
+        first: int,
+        n: int,
+        behaviour: Behaviour | None = None,
+        plan: Plan | None = None,
+    ) -> Outcomes:
+        """Outcomes of trials ``first .. first + n - 1``; ``first`` starts a stream block."""
+        if first % BLOCK_TRIALS:
+            raise ValueError(f"first trial {first} does not start a stream block")
+        return self.simulate_blocks(
+            seed, first // BLOCK_TRIALS, -(-n // BLOCK_TRIALS), first + n, behaviour, plan
+        )
 
     def simulate_blocks(
         self,
@@ -96,7 +136,7 @@ class MonteCarloEngine:
         """Demand multiplier per (trial, month): seasonality, growth, the trial's
         shared shock and any stacked regime changes or mid-year shocks."""
         mk = self.market
-        rng = generator(seed, self.stream, block, _SHOCK)
+        rng = generator(seed, self.stream, block, SHOCK)
         sd = mk.shock_sd
         path = np.exp(sd * rng.standard_normal(n) - 0.5 * sd * sd)[:, None] * mk.demand(self.months)
         draws = n
@@ -112,18 +152,31 @@ class MonteCarloEngine:
     def _deals(self, rng: dict, lam_new, lam_x):
         """Deal counts and bookings of one month (new accounts and cross-sell)."""
         mk = self.market
-        n_new = poisson(rng["count"], lam_new)
-        n_x = poisson(rng["count"], lam_x)
+        count = rng["count"]
+        n_new = poisson(count.random(lam_new.shape), lam_new)
+        n_x = poisson(count.random(lam_x.shape), lam_x)
         k_new, k_x = int(n_new.sum()), int(n_x.sum())
-        v_new = _segment_sums(mk.new_business.deal_size.sample(rng["new_size"], k_new), n_new)
-        v_x = _segment_sums(mk.cross_sell.deal_size.sample(rng["xsell_size"], k_x), n_x)
+        cnt = rng["counters"]
+        v_new = _deal_sizes(mk.new_business.deal_size, rng["new_size"], cnt, n_new)
+        v_x = _deal_sizes(mk.cross_sell.deal_size, rng["xsell_size"], cnt, n_x)
         return n_new, n_x, v_new, v_x, 2 * n_new.size + k_new + k_x
 
-    def _streams(self, seed: int, block: int, month: int) -> dict[str, np.random.Generator]:
-        """One child stream per kind of variate for a block and month: a change in how
-        many deals one kind produces (more effort, another plan) leaves the others'
-        draws where they were."""
-        return {k: generator(seed, self.stream, block, month, i) for i, k in enumerate(KINDS)}
+    def _streams(self, seed: int, block: int, month: int, trials: int) -> dict:
+        """The streams of a block and month, one per kind of variate (see
+        :mod:`sim.streams`): generators for the dense kinds, keys and the
+        (trial, rep) counters for the hashed ones. More deals of one kind (more
+        effort, another plan) leave the other kinds' draws, and every other rep's
+        draws, where they were."""
+        key = (seed, self.stream, block, month)
+        return {
+            "count": generator(*key, COUNT),
+            "renewal": generator(*key, RENEWAL),
+            "noise": generator(*key, NOISE),
+            "new_size": stream_key(*key, NEW_SIZE),
+            "xsell_size": stream_key(*key, XSELL_SIZE),
+            "cycle": stream_key(*key, CYCLE),
+            "counters": rep_counters(trials, self.population.size),
+        }
 
     def _month_draws(self, rng: dict, lam_new, lam_x, cycle_scale, due, cols, p_keep) -> dict:
         """One stream block's draws for one month, each kind from its own stream."""
@@ -132,14 +185,14 @@ class MonteCarloEngine:
         deals = n_new + n_x
         closed = deals > 0
         cycle = np.zeros(deals.shape)
-        cycle[closed] = (
-            rng["cycle"].standard_gamma(mk.cycle.shape * deals[closed]) * cycle_scale[closed]
-        )
-        won = rng["renewal"].binomial(due[cols], p_keep[:, cols])
+        shape_k = mk.cycle.shape * deals[closed]
+        cycle[closed] = gamma(rng["cycle"], rng["counters"][closed], shape_k) * cycle_scale[closed]
+        u_won = rng["renewal"].random((deals.shape[0], cols.size))
+        won = binomial(u_won, due[cols], p_keep[:, cols])
         shape = deals.shape
         z_csat = rng["noise"].standard_normal(shape)
         z_disc = rng["noise"].standard_normal(shape)
-        k += int(closed.sum()) + won.size + 2 * deals.size
+        k += 2 * int(closed.sum()) + won.size + 2 * deals.size
         return {
             "n_new": n_new,
             "n_x": n_x,
@@ -215,7 +268,7 @@ class MonteCarloEngine:
             p_m = np.clip(p_keep + self.service_retention * (service - 1.0), 0.0, 1.0)
             got = [
                 self._month_draws(
-                    self._streams(seed, b, m),
+                    self._streams(seed, b, m, size),
                     lam_new[lo:hi],
                     lam_x[lo:hi],
                     cycle_scale[lo:hi],
@@ -223,7 +276,7 @@ class MonteCarloEngine:
                     cols,
                     p_m[lo:hi],
                 )
-                for (b, _), lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
+                for (b, size), lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
             ]
             d = (
                 got[0]
@@ -300,8 +353,8 @@ class MonteCarloEngine:
         expected ones (no further draws), so pulling never flatters those measures.
         """
         got = [
-            self._deals(self._streams(seed, b, self.months), lam_new[lo:hi], lam_x[lo:hi])
-            for (b, _), lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
+            self._deals(self._streams(seed, b, self.months, size), lam_new[lo:hi], lam_x[lo:hi])
+            for (b, size), lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
         ]
         n_new, n_x, v_new, v_x = (np.concatenate([g[i] for g in got]) for i in range(4))
         k = sum(g[4] for g in got)
@@ -355,8 +408,6 @@ class MonteCarloEngine:
         return moved
 
 
-#: Kinds of variates, each drawn from its own child stream per block and month.
-KINDS = ("count", "new_size", "xsell_size", "cycle", "renewal", "noise")
 #: Components only a plan-dependent behaviour changes, and their value otherwise.
 PASSIVE = {
     "effort": 1.0,

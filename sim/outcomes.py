@@ -86,6 +86,13 @@ class Outcomes:
             out[:, members] = kind.aggregate(sub, axis=(1, 3))[:, None, :]
         return out
 
+    def __reduce__(self):
+        """Pickle each component in its own memory layout (month-major views stay
+        month-major, broadcast constants stay broadcast), so a table computed on a
+        worker process or cluster gives the same bytes in every later reduction as
+        one computed here (numpy's summation order follows the layout)."""
+        return (_rebuild, ({k: _pack(v) for k, v in self.components.items()}, self.draws))
+
     @classmethod
     def concat(cls, parts: list[Outcomes]) -> Outcomes:
         """Stack outcome tables along the trial axis."""
@@ -93,3 +100,25 @@ class Outcomes:
             {k: np.concatenate([p.components[k] for p in parts]) for k in COMPONENTS},
             draws=sum(p.draws for p in parts),
         )
+
+
+def _pack(v: np.ndarray) -> tuple:
+    if v.size and 0 in v.strides:  # a broadcast constant: keep one copy of what varies
+        one = tuple(slice(0, 1) if st == 0 else slice(None) for st in v.strides)
+        return ("broadcast", np.ascontiguousarray(v[one]), v.shape)
+    if v.ndim == 3 and not v.flags.c_contiguous and v.transpose(2, 0, 1).flags.c_contiguous:
+        return ("month_major", v.transpose(2, 0, 1))
+    return ("array", v)
+
+
+def _unpack(packed: tuple) -> np.ndarray:
+    kind, data, *shape = packed
+    if kind == "broadcast":
+        return np.broadcast_to(data, shape[0])
+    if kind == "month_major":
+        return data.transpose(1, 2, 0)
+    return data
+
+
+def _rebuild(components: dict[str, tuple], draws: int) -> Outcomes:
+    return Outcomes({k: _unpack(p) for k, p in components.items()}, draws=draws)

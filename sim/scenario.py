@@ -28,9 +28,12 @@ from .behaviour.spec import BehaviourSpec
 from .errors import ScenarioError
 from .market import Market
 from .opportunity_spec import OpportunitySpec
+from .overrides import ATOMIC as _ATOMIC
+from .overrides import merge_tables as _merge
 from .pipeline.spec import PipelineSpec
 from .plan import Plan
 from .population import TeamSpec
+from .sweep.spec import SweepSpec
 
 __all__ = [
     "Scenario",
@@ -55,8 +58,8 @@ _TABLES = (
     "checkin",
     "pipeline",
     "opportunities",
+    "sweep",
 )
-_ATOMIC = {"curve", "rep_targets", "deal_size", "ability", "potential", "tenure_years", "accounts"}
 
 
 class Simulation(BaseModel):
@@ -88,6 +91,7 @@ class Scenario(BaseModel):
     behaviour: BehaviourSpec = BehaviourSpec()
     pipeline: PipelineSpec = PipelineSpec()
     simulation: Simulation = Simulation()
+    sweep: SweepSpec = SweepSpec()  # plan variants x market scenarios (planlab sweep)
     optimize: dict[str, Any] = Field(
         default_factory=dict,
         description="The optimiser's settings, kept as read; ``optimize.spec`` validates them.",
@@ -106,18 +110,6 @@ class Scenario(BaseModel):
     @property
     def base_dir(self) -> Path | None:
         return Path(self.source).parent if self.source else None
-
-
-def _merge(base: Any, over: Any) -> Any:
-    if isinstance(base, dict) and isinstance(over, dict):
-        out = dict(base)
-        for k, v in over.items():
-            if k in out and k not in _ATOMIC:
-                out[k] = _merge(out[k], v)
-            else:
-                out[k] = copy.deepcopy(v)
-        return out
-    return copy.deepcopy(over)
 
 
 def resolve_variant(base_plan: dict, overrides: dict, where: str) -> dict:

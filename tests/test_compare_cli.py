@@ -15,7 +15,14 @@ from planlab.kit.excel import workbook_bytes
 from sim.metrics import METRICS
 from tests.conftest import BASELINE
 
-FILES = {"comparison.csv", "differences.csv", "summary.json", "manifest.json", "report.html"}
+FILES = {
+    "comparison.csv",
+    "differences.csv",
+    "rep_differences.csv",
+    "summary.json",
+    "manifest.json",
+    "report.html",
+}
 
 
 def run(args, capsys):

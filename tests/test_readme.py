@@ -68,7 +68,7 @@ def _planlab_lines() -> list[str]:
 def test_cli_examples_run(line, tmp_path):
     """Every ``planlab ...`` command of the README runs (smaller, into a temporary dir)."""
     args = line.split("#")[0].split()[1:]
-    if args[0] in ("simulate", "demo", "compare"):
+    if args[0] in ("simulate", "demo", "compare", "sweep"):
         if "--out" in args:
             args[args.index("--out") + 1] = str(tmp_path / "out")
         else:
@@ -97,5 +97,5 @@ def test_cli_examples_run(line, tmp_path):
         [sys.executable, "-m", "planlab.cli", *args], cwd=ROOT, capture_output=True, text=True
     )
     assert res.returncode == 0, res.stderr
-    if args[0] in ("simulate", "demo", "compare", "review", "checkin", "optimize"):
+    if args[0] in ("simulate", "demo", "compare", "sweep", "review", "checkin", "optimize"):
         assert (tmp_path / "out" / "report.html").exists()

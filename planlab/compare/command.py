@@ -2,7 +2,8 @@
 
 Writes, all at once: ``comparison.csv`` (metrics down, variants across),
 ``differences.csv`` (each variant against the base plan, with paired
-confidence intervals), ``summary.json`` (results only: same scenario and seed,
+confidence intervals), ``rep_differences.csv`` (who gains and who loses: each
+rep's paired payout and revenue differences with intervals), ``summary.json`` (results only: same scenario and seed,
 same bytes), ``manifest.json``, ``report.html`` and, with ``--xlsx``,
 ``workbook.xlsx``.
 """
@@ -16,12 +17,14 @@ import pandas as pd
 
 from sim import load_scenario, simulate
 from sim.compare import differences
+from sim.rep_differences import gains_and_losses, rep_differences
 from sim.run import SimulationResult
 
 from ..kit.excel import workbook_bytes
 from ..kit.files import check_out, manifest, to_csv, to_json, write_files
 from ..kit.html import Table
 from ..kit.options import EXIT_OK, Progress, UsageError, check_variants
+from ..kit.scheduler import scheduler_executor
 from ..simulate.excel import run_sheets
 from ..simulate.narrative import summary_lines
 from ..simulate.report import render_report
@@ -67,6 +70,7 @@ def compare_files(
     material = material_differences(diffs, result.population.size)
     findings = comparison_findings(result, diffs, tables)
     flagged = diffs.assign(material=material)
+    per_rep = rep_differences(result, level=LEVEL)
     summary = {
         "scenario": result.scenario.name,
         "seed": result.seed,
@@ -76,12 +80,14 @@ def compare_files(
         "findings": findings,
         "comparison": table,
         "differences": _nested(flagged),
+        "who_gains": gains_and_losses(per_rep).to_dict(orient="index"),
     }
     section = comparison_section(result, table, diffs, material, LEVEL)
     title = f"planlab — comparison — {result.scenario.name}"
     files: dict[str, str | bytes] = {
         "comparison.csv": to_csv(table),
         "differences.csv": to_csv(flagged),
+        "rep_differences.csv": to_csv(per_rep.reset_index()),
         "summary.json": to_json(summary),
         "manifest.json": to_json({**manifest(result, argv), "command_kind": "compare"}),
         "report.html": render_report(
@@ -131,8 +137,10 @@ def cmd_compare(args, argv) -> int:
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}-compare"
     check_out(out, args.force)
     progress = Progress(quiet=args.quiet)
-    with progress.step("simulating") as tick:
-        result = simulate(scenario, names, trials=args.trials, seed=args.seed, progress=tick)
+    with progress.step("simulating") as tick, scheduler_executor(args) as executor:
+        result = simulate(
+            scenario, names, trials=args.trials, seed=args.seed, progress=tick, executor=executor
+        )
     with progress.step("comparing and writing the report"):
         tables = run_tables(result)
         diffs = differences(result, level=LEVEL)

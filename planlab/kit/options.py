@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = [
+    "add_scheduler_option",
     "EXIT_ERROR",
     "EXIT_OK",
     "EXIT_USAGE",
@@ -195,6 +196,17 @@ class HelpFormatter(argparse.HelpFormatter):
         ):
             return text
         return f"{text} (default: %(default)s)"
+
+
+def add_scheduler_option(p: argparse.ArgumentParser) -> None:
+    """The ``--scheduler ADDRESS`` option (default: ``$PLANLAB_SCHEDULER``, else local)."""
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on the Dask cluster at ADDRESS (tcp://host:8786), or 'local' for a "
+        "LocalCluster of two worker processes (default: $PLANLAB_SCHEDULER, else this "
+        "process's pool)",
+    )
 
 
 def add_output_options(

@@ -12,6 +12,7 @@ from sim import load_scenario
 
 from ..kit.files import check_out, write_files
 from ..kit.options import EXIT_ERROR, EXIT_OK, Progress, UsageError
+from ..kit.scheduler import scheduler_executor
 from .files import optimisation_lines, optimize_files
 
 __all__ = ["cmd_optimize"]
@@ -23,23 +24,25 @@ def cmd_optimize(args, argv) -> int:
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}_optimised"
     check_out(out, args.force)
     progress = Progress(quiet=args.quiet)
-    try:
-        with progress.step("optimising (tables, solves, explanations)") as tick:
-            opt = optimize_plan(
-                scenario,
-                solver=args.solver,
-                time_limit=args.time_limit,
-                gap=args.gap,
-                seed=args.seed,
-                progress=tick,
-            )
-    except SolverMissing as exc:
-        raise UsageError(str(exc)) from None
-    result = check = None
-    if opt.plan is not None:
-        label = f"simulating the optimised plan beside the base plan ({args.trials:,} trials)"
-        with progress.step(label):
-            result, check = verify(opt, trials=args.trials)
+    with scheduler_executor(args) as executor:
+        try:
+            with progress.step("optimising (tables, solves, explanations)") as tick:
+                opt = optimize_plan(
+                    scenario,
+                    solver=args.solver,
+                    time_limit=args.time_limit,
+                    gap=args.gap,
+                    seed=args.seed,
+                    progress=tick,
+                    executor=executor,
+                )
+        except SolverMissing as exc:
+            raise UsageError(str(exc)) from None
+        result = check = None
+        if opt.plan is not None:
+            label = f"simulating the optimised plan beside the base plan ({args.trials:,} trials)"
+            with progress.step(label):
+                result, check = verify(opt, trials=args.trials, executor=executor)
     with progress.step("writing the report and files"):
         files = optimize_files(opt, out, result, check, argv)
     write_files(out, files, args.force)

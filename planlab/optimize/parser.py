@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..kit.options import add_output_options, number_in
+from ..kit.options import add_output_options, add_scheduler_option, number_in
 
 __all__ = ["add_optimize_command"]
 
@@ -29,4 +29,5 @@ def add_optimize_command(sub) -> None:
         min_trials=10,
         trials_default=1_000,
     )
+    add_scheduler_option(p)
     p.set_defaults(func="planlab.optimize.command:cmd_optimize")

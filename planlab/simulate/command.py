@@ -13,6 +13,7 @@ from sim.run import check_roster_targets, make_population
 
 from ..kit.files import check_out, write_files
 from ..kit.options import EXIT_OK, Progress, check_variants
+from ..kit.scheduler import scheduler_executor
 from .files import run_files
 from .tables import run_tables
 
@@ -45,10 +46,16 @@ def _run(scenario_path: Path, args, argv) -> int:
     out = Path(args.out) if args.out else Path("out") / scenario_path.stem
     check_out(out, args.force)
     progress = Progress(quiet=args.quiet)
-    with progress.step("simulating") as tick:
+    with progress.step("simulating") as tick, scheduler_executor(args) as executor:
         engine = getattr(args, "engine", "montecarlo")
         result = simulate(
-            scenario, variants, trials=args.trials, seed=args.seed, progress=tick, engine=engine
+            scenario,
+            variants,
+            trials=args.trials,
+            seed=args.seed,
+            progress=tick,
+            engine=engine,
+            executor=executor,
         )
     with progress.step("writing the report and tables"):
         tables = run_tables(result)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..kit.options import add_output_options, add_variants_option
+from ..kit.options import add_output_options, add_scheduler_option, add_variants_option
 
 __all__ = ["add_simulate_commands"]
 
@@ -14,6 +14,7 @@ def _add_run_options(p: argparse.ArgumentParser) -> None:
     add_variants_option(p, "plan variants to simulate beside the base plan")
     add_output_options(p, "out/<scenario name>")
     p.add_argument("--xlsx", action="store_true", help="also write the tables as workbook.xlsx")
+    add_scheduler_option(p)
 
 
 def add_simulate_commands(sub) -> None:

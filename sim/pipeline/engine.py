@@ -1,7 +1,7 @@
 """The pipeline engine: replications of the SimPy model into one outcome table.
 
 Replication ``r`` of a run with seed ``s`` draws only from the child
-``SeedSequence(s, spawn_key=(PIPELINE, r))`` — what ``SeedSequence.spawn``
+``SeedSequence(s, spawn_key=(PIPELINE, r))`` (:data:`sim.streams.PIPELINE`) — what ``SeedSequence.spawn``
 hands out, addressed directly — so a replication's result does not depend on
 which worker runs it or which others run beside it.
 """
@@ -9,6 +9,7 @@ which worker runs it or which others run beside it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 import pandas as pd
@@ -23,10 +24,8 @@ from ..streams import BLOCK_TRIALS
 from .model import Replication, events_processed
 from .spec import PipelineSpec
 
-__all__ = ["LEDGER_COLUMNS", "PIPELINE", "PipelineEngine", "PipelineRun"]
+__all__ = ["LEDGER_COLUMNS", "PipelineEngine", "PipelineRun"]
 
-#: Spawn-key root of the pipeline's replication streams (distinct from sim.streams' families).
-PIPELINE = 11
 #: Columns of the opportunity ledger (times in days from the start of the plan year).
 LEDGER_COLUMNS = ("id", "rep", "kind", "account", "created", "closed", "status", "amount", "stage")
 
@@ -49,6 +48,20 @@ class PipelineEngine:
     spec: PipelineSpec = PipelineSpec()
     months: int = 12
     pull_discount: float = 0.08  # extra discount a rep gives to pull a deal forward
+    #: The :class:`~sim.engine.Engine` interface: any run of replications, on processes.
+    unit: ClassVar[int] = 1
+    pool: ClassVar[str] = "processes"
+
+    def simulate_trials(
+        self,
+        seed: int,
+        first: int,
+        n: int,
+        behaviour: Behaviour | None = None,
+        plan: Plan | None = None,
+    ) -> Outcomes:
+        """Replications ``first .. first + n - 1`` as trials of the outcome table."""
+        return self.replications(seed, first, n, behaviour, plan).outcomes
 
     def replications(
         self,

@@ -30,6 +30,7 @@ import simpy
 
 from ..behaviour import Behaviour, Effort, MonthState
 from ..measures import COMPONENTS
+from ..streams import PIPELINE
 
 __all__ = ["MONTH_DAYS", "Replication", "events_processed"]
 
@@ -75,8 +76,6 @@ class Replication:
     """State and processes of one replication (one simulated plan year)."""
 
     def __init__(self, engine, seed: int, index: int, behaviour: Behaviour, plan, ledger: bool):
-        from .engine import PIPELINE  # the stream family of pipeline replications
-
         self.engine, self.behaviour, self.plan = engine, behaviour, plan
         spec, pop, mk = engine.spec, engine.population, engine.market
         self.spec, self.pop, self.mk = spec, pop, mk

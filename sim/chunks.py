@@ -1,0 +1,349 @@
+"""The one chunk loop: simulate trials chunk by chunk on any engine, pay every plan.
+
+A chunk is a run of whole engine units (see :class:`sim.engine.Engine`), so the
+result for a seed is the same for any chunk size, worker count or executor.
+Under a plan-independent behaviour (the foundation's fixed effort) all plans
+are paid on one outcome table — common random numbers by construction; a
+plan-dependent behaviour re-simulates each plan from the same streams.
+
+Chunks go through a ``concurrent.futures.Executor`` — a thread pool, a process
+pool or a Dask client's executor. A chunk task is a module-level function of
+plain arguments (picklable) and a pure function of its stream addresses, so a
+task lost with a worker is simply run again with the same result.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from dataclasses import fields
+
+import numpy as np
+
+from .behaviour import Behaviour, FixedEffort
+from .behaviour.dynamics import paid_flow_measures
+from .behaviour.model import PlanBehaviour
+from .engine import Engine
+from .outcomes import Outcomes
+from .payout import PlanOutcome, evaluate_plan, plan_targets
+from .plan import Plan
+from .population import Population
+from .results import VariantResult
+from .streams import BLOCK_TRIALS
+
+__all__ = [
+    "BEHAVIOUR_ACTUALS",
+    "CHUNK_REP_TRIALS",
+    "KEPT_MEASURES",
+    "PROGRESS_BINS",
+    "ChunkResult",
+    "Collector",
+    "annual_actuals",
+    "chunk_bounds",
+    "effort_by_progress",
+    "pay_outcomes",
+    "run_chunks",
+    "simulate_chunk",
+]
+
+#: Rep-trials simulated at once per chunk (bounds the memory of chunks in flight).
+CHUNK_REP_TRIALS = 100_000
+#: Chunks per worker for engines on processes (load balance of uneven replications).
+CHUNKS_PER_WORKER = 8
+#: Annual measure values kept per (trial, rep) besides the plan's own measures.
+KEPT_MEASURES = ("revenue", "gross_margin")
+#: Annual values kept when the behaviour model is on (zero without it).
+BEHAVIOUR_ACTUALS = ("pulled_in", "pushed_out", "timing_discount", "left")
+#: Bins of attainment to date (share of the period target) for the effort profile.
+PROGRESS_BINS = np.linspace(0.0, 2.0, 21)
+
+
+def annual_actuals(outcomes: Outcomes, plan: Plan, behaviour: bool) -> dict[str, np.ndarray]:
+    """Annual values kept per (trial, rep): the plan's measures, revenue, margin and,
+    when reps respond to the plan, what deal timing moved and who left."""
+    names = [m.name for m in plan.measures] + list(KEPT_MEASURES)
+    out = {n: outcomes.measure(n, 1)[..., 0].astype(np.float32) for n in dict.fromkeys(names)}
+    if behaviour:
+        c = outcomes.components
+        for k in BEHAVIOUR_ACTUALS[:-1]:
+            out[k] = c[k].sum(-1).astype(np.float32)
+        out["left"] = (c["present"].min(-1) < 1.0).astype(np.float32)
+    return out
+
+
+def effort_by_progress(outcomes: Outcomes, plan: Plan, pop: Population) -> np.ndarray:
+    """Effort against attainment to date at the start of each month, per trial.
+
+    Returns (trials, 2, 3, bins): sums of effort and counts, by the month's
+    position in its period (first, middle, last) and attainment-to-date bin, on
+    the plan's first bookings-driven measure (revenue for most plans).
+    """
+    t, r, months = outcomes.shape
+    nb = len(PROGRESS_BINS)
+    out = np.zeros((t, 2, 3, nb))
+    flow = paid_flow_measures(plan)
+    if not flow:
+        return out
+    m, comps = flow[0]
+    per = months // plan.periods
+    monthly = sum(outcomes.components[c] for c in comps).reshape(t, r, plan.periods, per)
+    to_date = (np.cumsum(monthly, -1) - monthly).reshape(t, r, months)
+    target = np.repeat(plan_targets(plan, pop)[m.id], per, axis=1)  # (reps, months)
+    progress = to_date / target[None]
+    k = np.arange(months) % per
+    position = np.where(k == per - 1, 2, np.where(k == 0, 0, 1))  # first, middle, last month
+    bins = np.clip(np.digitize(progress, PROGRESS_BINS) - 1, 0, nb - 1)
+    index = ((np.arange(t)[:, None, None] * 3 + position[None, None, :]) * nb + bins).ravel()
+    size = t * 3 * nb
+    effort = outcomes.components["effort"].ravel()
+    out[:, 0] = np.bincount(index, effort, size).reshape(t, 3, nb)
+    out[:, 1] = np.bincount(index, minlength=size).reshape(t, 3, nb)
+    return out
+
+
+def pay_outcomes(
+    plan: Plan, outcomes: Outcomes, pop: Population, keep: bool, behaviour: bool
+) -> dict:
+    """One plan paid on one chunk's outcomes: the arrays a variant result is made of.
+
+    Rep bookings by month are returned per trial (trials, reps, months), to be
+    summed by stream block, a fixed grouping, so the total does not depend on the
+    chunking. Without a behaviour model the effort profile is all zeros and left
+    out (``None``), so chunks travel light to and from cluster workers.
+    """
+    bookings = outcomes.components["new_value"] + outcomes.components["xsell_value"]
+    outcome = evaluate_plan(plan, outcomes, pop)
+    if not keep:  # (trials, reps, periods) per measure is the largest table; keep on request
+        outcome = dataclasses.replace(outcome, period_attainment=None)
+    return {
+        "outcome": outcome,
+        "actuals": annual_actuals(outcomes, plan, behaviour),
+        "bookings_by_month": bookings.sum(1),
+        # Effort is 1.0 everywhere when reps do not respond: nothing to tabulate.
+        "effort_by_progress": effort_by_progress(outcomes, plan, pop) if behaviour else None,
+        "rep_bookings": bookings,
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class ChunkResult:
+    """What one chunk task hands back: per-plan arrays, variates drawn, outcomes kept."""
+
+    first: int
+    n: int
+    parts: dict[str, dict]
+    draws: int
+    kept: Outcomes | None
+
+
+def simulate_chunk(
+    engine: Engine,
+    seed: int,
+    plans: dict[str, Plan],
+    behaviours: dict[str, Behaviour],
+    keep: bool,
+    trials: int,
+    bounds: tuple[int, int],
+) -> ChunkResult:
+    """Simulate trials ``bounds = (first, n)`` of a run of ``trials`` and pay every
+    plan on them."""
+    first, n = bounds
+    shared = None
+    if not behaviours:
+        shared = engine.simulate_trials(seed, first, n, FixedEffort())
+    parts, draws, first_oc = {}, 0, None
+    for name, plan in plans.items():
+        oc = (
+            shared
+            if shared is not None
+            else engine.simulate_trials(seed, first, n, behaviours[name], plan)
+        )
+        part = pay_outcomes(plan, oc, engine.population, keep, bool(behaviours))
+        part["rep_bookings"] = block_pieces(first, part["rep_bookings"], trials)
+        parts[name] = part
+        draws += 0 if shared is not None else oc.draws
+        first_oc = oc if first_oc is None else first_oc
+    if shared is not None:
+        draws = shared.draws
+    kept = shared if shared is not None else first_oc  # with behaviour: the base plan's
+    return ChunkResult(first, n, parts, draws, kept if keep else None)
+
+
+def block_pieces(first: int, rows: np.ndarray, trials: int) -> list[tuple]:
+    """Per-trial rows of trials ``first ..`` cut at stream-block edges:
+    [(block, first trial in the block, rows or their sum, summed), ...]. A block the
+    chunk holds whole is summed here (so only the sum travels); the rest stay rows,
+    for the collector to sum once their block is complete. Sums always run over a
+    C-ordered block, so they are the same bytes wherever they are made."""
+    out, t, end = [], first, first + len(rows)
+    while t < end:
+        b = t // BLOCK_TRIALS
+        lo, size = b * BLOCK_TRIALS, min((b + 1) * BLOCK_TRIALS, trials) - b * BLOCK_TRIALS
+        hi = min(end, lo + size)
+        part = np.ascontiguousarray(rows[t - first : hi - first])
+        whole = t == lo and hi - t == size
+        out.append((b, t - lo, part.sum(0) if whole else part, whole))
+        t = hi
+    return out
+
+
+def chunk_bounds(
+    engine: Engine, trials: int, chunk_trials: int, workers: int
+) -> list[tuple[int, int]]:
+    """Chunks [(first trial, trials), ...] of whole engine units.
+
+    At most :data:`CHUNK_REP_TRIALS` rep-trials each (memory in flight); engines on
+    processes are also cut into about :data:`CHUNKS_PER_WORKER` chunks per worker,
+    so that uneven replications balance.
+    """
+    unit = engine.unit
+    size = min(chunk_trials, max(1, CHUNK_REP_TRIALS // max(engine.population.size, 1)))
+    if engine.pool == "processes":
+        size = min(size, -(-trials // max(1, workers * CHUNKS_PER_WORKER)))
+    size = max(unit, size // unit * unit)
+    return [(f, min(size, trials - f)) for f in range(0, trials, size)]
+
+
+def _place(store, part, sl: slice, total: int):
+    """Copy a chunk's arrays into preallocated full-length arrays (nested dicts allowed)."""
+    if part is None:
+        return None
+    if isinstance(part, np.ndarray):
+        if store is None:
+            store = np.empty((total, *part.shape[1:]), dtype=part.dtype)
+        store[sl] = part
+        return store
+    if isinstance(part, dict):
+        store = {} if store is None else store
+        for k, v in part.items():
+            store[k] = _place(store.get(k), v, sl, total)
+        return store
+    raise TypeError(type(part))
+
+
+class Collector:
+    """Gathers chunk results in place, so peak memory is the result plus the chunks in flight.
+
+    Rep bookings are summed per stream block as soon as a block's trials are all
+    in (a block may span chunks of an engine with a smaller unit), always in the
+    same order, so their total is the same for any chunking.
+    """
+
+    def __init__(self, trials: int):
+        self.trials = trials
+        self.n_blocks = -(-trials // BLOCK_TRIALS)
+        self.store: dict[str, dict] = {}
+        self.targets: dict[str, dict] = {}
+        self.kept: list[tuple[int, Outcomes]] = []
+        self.draws = 0
+        self.pending: dict[tuple[str, int], tuple[np.ndarray, int]] = {}
+
+    def _block_rows(self, name: str, pieces: list[tuple]) -> None:
+        st = self.store[name]
+        for b, offset, data, summed in pieces:
+            if "rep_bookings_sum" not in st:
+                st["rep_bookings_sum"] = np.zeros(
+                    (self.n_blocks, *(data.shape if summed else data.shape[1:]))
+                )
+            if summed:
+                st["rep_bookings_sum"][b] = data
+                continue
+            size = min((b + 1) * BLOCK_TRIALS, self.trials) - b * BLOCK_TRIALS
+            buf, filled = self.pending.get((name, b), (None, 0))
+            if buf is None:
+                buf = np.empty((size, *data.shape[1:]))
+            buf[offset : offset + len(data)] = data
+            filled += len(data)
+            if filled == size:
+                st["rep_bookings_sum"][b] = buf.sum(0)
+                self.pending.pop((name, b), None)
+            else:
+                self.pending[(name, b)] = (buf, filled)
+
+    def add(self, result: ChunkResult) -> None:
+        trial_sl = slice(result.first, result.first + result.n)
+        for name, p in result.parts.items():
+            st = self.store.setdefault(name, {})
+            po = p["outcome"]
+            self.targets[name] = po.targets
+            for f in fields(PlanOutcome):
+                if f.name != "targets":
+                    st[f.name] = _place(st.get(f.name), getattr(po, f.name), trial_sl, self.trials)
+            for key in ("actuals", "bookings_by_month", "effort_by_progress"):
+                st[key] = _place(st.get(key), p[key], trial_sl, self.trials)
+            self._block_rows(name, p["rep_bookings"])
+        self.draws += result.draws
+        if result.kept is not None:
+            self.kept.append((result.first, result.kept))
+
+    def variant(self, name: str, plan: Plan, behaviour: PlanBehaviour | None) -> VariantResult:
+        st = self.store[name]
+        outcome = PlanOutcome(
+            targets=self.targets[name],
+            **{f.name: st[f.name] for f in fields(PlanOutcome) if f.name != "targets"},
+        )
+        return VariantResult(
+            name=name,
+            plan=plan,
+            outcome=outcome,
+            actuals=st["actuals"],
+            bookings_by_month=st["bookings_by_month"],
+            rep_bookings_by_month=st["rep_bookings_sum"].sum(0) / self.trials,
+            effort_by_progress=st["effort_by_progress"]
+            if st["effort_by_progress"] is not None
+            else np.zeros((self.trials, 2, 3, len(PROGRESS_BINS))),
+            behaviour=behaviour,
+        )
+
+    def outcomes(self) -> Outcomes | None:
+        if not self.kept:
+            return None
+        return Outcomes.concat([o for _, o in sorted(self.kept, key=lambda x: x[0])])
+
+
+def run_chunks(
+    task: Callable[[tuple[int, int]], ChunkResult],
+    bounds: list[tuple[int, int]],
+    collect: Callable[[ChunkResult], None],
+    *,
+    pool: str = "threads",
+    workers: int | None = None,
+    executor: Executor | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> None:
+    """Run ``task`` on every chunk of ``bounds`` and hand each result to ``collect``
+    as it finishes; on ``executor`` if given, else on a local pool of ``workers``
+    (default: up to 2) threads or processes, or in this thread for one worker."""
+    n_workers = workers or min(2, os.cpu_count() or 1)
+    own = executor is None and n_workers > 1 and len(bounds) > 1
+    kind = ProcessPoolExecutor if pool == "processes" else ThreadPoolExecutor
+    runner = kind(n_workers) if own else executor
+    done = 0
+    try:
+        if runner is None:
+            for b in bounds:
+                collect(task(b))
+                done += 1
+                if progress:
+                    progress(done, len(bounds))
+        else:
+            futures = {runner.submit(task, b): b for b in bounds}
+            for fut in as_completed(futures):
+                del futures[fut]  # a collected chunk is not kept alive by its future
+                collect(fut.result())
+                done += 1
+                if progress:
+                    progress(done, len(bounds))
+    finally:
+        if own:
+            runner.shutdown(cancel_futures=True)
+
+
+def chunk_task(
+    engine, seed, plans, behaviours, keep, trials
+) -> Callable[[tuple[int, int]], ChunkResult]:
+    """The picklable chunk task of a run (a partial of :func:`simulate_chunk`)."""
+    return functools.partial(simulate_chunk, engine, seed, plans, behaviours, keep, trials)
