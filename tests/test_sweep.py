@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from planlab.cli import main
 from sim import load_scenario, parse_scenario, simulate
-from sim.compare import COMPARISON_METRICS
+from sim.metrics import METRICS
 from sim.rep_differences import gains_and_losses, rep_differences
 from sim.sweep.spec import MarketCase, Recession, apply_case, sweep_markets
 from tests.conftest import BASELINE
@@ -127,7 +127,7 @@ def test_sweep_writes_every_output(swept):
     rows = list(csv.DictReader(io.StringIO((swept / "sweep.csv").read_text())))
     # Tidy: one row per variant x market x metric.
     keys = {(r["variant"], r["market"], r["metric"]) for r in rows}
-    assert len(keys) == len(rows) == len(variants) * len(markets) * len(COMPARISON_METRICS)
+    assert len(keys) == len(rows) == len(variants) * len(markets) * len(METRICS)
     assert {r["market"] for r in rows} == set(markets)
     for r in rows:
         if r["variant"] != "base" and r["ci_low"]:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..compare import COMPARISON_METRICS, comparison_table, differences
+from ..compare import comparison_table, differences
 from ..rep_differences import gains_and_losses, rep_differences
 from ..run import simulate
 from ..scenario import Scenario
@@ -66,7 +66,7 @@ def _cells(result, market: str, level: float) -> pd.DataFrame:
     diffs = differences(result, level=level)
     rows = []
     for variant in table.columns:
-        for metric, _ in COMPARISON_METRICS:
+        for metric in table.index:
             row = {
                 "variant": variant,
                 "market": market,
