@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .curves import PayoutCurve
 from .measures import MEASURES
+from .suggest import did_you_mean
 
 __all__ = [
     "PERIODS_PER_YEAR",
@@ -33,7 +34,10 @@ class _Frozen(BaseModel):
 
 def _known_measure(name: str) -> str:
     if name not in MEASURES:
-        raise ValueError(f"unknown measure {name!r}; known: {', '.join(MEASURES)}")
+        raise ValueError(
+            f"unknown measure {name!r}"
+            + (did_you_mean(name, MEASURES) or f"; known: {', '.join(MEASURES)}")
+        )
     return name
 
 
