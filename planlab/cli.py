@@ -20,6 +20,7 @@ from sim import metrics as M
 
 from .export import OutputExists, check_out, write_files
 from .review_cli import add_review_commands
+from .schema_cli import add_schema_command
 
 __all__ = ["main"]
 
@@ -310,6 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario TOML file")
     p.set_defaults(func=cmd_validate)
     add_review_commands(sub, _whole)
+    add_schema_command(sub)
     return parser
 
 

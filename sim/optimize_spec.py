@@ -48,8 +48,8 @@ class _Frozen(BaseModel):
 class Band(_Frozen):
     """A range [low, high]."""
 
-    low: float
-    high: float
+    low: float = Field(description="Lower end of the range.")
+    high: float = Field(description="Upper end of the range.")
 
     @model_validator(mode="after")
     def _order(self) -> Band:
@@ -66,16 +66,40 @@ class Baseline(_Frozen):
     blend: ``history_weight`` of history, the rest potential.
     """
 
-    basis: Literal["plan", "potential", "history", "blend"] = "plan"
-    history_weight: float = Field(default=0.5, ge=0, le=1)
+    basis: Literal["plan", "potential", "history", "blend"] = Field(
+        default="plan", description="Where the baseline targets come from (see above)."
+    )
+    history_weight: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Share of history in a blend; the rest is potential.",
+        json_schema_extra={"unit": "share"},
+    )
 
 
 class Levels(_Frozen):
     """Candidate targets per rep: ``count`` multiples of the baseline from ``low`` to ``high``."""
 
-    low: float = Field(default=0.8, gt=0)
-    high: float = Field(default=1.2, gt=0)
-    count: int = Field(default=15, ge=2, le=101)
+    low: float = Field(
+        default=0.8,
+        gt=0,
+        description="Lowest candidate target, a multiple of the baseline.",
+        json_schema_extra={"unit": "× baseline"},
+    )
+    high: float = Field(
+        default=1.2,
+        gt=0,
+        description="Highest candidate target, a multiple of the baseline.",
+        json_schema_extra={"unit": "× baseline"},
+    )
+    count: int = Field(
+        default=15,
+        ge=2,
+        le=101,
+        description="Candidate targets per rep, evenly spaced.",
+        json_schema_extra={"unit": "levels"},
+    )
 
     @model_validator(mode="after")
     def _order(self) -> Levels:
@@ -87,16 +111,32 @@ class Levels(_Frozen):
 class BadYear(_Frozen):
     """Chance constraint: total incentive pay at ``quantile`` of simulated years ≤ ``ceiling``."""
 
-    quantile: float = Field(default=0.9, gt=0, lt=1)
-    ceiling: float = Field(gt=0)
+    quantile: float = Field(
+        default=0.9,
+        gt=0,
+        lt=1,
+        description="Quantile of simulated years the cap holds at (0.9: the 1-in-10 bad year).",
+        json_schema_extra={"unit": "share"},
+    )
+    ceiling: float = Field(
+        gt=0,
+        description="Most total incentive pay allowed in that year.",
+        json_schema_extra={"unit": "currency/year"},
+    )
 
 
 class Fairness(_Frozen):
     """Targets fair across reps: the spread (max − min) of target ÷ potential-based
     target, or of the chance of reaching target, at most ``spread``."""
 
-    basis: Literal["potential", "achievability"] = "potential"
-    spread: float = Field(gt=0)
+    basis: Literal["potential", "achievability"] = Field(
+        default="potential",
+        description="What is compared across reps: target ÷ potential-based target, or the "
+        "chance of reaching target.",
+    )
+    spread: float = Field(
+        gt=0, description="Largest allowed spread (max − min) of that figure across reps."
+    )
 
 
 #: Constraints that ``false`` switches off.
@@ -113,28 +153,77 @@ SWITCHABLE = (
 )
 
 
+def _false_switches_off(schema: dict) -> None:
+    """In the JSON Schema, let each switchable constraint also be ``false``."""
+    for key in SWITCHABLE:
+        prop = schema["properties"][key]
+        prop.setdefault("anyOf", []).append({"type": "boolean", "enum": [False]})
+
+
 class Constraints(_Frozen):
-    """The business's constraints; ``None`` switches one off."""
+    """The business's constraints; ``None`` (``false`` in a file) switches one off."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", json_schema_extra=_false_switches_off)
 
     company_number: float | None = Field(
-        default=None, gt=0, description="Sum of reps' primary targets (default: of baselines)."
+        default=None,
+        gt=0,
+        description="Sum of reps' primary targets (default: of baselines).",
+        json_schema_extra={"unit": "primary measure/year"},
     )
     overassign: float = Field(
-        default=0.1, ge=0, description="Targets may sum to this share above the company number."
+        default=0.1,
+        ge=0,
+        description="Targets may sum to this share above the company number.",
+        json_schema_extra={"unit": "share"},
     )
-    team_numbers: dict[str, float] = Field(default_factory=dict)
-    achievability: Band | None = Band(low=0.6, high=0.7)
-    budget: float | None = Field(default=None, gt=0, description="Expected incentive cost cap.")
+    team_numbers: dict[str, float] = Field(
+        default_factory=dict,
+        description="Least sum of the primary targets of each named team (team = number).",
+        json_schema_extra={"unit": "primary measure/year"},
+    )
+    achievability: Band | None = Field(
+        default=Band(low=0.6, high=0.7),
+        description="Expected share of reps reaching target lies in [low, high].",
+        json_schema_extra={"unit": "share of reps"},
+    )
+    budget: float | None = Field(
+        default=None,
+        gt=0,
+        description="Expected incentive cost cap.",
+        json_schema_extra={"unit": "currency/year"},
+    )
     cost_of_sales: float | None = Field(
-        default=None, gt=0, lt=1, description="Expected incentive cost ÷ expected revenue cap."
+        default=None,
+        gt=0,
+        lt=1,
+        description="Expected incentive cost ÷ expected revenue cap.",
+        json_schema_extra={"unit": "share"},
     )
-    bad_year: BadYear | None = None
-    fairness: Fairness | None = None
+    bad_year: BadYear | None = Field(
+        default=None, description="Cap on total incentive pay in a bad year (chance constraint)."
+    )
+    fairness: Fairness | None = Field(
+        default=None, description="Cap on how unequal the targets are across reps."
+    )
     ratchet: float | None = Field(
-        default=None, gt=0, description="Largest change of a rep's target on last period's."
+        default=None,
+        gt=0,
+        description="Largest change of a rep's target on last period's.",
+        json_schema_extra={"unit": "share"},
     )
-    min_target: float | None = Field(default=None, gt=0)
-    max_target: float | None = Field(default=None, gt=0)
+    min_target: float | None = Field(
+        default=None,
+        gt=0,
+        description="Smallest primary target any rep may get.",
+        json_schema_extra={"unit": "primary measure/year"},
+    )
+    max_target: float | None = Field(
+        default=None,
+        gt=0,
+        description="Largest primary target any rep may get.",
+        json_schema_extra={"unit": "primary measure/year"},
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -158,16 +247,28 @@ class Objective(_Frozen):
     """Expected gross profit after incentive cost, plus motivation terms (money per unit)."""
 
     achievability_weight: float = Field(
-        default=0.0, ge=0, description="Value of one more rep expected to reach target."
+        default=0.0,
+        ge=0,
+        description="Value of one more rep expected to reach target.",
+        json_schema_extra={"unit": "currency per rep"},
     )
     outside_option_weight: float = Field(
-        default=0.0, ge=0, description="Cost per unit of a rep's shortfall below outside option."
+        default=0.0,
+        ge=0,
+        description="Cost per unit of a rep's shortfall below outside option.",
+        json_schema_extra={"unit": "currency per currency"},
     )
     upside_weight: float = Field(
-        default=0.0, ge=0, description="Value per unit of expected pay above target incentive."
+        default=0.0,
+        ge=0,
+        description="Value per unit of expected pay above target incentive.",
+        json_schema_extra={"unit": "currency per currency"},
     )
     fairness_weight: float = Field(
-        default=0.0, ge=0, description="Cost per unit of spread of target ÷ potential target."
+        default=0.0,
+        ge=0,
+        description="Cost per unit of spread of target ÷ potential target.",
+        json_schema_extra={"unit": "currency per unit of spread"},
     )
 
 
@@ -182,17 +283,54 @@ class Menu(_Frozen):
     base plan's choice.
     """
 
-    weights: list[dict[str, float]] | None = None
-    measures: list[str] | None = None
-    max_active: int = Field(default=3, ge=1)
-    floor: float = Field(default=0.2, ge=0, lt=1)
-    step: float = Field(default=0.1, gt=0, le=1)
-    thresholds: list[float] = Field(default_factory=list)
-    threshold_payout: float | None = Field(
-        default=None, ge=0, le=1, description="Payout share at threshold (default: the threshold)."
+    weights: list[dict[str, float]] | None = Field(
+        default=None,
+        description="Weight vectors to choose from, each a table of measure = weight summing "
+        "to 1 (default: generated from measures, else the base plan's).",
+        json_schema_extra={"unit": "share"},
     )
-    accelerators: list[float] = Field(default_factory=list)
-    caps: list[float | None] = Field(default_factory=list)
+    measures: list[str] | None = Field(
+        default=None, description="Measures to generate weight vectors over (when no weights)."
+    )
+    max_active: int = Field(
+        default=3, ge=1, description="Most measures with a weight in a generated vector."
+    )
+    floor: float = Field(
+        default=0.2,
+        ge=0,
+        lt=1,
+        description="Least weight of a measure in a generated vector.",
+        json_schema_extra={"unit": "share"},
+    )
+    step: float = Field(
+        default=0.1,
+        gt=0,
+        le=1,
+        description="Grid step of generated weights.",
+        json_schema_extra={"unit": "share"},
+    )
+    thresholds: list[float] = Field(
+        default_factory=list,
+        description="Thresholds to choose from (where pay starts).",
+        json_schema_extra={"unit": "attainment"},
+    )
+    threshold_payout: float | None = Field(
+        default=None,
+        ge=0,
+        le=1,
+        description="Payout share at threshold (default: the threshold).",
+        json_schema_extra={"unit": "payout share"},
+    )
+    accelerators: list[float] = Field(
+        default_factory=list,
+        description="Slopes beyond target to choose from.",
+        json_schema_extra={"unit": "payout share per attainment"},
+    )
+    caps: list[float | None] = Field(
+        default_factory=list,
+        description="Caps to choose from (largest payout share paid).",
+        json_schema_extra={"unit": "payout share"},
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Menu:
@@ -211,20 +349,49 @@ class Menu(_Frozen):
 class SolverSpec(_Frozen):
     """Which MILP solver, and how long it may take (wall clock, per solve)."""
 
-    name: Literal["cbc", "highs"] = "cbc"
-    time_limit: float = Field(default=60.0, gt=0)
-    gap: float = Field(default=0.001, ge=0, lt=1)
+    name: Literal["cbc", "highs"] = Field(
+        default="cbc", description="MILP solver: cbc (bundled with PuLP) or highs (highspy)."
+    )
+    time_limit: float = Field(
+        default=60.0,
+        gt=0,
+        description="Longest one solve may run.",
+        json_schema_extra={"unit": "seconds"},
+    )
+    gap: float = Field(
+        default=0.001,
+        ge=0,
+        lt=1,
+        description="Relative optimality gap at which a solve stops.",
+        json_schema_extra={"unit": "share"},
+    )
 
 
 class TextbookReps(_Frozen):
     """Identical reps of the agency model, given directly (to check against theory)."""
 
-    h: float = 0.0
-    k: float = Field(gt=0)
-    d: float = Field(gt=0)
-    r: float = Field(ge=0)
-    sigma: float = Field(ge=0)
-    ce0: float = 0.0
+    h: float = Field(
+        default=0.0,
+        description="Sales that come without effort (x = h + k·e + ε).",
+        json_schema_extra={"unit": "currency/year"},
+    )
+    k: float = Field(
+        gt=0, description="Sales per unit of effort.", json_schema_extra={"unit": "currency/year"}
+    )
+    d: float = Field(gt=0, description="Effort cost coefficient (cost d·e²/2).")
+    r: float = Field(
+        ge=0, description="CARA risk aversion.", json_schema_extra={"unit": "per currency"}
+    )
+    sigma: float = Field(
+        ge=0,
+        description="Standard deviation of the sales noise ε.",
+        json_schema_extra={"unit": "currency/year"},
+    )
+    ce0: float = Field(
+        default=0.0,
+        description="Certainty equivalent of the rep's outside option.",
+        json_schema_extra={"unit": "currency/year"},
+    )
 
 
 class LinearSpec(_Frozen):
@@ -235,13 +402,31 @@ class LinearSpec(_Frozen):
     effort); ``"textbook"`` takes identical reps from ``textbook``.
     """
 
-    reps: Literal["team", "textbook"] = "team"
-    margin: float | None = Field(
-        default=None, gt=0, description="Gross margin per unit of sales (default: the market's)."
+    reps: Literal["team", "textbook"] = Field(
+        default="team", description="Reps from the scenario's team, or textbook's identical reps."
     )
-    house_share: float = Field(default=0.0, ge=0, lt=1)
-    textbook: TextbookReps | None = None
-    draws: int = Field(default=20_000, ge=1_000)
+    margin: float | None = Field(
+        default=None,
+        gt=0,
+        description="Gross margin per unit of sales (default: the market's).",
+        json_schema_extra={"unit": "share"},
+    )
+    house_share: float = Field(
+        default=0.0,
+        ge=0,
+        lt=1,
+        description="Share of a rep's revenue that comes without effort (house accounts).",
+        json_schema_extra={"unit": "share"},
+    )
+    textbook: TextbookReps | None = Field(
+        default=None, description="The identical reps, for reps = 'textbook'."
+    )
+    draws: int = Field(
+        default=20_000,
+        ge=1_000,
+        description="Normal draws the expected pay is computed on.",
+        json_schema_extra={"unit": "draws"},
+    )
 
     @model_validator(mode="after")
     def _check(self) -> LinearSpec:
@@ -278,12 +463,30 @@ class OptimizeSpec(_Frozen):
         le=100_000,
         description="Years tabulated per level (default: the behaviour model's calibration "
         "sample, so that reps respond in the tables as they do in a simulation).",
+        json_schema_extra={"unit": "simulated years"},
     )
     scenarios: int = Field(
-        default=200, ge=10, le=5_000, description="Simulated years in the chance constraint."
+        default=200,
+        ge=10,
+        le=5_000,
+        description="Simulated years in the chance constraint.",
+        json_schema_extra={"unit": "simulated years"},
     )
-    frontier_points: int = Field(default=7, ge=0, le=50)
-    workers: int = Field(default=2, ge=1, le=64)
+    frontier_points: int = Field(
+        default=7,
+        ge=0,
+        le=50,
+        description="Budgets from 85% to 115% of the chosen plan's cost the report re-solves "
+        "at (profit-cost frontier); 0 skips it.",
+        json_schema_extra={"unit": "points"},
+    )
+    workers: int = Field(
+        default=2,
+        ge=1,
+        le=64,
+        description="Processes that tabulate and solve (the answer is the same for any number).",
+        json_schema_extra={"unit": "processes"},
+    )
 
 
 def check_optimize(spec: OptimizeSpec, plan: Plan, team: TeamSpec, origin: str) -> None:

@@ -50,7 +50,10 @@ class Measure(_Frozen):
     attainment against the sum (or level) of the members' targets.
     """
 
-    name: str
+    name: str = Field(
+        description="The measure paid on (one of sim.measures.MEASURES).",
+        json_schema_extra={"enum": list(MEASURES)},
+    )
     key: str | None = Field(
         default=None,
         description="Name in reports when a measure is paid twice (e.g. team_revenue).",

@@ -36,8 +36,10 @@ from .population import TeamSpec
 from .suggest import did_you_mean
 
 __all__ = [
+    "ATOMIC",
     "Scenario",
     "Simulation",
+    "TABLES",
     "explain_error",
     "load_scenario",
     "parse_scenario",
@@ -49,7 +51,7 @@ __all__ = [
 
 BASE = "base"
 #: The scenario's tables besides its head, plan and variants, each taken as read.
-_TABLES = (
+TABLES = (
     "team",
     "market",
     "behaviour",
@@ -59,7 +61,8 @@ _TABLES = (
     "checkin",
     "pipeline",
 )
-_ATOMIC = {"curve", "rep_targets", "deal_size", "ability", "potential", "tenure_years", "accounts"}
+#: Keys whose values an override replaces whole (never merges key by key).
+ATOMIC = {"curve", "rep_targets", "deal_size", "ability", "potential", "tenure_years", "accounts"}
 
 
 class Simulation(BaseModel):
@@ -67,9 +70,24 @@ class Simulation(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    trials: int = Field(default=2_000, ge=1, le=10_000_000)
-    seed: int = Field(default=20_261_127, ge=0)
-    chunk_trials: int = Field(default=500, ge=1, description="Trials held in memory at once.")
+    trials: int = Field(
+        default=2_000,
+        ge=1,
+        le=10_000_000,
+        description="Simulated years (trials) per plan.",
+        json_schema_extra={"unit": "simulated years"},
+    )
+    seed: int = Field(
+        default=20_261_127,
+        ge=0,
+        description="Seed of every random draw: same seed, same result, on any machine.",
+    )
+    chunk_trials: int = Field(
+        default=500,
+        ge=1,
+        description="Trials held in memory at once.",
+        json_schema_extra={"unit": "simulated years"},
+    )
 
 
 class Scenario(BaseModel):
@@ -109,7 +127,7 @@ def _merge(base: Any, over: Any) -> Any:
     if isinstance(base, dict) and isinstance(over, dict):
         out = dict(base)
         for k, v in over.items():
-            if k in out and k not in _ATOMIC:
+            if k in out and k not in ATOMIC:
                 out[k] = _merge(out[k], v)
             else:
                 out[k] = copy.deepcopy(v)
@@ -198,7 +216,7 @@ def parse_scenario(
 ) -> Scenario:
     """Validate a raw scenario table (as read from TOML) into a :class:`Scenario`."""
     data = copy.deepcopy(data)
-    known = {"scenario", "plan", "variants", *_TABLES}
+    known = {"scenario", "plan", "variants", *TABLES}
     for k in data:
         if k not in known:
             raise ScenarioError(
@@ -234,7 +252,7 @@ def parse_scenario(
             variants[vname] = Plan.model_validate(merged)
         except ValidationError as exc:
             raise ScenarioError(explain_error(exc, where, origin, Plan)) from None
-    rest = {k: data[k] for k in _TABLES if k in data}
+    rest = {k: data[k] for k in TABLES if k in data}
     for k in head:
         if k not in ("name", "description"):
             raise ScenarioError(
@@ -280,7 +298,7 @@ def _changed(base: Any, new: Any) -> Any:
             if k not in base:
                 out[k] = v
             elif base[k] != v:
-                out[k] = _changed(base[k], v) if k not in _ATOMIC else v
+                out[k] = _changed(base[k], v) if k not in ATOMIC else v
         return out
     return new
 
