@@ -11,6 +11,7 @@ scenario's currency; shares are fractions (0.6 = 60%).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -489,13 +490,19 @@ class OptimizeSpec(_Frozen):
     )
 
 
-def check_optimize(spec: OptimizeSpec, plan: Plan, team: TeamSpec, origin: str) -> None:
+def check_optimize(
+    spec: OptimizeSpec,
+    plan: Plan,
+    team: TeamSpec,
+    origin: str,
+    teams: Sequence[str] | None = None,
+) -> None:
     """Check the ``[optimize]`` names against the plan and team they refer to.
 
     Raises :class:`ScenarioError` naming the file and key: the primary measure,
     the menu's measures and weights must be measures of the base plan, and
-    ``team_numbers`` must name teams (of a generated team; a roster's teams are
-    checked when the roster is read).
+    ``team_numbers`` must name teams — those of a generated team, or ``teams``
+    (a roster's, once it is read).
     """
     ids = plan.measure_ids
     listed = ", ".join(ids)
@@ -517,14 +524,15 @@ def check_optimize(spec: OptimizeSpec, plan: Plan, team: TeamSpec, origin: str) 
             f"{origin}: optimize.menu.measures: {unknown[0]!r} is not a measure of the plan "
             f"({listed})" + did_you_mean(unknown[0], ids)
         )
-    generated = team.roster is None and not getattr(team, "members", ())
-    if generated:
-        teams = sorted(team.teams)
-        bad = [t for t in spec.constraints.team_numbers if t not in teams]
+    if teams is None and team.roster is None and not team.members:  # a generated team
+        teams = team.teams
+    if teams is not None:
+        known = sorted(teams)
+        bad = [t for t in spec.constraints.team_numbers if t not in known]
         if bad:
             raise ScenarioError(
                 f"{origin}: optimize.constraints.team_numbers: {bad[0]!r} is not a team "
-                f"({', '.join(teams)})" + did_you_mean(bad[0], teams)
+                f"({', '.join(known)})" + did_you_mean(bad[0], known)
             )
 
 

@@ -239,3 +239,17 @@ def test_no_library_message_reaches_the_user(key, value):
 )
 def test_closest(word, choices, best):
     assert closest(word, choices) == best
+
+
+def test_validate_checks_team_numbers_against_the_roster(tmp_path, capsys):
+    """A roster's teams are known once it is read; validate reads it and checks them."""
+    path = tmp_path / "s.toml"
+    roster = (ROOT / "scenarios" / "key_account_roster.toml").as_posix()
+    path.write_text(
+        f'extends = "{roster}"\n[optimize.constraints]\nteam_numbers = {{ Nrth = 1e6 }}\n',
+        encoding="utf-8",
+    )
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "optimize.constraints.team_numbers: 'Nrth' is not a team" in err
+    assert "did you mean 'North'?" in err
