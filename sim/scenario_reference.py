@@ -154,7 +154,8 @@ class _Writer:
                 default = {"array": "`[]`", "object": "`{}`"}.get(node.get("type"), "none")
             meaning = node.get("description") or ""
             if not meaning and _ref_name(node):
-                meaning = self.defs[_complete(_ref_name(node))].get("description", "")
+                whole = self.defs[_complete(_ref_name(node))].get("description", "")
+                meaning = whole.split("\n\n", 1)[0]  # its section has the rest
             meaning = " ".join(meaning.split()).replace("``", "`").replace("|", "\\|")
             unit = node.get("unit", "")
             lines.append(f"| `{key}` | {typ.replace('|', '/')} | {default} | {unit} | {meaning} |")

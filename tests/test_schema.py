@@ -100,9 +100,17 @@ def _rows(model: type[BaseModel]) -> list[list[str]]:
     ]
 
 
-@pytest.mark.parametrize("model", _models(OptimizeSpec), ids=str)
-def test_optimiser_keys_have_type_default_and_meaning(model):
-    """The optimiser's settings are documented whole: type, default (or required), meaning."""
+_DOCUMENTED = [
+    Scenario.model_fields[k].annotation for k in ("plan", "team", "market", "simulation")
+] + [OptimizeSpec]
+
+
+@pytest.mark.parametrize(
+    "model", list(dict.fromkeys(m for root in _DOCUMENTED for m in _models(root))), ids=str
+)
+def test_keys_have_type_default_and_meaning(model):
+    """The plan, team, market, simulation and optimiser settings are documented whole:
+    every key has a type, a default (or is required) and a meaning."""
     for key, typ, default, _unit, meaning in _rows(model):
         assert typ and default and meaning, (model.__name__, key)
 
