@@ -11,7 +11,7 @@ from typing import Any
 
 from .scenario_schema import scenario_schema
 
-__all__ = ["reference_keys", "scenario_reference"]
+__all__ = ["scenario_reference"]
 
 _INTRO = """\
 # Scenario reference
@@ -71,9 +71,10 @@ class _Writer:
     def __init__(self, schema: dict):
         self.defs = schema["definitions"]
         self.sections: list[str] = []
-        self.anchor_of: dict[str, str] = {}  # definition -> the first section showing it
-        self.keys: list[str] = []
-        self.queue: list[tuple[str, str, str]] = []  # (title, definition, intro)
+        # definition -> (anchor, title) of the one section describing it
+        self.anchor_of: dict[str, tuple[str, str]] = {}
+        # sections still to write: (title, definition, anchor)
+        self.queue: list[tuple[str, str, str]] = []
 
     def _type(self, node: dict, path: str) -> str:
         """A key's type in words (and the section its table is described in)."""
@@ -87,7 +88,7 @@ class _Writer:
             names = [_ref_name(p) for p in node["oneOf"]]
             tags = []
             for n in names:
-                tag = self.defs[n]["properties"]["dist"]["enum"][0]
+                tag = self.defs[n].get("properties", {}).get("dist", {}).get("enum", [n])[0]
                 anchor, _ = self._link(n, f'distribution dist = "{tag}"')
                 tags.append(f"[`{tag}`](#{anchor})")
             return "distribution: table with `dist` = " + " / ".join(tags)
@@ -142,7 +143,6 @@ class _Writer:
             lines += [model["description"].strip().replace("``", "`"), ""]
         lines += ["| key | type | default | unit | meaning |", "|---|---|---|---|---|"]
         for key, node in model.get("properties", {}).items():
-            self.keys.append(f"{path}.{key}")
             typ = self._type(node, f"{path}.{key}")
             if key in required:
                 default = "**required**"
@@ -170,7 +170,6 @@ class _Writer:
             "|---|---|",
         ]
         for key, node in top.items():
-            self.keys.append(key)
             name = _ref_name(node)
             if name:
                 anchor, _ = self._link(_complete(name), key)
@@ -180,10 +179,11 @@ class _Writer:
                 lines.append(
                     f"| `[scenario]` | {node['description']} Keys: `name`, `description`. |"
                 )
-                self.keys += ["scenario.name", "scenario.description"]
+            elif key == "variants":
+                anchor, _ = self._link("Variant", "variants.<name>")
+                lines.append(f"| [`[variants.<name>]`](#{anchor}) | {node['description']} |")
             else:
                 lines.append(f"| `{key}` | {node['description']} |")
-        self._link("Variant", "variants.<name>")
         self.sections.append("\n".join(lines) + "\n")
         tops, self.queue = self.queue, []
         for item in tops:
@@ -208,11 +208,5 @@ class _Writer:
 
 def scenario_reference() -> str:
     """The scenario reference as Markdown."""
-    return _Writer(scenario_schema()).run(scenario_schema())
-
-
-def reference_keys() -> list[str]:
-    """Every key path the reference describes (``plan.measures[].weight`` ...)."""
-    w = _Writer(scenario_schema())
-    w.run(scenario_schema())
-    return w.keys
+    schema = scenario_schema()
+    return _Writer(schema).run(schema)
