@@ -52,4 +52,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/montecarlo.py
 
 clean:
-	rm -rf $(VENV) out build site *.egg-info
+	rm -rf $(VENV) out build site .cache *.egg-info
