@@ -1,14 +1,15 @@
 # The two commands of the README's quick start:
 #   make demo   set up .venv and run `planlab demo` on the bundled demo scenario
 #   make test   set up .venv and run the whole test suite
-# and `make notebooks` to open the notebooks in JupyterLab.
+# and `make notebooks` to open the notebooks in JupyterLab, `make docs` to build the
+# documentation site into site/ (warnings are errors).
 PYTHON ?= python3
 VENV   ?= .venv
 DEMO_OUT ?= out/demo
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean notebooks
+.PHONY: demo test lint format bench clean notebooks docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +36,20 @@ notebooks: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[notebooks]"
 	$(BIN)/jupyter lab notebooks/
 
+DOCS_STAMP := $(VENV)/.installed-docs
+
+$(DOCS_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev,docs]"
+	touch $(DOCS_STAMP)
+
+# The notebooks are executed during the build (their pages show the figures); what they
+# write goes to a temporary directory.
+docs: $(DOCS_STAMP)
+	PLANLAB_NOTEBOOK_OUT="$$(mktemp -d)" MPLBACKEND=module://matplotlib_inline.backend_inline \
+		NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/montecarlo.py
 
 clean:
-	rm -rf $(VENV) out build *.egg-info
+	rm -rf $(VENV) out build site .cache *.egg-info

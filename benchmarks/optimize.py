@@ -108,7 +108,7 @@ def full_optimize(workers: int) -> float:
     from sim import load_scenario
 
     sc = load_scenario(SCENARIO)
-    sc = sc.model_copy(update={"optimize": {**sc.optimize, "workers": workers}})
+    sc = sc.model_copy(update={"optimize": sc.optimize.model_copy(update={"workers": workers})})
     out = Path(tempfile.mkdtemp())
     try:
         start = time.perf_counter()

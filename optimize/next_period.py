@@ -105,17 +105,17 @@ def reoptimisation_scenario(
     """The calibrated scenario one year on, with the ``[optimize]`` table the
     re-optimisation uses (the scenario's, with the given overrides)."""
     sc = _with_history(next_period_scenario(review), review)
-    table = dict(sc.optimize)
-    constraints = dict(table.get("constraints", {}))
+    table = optimize_spec(sc).model_dump()
     if company_number is not None:
-        constraints["company_number"] = float(company_number)
+        table["constraints"]["company_number"] = float(company_number)
     if ratchet is not None:
-        constraints["ratchet"] = float(ratchet)
-    table["constraints"] = constraints
+        table["constraints"]["ratchet"] = float(ratchet)
     if targets_only:
         table["menu"] = {}  # an empty menu keeps the base plan's weights and curves
     sc = sc.model_copy(update={"optimize": table})
-    if optimize_spec(sc).family != "menu":  # errors name the scenario file and the key
+    spec = optimize_spec(sc)  # errors name the scenario file and the key
+    sc = sc.model_copy(update={"optimize": spec})
+    if spec.family != "menu":  # errors name the scenario file and the key
         raise ScenarioError(
             f"{sc.source or '<scenario>'}: optimize.family: a review re-sets next period's "
             "targets, which needs family = 'menu' ('linear' chooses a commission rate)"

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError
+from sim.optimize_spec import check_optimize
 from sim.payout import rep_targets
 from sim.plan import Plan
 from sim.population import Population
@@ -79,20 +80,15 @@ def target_problem(
 ) -> TargetProblem:
     """The MILP's data for one tabulated shape."""
     c = spec.constraints
-    teams = pop.team_names
-    unknown = [t for t in c.team_numbers if t not in teams]
-    if unknown:
-        raise ScenarioError(
-            f"{scenario.source or '<scenario>'}: optimize.constraints.team_numbers: "
-            f"{unknown[0]!r} is not a team ({', '.join(teams)})"
-        )
+    origin = scenario.source or "<scenario>"
+    check_optimize(spec, scenario.plan, scenario.team, origin, teams=pop.team_names)
     last = rep_targets(scenario.plan.measure(primary), pop, 1)[:, 0]
     reference = base[primary].mean() * pop.potential_index
     for what, values in (("last period's target", last), ("potential", reference)):
         bad = np.flatnonzero(~(np.isfinite(values) & (values > 0)))
         if bad.size:
             raise ScenarioError(
-                f"{scenario.source or '<scenario>'}: optimize: rep {pop.name[bad[0]]!r} has "
+                f"{origin}: optimize: rep {pop.name[bad[0]]!r} has "
                 f"no positive {what} ({values[bad[0]]}); targets cannot be set relative to it"
             )
     number = c.company_number if c.company_number is not None else float(base[primary].sum())
@@ -108,7 +104,7 @@ def target_problem(
         objective=spec.objective,
         company_number=number,
         team=pop.team_index,
-        team_names=teams,
+        team_names=pop.team_names,
         last_target=last,
         fair_reference=reference,
         outside=outlook.outside,

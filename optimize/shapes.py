@@ -94,7 +94,7 @@ def _base_curve(plan: Plan) -> tuple[float, float, float | None]:
     if not vols:
         return 0.0, 1.0, None
     c = vols[0].curve
-    return float(c.points[0][0]), float(c.tail_slope), c.cap
+    return c.threshold, c.tail, c.cap  # the curve's own defaults (tail_slope may be left out)
 
 
 def family_curve(

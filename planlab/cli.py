@@ -1,5 +1,5 @@
 """The ``planlab`` command line: simulate, compare, optimize, validate, demo, calibrate;
-sweep, review, checkin, history. Each command lives in its own folder and registers itself here.
+sweep, review, checkin, history, schema. Each command lives in its own folder and registers itself here.
 
 Bad input exits with code 2 and a message naming the file and the key or row;
 no traceback, and nothing is written.
@@ -17,6 +17,7 @@ from .compare.parser import add_compare_command
 from .kit.options import EXIT_OK, EXIT_USAGE, HelpFormatter, Progress, UsageError
 from .optimize.parser import add_optimize_command
 from .review.parser import add_review_commands
+from .schema.parser import add_schema_command
 from .simulate.parser import add_simulate_commands
 from .sweep.parser import add_sweep_command
 
@@ -37,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_optimize_command(sub)
     add_calibrate_command(sub)
     add_review_commands(sub)
+    add_schema_command(sub)
     for command in sub.choices.values():
         command.formatter_class = HelpFormatter
     return parser

@@ -23,8 +23,8 @@ class _Dist(BaseModel):
 class Fixed(_Dist):
     """Every draw equals ``value``."""
 
-    dist: Literal["fixed"] = "fixed"
-    value: float
+    dist: Literal["fixed"] = Field(default="fixed", description="Which distribution.")
+    value: float = Field(description="The value of every draw.")
 
     @property
     def mean(self) -> float:
@@ -48,11 +48,11 @@ class Fixed(_Dist):
 class Normal(_Dist):
     """Normal with ``mean`` and ``sd``, optionally clipped to ``[low, high]``."""
 
-    dist: Literal["normal"] = "normal"
-    mean_: float = Field(alias="mean")
-    sd: float = Field(ge=0)
-    low: float | None = None
-    high: float | None = None
+    dist: Literal["normal"] = Field(default="normal", description="Which distribution.")
+    mean_: float = Field(alias="mean", description="Mean.")
+    sd: float = Field(ge=0, description="Standard deviation.")
+    low: float | None = Field(default=None, description="Draws below are clipped up to this.")
+    high: float | None = Field(default=None, description="Draws above are clipped down to this.")
 
     @property
     def mean(self) -> float:
@@ -89,9 +89,9 @@ class LogNormal(_Dist):
     and for rep productivity.
     """
 
-    dist: Literal["lognormal"] = "lognormal"
-    mean_: float = Field(alias="mean", gt=0)
-    cv: float = Field(ge=0)
+    dist: Literal["lognormal"] = Field(default="lognormal", description="Which distribution.")
+    mean_: float = Field(alias="mean", gt=0, description="Mean.")
+    cv: float = Field(ge=0, description="Coefficient of variation (sd ÷ mean).")
 
     @property
     def sigma(self) -> float:
@@ -123,9 +123,9 @@ class LogNormal(_Dist):
 class Gamma(_Dist):
     """Gamma with the given ``mean`` and ``sd`` (tenure, cycle lengths)."""
 
-    dist: Literal["gamma"] = "gamma"
-    mean_: float = Field(alias="mean", gt=0)
-    sd: float = Field(gt=0)
+    dist: Literal["gamma"] = Field(default="gamma", description="Which distribution.")
+    mean_: float = Field(alias="mean", gt=0, description="Mean.")
+    sd: float = Field(gt=0, description="Standard deviation.")
 
     @property
     def shape(self) -> float:
@@ -160,9 +160,9 @@ class Pareto(_Dist):
     For the heaviest-tailed deal books: a few mega-deals dominate the year.
     """
 
-    dist: Literal["pareto"] = "pareto"
-    scale: float = Field(gt=0)
-    alpha: float = Field(gt=2)
+    dist: Literal["pareto"] = Field(default="pareto", description="Which distribution.")
+    scale: float = Field(gt=0, description="Smallest value.")
+    alpha: float = Field(gt=2, description="Tail index (smaller: heavier tail).")
 
     @property
     def mean(self) -> float:

@@ -32,15 +32,23 @@ class _Frozen(BaseModel):
 class NewBusiness(_Frozen):
     """New key accounts: a Poisson number of deals a month, each of a random size."""
 
-    deals_per_month: float = Field(default=0.25, gt=0)
-    deal_size: Distribution = LogNormal(mean=180_000, cv=1.0)
+    deals_per_month: float = Field(
+        default=0.25, gt=0, description="Mean new-account deals per rep per month."
+    )
+    deal_size: Distribution = Field(
+        default=LogNormal(mean=180_000, cv=1.0), description="Size of one new-account deal."
+    )
 
 
 class CrossSell(_Frozen):
     """Expansion into existing accounts: deals per account per month, and their size."""
 
-    deals_per_account_month: float = Field(default=0.03, ge=0)
-    deal_size: Distribution = LogNormal(mean=60_000, cv=0.8)
+    deals_per_account_month: float = Field(
+        default=0.03, ge=0, description="Mean cross-sell deals per account held per month."
+    )
+    deal_size: Distribution = Field(
+        default=LogNormal(mean=60_000, cv=0.8), description="Size of one cross-sell deal."
+    )
 
 
 class Renewal(_Frozen):
@@ -50,8 +58,12 @@ class Renewal(_Frozen):
     log-ability (better reps keep more accounts).
     """
 
-    retention: float = Field(default=0.9, ge=0, le=1)
-    ability_effect: float = Field(default=0.05, ge=0)
+    retention: float = Field(
+        default=0.9, ge=0, le=1, description="Chance an account renews at its yearly renewal."
+    )
+    ability_effect: float = Field(
+        default=0.05, ge=0, description="Change of retention per unit of log-ability."
+    )
     churn_reduces_cross_sell: bool = Field(
         default=False, description="A lost account stops buying more for the rest of the year."
     )
@@ -63,25 +75,33 @@ class Cycle(_Frozen):
     Abler reps close faster: the mean scales with ability ** -ability_effect.
     """
 
-    mean_days: float = Field(default=150.0, gt=0)
-    shape: float = Field(default=4.0, gt=0)
-    ability_effect: float = Field(default=0.3, ge=0)
+    mean_days: float = Field(
+        default=150.0, gt=0, description="Mean days from first contact to close."
+    )
+    shape: float = Field(default=4.0, gt=0, description="Gamma shape of the cycle length.")
+    ability_effect: float = Field(
+        default=0.3, ge=0, description="Exponent of ability in the mean (abler reps close faster)."
+    )
 
 
 class Satisfaction(_Frozen):
     """Customer-satisfaction score: rep level plus monthly noise, clipped to 0-10."""
 
-    mean: float = Field(default=8.0, ge=0, le=10)
-    rep_sd: float = Field(default=0.5, ge=0)
-    month_sd: float = Field(default=0.6, ge=0)
+    mean: float = Field(default=8.0, ge=0, le=10, description="Mean score (0-10).")
+    rep_sd: float = Field(default=0.5, ge=0, description="Spread of reps' levels.")
+    month_sd: float = Field(default=0.6, ge=0, description="Month-to-month noise.")
 
 
 class Margin(_Frozen):
     """Gross margin: cost of goods as a share of list price, discounts off list."""
 
-    cogs_share: float = Field(default=0.35, ge=0, lt=1)
-    discount_mean: float = Field(default=0.08, ge=0, lt=1)
-    discount_sd: float = Field(default=0.03, ge=0)
+    cogs_share: float = Field(
+        default=0.35, ge=0, lt=1, description="Cost of goods as a share of list price."
+    )
+    discount_mean: float = Field(
+        default=0.08, ge=0, lt=1, description="Mean discount off list price."
+    )
+    discount_sd: float = Field(default=0.03, ge=0, description="Spread of the discount.")
 
 
 class SalesCost(_Frozen):
@@ -90,9 +110,13 @@ class SalesCost(_Frozen):
     Opportunities pursued = deals won / ``win_rate``.
     """
 
-    fixed_per_month: float = Field(default=2_500.0, ge=0)
-    per_opportunity: float = Field(default=6_000.0, ge=0)
-    win_rate: float = Field(default=0.3, gt=0, le=1)
+    fixed_per_month: float = Field(
+        default=2_500.0, ge=0, description="Fixed cost of selling per rep per month."
+    )
+    per_opportunity: float = Field(
+        default=6_000.0, ge=0, description="Pursuit cost (travel, pre-sales) per opportunity."
+    )
+    win_rate: float = Field(default=0.3, gt=0, le=1, description="Share of opportunities won.")
 
 
 class Shift(_Frozen):
@@ -103,12 +127,12 @@ class Shift(_Frozen):
     shifts stack multiplicatively.
     """
 
-    name: str = "shift"
+    name: str = Field(default="shift", description="Name in reports.")
     month: int = Field(
         ge=1, le=12, description="First month affected (1 = first month of the year)."
     )
-    factor: float = Field(default=1.0, gt=0)
-    sd: float = Field(default=0.0, ge=0)
+    factor: float = Field(default=1.0, gt=0, description="Known change of demand (× demand).")
+    sd: float = Field(default=0.0, ge=0, description="Log-sd of a shared random shock.")
 
 
 class Market(_Frozen):
@@ -124,13 +148,15 @@ class Market(_Frozen):
     shifts: tuple[Shift, ...] = Field(
         default=(), description="Regime changes and mid-year shocks, stacked in order."
     )
-    new_business: NewBusiness = NewBusiness()
-    cross_sell: CrossSell = CrossSell()
-    renewal: Renewal = Renewal()
-    cycle: Cycle = Cycle()
-    satisfaction: Satisfaction = Satisfaction()
-    margin: Margin = Margin()
-    sales_cost: SalesCost = SalesCost()
+    new_business: NewBusiness = Field(default=NewBusiness(), description="New key accounts.")
+    cross_sell: CrossSell = Field(default=CrossSell(), description="Expansion into accounts.")
+    renewal: Renewal = Field(default=Renewal(), description="Yearly account renewals.")
+    cycle: Cycle = Field(default=Cycle(), description="Sales-cycle length of closed deals.")
+    satisfaction: Satisfaction = Field(
+        default=Satisfaction(), description="Customer-satisfaction scores."
+    )
+    margin: Margin = Field(default=Margin(), description="Gross margin and discounts.")
+    sales_cost: SalesCost = Field(default=SalesCost(), description="Cost of selling.")
 
     @field_validator("seasonality")
     @classmethod

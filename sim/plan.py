@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .curves import PayoutCurve
 from .measures import MEASURES
+from .suggest import did_you_mean
 
 __all__ = [
     "PERIODS_PER_YEAR",
@@ -33,7 +34,10 @@ class _Frozen(BaseModel):
 
 def _known_measure(name: str) -> str:
     if name not in MEASURES:
-        raise ValueError(f"unknown measure {name!r}; known: {', '.join(MEASURES)}")
+        raise ValueError(
+            f"unknown measure {name!r}"
+            + (did_you_mean(name, MEASURES) or f"; known: {', '.join(MEASURES)}")
+        )
     return name
 
 
@@ -46,14 +50,30 @@ class Measure(_Frozen):
     attainment against the sum (or level) of the members' targets.
     """
 
-    name: str
+    name: str = Field(
+        description="The measure paid on (one of sim.measures.MEASURES).",
+        json_schema_extra={"enum": list(MEASURES)},
+    )
     key: str | None = Field(
         default=None,
         description="Name in reports when a measure is paid twice (e.g. team_revenue).",
     )
-    weight: float = Field(ge=0, le=1)
-    level: Literal["individual", "team"] = "individual"
-    target: float = Field(gt=0)
+    weight: float = Field(
+        ge=0,
+        le=1,
+        description="Share of the target incentive paid on this measure.",
+        json_schema_extra={"unit": "share"},
+    )
+    level: Literal["individual", "team"] = Field(
+        default="individual",
+        description="individual: the rep's own attainment; team: the team's, paid to every member.",
+    )
+    target: float = Field(
+        gt=0,
+        description="Per rep for the plan year (amounts, counts) or the level to reach in every "
+        "period (rates, scores).",
+        json_schema_extra={"unit": "the measure's unit"},
+    )
     target_basis: Literal["flat", "potential", "roster", "listed"] = Field(
         default="flat",
         description="flat: same target for every rep; potential: scaled by the rep's "
@@ -67,7 +87,7 @@ class Measure(_Frozen):
     period_shares: tuple[float, ...] | None = Field(
         default=None, description="Share of an additive annual target in each period (sums to 1)."
     )
-    curve: PayoutCurve
+    curve: PayoutCurve = Field(description="Payout share of the measure's incentive by attainment.")
 
     _check_name = field_validator("name")(_known_measure)
 
@@ -117,8 +137,14 @@ class Measure(_Frozen):
 class PayMix(_Frozen):
     """Base salary and target incentive per rep per year; OTE is their sum."""
 
-    base: float = Field(ge=0)
-    target_incentive: float = Field(gt=0)
+    base: float = Field(
+        ge=0, description="Base salary.", json_schema_extra={"unit": "currency/year"}
+    )
+    target_incentive: float = Field(
+        gt=0,
+        description="Incentive paid at 100% attainment on every measure.",
+        json_schema_extra={"unit": "currency/year"},
+    )
 
     @property
     def ote(self) -> float:
@@ -138,11 +164,20 @@ class Gate(_Frozen):
     0.0: nothing at all).
     """
 
-    measure: str
-    floor: float
-    on: Literal["value", "attainment"] = "value"
-    max_attainment: float = Field(default=1.0, ge=0)
-    applies_to: tuple[str, ...] = ()
+    measure: str = Field(description="The measure whose value (or attainment) is checked.")
+    floor: float = Field(description="Below this in a period, the gate closes.")
+    on: Literal["value", "attainment"] = Field(
+        default="value", description="Check the measure's value, or its attainment (paid measures)."
+    )
+    max_attainment: float = Field(
+        default=1.0,
+        ge=0,
+        description="Attainment paid at most while the gate is closed.",
+        json_schema_extra={"unit": "attainment"},
+    )
+    applies_to: tuple[str, ...] = Field(
+        default=(), description="Measures the gate limits (default: all)."
+    )
 
 
 class Modifier(_Frozen):
@@ -153,10 +188,17 @@ class Modifier(_Frozen):
     -10% below 7 and +10% from 8.5.
     """
 
-    measure: str
-    bands: tuple[float, ...] = Field(min_length=1)
-    factors: tuple[float, ...]
-    applies_to: tuple[str, ...] = ()
+    measure: str = Field(description="The measure whose value picks the band.")
+    bands: tuple[float, ...] = Field(
+        min_length=1, description="Ascending cut points of the measure's value."
+    )
+    factors: tuple[float, ...] = Field(
+        description="Payout multiplier per band (one more than bands).",
+        json_schema_extra={"unit": "× payout"},
+    )
+    applies_to: tuple[str, ...] = Field(
+        default=(), description="Measures whose payout is multiplied (default: all)."
+    )
 
     _check_name = field_validator("measure")(_known_measure)
 
@@ -182,13 +224,35 @@ class Reward(_Frozen):
     attainment >= ``min_attainment`` and tenure >= ``min_tenure_years``.
     """
 
-    name: str = Field(min_length=1)
-    kind: Literal["recognition", "promotion"]
-    top_percent: float | None = Field(default=None, gt=0, le=100)
-    min_attainment: float | None = Field(default=None, ge=0)
-    min_tenure_years: float = Field(default=0.0, ge=0)
+    name: str = Field(min_length=1, description="Name in reports, e.g. President's Club.")
+    kind: Literal["recognition", "promotion"] = Field(
+        description="recognition: the top N% of reps; promotion: eligibility by attainment "
+        "and tenure."
+    )
+    top_percent: float | None = Field(
+        default=None,
+        gt=0,
+        le=100,
+        description="Share of reps recognised (recognition).",
+        json_schema_extra={"unit": "percent"},
+    )
+    min_attainment: float | None = Field(
+        default=None,
+        ge=0,
+        description="Weighted annual attainment needed (promotion).",
+        json_schema_extra={"unit": "attainment"},
+    )
+    min_tenure_years: float = Field(
+        default=0.0,
+        ge=0,
+        description="Tenure needed (promotion).",
+        json_schema_extra={"unit": "years"},
+    )
     value: float = Field(
-        default=0.0, ge=0, description="What qualifying is worth to a rep, in money (utility)."
+        default=0.0,
+        ge=0,
+        description="What qualifying is worth to a rep, in money (utility).",
+        json_schema_extra={"unit": "currency"},
     )
 
     @model_validator(mode="after")
@@ -203,21 +267,33 @@ class Reward(_Frozen):
 class Plan(_Frozen):
     """A complete incentive plan for one plan year."""
 
-    name: str = "plan"
-    description: str = ""
-    period: Literal["month", "quarter", "year"] = "quarter"
-    payout_lag_months: int = Field(default=1, ge=0, le=12)
+    name: str = Field(default="plan", description="Name in reports.")
+    description: str = Field(default="", description="What the plan is for, in reports.")
+    period: Literal["month", "quarter", "year"] = Field(
+        default="quarter", description="How often attainment is measured and paid."
+    )
+    payout_lag_months: int = Field(
+        default=1,
+        ge=0,
+        le=12,
+        description="Months between a period's end and its payout.",
+        json_schema_extra={"unit": "months"},
+    )
     true_up: bool = Field(
         default=True, description="At year end pay any shortfall of period payouts vs annual."
     )
     clawback: bool = Field(
         default=False, description="With true_up, recover overpayment at year end."
     )
-    pay_mix: PayMix
-    measures: tuple[Measure, ...] = Field(min_length=1)
-    gates: tuple[Gate, ...] = ()
-    modifiers: tuple[Modifier, ...] = ()
-    rewards: tuple[Reward, ...] = ()
+    pay_mix: PayMix = Field(description="Base salary and target incentive per rep per year.")
+    measures: tuple[Measure, ...] = Field(
+        min_length=1, description="What the plan pays on; weights sum to 1."
+    )
+    gates: tuple[Gate, ...] = Field(default=(), description="Conditions that limit payout.")
+    modifiers: tuple[Modifier, ...] = Field(
+        default=(), description="Multipliers by the band a measure falls in."
+    )
+    rewards: tuple[Reward, ...] = Field(default=(), description="Non-monetary rewards.")
 
     @property
     def periods(self) -> int:

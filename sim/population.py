@@ -26,8 +26,13 @@ class TeamSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    reps: int = Field(default=40, ge=1, le=1_000_000)
-    teams: tuple[str, ...] = ("North", "South", "East", "West", "Central")
+    reps: int = Field(
+        default=40, ge=1, le=1_000_000, description="Reps to generate (without a roster)."
+    )
+    teams: tuple[str, ...] = Field(
+        default=("North", "South", "East", "West", "Central"),
+        description="Team names; generated reps are dealt to them in turn.",
+    )
     roster: str | None = Field(default=None, description="CSV roster, relative to the scenario.")
     seed: int | None = Field(
         default=None,
@@ -38,10 +43,21 @@ class TeamSpec(BaseModel):
     members: tuple[dict[str, str | float], ...] = Field(
         default=(), description="Inline roster rows (the roster's columns), e.g. a calibrated team."
     )
-    ability: Distribution = LogNormal(mean=1.0, cv=0.3)
-    potential: Distribution = LogNormal(mean=1.0, cv=0.35)
-    tenure_years: Distribution = Gamma(mean=4.0, sd=3.0)
-    accounts: Distribution = Gamma(mean=10.0, sd=3.0)
+    ability: Distribution = Field(
+        default=LogNormal(mean=1.0, cv=0.3),
+        description="Rep productivity, a multiple of the market's deal rates (mean 1).",
+    )
+    potential: Distribution = Field(
+        default=LogNormal(mean=1.0, cv=0.35),
+        description="Territory potential, a multiple of demand (mean 1).",
+    )
+    tenure_years: Distribution = Field(
+        default=Gamma(mean=4.0, sd=3.0), description="Years in the role (promotion rewards)."
+    )
+    accounts: Distribution = Field(
+        default=Gamma(mean=10.0, sd=3.0),
+        description="Key accounts a rep holds (renewals and cross-sell).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> TeamSpec:

@@ -27,17 +27,24 @@ from .actuals.spec import ActualsSpec, CheckinSpec
 from .behaviour.spec import BehaviourSpec
 from .errors import ScenarioError
 from .market import Market
+from .measures import MEASURES
+from .messages import explain_error
 from .opportunity_spec import OpportunitySpec
-from .overrides import ATOMIC as _ATOMIC
+from .optimize_spec import OptimizeSpec, check_optimize
+from .overrides import ATOMIC
 from .overrides import merge_tables as _merge
 from .pipeline.spec import PipelineSpec
 from .plan import Plan
 from .population import TeamSpec
+from .suggest import did_you_mean
 from .sweep.spec import SweepSpec
 
 __all__ = [
+    "ATOMIC",
     "Scenario",
     "Simulation",
+    "TABLES",
+    "explain_error",
     "load_scenario",
     "parse_scenario",
     "resolve_variant",
@@ -48,7 +55,7 @@ __all__ = [
 
 BASE = "base"
 #: The scenario's tables besides its head, plan and variants, each taken as read.
-_TABLES = (
+TABLES = (
     "team",
     "market",
     "behaviour",
@@ -67,9 +74,24 @@ class Simulation(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    trials: int = Field(default=2_000, ge=1, le=10_000_000)
-    seed: int = Field(default=20_261_127, ge=0)
-    chunk_trials: int = Field(default=500, ge=1, description="Trials held in memory at once.")
+    trials: int = Field(
+        default=2_000,
+        ge=1,
+        le=10_000_000,
+        description="Simulated years (trials) per plan.",
+        json_schema_extra={"unit": "simulated years"},
+    )
+    seed: int = Field(
+        default=20_261_127,
+        ge=0,
+        description="Seed of every random draw: same seed, same result, on any machine.",
+    )
+    chunk_trials: int = Field(
+        default=500,
+        ge=1,
+        description="Trials held in memory at once.",
+        json_schema_extra={"unit": "simulated years"},
+    )
 
 
 class Scenario(BaseModel):
@@ -92,9 +114,9 @@ class Scenario(BaseModel):
     pipeline: PipelineSpec = PipelineSpec()
     simulation: Simulation = Simulation()
     sweep: SweepSpec = SweepSpec()  # plan variants x market scenarios (planlab sweep)
-    optimize: dict[str, Any] = Field(
-        default_factory=dict,
-        description="The optimiser's settings, kept as read; ``optimize.spec`` validates them.",
+    optimize: OptimizeSpec = Field(
+        default_factory=OptimizeSpec,
+        description="The optimiser's settings: levers, constraints, objective, solver.",
     )
     actuals: ActualsSpec = ActualsSpec()  # where the review's actuals are, their column names
     checkin: CheckinSpec = CheckinSpec()  # the mid-period check-in's adjustment options
@@ -124,6 +146,7 @@ def resolve_variant(base_plan: dict, overrides: dict, where: str) -> dict:
                 raise ScenarioError(f"{where}.measures[{i}]: expected a table describing a measure")
         measures = m_over
     elif isinstance(m_over, dict):
+        ids_before = [m.get("key") or m.get("name") for m in measures]
         for name, table in m_over.items():
             if not isinstance(table, dict):
                 raise ScenarioError(f"{where}.measures.{name}: expected a table of overrides")
@@ -132,6 +155,12 @@ def resolve_variant(base_plan: dict, overrides: dict, where: str) -> dict:
                     measures[i] = _merge(m, table)
                     break
             else:
+                if name not in MEASURES and "name" not in table:
+                    raise ScenarioError(
+                        f"{where}.measures.{name}: not a measure of the base plan "
+                        f"({', '.join(str(i) for i in ids_before)}) nor a known measure"
+                        + did_you_mean(name, [*ids_before, *MEASURES])
+                    )
                 added = {"name": name, **table}
                 if added["name"] != name:
                     added.setdefault("key", name)
@@ -147,31 +176,6 @@ def resolve_variant(base_plan: dict, overrides: dict, where: str) -> dict:
     merged = _merge(base_plan, over)
     merged["measures"] = [m for m in measures if (m.get("key") or m.get("name")) not in drop]
     return merged
-
-
-def _loc(loc: tuple) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out
-
-
-def explain_error(err: ValidationError, prefix: str, origin: str) -> str:
-    """A validation error as lines of ``file: key.path: what is wrong``."""
-    lines = []
-    for e in err.errors(include_url=False):
-        loc = _loc(tuple(p for p in e["loc"] if p not in ("function-after",)))
-        key = ".".join(x for x in (prefix, loc) if x)
-        msg = e["msg"].removeprefix("Value error, ")
-        if e["type"] == "extra_forbidden":
-            msg = "unknown key"
-        elif e["type"] == "missing":
-            msg = "required key is missing"
-        lines.append(f"{origin}: {key}: {msg}")
-    return "\n".join(lines)
 
 
 def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, list[bytes]]:
@@ -211,10 +215,13 @@ def parse_scenario(
 ) -> Scenario:
     """Validate a raw scenario table (as read from TOML) into a :class:`Scenario`."""
     data = copy.deepcopy(data)
-    known = {"scenario", "plan", "variants", *_TABLES}
+    known = {"scenario", "plan", "variants", *TABLES}
     for k in data:
         if k not in known:
-            raise ScenarioError(f"{origin}: {k}: unknown key; expected one of {sorted(known)}")
+            raise ScenarioError(
+                f"{origin}: unknown key {k!r} at the top of the file"
+                + (did_you_mean(k, known) or f"; expected one of {', '.join(sorted(known))}")
+            )
     head = data.get("scenario", {})
     if not isinstance(head, dict):
         raise ScenarioError(f"{origin}: scenario: expected a table")
@@ -227,7 +234,7 @@ def parse_scenario(
     try:
         plan = Plan.model_validate(plan_raw)
     except ValidationError as exc:
-        raise ScenarioError(explain_error(exc, "plan", origin)) from None
+        raise ScenarioError(explain_error(exc, "plan", origin, Plan)) from None
     variants: dict[str, Plan] = {}
     for vname, over in variants_raw.items():
         where = f"variants.{vname}"
@@ -243,15 +250,17 @@ def parse_scenario(
         try:
             variants[vname] = Plan.model_validate(merged)
         except ValidationError as exc:
-            raise ScenarioError(explain_error(exc, where, origin)) from None
-    rest = {k: data[k] for k in _TABLES if k in data}
-    for k, _v in head.items():
-        if k not in ("name", "description", "currency"):
+            raise ScenarioError(explain_error(exc, where, origin, Plan)) from None
+    rest = {k: data[k] for k in TABLES if k in data}
+    keys = ("name", "description", "currency")
+    for k in head:
+        if k not in keys:
             raise ScenarioError(
-                f"{origin}: scenario.{k}: unknown key; expected name, description, currency"
+                f"{origin}: unknown key {k!r} in scenario"
+                + (did_you_mean(k, keys) or "; expected name, description, currency")
             )
     try:
-        return Scenario.model_validate(
+        scenario = Scenario.model_validate(
             {
                 **head,
                 **rest,
@@ -262,7 +271,9 @@ def parse_scenario(
             }
         )
     except ValidationError as exc:
-        raise ScenarioError(explain_error(exc, "", origin)) from None
+        raise ScenarioError(explain_error(exc, "", origin, Scenario)) from None
+    check_optimize(scenario.optimize, scenario.plan, scenario.team, origin)
+    return scenario
 
 
 def load_scenario(path: str | Path) -> Scenario:
@@ -287,7 +298,7 @@ def _changed(base: Any, new: Any) -> Any:
             if k not in base:
                 out[k] = v
             elif base[k] != v:
-                out[k] = _changed(base[k], v) if k not in _ATOMIC else v
+                out[k] = _changed(base[k], v) if k not in ATOMIC else v
         return out
     return new
 

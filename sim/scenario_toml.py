@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import tomli_w
 
+from .optimize_spec import optimize_table
 from .scenario import Scenario, variant_overrides
 
 __all__ = ["dump_scenario"]
@@ -34,8 +35,9 @@ def dump_scenario(scenario: Scenario, header: str = "") -> str:
         "checkin": _plain(scenario.checkin),
         "opportunities": _plain(scenario.opportunities),
     }
-    if scenario.optimize:
-        data["optimize"] = scenario.optimize
+    optimize = optimize_table(scenario.optimize)
+    if optimize:
+        data["optimize"] = optimize
     if scenario.variants:
         data["variants"] = {
             k: variant_overrides(scenario.plan, v) for k, v in scenario.variants.items()

@@ -107,7 +107,7 @@ BAD_CASES = {
     "unknown_key": (
         MINIMAL_PLAN + "\n[market]\ngrowht = 0.1\n",
         None,
-        ["market.growht", "unknown key"],
+        ["unknown key 'growht' in market; did you mean 'growth'?"],
     ),
     "weights": (
         MINIMAL_PLAN.replace("weight = 1.0", "weight = 0.6")
@@ -119,7 +119,7 @@ BAD_CASES = {
     "negative_target": (
         MINIMAL_PLAN.replace("target = 600000", "target = -5"),
         None,
-        ["plan.measures[0].target", "greater than 0"],
+        ["plan.measures[0].target: must be > 0"],
     ),
     "missing_roster": (
         '[team]\nroster = "nowhere.csv"\n' + MINIMAL_PLAN,

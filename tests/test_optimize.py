@@ -114,10 +114,14 @@ def test_frontier_is_monotone_in_budget(optimised):
 
 def test_same_seed_same_answer_for_any_worker_count(small):
     sc = load_scenario(small)
-    one = sc.model_copy(update={"optimize": {**sc.optimize, "workers": 1, "frontier_points": 0}})
+    one = sc.model_copy(
+        update={"optimize": sc.optimize.model_copy(update={"workers": 1, "frontier_points": 0})}
+    )
     a = optimize_plan(one, explain=False)
     b = optimize_plan(
-        sc.model_copy(update={"optimize": {**sc.optimize, "workers": 2, "frontier_points": 0}}),
+        sc.model_copy(
+            update={"optimize": sc.optimize.model_copy(update={"workers": 2, "frontier_points": 0})}
+        ),
         explain=False,
     )
     np.testing.assert_array_equal(a.targets["target"], b.targets["target"])

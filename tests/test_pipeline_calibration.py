@@ -129,21 +129,21 @@ def test_bad_export_names_file_row_and_column(text, needles, tmp_path, capsys):
         (
             "[[pipeline.stages]]\ndays = -3\nwin = 0.5\n",
             "pipeline.stages[0].days",
-            "greater than or equal to 0",
+            "must be >= 0",
         ),
         (
             "[[pipeline.stages]]\ndays = 30\nwin = 1.5\n",
             "pipeline.stages[0].win",
-            "less than or equal to 1",
+            "must be <= 1",
         ),
-        ("[pipeline]\ncapacity = 0\n", "pipeline.capacity", "greater than or equal to 1"),
+        ("[pipeline]\ncapacity = 0\n", "pipeline.capacity", "must be >= 1"),
         (
             "[pipeline]\nslip_probability = -0.1\n",
             "pipeline.slip_probability",
-            "greater than or equal to 0",
+            "must be >= 0",
         ),
         ("[pipeline]\nstages = []\n", "pipeline.stages", "at least one stage"),
-        ("[pipeline]\nwarp = 1\n", "pipeline.warp", "unknown key"),
+        ("[pipeline]\nwarp = 1\n", None, "unknown key 'warp' in pipeline"),
     ],
 )
 def test_impossible_pipeline_parameters_exit_2(table, key, needle, tmp_path, capsys):
@@ -154,7 +154,8 @@ def test_impossible_pipeline_parameters_exit_2(table, key, needle, tmp_path, cap
         ["simulate", path, "--engine", "pipeline", "--trials", 2, "--out", out], capsys
     )
     assert code == 2, err
-    assert f"{path}: {key}: " in err and needle in err and "Traceback" not in err
+    assert key is None or f"{path}: {key}: " in err
+    assert needle in err and "Traceback" not in err
     assert not out.exists()
 
 

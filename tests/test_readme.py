@@ -1,4 +1,5 @@
-"""The README's quick start and code examples are run here."""
+"""The README's quick start, and the code examples of the README and the documentation
+site's pages (docs/), are run here."""
 
 from __future__ import annotations
 
@@ -12,10 +13,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+#: The README and every page of the documentation site.
+DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 
 
 def _blocks(lang: str) -> list[str]:
-    return re.findall(rf"```{lang}\n(.*?)```", README, flags=re.S)
+    """Every ``lang`` code block of the README and the docs pages, in order."""
+    out = []
+    for path in DOCUMENTS:
+        out += re.findall(rf"```{lang}\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
+    return out
 
 
 def test_quick_start_is_exactly_two_make_commands():
@@ -54,19 +61,20 @@ def test_make_demo_runs_planlab_demo(tmp_path):
 @pytest.mark.parametrize("index", range(len(_blocks("python"))))
 def test_python_examples_run(index, monkeypatch):
     monkeypatch.chdir(ROOT)
-    exec(compile(_blocks("python")[index], f"README.md python block {index}", "exec"), {})
+    exec(compile(_blocks("python")[index], f"documentation python block {index}", "exec"), {})
 
 
 def _planlab_lines() -> list[str]:
     lines = []
     for block in _blocks("sh"):
         lines += [x.strip() for x in block.splitlines() if x.strip().startswith("planlab ")]
-    return lines
+    return list(dict.fromkeys(lines))  # a command shown on several pages runs once
 
 
 @pytest.mark.parametrize("line", _planlab_lines())
 def test_cli_examples_run(line, tmp_path):
-    """Every ``planlab ...`` command of the README runs (smaller, into a temporary dir)."""
+    """Every ``planlab ...`` command of the README and the docs runs (smaller, into a
+    temporary dir)."""
     args = line.split("#")[0].split()[1:]
     if args[0] in ("simulate", "demo", "compare", "sweep"):
         if "--out" in args:
@@ -88,6 +96,8 @@ def test_cli_examples_run(line, tmp_path):
         args[1] = str(small)
         args[args.index("--out") + 1] = str(tmp_path / "out")
         args += ["--trials", "60"]
+    if args[0] == "schema" and "--out" in args:
+        args[args.index("--out") + 1] = str(tmp_path / "scenario.schema.json")
     if args[0] in ("review", "checkin", "history"):  # a history store of the test's own
         args += ["--store", str(tmp_path / "history.sqlite")]
     if args[0] in ("review", "checkin"):

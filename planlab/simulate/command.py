@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from sim import load_scenario, simulate
+from sim.optimize_spec import check_optimize
 from sim.run import check_roster_targets, make_population
 
 from ..kit.files import check_out, write_files
@@ -82,6 +83,11 @@ def cmd_validate(args, argv) -> int:
     scenario = load_scenario(args.scenario)
     population = make_population(scenario)  # reads the roster
     check_roster_targets(scenario, population)
+    # The optimiser's team numbers against the roster's teams (a generated team's are
+    # checked when the scenario is read).
+    check_optimize(
+        scenario.optimize, scenario.plan, scenario.team, args.scenario, population.team_names
+    )
     names = ", ".join(scenario.variants) or "no variants"
     print(
         f"{args.scenario}: OK — {scenario.name}; base plan {scenario.plan.name!r} on "

@@ -1,0 +1,1 @@
+"""``planlab schema``: the JSON Schema of scenario files and the scenario reference."""
