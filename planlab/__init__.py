@@ -28,6 +28,9 @@ _EXPORTS: dict[str, str] = {
     "compare_files": "compare.command",
     "comparison_lines": "compare.narrative",
     "attainment_overlay": "compare.figures",
+    # sweep
+    "sweep_files": "sweep.files",
+    "heatmap": "sweep.figures",
     # optimize
     "optimize_files": "optimize.files",
     "frontier": "optimize.figures",

@@ -41,6 +41,7 @@ from .sweep.spec import SweepSpec
 
 __all__ = [
     "ATOMIC",
+    "HEAD_KEYS",
     "Scenario",
     "Simulation",
     "TABLES",
@@ -55,6 +56,9 @@ __all__ = [
 
 BASE = "base"
 #: The scenario's tables besides its head, plan and variants, each taken as read.
+#: The keys of a file's ``[scenario]`` table.
+HEAD_KEYS = ("name", "description", "currency")
+
 TABLES = (
     "team",
     "market",
@@ -252,12 +256,11 @@ def parse_scenario(
         except ValidationError as exc:
             raise ScenarioError(explain_error(exc, where, origin, Plan)) from None
     rest = {k: data[k] for k in TABLES if k in data}
-    keys = ("name", "description", "currency")
     for k in head:
-        if k not in keys:
+        if k not in HEAD_KEYS:
             raise ScenarioError(
                 f"{origin}: unknown key {k!r} in scenario"
-                + (did_you_mean(k, keys) or "; expected name, description, currency")
+                + (did_you_mean(k, HEAD_KEYS) or f"; expected {', '.join(HEAD_KEYS)}")
             )
     try:
         scenario = Scenario.model_validate(

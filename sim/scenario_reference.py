@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from .scenario import HEAD_KEYS
 from .scenario_schema import scenario_schema
 
 __all__ = ["scenario_reference"]
@@ -176,9 +177,8 @@ class _Writer:
                 meaning = node.get("description", "").replace("``", "`")
                 lines.append(f"| [`[{key}]`](#{anchor}) | {meaning} |")
             elif key == "scenario":
-                lines.append(
-                    f"| `[scenario]` | {node['description']} Keys: `name`, `description`. |"
-                )
+                keys = ", ".join(f"`{k}`" for k in HEAD_KEYS)
+                lines.append(f"| `[scenario]` | {node['description']} Keys: {keys}. |")
             elif key == "variants":
                 anchor, _ = self._link("Variant", "variants.<name>")
                 lines.append(f"| [`[variants.<name>]`](#{anchor}) | {node['description']} |")

@@ -18,7 +18,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from .scenario import ATOMIC, TABLES, Scenario
+from .scenario import ATOMIC, HEAD_KEYS, TABLES, Scenario
 
 __all__ = ["DRAFT", "scenario_schema"]
 
@@ -90,7 +90,7 @@ def scenario_schema() -> dict:
     """The JSON Schema (draft 4) of a scenario file."""
     full = Scenario.model_json_schema(ref_template=_REF)
     defs = full.pop("$defs")
-    head = {k: full["properties"][k] for k in ("name", "description")}
+    head = {k: full["properties"][k] for k in HEAD_KEYS}
     properties: dict[str, Any] = {
         "extends": {
             "type": "string",
@@ -99,7 +99,7 @@ def scenario_schema() -> dict:
         },
         "scenario": {
             "type": "object",
-            "description": "The scenario's name and description.",
+            "description": "The scenario's name, description and currency.",
             "additionalProperties": False,
             "properties": head,
         },
