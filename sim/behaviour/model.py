@@ -36,6 +36,7 @@ class PlanBehaviour:
     plan: Plan
     flows: Flows
     targets: dict[str, np.ndarray]
+    team_index: np.ndarray
     response: Response
     reference: dict[str, np.ndarray] | None = None  # mean marginal pay (reps, periods)
     p_leave: np.ndarray | None = None  # annual chance of leaving (reps,)
@@ -54,6 +55,7 @@ class PlanBehaviour:
             f = dynamics.effort_factors(
                 self.plan,
                 self.targets,
+                self.team_index,
                 self.flows,
                 state,
                 t,
@@ -71,6 +73,7 @@ class PlanBehaviour:
             kind,
             self.plan,
             self.targets,
+            self.team_index,
             self.flows,
             state,
             values,
@@ -112,6 +115,7 @@ def build_behaviours(
             reference = dynamics.reference_marginal(
                 plan,
                 targets,
+                population.team_index,
                 flows,
                 resp.task,
                 engine,
@@ -124,6 +128,7 @@ def build_behaviours(
             plan,
             flows,
             targets,
+            population.team_index,
             resp,
             reference,
             p_leave,
