@@ -22,7 +22,7 @@ from ..streams import BLOCK_TRIALS, CALIBRATION
 from . import dynamics, retention, timing
 from .base import Effort, MonthState
 from .flows import Flows, expected_flows
-from .response import Response, best_response
+from .response import Response, TeamSample, best_response
 from .spec import BehaviourSpec
 
 __all__ = ["PlanBehaviour", "build_behaviours"]
@@ -93,7 +93,8 @@ def build_behaviours(
     """Behaviour of every plan; the first plan is today's plan (calibration anchor)."""
     flows = expected_flows(market, population)
     names = list(plans)
-    base = best_response(plans[names[0]], market, population, spec.effort, seed)
+    sample = TeamSample(market, population, spec.effort.calibration_trials, seed)
+    base, reps = best_response(plans[names[0]], market, population, spec.effort, seed, None, sample)
     option = retention.outside_option(base.utility, population, spec.retention)
     out = {}
     for name in names:
@@ -101,7 +102,7 @@ def build_behaviours(
         resp = (
             base
             if name == names[0]
-            else best_response(plan, market, population, spec.effort, seed, base=base)
+            else best_response(plan, market, population, spec.effort, seed, reps, sample)[0]
         )
         p_leave = (
             retention.leave_probability(resp.utility, option, spec.retention)

@@ -4,38 +4,48 @@ For each candidate effort level the plan is paid on a calibration sample drawn
 with the *same* random numbers (deal counts are drawn by inversion and each kind
 of variate has its own stream, so more effort means more deals in the same
 trial, never a different draw of everything else). Each rep's utility is the CARA
-certainty equivalent of pay, E[pay] − r/2·Var[pay], plus the declared value
-of the non-monetary rewards they may win, minus the effort cost d·e²/2.
+certainty equivalent of pay, E[pay] − r/2·Var[pay] (:func:`~sim.behaviour.agency.certainty_equivalent`),
+plus the declared value of the non-monetary rewards they may win, minus the
+effort cost d·e²/2.
 
-The effort cost d of each rep is calibrated on the base plan so that today's
-effort (1.0) is the best response to today's plan; a variant then moves
-effort by changing the marginal return. Effort then splits across tasks (new
-accounts, cross-sell, account service) by the marginal utility of each
-(multi-task agency, Holmström & Milgrom 1991).
+:class:`BestResponse` is the one best-response object: each rep's risk
+aversion, effort cost and today's task split, calibrated once on today's plan
+(so that today's effort, 1.0, is the best response to it). The simulation
+(:func:`best_response`) and the optimiser's tables both ask it for effort. The
+effort grid grows until every rep's optimum is interior or at a declared bound
+(``min_level``, ``max_level``); reps at a bound are counted. Effort then splits
+across tasks (new accounts, cross-sell, account service) by the marginal
+utility of each (multi-task agency, Holmström & Milgrom 1991).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..market import Market
 from ..montecarlo import MonteCarloEngine
+from ..outcomes import Outcomes
 from ..payout import PlanOutcome, evaluate_plan
 from ..plan import Plan
 from ..population import Population
 from ..rewards import qualification
 from ..streams import BLOCK_TRIALS, CALIBRATION, TRAITS, generator
+from .agency import certainty_equivalent
 from .base import Effort
 from .spec import EffortSpec
 
 __all__ = [
     "TASKS",
+    "BestResponse",
+    "Choice",
     "PlanSample",
     "Response",
     "TaskEffort",
+    "TeamSample",
     "best_response",
     "calibrated_cost",
     "plan_value",
@@ -62,6 +72,7 @@ class Response:
     p_target: np.ndarray  # chance of reaching the first measure's annual target (reps,)
     cost: np.ndarray  # effort cost coefficient d (reps,)
     risk: np.ndarray  # CARA risk aversion r (reps,)
+    at_bound: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (reps,)
 
 
 @dataclass(frozen=True)
@@ -89,35 +100,51 @@ def risk_aversion(spec: EffortSpec, population: Population, ote: float, seed: in
     return spec.risk_aversion / ote * np.exp(s * z - 0.5 * s * s)
 
 
+class TeamSample:
+    """The calibration sample: the team's simulated years at any effort, on common
+    random numbers; uniform effort levels are simulated once and kept."""
+
+    def __init__(
+        self, market: Market, population: Population, trials: int, seed: int, workers: int = 2
+    ):
+        self.pop, self.trials, self.seed, self.workers = population, trials, seed, workers
+        self.engine = MonteCarloEngine(market, population, stream=CALIBRATION)
+        self.n_blocks = -(-trials // BLOCK_TRIALS)
+        self._cache: dict[float, Outcomes] = {}
+
+    def at(self, effort: Effort | float) -> Outcomes:
+        """The sample at ``effort``: one level for every task, or an effort per task."""
+        if isinstance(effort, Effort):
+            return self.engine.simulate_blocks(
+                self.seed, 0, self.n_blocks, self.trials, TaskEffort(effort)
+            )
+        key = round(float(effort), 12)
+        if key not in self._cache:
+            self._cache[key] = self.at(Effort(key, key, key))
+        return self._cache[key]
+
+    def levels(self, levels) -> list[Outcomes]:
+        """The sample at each uniform level (new ones simulated side by side)."""
+        todo = [e for e in levels if round(float(e), 12) not in self._cache]
+        if todo:
+            with ThreadPoolExecutor(max_workers=max(1, self.workers)) as pool:
+                for e, oc in zip(
+                    todo, pool.map(lambda e: self.at(Effort(e, e, e)), todo), strict=True
+                ):
+                    self._cache[round(float(e), 12)] = oc
+        return [self._cache[round(float(e), 12)] for e in levels]
+
+
 class PlanSample:
     """Pays one plan on the calibration sample at any effort (common random numbers)."""
 
-    def __init__(
-        self,
-        plan: Plan,
-        market: Market,
-        population: Population,
-        trials: int,
-        seed: int,
-        risk: np.ndarray,
-    ):
-        self.plan, self.pop, self.trials, self.seed, self.risk = (
-            plan,
-            population,
-            trials,
-            seed,
-            risk,
-        )
-        self.engine = MonteCarloEngine(market, population, stream=CALIBRATION)
-        self.n_blocks = -(-trials // BLOCK_TRIALS)
+    def __init__(self, plan: Plan, sample: TeamSample, risk: np.ndarray):
+        self.plan, self.sample, self.pop, self.risk = plan, sample, sample.pop, risk
 
-    def outcome(self, effort: Effort) -> PlanOutcome:
-        oc = self.engine.simulate_blocks(
-            self.seed, 0, self.n_blocks, self.trials, TaskEffort(effort)
-        )
-        return evaluate_plan(self.plan, oc, self.pop)
+    def outcome(self, effort: Effort | float) -> PlanOutcome:
+        return evaluate_plan(self.plan, self.sample.at(effort), self.pop)
 
-    def value(self, effort: Effort) -> tuple[np.ndarray, PlanOutcome]:
+    def value(self, effort: Effort | float) -> tuple[np.ndarray, PlanOutcome]:
         """Certainty equivalent of pay plus expected reward value, per rep."""
         po = self.outcome(effort)
         return plan_value(self.plan, po, self.pop, self.risk), po
@@ -126,8 +153,7 @@ class PlanSample:
 def plan_value(plan: Plan, po: PlanOutcome, population: Population, risk: np.ndarray) -> np.ndarray:
     """What a plan is worth to each rep: base salary plus the CARA certainty equivalent
     of incentive pay, E − r/2·Var over trials, plus the expected value of rewards won."""
-    pay = po.total.astype(float)
-    ce = plan.pay_mix.base + pay.mean(0) - 0.5 * risk * pay.var(0)
+    ce = plan.pay_mix.base + certainty_equivalent(po.total.astype(float), risk)
     won = qualification(plan.rewards, po.weighted_attainment, population.tenure_years)
     for reward in plan.rewards:
         ce = ce + reward.value * won[reward.name].mean(0)
@@ -159,57 +185,134 @@ def refine_effort(levels: np.ndarray, net: np.ndarray) -> np.ndarray:
     return np.where(edge, levels[i], best)
 
 
+@dataclass(frozen=True)
+class Choice:
+    """Each rep's chosen effort and the grid it was chosen on."""
+
+    effort: np.ndarray  # (reps,)
+    at_bound: np.ndarray  # (reps,) the optimum lies at a declared bound of effort
+    levels: np.ndarray  # (K,) the grid, grown until every optimum is interior or bound
+    values: np.ndarray  # (K, reps) plan value at each level
+
+
+@dataclass(frozen=True)
+class BestResponse:
+    """The reps as decision makers: risk aversion, effort cost and today's task split,
+    calibrated once on today's plan. The simulation and the optimiser's tables ask
+    it for each rep's effort under any plan."""
+
+    spec: EffortSpec
+    risk: np.ndarray  # CARA r per rep
+    cost: np.ndarray  # effort cost coefficient d per rep
+    shares: dict[str, np.ndarray] | None  # today's split of effort across tasks
+
+    @classmethod
+    def calibrate(cls, plan: Plan, sample: TeamSample, spec: EffortSpec, seed: int) -> BestResponse:
+        """Calibrate on today's plan: effort 1.0 is each rep's best response to it."""
+        pop = sample.pop
+        risk = risk_aversion(spec, pop, plan.pay_mix.ote, seed)
+        if not spec.enabled:
+            return cls(spec, risk, np.zeros(pop.size), None)
+        levels = np.asarray(spec.levels, dtype=float)
+        ps = PlanSample(plan, sample, risk)
+        value = np.stack([ps.value(float(e))[0] for e in sample_levels(sample, levels)])
+        cost = calibrated_cost(levels, value)
+        _, shares = task_split(ps, np.ones(pop.size), spec, None)
+        return cls(spec, risk, cost, shares)
+
+    def value(self, plan: Plan, po: PlanOutcome, population: Population) -> np.ndarray:
+        """What ``plan`` paid as ``po`` is worth to each rep (certainty equivalent)."""
+        return plan_value(plan, po, population, self.risk)
+
+    def choose(
+        self,
+        value_at: Callable[[float], np.ndarray],
+        levels: np.ndarray | None = None,
+    ) -> Choice:
+        """Each rep's utility-maximising effort; ``value_at(e)`` is the plan's value to
+        every rep at uniform effort e. The grid grows by its outer step while some
+        rep's best level is at its edge, up to ``min_level`` / ``max_level``; the
+        optimum is the vertex of the parabola through the best level and its neighbours."""
+        spec = self.spec
+        grid = list(np.asarray(spec.levels if levels is None else levels, dtype=float))
+        values = {e: value_at(e) for e in grid}
+        lo_step, hi_step = grid[1] - grid[0], grid[-1] - grid[-2]
+        while True:
+            lv = np.array(sorted(values))
+            v = np.stack([values[e] for e in lv])
+            net = v - 0.5 * self.cost * lv[:, None] ** 2
+            best = net.argmax(0)
+            if (best == len(lv) - 1).any() and lv[-1] < spec.max_level - 1e-12:
+                e = min(lv[-1] + hi_step, spec.max_level)
+            elif (best == 0).any() and lv[0] > spec.min_level + 1e-12:
+                e = max(lv[0] - lo_step, spec.min_level)
+            else:
+                break
+            values[float(e)] = value_at(float(e))
+        effort = refine_effort(lv, net)
+        at_bound = ((best == 0) & (lv[0] <= spec.min_level + 1e-12)) | (
+            (best == len(lv) - 1) & (lv[-1] >= spec.max_level - 1e-12)
+        )
+        return Choice(effort, at_bound, lv, v)
+
+    def split(self, sample: PlanSample, effort: np.ndarray) -> tuple[dict, dict]:
+        """Task multipliers under ``sample``'s plan at annual effort ``effort``."""
+        return task_split(sample, effort, self.spec, self.shares)
+
+    def respond(self, plan: Plan, sample: TeamSample) -> Response:
+        """Each rep's best annual effort and task split under ``plan``."""
+        pop = sample.pop
+        ps = PlanSample(plan, sample, self.risk)
+        if not self.spec.enabled or self.shares is None:
+            ones = np.ones(pop.size)
+            effort, at_bound = ones, np.zeros(pop.size, bool)
+            task = {t: ones for t in TASKS}
+            shares = {t: ones / 3 for t in TASKS}
+        else:
+            sample_levels(sample, self.spec.levels)
+            choice = self.choose(lambda e: ps.value(e)[0])
+            effort, at_bound = choice.effort, choice.at_bound
+            task, shares = self.split(ps, effort)
+        ce, po = ps.value(Effort(task["new"], task["xsell"], task["service"]))
+        pay = po.total.astype(float)
+        first = plan.measures[0].id
+        return Response(
+            effort=effort,
+            task=task,
+            shares=shares,
+            pay_mean=pay.mean(0),
+            pay_sd=pay.std(0),
+            ce=ce,
+            utility=ce - 0.5 * self.cost * effort**2,
+            p_target=(po.attainment[first] >= 1.0).mean(0),
+            cost=self.cost,
+            risk=self.risk,
+            at_bound=at_bound,
+        )
+
+
+def sample_levels(sample: TeamSample, levels) -> np.ndarray:
+    """Simulate the sample at every level (side by side) and return the levels."""
+    levels = np.asarray(levels, dtype=float)
+    sample.levels(levels)
+    return levels
+
+
 def best_response(
     plan: Plan,
     market: Market,
     population: Population,
     spec: EffortSpec,
     seed: int,
-    base: Response | None = None,
-) -> Response:
-    """Each rep's best annual effort and task split under ``plan``.
-
-    Without ``base`` the plan is treated as today's plan: effort costs are
-    calibrated so that its best response is 1.0 on every task. With ``base``
-    (the base plan's response) costs and task shares are taken from it.
-    """
-    ote = plan.pay_mix.ote
-    risk = base.risk if base is not None else risk_aversion(spec, population, ote, seed)
-    sample = PlanSample(plan, market, population, spec.calibration_trials, seed, risk)
-    levels = np.asarray(spec.levels, dtype=float)
-    if not spec.enabled:
-        ones = np.ones(population.size)
-        effort, cost = ones, (base.cost if base is not None else np.zeros_like(ones))
-        task = {t: ones for t in TASKS}
-        shares = {t: ones / 3 for t in TASKS}
-    else:
-        value = np.stack(_parallel(lambda e: sample.value(Effort(e, e, e))[0], levels))
-        if base is None:
-            cost = calibrated_cost(levels, value)
-            effort = np.ones(population.size)
-        else:
-            cost = base.cost
-            effort = refine_effort(levels, value - 0.5 * cost * levels[:, None] ** 2)
-        one = np.flatnonzero(np.isclose(levels, 1.0))
-        at_one = value[one[0]] if base is None and one.size else None  # already evaluated
-        task, shares = task_split(
-            sample, effort, spec, base.shares if base is not None else None, at_one
-        )
-    ce, po = sample.value(Effort(task["new"], task["xsell"], task["service"]))
-    pay = po.total.astype(float)
-    first = plan.measures[0].id
-    return Response(
-        effort=effort,
-        task=task,
-        shares=shares,
-        pay_mean=pay.mean(0),
-        pay_sd=pay.std(0),
-        ce=ce,
-        utility=ce - 0.5 * cost * effort**2,
-        p_target=(po.attainment[first] >= 1.0).mean(0),
-        cost=cost,
-        risk=risk,
-    )
+    base: BestResponse | None = None,
+    sample: TeamSample | None = None,
+) -> tuple[Response, BestResponse]:
+    """Each rep's best annual effort and task split under ``plan``, and the
+    best-response object it came from: calibrated on ``plan`` (today's plan)
+    unless ``base`` is given."""
+    sample = sample or TeamSample(market, population, spec.calibration_trials, seed)
+    reps = base or BestResponse.calibrate(plan, sample, spec, seed)
+    return reps.respond(plan, sample), reps
 
 
 def calibrated_cost(levels: np.ndarray, value: np.ndarray) -> np.ndarray:
@@ -232,8 +335,10 @@ def task_split(
     """Task multipliers from the marginal utility of each task at effort e*, relative
     to ``base_shares`` (today's plan's split; ``None`` when this is today's plan)."""
     efforts = [Effort(**{u: effort + (_STEP if u == t else 0.0) for u in TASKS}) for t in TASKS]
+    uniform = np.allclose(effort, effort.flat[0])
     if at is None:
-        efforts.insert(0, Effort(effort, effort, effort))
+        at_effort = float(effort.flat[0]) if uniform else Effort(effort, effort, effort)
+        efforts.insert(0, at_effort)
     values = _parallel(lambda eff: sample.value(eff)[0], efforts)
     if at is None:
         at = values.pop(0)

@@ -43,7 +43,18 @@ class EffortSpec(_Frozen):
     risk_aversion_cv: float = Field(default=0.3, ge=0, description="Spread of r across reps.")
     levels: tuple[float, ...] = Field(
         default=(0.55, 0.7, 0.85, 1.0, 1.15, 1.3, 1.45),
-        description="Candidate annual effort levels, evaluated on common random numbers.",
+        description="Starting grid of annual effort levels, evaluated on common random "
+        "numbers; it grows by its outer step while a rep's best level is at its edge.",
+    )
+    min_level: float = Field(
+        default=0.1,
+        gt=0,
+        description="Least effort a rep can choose (a declared bound: reps whose best "
+        "response is here are counted and reported).",
+    )
+    max_level: float = Field(
+        default=3.0,
+        description="Most effort a rep can choose (a declared bound, counted like min_level).",
     )
     focus: float = Field(
         default=1.0,
@@ -66,6 +77,15 @@ class EffortSpec(_Frozen):
         if not v[0] < 1.0 < v[-1] or v[0] <= 0:
             raise ValueError("levels must be positive and bracket 1.0")
         return v
+
+    @model_validator(mode="after")
+    def _bounds(self) -> EffortSpec:
+        if not self.min_level <= self.levels[0] or not self.max_level >= self.levels[-1]:
+            raise ValueError(
+                f"min_level ({self.min_level:g}) and max_level ({self.max_level:g}) must "
+                f"enclose levels ({self.levels[0]:g} to {self.levels[-1]:g})"
+            )
+        return self
 
 
 class DynamicsSpec(_Frozen):
