@@ -157,7 +157,7 @@ def team_outlook(scenario: Scenario, pop: Population, spec: OptimizeSpec, seed: 
         reps = BestResponse(effort_spec, risk, np.zeros(pop.size), None)
         efforts = np.ones(1)
     sample.levels(efforts)
-    today = reps.value(plan, evaluate_plan(plan, sample.at(1.0), pop), pop) - 0.5 * reps.cost
+    today = reps.value(plan, evaluate_plan(plan, sample.at(1.0), pop), pop) - reps.effort_cost(1.0)
     outside = today * scenario.behaviour.retention.outside_option
     return Outlook(efforts, sample, reps, outside)
 
@@ -254,7 +254,7 @@ def _level(
     out = {k: mix(np.stack([st[k] for st in stats])) for k in keys}
     sp = np.stack([st["scenario_pay"] for st in stats])  # (K, S, reps)
     out["scenario_pay"] = ((1 - w) * sp[lo, :, cols].T + w * sp[hi, :, cols].T).astype(np.float32)
-    out["utility"] = out["ce"] - 0.5 * outlook.reps.cost * chosen**2
+    out["utility"] = out["ce"] - outlook.reps.effort_cost(chosen)
     out["effort"] = chosen
     out["at_bound"] = at_bound
     return out

@@ -216,9 +216,15 @@ class BestResponse:
         levels = np.asarray(spec.levels, dtype=float)
         ps = PlanSample(plan, sample, risk)
         value = np.stack([ps.value(float(e))[0] for e in sample_levels(sample, levels)])
-        cost = calibrated_cost(levels, value)
+        cost = calibrated_cost(levels, value, spec.cost_curvature)
         _, shares = task_split(ps, np.ones(pop.size), spec, None)
         return cls(spec, risk, cost, shares)
+
+    def effort_cost(self, effort: np.ndarray | float) -> np.ndarray:
+        """Each rep's cost of annual effort e: d·e^γ/γ (γ = ``cost_curvature``; the
+        textbook quadratic d·e²/2 at γ = 2). Its slope at today's effort is d."""
+        g = self.spec.cost_curvature
+        return self.cost * np.asarray(effort, dtype=float) ** g / g
 
     def value(self, plan: Plan, po: PlanOutcome, population: Population) -> np.ndarray:
         """What ``plan`` paid as ``po`` is worth to each rep (certainty equivalent)."""
@@ -240,7 +246,7 @@ class BestResponse:
         while True:
             lv = np.array(sorted(values))
             v = np.stack([values[e] for e in lv])
-            net = v - 0.5 * self.cost * lv[:, None] ** 2
+            net = v - self.effort_cost(lv[:, None])
             best = net.argmax(0)
             if (best == len(lv) - 1).any() and lv[-1] < spec.max_level - 1e-12:
                 e = min(lv[-1] + hi_step, spec.max_level)
@@ -283,7 +289,7 @@ class BestResponse:
             pay_mean=pay.mean(0),
             pay_sd=pay.std(0),
             ce=ce,
-            utility=ce - 0.5 * self.cost * effort**2,
+            utility=ce - self.effort_cost(effort),
             p_target=(po.attainment[first] >= 1.0).mean(0),
             cost=self.cost,
             risk=self.risk,
@@ -315,14 +321,28 @@ def best_response(
     return reps.respond(plan, sample), reps
 
 
-def calibrated_cost(levels: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """d such that effort 1.0 is optimal: the slope of value at 1.0 (quadratic fit)."""
+def calibrated_cost(levels: np.ndarray, value: np.ndarray, curvature: float = 2.0) -> np.ndarray:
+    """Each rep's d such that effort 1.0 is their best response on the grid.
+
+    The local slope of value at 1.0 (quadratic fit) makes 1.0 a stationary point;
+    when pay is convex in effort (steps, accelerators) that point can be a minimum,
+    so d is kept between the steepest chord to a higher level (no higher effort
+    pays more) and the flattest chord to a lower one (no lower effort pays more).
+    Where no d satisfies both, the first wins: nobody works harder than today
+    under today's plan."""
     i = int(np.clip(np.searchsorted(levels, 1.0), 1, len(levels) - 2))
     x = levels[i - 1 : i + 2]
     coef = np.polyfit(x, value[i - 1 : i + 2], 2)  # per rep, value ≈ a x² + b x + c
     slope = 2 * coef[0] + coef[1]
+    one = int(np.argmin(np.abs(levels - 1.0)))
+    c = levels**curvature / curvature
+    chord = (value - value[one]) / np.where(levels == levels[one], 1.0, c - c[one])[:, None]
+    above = levels > levels[one]
+    up = chord[above].max(0) if above.any() else np.full(value.shape[1], -np.inf)
+    down = chord[levels < levels[one]].min(0) if one > 0 else np.full(value.shape[1], np.inf)
+    d = np.maximum(np.minimum(slope, down), up)
     floor = 0.05 * np.median(np.abs(slope)) + 1e-9
-    return np.maximum(slope, floor)
+    return np.maximum(d, floor)
 
 
 def task_split(

@@ -40,6 +40,12 @@ class EffortSpec(_Frozen):
         description="Relative risk aversion at OTE: CARA r = risk_aversion / OTE. Field "
         "estimates for salespeople are low to moderate (Misra & Nair 2011).",
     )
+    cost_curvature: float = Field(
+        default=8.0,
+        ge=1.2,
+        description="Exponent γ of the effort cost d·e^γ/γ; effort moves with marginal pay "
+        "at elasticity 1/(γ-1) (2: the textbook quadratic).",
+    )
     risk_aversion_cv: float = Field(default=0.3, ge=0, description="Spread of r across reps.")
     levels: tuple[float, ...] = Field(
         default=(0.55, 0.7, 0.85, 1.0, 1.15, 1.3, 1.45),
@@ -99,9 +105,12 @@ class DynamicsSpec(_Frozen):
 
     enabled: bool = False
     elasticity: float = Field(
-        default=1.0,
+        default=2.0,
         ge=0,
-        description="Effort ∝ (marginal pay)^elasticity; 1 under quadratic effort cost.",
+        description="Effort within a period ∝ (marginal pay)^elasticity. Moving effort "
+        "between months of a period costs far less than working more over the year, so "
+        "this is larger than the annual elasticity 1/(cost_curvature - 1); fitted to the "
+        "hockey stick of quota bonuses (Oyer 1998; Steenburgh 2008).",
     )
     min_effort: float = Field(default=0.3, ge=0, le=1)
     max_effort: float = Field(default=2.0, ge=1)
@@ -116,13 +125,21 @@ class TimingSpec(_Frozen):
 
     enabled: bool = False
     max_shift_share: float = Field(
-        default=0.3, gt=0, le=1, description="Share of a month's deals a rep can move."
+        default=0.3, gt=0, le=1, description="Share of next month's deals a rep can pull in."
+    )
+    max_push_share: float = Field(
+        default=0.05,
+        ge=0,
+        le=1,
+        description="Share of a period's last month of deals a rep can push out: a deal "
+        "the customer is ready to sign is hard to hold back (fitted with slip_risk so that "
+        "quota bonuses concentrate bookings at period ends, Oyer 1998; Steenburgh 2008).",
     )
     pull_discount: float = Field(
         default=0.08, ge=0, lt=1, description="Extra discount given to close a deal early."
     )
     slip_risk: float = Field(
-        default=0.25,
+        default=0.5,
         ge=0,
         le=1,
         description="Chance, as a rep sees it, that a deal pushed out slips away; pushing "

@@ -47,7 +47,7 @@ def shift_share(
     spec: TimingSpec,
 ) -> np.ndarray:
     """Share of ``values`` each rep moves: into the closing period (pull) or out of it (push)."""
-    share = spec.max_shift_share
+    share = spec.max_shift_share if kind == "pull" else spec.max_push_share
     moved = {c: v * share for c, v in values.items()}
     hurdle = spec.hurdle * plan.pay_mix.target_incentive / plan.periods
     later = _next_value(plan, targets, team_index, flows, state.period, moved, task_effort)
