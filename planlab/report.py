@@ -30,6 +30,8 @@ from sim.measures import MEASURES
 from sim.plan import Gate, Measure, Modifier, Plan, Reward
 from sim.run import SimulationResult
 
+from .behaviour_note import behaviour_note
+
 __all__ = [
     "SECTIONS",
     "column_kind",
@@ -728,7 +730,7 @@ def render_report(
     summary = _section(
         "executive-summary",
         "Executive summary",
-        f'<div class="exec">{_bullets(list(summary_lines), "No summary given.")}</div>',
+        f'<div class="exec">{_bullets(_with_behaviour(result, summary_lines), "")}</div>',
     )
     footer = (
         f"<footer>planlab {escape(__version__)} · scenario digest "
@@ -754,6 +756,12 @@ def render_report(
         ]
     )
     return page(title, body)
+
+
+def _with_behaviour(result: SimulationResult, lines: Iterable[str]) -> list[str]:
+    """The summary lines, led by whether reps respond to the plan."""
+    b = result.base.behaviour
+    return [behaviour_note(b.spec if b is not None else None), *lines]
 
 
 def page(title: str, body: str) -> str:
