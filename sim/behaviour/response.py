@@ -167,20 +167,28 @@ def _parallel(fn, items) -> list:
         return list(pool.map(fn, items))
 
 
-def refine_effort(levels: np.ndarray, net: np.ndarray) -> np.ndarray:
-    """Argmax per rep over the grid, refined by the vertex of the parabola through the
-    best level and its neighbours (levels need not be evenly spaced)."""
+def refine_effort(
+    levels: np.ndarray, value: np.ndarray, cost: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Each rep's effort maximising value − cost, continuous between grid levels.
+
+    Value (simulated, so known only on the grid) is the parabola through the best
+    level and its neighbours (levels need not be evenly spaced); the cost is exact.
+    Their difference is maximised on a fine grid between the neighbours. A best
+    level at the grid's edge stays there (the grid grows until that is a bound)."""
+    net = value - cost(levels[:, None])
     i = net.argmax(0)
     j = np.clip(i, 1, len(levels) - 2)
     cols = np.arange(net.shape[1])
     x0, x1, x2 = levels[j - 1], levels[j], levels[j + 1]
-    y0, y1, y2 = net[j - 1, cols], net[j, cols], net[j + 1, cols]
-    num = (x1 - x0) ** 2 * (y1 - y2) - (x1 - x2) ** 2 * (y1 - y0)
-    den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vertex = x1 - 0.5 * num / den
-    concave = (y0 - y1) * (x2 - x1) + (y2 - y1) * (x1 - x0) < 0
-    best = np.where(concave & np.isfinite(vertex), np.clip(vertex, x0, x2), x1)
+    y0, y1, y2 = value[j - 1, cols], value[j, cols], value[j + 1, cols]
+    t = x0 + (x2 - x0) * np.linspace(0.0, 1.0, 401)[:, None]  # (401, reps)
+    q = (
+        y0 * (t - x1) * (t - x2) / ((x0 - x1) * (x0 - x2))
+        + y1 * (t - x0) * (t - x2) / ((x1 - x0) * (x1 - x2))
+        + y2 * (t - x0) * (t - x1) / ((x2 - x0) * (x2 - x1))
+    )
+    best = t[(q - cost(t)).argmax(0), cols]
     edge = (i == 0) | (i == len(levels) - 1)
     return np.where(edge, levels[i], best)
 
@@ -238,7 +246,7 @@ class BestResponse:
         """Each rep's utility-maximising effort; ``value_at(e)`` is the plan's value to
         every rep at uniform effort e. The grid grows by its outer step while some
         rep's best level is at its edge, up to ``min_level`` / ``max_level``; the
-        optimum is the vertex of the parabola through the best level and its neighbours."""
+        optimum is continuous between levels (:func:`refine_effort`)."""
         spec = self.spec
         grid = list(np.asarray(spec.levels if levels is None else levels, dtype=float))
         values = {e: value_at(e) for e in grid}
@@ -255,7 +263,7 @@ class BestResponse:
             else:
                 break
             values[float(e)] = value_at(float(e))
-        effort = refine_effort(lv, net)
+        effort = refine_effort(lv, v, self.effort_cost)
         at_bound = ((best == 0) & (lv[0] <= spec.min_level + 1e-12)) | (
             (best == len(lv) - 1) & (lv[-1] >= spec.max_level - 1e-12)
         )
