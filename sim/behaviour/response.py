@@ -20,6 +20,7 @@ utility of each (multi-task agency, Holmström & Milgrom 1991).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -111,6 +112,7 @@ class TeamSample:
         self.engine = MonteCarloEngine(market, population, stream=CALIBRATION)
         self.n_blocks = -(-trials // BLOCK_TRIALS)
         self._cache: dict[float, Outcomes] = {}
+        self._lock = threading.Lock()
 
     def at(self, effort: Effort | float) -> Outcomes:
         """The sample at ``effort``: one level for every task, or an effort per task."""
@@ -119,9 +121,10 @@ class TeamSample:
                 self.seed, 0, self.n_blocks, self.trials, TaskEffort(effort)
             )
         key = round(float(effort), 12)
-        if key not in self._cache:
-            self._cache[key] = self.at(Effort(key, key, key))
-        return self._cache[key]
+        with self._lock:  # threads asking for a new level wait for one simulation of it
+            if key not in self._cache:
+                self._cache[key] = self.at(Effort(key, key, key))
+            return self._cache[key]
 
     def levels(self, levels) -> list[Outcomes]:
         """The sample at each uniform level (new ones simulated side by side)."""
@@ -131,8 +134,9 @@ class TeamSample:
                 for e, oc in zip(
                     todo, pool.map(lambda e: self.at(Effort(e, e, e)), todo), strict=True
                 ):
-                    self._cache[round(float(e), 12)] = oc
-        return [self._cache[round(float(e), 12)] for e in levels]
+                    with self._lock:
+                        self._cache.setdefault(round(float(e), 12), oc)
+        return [self.at(float(e)) for e in levels]
 
 
 class PlanSample:
