@@ -217,6 +217,7 @@ class BestResponse:
     risk: np.ndarray  # CARA r per rep
     cost: np.ndarray  # effort cost coefficient d per rep
     shares: dict[str, np.ndarray] | None  # today's split of effort across tasks
+    today: Plan | None = None  # the plan it was calibrated on
 
     @classmethod
     def calibrate(cls, plan: Plan, sample: TeamSample, spec: EffortSpec, seed: int) -> BestResponse:
@@ -230,7 +231,7 @@ class BestResponse:
         value = np.stack([ps.value(float(e))[0] for e in sample_levels(sample, levels)])
         cost = calibrated_cost(levels, value, spec.cost_curvature)
         _, shares = task_split(ps, np.ones(pop.size), spec, None)
-        return cls(spec, risk, cost, shares)
+        return cls(spec, risk, cost, shares, plan)
 
     def effort_cost(self, effort: np.ndarray | float) -> np.ndarray:
         """Each rep's cost of annual effort e: d·e^γ/γ (γ = ``cost_curvature``; the
@@ -290,7 +291,10 @@ class BestResponse:
             sample_levels(sample, self.spec.levels)
             choice = self.choose(lambda e: ps.value(e)[0])
             effort, at_bound = choice.effort, choice.at_bound
-            task, shares = self.split(ps, effort)
+            if plan is self.today:  # today's split, by definition of the calibration
+                task, shares = {t: effort for t in TASKS}, self.shares
+            else:
+                task, shares = self.split(ps, effort)
         ce, po = ps.value(Effort(task["new"], task["xsell"], task["service"]))
         pay = po.total.astype(float)
         first = plan.measures[0].id
