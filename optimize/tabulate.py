@@ -1,12 +1,13 @@
 """Outcome tables for the target MILP: every rep at every candidate target level.
 
 The team is simulated once per candidate effort level on common random
-numbers (more effort, more deals in the same simulated year). For each plan
-shape and target level the plan is paid on each of those samples; each rep
-then best-responds (CARA certainty equivalent minus the effort cost that makes
-today's effort their best response to today's plan, as in
-:mod:`sim.behaviour.response`), and the statistics at their chosen effort,
-interpolated between neighbouring effort levels, enter the table.
+numbers (more effort, more deals in the same simulated year): the behaviour
+model's calibration sample. For each plan shape and target level the plan is
+paid on each of those samples; each rep then best-responds through the one
+best-response object the simulation uses (:class:`sim.behaviour.response.BestResponse`:
+risk, effort cost and task split calibrated once on today's plan), and the
+statistics at their chosen effort, interpolated between neighbouring effort
+levels, enter the table.
 
 Every rep's column at a level is computed with every rep at that level: a rep's
 pay depends only on their own target, except for team measures, where the
@@ -15,30 +16,20 @@ tabulation assumes team-mates at the same level (stated in the report).
 
 from __future__ import annotations
 
-import functools
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.behaviour.base import Effort, FixedEffort
-from sim.behaviour.response import (
-    PlanSample,
-    TaskEffort,
-    calibrated_cost,
-    plan_value,
-    refine_effort,
-    risk_aversion,
-    task_split,
-)
+from sim.behaviour.base import Effort
+from sim.behaviour.response import BestResponse, PlanSample, TeamSample, risk_aversion
 from sim.errors import ScenarioError
-from sim.montecarlo import MonteCarloEngine
 from sim.outcomes import Outcomes
 from sim.payout import evaluate_plan, rep_targets
 from sim.plan import Plan
 from sim.population import Population
 from sim.scenario import Scenario
-from sim.streams import BLOCK_TRIALS, CALIBRATION
 
 from .shapes import PlanShape, volume_measures
 from .spec import OptimizeSpec
@@ -56,24 +47,20 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Outlook:
-    """The team simulated at each candidate effort level (common random numbers)."""
+    """The team on the calibration sample, and the reps' best-response object."""
 
-    efforts: np.ndarray  # (K,)
-    outcomes: list[Outcomes]  # one table per effort level
-    revenue: np.ndarray  # expected annual revenue (K, reps)
-    margin: np.ndarray  # expected annual gross margin (K, reps)
-    cost: np.ndarray  # effort cost coefficient d per rep (reps,)
-    risk: np.ndarray  # CARA risk aversion per rep (reps,)
+    efforts: np.ndarray  # (K,) the starting grid of effort levels ((1.0,) when not responding)
+    sample: TeamSample  # the simulated years at any effort (common random numbers)
+    reps: BestResponse  # risk, effort cost and today's task split, calibrated once
     outside: np.ndarray  # outside option: today's utility x the scenario's multiple (reps,)
-    shares: dict[str, np.ndarray] | None  # today's split of effort across tasks
-    engine: MonteCarloEngine  # draws the sample again at any effort
-    seed: int
-    trials: int
 
-    def at(self, effort: Effort) -> Outcomes:
-        """The same simulated years at another effort per task."""
-        blocks = -(-self.trials // BLOCK_TRIALS)
-        return self.engine.simulate_blocks(self.seed, 0, blocks, self.trials, TaskEffort(effort))
+    @property
+    def responding(self) -> bool:
+        return len(self.efforts) > 1
+
+    @property
+    def trials(self) -> int:
+        return self.sample.trials
 
 
 @dataclass(frozen=True)
@@ -91,6 +78,7 @@ class Table:
     utility: np.ndarray  # certainty equivalent less effort cost, at the best response
     upside: np.ndarray  # expected pay above target incentive
     effort: np.ndarray  # best-response effort
+    at_bound: np.ndarray  # the best response lies at a declared bound of effort
     scenario_pay: np.ndarray  # incentive pay in each of the first simulated years (S, reps, L)
 
 
@@ -154,10 +142,6 @@ def tabulation_trials(scenario: Scenario, spec: OptimizeSpec) -> int:
     return spec.trials or scenario.behaviour.effort.calibration_trials
 
 
-def _outcomes_at(engine, seed: int, blocks: int, trials: int, effort: float) -> Outcomes:
-    return engine.simulate_blocks(seed, 0, blocks, trials, FixedEffort(float(effort)))
-
-
 def team_outlook(
     scenario: Scenario,
     pop: Population,
@@ -165,59 +149,49 @@ def team_outlook(
     seed: int,
     executor: Executor | None = None,
 ) -> Outlook:
-    """Simulate the team at each effort level and calibrate effort costs on the base plan;
+    """Simulate the team at each effort level and calibrate the reps on the base plan;
     the levels run on ``executor`` (a Dask client's, say) if given, else on threads."""
     effort_spec = scenario.behaviour.effort
-    efforts = np.asarray(effort_spec.levels if spec.responding else (1.0,), dtype=float)
-    engine = MonteCarloEngine(scenario.market, pop, stream=CALIBRATION)
-    trials = tabulation_trials(scenario, spec)
-    blocks = -(-trials // BLOCK_TRIALS)
-
-    run = functools.partial(_outcomes_at, engine, seed, blocks, trials)  # picklable
-    if executor is not None:
-        outcomes = list(executor.map(run, efforts))
-    else:
-        with ThreadPoolExecutor(max_workers=spec.workers) as pool:
-            outcomes = list(pool.map(run, efforts))
-    revenue = np.stack([o.measure("revenue", 1)[..., 0].mean(0) for o in outcomes])
-    margin = np.stack([o.measure("gross_margin", 1)[..., 0].mean(0) for o in outcomes])
     plan = scenario.plan
-    risk = risk_aversion(effort_spec, pop, plan.pay_mix.ote, seed)
-    value = np.stack([plan_value(plan, evaluate_plan(plan, o, pop), pop, risk) for o in outcomes])
-    if len(efforts) > 2:
-        cost = calibrated_cost(efforts, value)
-        k = int(np.argmin(np.abs(efforts - 1.0)))  # today's effort (1.0 on the default grid)
-        today = value[k] - 0.5 * cost * efforts[k] ** 2
+    trials = tabulation_trials(scenario, spec)
+    sample = TeamSample(scenario.market, pop, trials, seed, spec.workers, executor)
+    if spec.responding:
+        effort_spec = effort_spec.model_copy(update={"enabled": True})
+        reps = BestResponse.calibrate(plan, sample, effort_spec, seed)
+        efforts = np.asarray(effort_spec.levels, dtype=float)
     else:
-        cost = np.zeros(pop.size)
-        today = value[0]
+        risk = risk_aversion(effort_spec, pop, plan.pay_mix.ote, seed)
+        reps = BestResponse(effort_spec, risk, np.zeros(pop.size), None)
+        efforts = np.ones(1)
+    sample.levels(efforts)
+    today = reps.value(plan, evaluate_plan(plan, sample.at(1.0), pop), pop) - reps.effort_cost(1.0)
     outside = today * scenario.behaviour.retention.outside_option
-    shares = None
-    if len(efforts) > 2:  # today's task split, which a new plan's split is relative to
-        sample = PlanSample(plan, scenario.market, pop, trials, seed, risk)
-        _, shares = task_split(sample, np.ones(pop.size), effort_spec, None)
-    return Outlook(
-        efforts, outcomes, revenue, margin, cost, risk, outside, shares, engine, seed, trials
-    )
+    return Outlook(efforts, sample, reps, outside)
 
 
-def split_outcomes(
-    plan: Plan, outlook: Outlook, scenario: Scenario, pop: Population, effort: np.ndarray
-) -> list[Outcomes]:
-    """The sample at every effort level, split across tasks as reps split it under
-    ``plan`` (as a simulation's best response does: more effort on the tasks the plan
-    pays for, relative to today's split); the uniform sample when the split is today's."""
-    if outlook.shares is None:
-        return outlook.outcomes
-    sample = PlanSample(plan, scenario.market, pop, outlook.trials, outlook.seed, outlook.risk)
-    task, _ = task_split(sample, effort, scenario.behaviour.effort, outlook.shares)
+def split_sample(
+    plan: Plan, outlook: Outlook, pop: Population, effort: np.ndarray
+) -> Callable[[float], Outcomes]:
+    """The sample at any uniform effort level, split across tasks as reps split it
+    under ``plan`` (as a simulation's best response does: more effort on the tasks the
+    plan pays for, relative to today's split); the uniform sample when the split is today's."""
+    if not outlook.responding or outlook.reps.shares is None:
+        return outlook.sample.at
+    ps = PlanSample(plan, outlook.sample, outlook.reps.risk)
+    task, _ = outlook.reps.split(ps, effort)
     ratio = {t: task[t] / effort for t in task}
     if all(np.allclose(r, 1.0) for r in ratio.values()):
-        return outlook.outcomes
-    return [
-        outlook.at(Effort(e * ratio["new"], e * ratio["xsell"], e * ratio["service"]))
-        for e in outlook.efforts
-    ]
+        return outlook.sample.at
+    cache: dict[float, Outcomes] = {}
+
+    def at(e: float) -> Outcomes:
+        if e not in cache:
+            cache[e] = outlook.sample.at(
+                Effort(e * ratio["new"], e * ratio["xsell"], e * ratio["service"])
+            )
+        return cache[e]
+
+    return at
 
 
 def _interpolate(efforts: np.ndarray, chosen: np.ndarray):
@@ -230,15 +204,21 @@ def _interpolate(efforts: np.ndarray, chosen: np.ndarray):
     return j, j + 1, w
 
 
-def _chosen_effort(plan: Plan, outlook: Outlook, pop: Population, paid=None) -> np.ndarray:
-    """Each rep's best-response effort under ``plan``, chosen on the uniform sample
-    (``paid``: the plan already paid on it, one PlanOutcome per effort level)."""
-    e = outlook.efforts
-    if paid is None:
-        paid = [evaluate_plan(plan, o, pop) for o in outlook.outcomes]
-    value = np.stack([plan_value(plan, po, pop, outlook.risk) for po in paid])
-    net = value - 0.5 * outlook.cost * e[:, None] ** 2
-    return refine_effort(e, net) if len(e) > 2 else np.full(pop.size, e[0])
+def chosen_effort(plan: Plan, outlook: Outlook, pop: Population):
+    """Each rep's best-response effort under ``plan`` on the uniform sample (as a
+    simulation's reps choose it), with the grid it was chosen on and the plan paid
+    at each of its levels."""
+    paid = {}
+
+    def value_at(e: float) -> np.ndarray:
+        paid[e] = evaluate_plan(plan, outlook.sample.at(e), pop)
+        return outlook.reps.value(plan, paid[e], pop)
+
+    if not outlook.responding:
+        value_at(1.0)
+        return np.ones(pop.size), np.zeros(pop.size, bool), np.ones(1), paid
+    choice = outlook.reps.choose(value_at, outlook.efforts)
+    return choice.effort, choice.at_bound, choice.levels, paid
 
 
 def _level(
@@ -247,27 +227,24 @@ def _level(
     pop: Population,
     primary: str,
     scenarios: int,
-    split: list[Outcomes] | None = None,
+    split: Callable[[float], Outcomes],
 ) -> dict[str, np.ndarray]:
     """Best-response statistics of every rep under ``plan`` (one target level).
 
     Effort is chosen on the uniform sample (as a simulation's reps choose it);
     what it brings is read off ``split``, the sample split across tasks."""
     ti = plan.pay_mix.target_incentive
-    uniform = [evaluate_plan(plan, o, pop) for o in outlook.outcomes]
-    chosen = _chosen_effort(plan, outlook, pop, uniform)
-    lo, hi, w = _interpolate(outlook.efforts, chosen)
+    chosen, at_bound, levels, uniform = chosen_effort(plan, outlook, pop)
+    lo, hi, w = _interpolate(levels, chosen)
     cols = np.arange(pop.size)
-    samples = split or outlook.outcomes
-    paid = (
-        uniform if samples is outlook.outcomes else [evaluate_plan(plan, o, pop) for o in samples]
-    )
     stats = []
-    for o, po in zip(samples, paid, strict=True):
+    for e in levels:
+        o = split(float(e))
+        po = uniform[float(e)] if o is outlook.sample.at(float(e)) else evaluate_plan(plan, o, pop)
         pay = po.total.astype(float)
         stats.append(
             {
-                "ce": plan_value(plan, po, pop, outlook.risk),
+                "ce": outlook.reps.value(plan, po, pop),
                 "pay": pay.mean(0),
                 "upside": np.maximum(pay - ti, 0.0).mean(0),
                 "p_target": (po.attainment[primary] >= 1.0).mean(0),
@@ -284,8 +261,9 @@ def _level(
     out = {k: mix(np.stack([st[k] for st in stats])) for k in keys}
     sp = np.stack([st["scenario_pay"] for st in stats])  # (K, S, reps)
     out["scenario_pay"] = ((1 - w) * sp[lo, :, cols].T + w * sp[hi, :, cols].T).astype(np.float32)
-    out["utility"] = out["ce"] - 0.5 * outlook.cost * chosen**2
+    out["utility"] = out["ce"] - outlook.reps.effort_cost(chosen)
     out["effort"] = chosen
+    out["at_bound"] = at_bound
     return out
 
 
@@ -306,8 +284,7 @@ def tabulate(
     scenarios = min(spec.scenarios, outlook.trials)
     plans = [plan_at(plan, base, np.full(pop.size, m), pop.name) for m in mults]
     mid = plans[int(np.argmin(np.abs(mults - 1.0)))]
-    effort = _chosen_effort(mid, outlook, pop)
-    split = split_outcomes(mid, outlook, scenario, pop, effort)
+    split = split_sample(mid, outlook, pop, chosen_effort(mid, outlook, pop)[0])
     cols = [_level(p, outlook, pop, primary, scenarios, split) for p in plans]
 
     def stack(key: str) -> np.ndarray:
@@ -325,5 +302,6 @@ def tabulate(
         utility=stack("utility"),
         upside=stack("upside"),
         effort=stack("effort"),
+        at_bound=stack("at_bound"),
         scenario_pay=stack("scenario_pay"),
     )

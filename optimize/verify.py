@@ -12,14 +12,26 @@ from concurrent.futures import Executor
 import numpy as np
 import pandas as pd
 
+from sim.behaviour.spec import BehaviourSpec
 from sim.run import SimulationResult, simulate
 
 from .model import bad_year_cost, evaluate_choice
 from .run import Optimisation
 
-__all__ = ["OPTIMISED", "verify"]
+__all__ = ["OPTIMISED", "optimised_behaviour", "verify"]
 
 OPTIMISED = "optimised"
+
+
+def optimised_behaviour(opt: Optimisation) -> BehaviourSpec:
+    """The behaviour the optimised plan's numbers are made with: the scenario's, with
+    reps best-responding in effort when the optimiser tabulated them so. A hand-off
+    file carries this, so that simulating it gives what the report promised."""
+    behaviour = opt.scenario.behaviour
+    if opt.spec.responding and not behaviour.effort.enabled:
+        effort = behaviour.effort.model_copy(update={"enabled": True})
+        behaviour = behaviour.model_copy(update={"effort": effort})
+    return behaviour
 
 
 def verify(
@@ -34,10 +46,7 @@ def verify(
         raise ValueError("no optimised plan to verify")
     sc = opt.scenario
     scenario = sc.model_copy(update={"variants": {**sc.variants, OPTIMISED: opt.plan}})
-    behaviour = sc.behaviour
-    if opt.spec.responding and not behaviour.effort.enabled:
-        effort = behaviour.effort.model_copy(update={"enabled": True})
-        behaviour = behaviour.model_copy(update={"effort": effort})
+    behaviour = optimised_behaviour(opt)
     # The tables came from the calibration streams; a run draws from the trial
     # streams, which the optimiser never saw, whatever the seed.
     seed = sc.simulation.seed if seed is None else int(seed)

@@ -564,6 +564,7 @@ def behaviour_metrics(v: VariantResult) -> pd.Series:
     return pd.Series(
         {
             "effort_annual_mean": float(b.response.effort.mean()) if b is not None else 1.0,
+            "reps_at_effort_bound": int(b.response.at_bound.sum()) if b is not None else 0,
             "effort_first_month": by_pos[0],
             "effort_last_month": by_pos[2],
             "last_month_bookings_share": _last_month_share(v),

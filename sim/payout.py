@@ -8,9 +8,12 @@ vectorised over (trials, reps, periods).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
+from .curves import PayoutCurve
+from .measures import MEASURES
 from .outcomes import Outcomes
 from .plan import Gate, Measure, Modifier, Plan
 from .population import Population
@@ -18,11 +21,18 @@ from .population import Population
 __all__ = [
     "PlanOutcome",
     "attainment",
+    "ToDate",
+    "annual_targets",
+    "effort_measures",
+    "gated_curve",
     "evaluate_plan",
+    "marginal_pay",
+    "pay_to_date",
     "period_payouts",
     "plan_shares",
     "plan_targets",
     "rep_targets",
+    "team_total",
 ]
 
 #: Attainment given for a lower-is-better measure whose actual is zero.
@@ -112,17 +122,27 @@ def _modifier_factor(mod: Modifier, values: dict) -> np.ndarray:
     return np.where(np.isnan(v), 1.0, f)
 
 
-def _shares(plan: Plan, att: dict, values: dict) -> dict[str, np.ndarray]:
-    """Payout share per measure after gates and modifiers."""
+def _known(rule: Gate | Modifier, values: dict, att: dict) -> bool:
+    """Whether a gate or modifier can be read from ``values`` / ``att``."""
+    if isinstance(rule, Gate) and rule.on == "attainment":
+        return rule.measure in att
+    return rule.measure in values
+
+
+def _shares(plan: Plan, att: dict, values: dict, partial: bool = False) -> dict[str, np.ndarray]:
+    """Payout share per measure after gates and modifiers. With ``partial``, a rule
+    whose measure is not among ``values`` is neutral (gate passed, factor 1)."""
     shares = {}
-    factors = [_modifier_factor(mod, values) for mod in plan.modifiers]
+    gates = [g for g in plan.gates if not partial or _known(g, values, att)]
+    mods = [d for d in plan.modifiers if not partial or _known(d, values, att)]
+    factors = [_modifier_factor(mod, values) for mod in mods]
     for m in plan.measures:
         a = att[m.id]
-        for g in plan.gates:
+        for g in gates:
             if not g.applies_to or m.id in g.applies_to:
                 a = np.where(_gate_fail(g, values, att), np.minimum(a, g.max_attainment), a)
         s = m.curve.payout(a)
-        for mod, factor in zip(plan.modifiers, factors, strict=True):
+        for mod, factor in zip(mods, factors, strict=True):
             if not mod.applies_to or m.id in mod.applies_to:
                 s = s * factor
         shares[m.id] = s
@@ -216,3 +236,145 @@ def period_payouts(plan: Plan, outcomes: Outcomes, population: Population) -> np
     shares = _shares(plan, att, values)
     ti = plan.pay_mix.target_incentive / plan.periods
     return sum(m.weight * ti * shares[m.id] for m in plan.measures)
+
+
+# -- pay while the period runs: what reps see when they decide ----------------------
+
+
+@dataclass(frozen=True)
+class ToDate:
+    """Bookings so far in a period, as reps see them when they decide.
+
+    ``totals`` maps components (those the engines book as deals close: values,
+    counts, margin, cycle days) to (trials, reps) sums; ``team_index`` pools them
+    for team measures. Measures the totals cannot give (csat, retention) count as
+    on target, and rules that read them are neutral: they do not move with a deal.
+    """
+
+    plan: Plan
+    targets: dict[str, np.ndarray]  # plan_targets: (reps, periods), team measures the team's
+    team_index: np.ndarray
+    totals: dict[str, np.ndarray]
+    period: int
+
+    def value(self, name: str, level: str = "individual") -> np.ndarray | None:
+        """Measure ``name`` on the totals (pooled over the team), or None if they cannot give it."""
+        kind = MEASURES[name]
+        comps = kind.numerator + kind.denominator
+        if kind.average or any(c not in self.totals for c in comps):
+            return None
+        pick = {c: self.totals[c] for c in comps}
+        if level == "team":
+            pick = {c: team_total(v, self.team_index) for c, v in pick.items()}
+        return kind.aggregate({c: v[..., None] for c, v in pick.items()}, axis=-1)
+
+    def state(self) -> tuple[dict, dict]:
+        """Attainment per paid measure and the values gates and modifiers read."""
+        att = {}
+        for m in self.plan.measures:
+            v = self.value(m.name, m.level)
+            target = self.targets[m.id][:, self.period]
+            att[m.id] = 1.0 if v is None else attainment(v, target, m.direction)
+        names = {g.measure for g in self.plan.gates if g.on == "value"}
+        names |= {d.measure for d in self.plan.modifiers}
+        values = {n: v for n in names if (v := self.value(n)) is not None}
+        return att, values
+
+
+def annual_targets(plan: Plan, targets: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The year's targets in the shape of :func:`plan_targets` (one period): additive
+    measures add their period targets up, rates and scores keep their level."""
+    return {
+        m.id: targets[m.id].sum(1, keepdims=True) if m.additive else targets[m.id][:, :1]
+        for m in plan.measures
+    }
+
+
+def team_total(x: np.ndarray, team_index: np.ndarray) -> np.ndarray:
+    """Each rep's team total of ``x`` (reps on the last axis)."""
+    out = np.empty(np.broadcast_shapes(np.shape(x), team_index.shape))
+    x = np.broadcast_to(x, out.shape)
+    for g in np.unique(team_index):
+        members = team_index == g
+        out[..., members] = x[..., members].sum(-1, keepdims=True)
+    return out
+
+
+def pay_to_date(to_date: ToDate) -> np.ndarray:
+    """Period pay (money, trials x reps) if the period closed on ``to_date``'s bookings,
+    with gates, modifiers and team measures applied by the engine's own rule."""
+    plan = to_date.plan
+    att, values = to_date.state()
+    shares = _shares(plan, att, values, partial=True)
+    ti = plan.pay_mix.target_incentive / plan.periods
+    return sum(m.weight * ti * shares[m.id] for m in plan.measures)
+
+
+@lru_cache(maxsize=256)
+def gated_curve(curve: PayoutCurve, max_attainment: float) -> PayoutCurve | None:
+    """The curve as a failed gate leaves it (nothing above ``max_attainment``), or
+    None when it then pays nothing at all."""
+    top = float(curve.payout(max_attainment))
+    if top <= 0:
+        return None
+    cap = top if curve.cap is None else min(curve.cap, top)
+    return PayoutCurve(
+        points=curve.points, cap=cap, tail_slope=curve.tail_slope, monotone=curve.monotone
+    )
+
+
+def effort_measures(plan: Plan) -> list[Measure]:
+    """The paid measures one more deal raises: additive, higher-is-better amounts."""
+    return [
+        m
+        for m in plan.measures
+        if m.additive and m.direction == "higher" and MEASURES[m.name].numerator
+    ]
+
+
+def marginal_pay(
+    to_date: ToDate,
+    remaining: dict[str, tuple[np.ndarray, np.ndarray]],
+    year: tuple[ToDate, dict[str, tuple[np.ndarray, np.ndarray]]] | None = None,
+) -> dict[str, np.ndarray]:
+    """Expected pay (money) of one more unit of each deal-driven measure booked now.
+
+    ``remaining`` gives, per measure id, the mean and variance of the rep's own
+    bookings still to come in the period (team measures add their team-mates').
+    The slope of each curve is taken in expectation over the rest of the period
+    (:meth:`~sim.curves.PayoutCurve.expected_slope`), on the curve a failed gate
+    leaves, times the modifiers' factors so far. With a true-up, ``year`` (the
+    year-to-date bookings and the rest of the year) gives the annual curve's
+    marginal pay, and a rep is paid the larger of the two.
+    """
+    out = _marginal(to_date, remaining, to_date.plan.periods)
+    if year is not None and to_date.plan.true_up and to_date.plan.periods > 1:
+        annual = _marginal(year[0], year[1], 1)
+        out = {k: np.maximum(v, annual[k]) for k, v in out.items()}
+    return out
+
+
+def _marginal(to_date: ToDate, remaining: dict, periods: int) -> dict[str, np.ndarray]:
+    plan = to_date.plan
+    att, values = to_date.state()
+    ti = plan.pay_mix.target_incentive / periods
+    gates = [g for g in plan.gates if _known(g, values, att)]
+    mods = [d for d in plan.modifiers if _known(d, values, att)]
+    out = {}
+    for m in effort_measures(plan):
+        target = to_date.targets[m.id][:, to_date.period]
+        mean, var = remaining[m.id]
+        if m.level == "team":
+            mean, var = team_total(mean, to_date.team_index), team_total(var, to_date.team_index)
+        done, rm, rs = att[m.id], mean / target, np.sqrt(var) / target
+        slope = m.curve.expected_slope(done, rm, rs)
+        for g in gates:
+            if not g.applies_to or m.id in g.applies_to:
+                capped = gated_curve(m.curve, g.max_attainment)
+                low = 0.0 if capped is None else capped.expected_slope(done, rm, rs)
+                slope = np.where(_gate_fail(g, values, att), np.minimum(slope, low), slope)
+        for mod in mods:
+            if not mod.applies_to or m.id in mod.applies_to:
+                slope = slope * _modifier_factor(mod, values)
+        out[m.id] = m.weight * ti / target * np.maximum(slope, 0.0)
+    return out

@@ -11,6 +11,8 @@ Errors name the file, the key path and what is wrong, e.g.
 Override rules (plan variants and ``extends``): tables merge key by key;
 arrays and curves replace whole; in ``measures`` a table keyed by measure name
 merges into (or adds) that measure, and ``drop_measures`` removes measures.
+A file that extends another may list ``drop_variants`` to leave inherited
+variants out (hand-off files carry only their own variant).
 """
 
 from __future__ import annotations
@@ -207,7 +209,18 @@ def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, list[byt
     if not isinstance(parent, str):
         raise ScenarioError(f"{path}: extends: expected a file name")
     base, raws = _read_toml(path.parent / parent, (*chain, path.resolve()))
-    variants = _merge(base.pop("variants", {}), data.pop("variants", {}))
+    inherited = base.pop("variants", {})
+    drop = data.pop("drop_variants", [])
+    if not isinstance(drop, list) or not all(isinstance(v, str) for v in drop):
+        raise ScenarioError(f"{path}: drop_variants: expected a list of variant names")
+    unknown = [v for v in drop if v not in inherited]
+    if unknown:
+        raise ScenarioError(
+            f"{path}: drop_variants: {unknown[0]!r} is not a variant of {parent} "
+            f"(it has: {', '.join(inherited) or 'none'})"
+        )
+    inherited = {k: v for k, v in inherited.items() if k not in drop}
+    variants = _merge(inherited, data.pop("variants", {}))
     merged = _merge(base, data)
     if variants:
         merged["variants"] = variants
@@ -320,10 +333,20 @@ def variant_overrides(base: Plan, variant: Plan) -> dict:
 
 
 def variant_toml(
-    scenario: Scenario, name: str, plan: Plan, directory: str | Path, description: str = ""
+    scenario: Scenario,
+    name: str,
+    plan: Plan,
+    directory: str | Path,
+    description: str = "",
+    behaviour: BehaviourSpec | None = None,
+    alone: bool = False,
 ) -> str:
     """A scenario file, to be saved in ``directory``, that extends ``scenario``'s file
-    and adds ``plan`` as variant ``name`` (listing only its overrides of the base plan)."""
+    and adds ``plan`` as variant ``name`` (listing only its overrides of the base plan).
+
+    A hand-off passes the ``behaviour`` its numbers were made with (written out in
+    full, so the file carries it whatever the scenario it extends says) and
+    ``alone=True``: the scenario's other variants are dropped (``drop_variants``)."""
     import os
 
     import tomli_w
@@ -336,7 +359,14 @@ def variant_toml(
     over = variant_overrides(scenario.plan, plan)
     if description:
         over["description"] = description
-    return tomli_w.dumps({"extends": Path(rel).as_posix(), "variants": {name: over}})
+    data: dict[str, Any] = {"extends": Path(rel).as_posix()}
+    others = [v for v in scenario.variants if v != name]
+    if alone and others:
+        data["drop_variants"] = others
+    if behaviour is not None:
+        data["behaviour"] = behaviour.model_dump(mode="json", exclude_none=True)
+    data["variants"] = {name: over}
+    return tomli_w.dumps(data)
 
 
 def write_variant(

@@ -33,7 +33,7 @@ levels = {{ low = 0.7, high = 1.2, count = 9 }}
 
 [optimize.constraints]
 company_number = 9_800_000
-achievability = {{ low = 0.55, high = 0.75 }}
+achievability = {{ low = 0.5, high = 0.75 }}
 cost_of_sales = 0.08
 ratchet = 0.25
 bad_year = {{ quantile = 0.9, ceiling = 1_350_000 }}

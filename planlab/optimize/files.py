@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from optimize.run import Optimisation
-from optimize.verify import OPTIMISED
+from optimize.verify import OPTIMISED, optimised_behaviour
 from sim import metrics as M
 from sim.run import SimulationResult
 from sim.scenario import variant_toml
@@ -108,6 +108,8 @@ def optimize_files(
         opt.plan,
         out,
         description="Targets and plan shape chosen by planlab optimize",
+        behaviour=optimised_behaviour(opt),
+        alone=True,
     )
     files["targets.csv"] = to_csv(opt.targets)
     if opt.binding is not None:

@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from optimize.next_period import NextPeriod, new_targets
+from optimize.verify import optimised_behaviour
 from sim import metrics as M
 from sim.scenario import variant_toml
 from sim.scenario_toml import dump_scenario
@@ -94,6 +95,8 @@ def _variant_toml(nxt: NextPeriod) -> str:
         nxt.plan,
         anchor,
         description=f"{what} for {nxt.label}, re-optimised by planlab review",
+        behaviour=optimised_behaviour(nxt.optimisation),
+        alone=True,
     )
 
 

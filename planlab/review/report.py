@@ -16,6 +16,7 @@ from planlab import __version__
 from sim.actuals import Actuals
 from sim.review import AnnualReview, CheckIn
 
+from ..kit.behaviour_note import behaviour_note
 from ..kit.html import (
     bullet_list,
     figure_html,
@@ -63,6 +64,7 @@ def review_html(r: AnnualReview, version: int | None = None, nxt: NextPeriod | N
     cal = rv.calibration
     first = rv.calibrated.plan.measures[0].id
     facts = [
+        ("Rep behaviour", behaviour_note(sc.behaviour)),
         ("Year reviewed", rv.year.label),
         ("Plan", rv.calibrated.plan.name),
         ("Reps", f"{rv.population.size:,}"),
@@ -161,6 +163,14 @@ def review_html(r: AnnualReview, version: int | None = None, nxt: NextPeriod | N
 def checkin_html(c: CheckIn, actuals: Actuals, version: int | None = None) -> str:
     """The check-in report: where the year is heading and the options weighed."""
     facts = [
+        (
+            "Rep behaviour",
+            behaviour_note(
+                None,
+                "the rest of the year is simulated at fixed effort, so that replacing the "
+                "observed months by the actuals conditions it exactly",
+            ),
+        ),
         ("Plan year", c.year),
         ("Months observed", str(c.months_observed)),
         ("Reps", f"{len(c.reps):,}"),

@@ -24,6 +24,7 @@ from sim.measures import MEASURES
 from sim.plan import Gate, Measure, Modifier, Plan, Reward
 from sim.run import SimulationResult
 
+from ..kit.behaviour_note import behaviour_note
 from ..kit.format import percent_text
 from ..kit.html import (
     Table,
@@ -404,14 +405,15 @@ def render_report(
     ``company``, ``teams``, ``reps``, ``rewards``) to the tables to show; keys
     left out are built from the result, other keys get sections of their own.
     A DataFrame whose index is named ``"metric"`` (and any Series) is read
-    with metrics down the rows. ``summary_lines`` become the executive summary (at
-    most :data:`MAX_BULLETS`, with the cost chart beside them; any further lines go to
+    with metrics down the rows. ``summary_lines``, led by whether reps respond to the plan, become the
+    executive summary (at most :data:`MAX_BULLETS`, with the cost chart beside them; any further lines go to
     the appendix). ``extra_sections`` are ``(anchor, title, html)`` placed right after
     it. ``figures`` adds (anchor, title, Figure, alt text, caption) after the standard
     ones; ``appendix`` sections ``(anchor, title, html)`` close the report (run and
     solver details).
     """
-    lines = list(summary_lines)
+    behaviour = result.base.behaviour
+    lines = [behaviour_note(behaviour.spec if behaviour is not None else None), *summary_lines]
     head, rest = lines[:MAX_BULLETS], lines[MAX_BULLETS:]
     base = result.base.name
     headline = figure_html(

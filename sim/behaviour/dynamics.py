@@ -23,54 +23,80 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..curves import prob_at_least
+from ..payout import ToDate, annual_targets, effort_measures
+from ..payout import marginal_pay as measure_marginal_pay
 from ..plan import Plan
 from ..streams import BLOCK_TRIALS
 from .base import Effort, MonthState
 from .flows import Flows, flow_components
 from .spec import DynamicsSpec, RatchetSpec
 
-__all__ = ["effort_factors", "marginal_pay", "paid_flow_measures", "reference_marginal"]
+__all__ = [
+    "effort_factors",
+    "marginal_pay",
+    "paid_flow_measures",
+    "reference_marginal",
+    "remaining_flows",
+]
+
+TASK_NAMES = ("new", "xsell")
 
 
 def paid_flow_measures(plan: Plan):
-    """The individual plan measures that effort on bookings moves, with their components."""
-    return [
-        (m, flow_components(m.name))
-        for m in plan.measures
-        if m.level == "individual" and flow_components(m.name) is not None
-    ]
+    """The plan measures that effort on bookings moves, with their components."""
+    return [(m, flow_components(m.name)) for m in effort_measures(plan)]
+
+
+def remaining_flows(
+    plan: Plan, flows: Flows, task_effort: dict[str, np.ndarray], months: slice
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Mean and variance of each deal-driven measure's bookings over ``months``."""
+    return {m.id: flows.measure(c, task_effort, months) for m, c in paid_flow_measures(plan)}
 
 
 def marginal_pay(
     plan: Plan,
     targets: dict[str, np.ndarray],
+    team_index: np.ndarray,
     flows: Flows,
     state: MonthState,
     task_effort: dict[str, np.ndarray],
     ratchet: RatchetSpec | None = None,
 ) -> dict:
-    """Marginal pay of one unit of effort this month, per task, (trials, reps)."""
+    """Marginal pay of one unit of effort this month, per task, (trials, reps).
+
+    Pay comes from :func:`sim.payout.marginal_pay` (gates, modifiers, team
+    measures and the true-up applied); this module only turns a unit of effort
+    into the bookings it brings."""
     per = state.months // plan.periods
     p0, p1 = state.period * per, (state.period + 1) * per
-    ti = plan.pay_mix.target_incentive / plan.periods
-    now = {"new": 0.0, "xsell": 0.0}
+    now = ToDate(plan, targets, team_index, state.booked_period, state.period)
+    rest = remaining_flows(plan, flows, task_effort, slice(state.month, p1))
+    year = None
+    if plan.true_up and plan.periods > 1:
+        ytd = ToDate(plan, annual_targets(plan, targets), team_index, state.booked, 0)
+        year = (ytd, remaining_flows(plan, flows, task_effort, slice(state.month, state.months)))
+    unit = measure_marginal_pay(now, rest, year)
+    if ratchet is not None and ratchet.enabled:
+        # At a period's start nothing is booked: the same for every trial, so one row.
+        zero = {c: np.zeros((1, v.shape[-1])) for c, v in state.booked_period.items()}
+        start = ToDate(plan, targets, team_index, zero, state.period)
+        full = remaining_flows(plan, flows, task_effort, slice(p0, p1))
+        unit0 = measure_marginal_pay(start, full)
+        for m in effort_measures(plan):
+            target = targets[m.id][:, state.period]
+            done = now.value(m.name, m.level) / target
+            mean, var = rest[m.id]
+            reach = prob_at_least(1.0, done, mean / target, np.sqrt(var) / target)
+            unit[m.id] = np.maximum(unit[m.id] - ratchet.strength * unit0[m.id] * reach, 0.0)
+    out = {"new": 0.0, "xsell": 0.0}
     for m, comps in paid_flow_measures(plan):
-        target = targets[m.id][:, state.period]
-        rem_mean, rem_var = flows.measure(comps, task_effort, slice(state.month, p1))
-        done = sum(state.booked_period[c] for c in comps) / target
-        rm, rs = rem_mean / target, np.sqrt(rem_var) / target
-        slope = m.curve.expected_slope(done, rm, rs)
-        if ratchet is not None and ratchet.enabled:
-            full_mean, full_var = flows.measure(comps, task_effort, slice(p0, p1))
-            slope0 = m.curve.expected_slope(0.0, full_mean / target, np.sqrt(full_var) / target)
-            slope = slope - ratchet.strength * slope0 * prob_at_least(1.0, done, rm, rs)
-        unit = m.weight * ti / target * np.maximum(slope, 0.0)
-        for task in ("new", "xsell"):
+        for task in TASK_NAMES:
             # The period's average flow, not this month's: effort answers the incentive,
             # and seasonality already shapes the deals a unit of effort brings.
             flow = sum(flows.mean[task][c][:, p0:p1].mean(1) for c in comps)
-            now[task] = now[task] + unit * flow
-    return now
+            out[task] = out[task] + unit[m.id] * flow
+    return out
 
 
 @dataclass
@@ -79,6 +105,7 @@ class _Recorder:
 
     plan: Plan
     targets: dict
+    team_index: np.ndarray
     flows: Flows
     task_effort: dict
     seen: dict  # task -> list of (period, (trials, reps) array)
@@ -86,7 +113,9 @@ class _Recorder:
     shifts_deals: bool = False
 
     def effort(self, state: MonthState) -> Effort:
-        g = marginal_pay(self.plan, self.targets, self.flows, state, self.task_effort)
+        g = marginal_pay(
+            self.plan, self.targets, self.team_index, self.flows, state, self.task_effort
+        )
         shape = state.booked["new_value"].shape
         for task in ("new", "xsell"):
             self.seen[task].append((state.period, np.broadcast_to(g[task], shape)))
@@ -116,6 +145,7 @@ def _unit_scale(g: np.ndarray, spec: DynamicsSpec) -> np.ndarray:
 def reference_marginal(
     plan: Plan,
     targets: dict[str, np.ndarray],
+    team_index: np.ndarray,
     flows: Flows,
     task_effort: dict[str, np.ndarray],
     engine,
@@ -128,7 +158,7 @@ def reference_marginal(
     period: the dynamics move effort within a period and across reps; the annual
     best response sets its level."""
     seen = {"new": [], "xsell": []}
-    rec = _Recorder(plan, targets, flows, task_effort, seen)
+    rec = _Recorder(plan, targets, team_index, flows, task_effort, seen)
     engine.simulate_blocks(seed, 0, -(-trials // BLOCK_TRIALS), trials, rec, plan)
     out = {}
     for task, items in seen.items():
@@ -143,6 +173,7 @@ def reference_marginal(
 def effort_factors(
     plan: Plan,
     targets: dict[str, np.ndarray],
+    team_index: np.ndarray,
     flows: Flows,
     state: MonthState,
     task_effort: dict[str, np.ndarray],
@@ -151,7 +182,7 @@ def effort_factors(
     ratchet: RatchetSpec | None = None,
 ) -> dict[str, np.ndarray]:
     """Multiplier on each task's annual effort for this month, per (trial, rep)."""
-    now = marginal_pay(plan, targets, flows, state, task_effort, ratchet)
+    now = marginal_pay(plan, targets, team_index, flows, state, task_effort, ratchet)
     out = {}
     for task in ("new", "xsell"):
         g = np.asarray(now[task], dtype=float)

@@ -22,7 +22,7 @@ from ..streams import BLOCK_TRIALS, CALIBRATION
 from . import dynamics, retention, timing
 from .base import Effort, MonthState
 from .flows import Flows, expected_flows
-from .response import Response, best_response
+from .response import Response, TeamSample, best_response
 from .spec import BehaviourSpec
 
 __all__ = ["PlanBehaviour", "build_behaviours"]
@@ -36,6 +36,7 @@ class PlanBehaviour:
     plan: Plan
     flows: Flows
     targets: dict[str, np.ndarray]
+    team_index: np.ndarray
     response: Response
     reference: dict[str, np.ndarray] | None = None  # mean marginal pay (reps, periods)
     p_leave: np.ndarray | None = None  # annual chance of leaving (reps,)
@@ -54,6 +55,7 @@ class PlanBehaviour:
             f = dynamics.effort_factors(
                 self.plan,
                 self.targets,
+                self.team_index,
                 self.flows,
                 state,
                 t,
@@ -71,6 +73,7 @@ class PlanBehaviour:
             kind,
             self.plan,
             self.targets,
+            self.team_index,
             self.flows,
             state,
             values,
@@ -90,7 +93,8 @@ def build_behaviours(
     """Behaviour of every plan; the first plan is today's plan (calibration anchor)."""
     flows = expected_flows(market, population)
     names = list(plans)
-    base = best_response(plans[names[0]], market, population, spec.effort, seed)
+    sample = TeamSample(market, population, spec.effort.calibration_trials, seed)
+    base, reps = best_response(plans[names[0]], market, population, spec.effort, seed, None, sample)
     option = retention.outside_option(base.utility, population, spec.retention)
     out = {}
     for name in names:
@@ -98,7 +102,7 @@ def build_behaviours(
         resp = (
             base
             if name == names[0]
-            else best_response(plan, market, population, spec.effort, seed, base=base)
+            else best_response(plan, market, population, spec.effort, seed, reps, sample)[0]
         )
         p_leave = (
             retention.leave_probability(resp.utility, option, spec.retention)
@@ -112,6 +116,7 @@ def build_behaviours(
             reference = dynamics.reference_marginal(
                 plan,
                 targets,
+                population.team_index,
                 flows,
                 resp.task,
                 engine,
@@ -124,6 +129,7 @@ def build_behaviours(
             plan,
             flows,
             targets,
+            population.team_index,
             resp,
             reference,
             p_leave,

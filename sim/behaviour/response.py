@@ -4,38 +4,50 @@ For each candidate effort level the plan is paid on a calibration sample drawn
 with the *same* random numbers (deal counts are drawn by inversion and each kind
 of variate has its own stream, so more effort means more deals in the same
 trial, never a different draw of everything else). Each rep's utility is the CARA
-certainty equivalent of pay, E[pay] − r/2·Var[pay], plus the declared value
-of the non-monetary rewards they may win, minus the effort cost d·e²/2.
+certainty equivalent of pay, E[pay] − r/2·Var[pay] (:func:`~sim.behaviour.agency.certainty_equivalent`),
+plus the declared value of the non-monetary rewards they may win, minus the
+effort cost d·e²/2.
 
-The effort cost d of each rep is calibrated on the base plan so that today's
-effort (1.0) is the best response to today's plan; a variant then moves
-effort by changing the marginal return. Effort then splits across tasks (new
-accounts, cross-sell, account service) by the marginal utility of each
-(multi-task agency, Holmström & Milgrom 1991).
+:class:`BestResponse` is the one best-response object: each rep's risk
+aversion, effort cost and today's task split, calibrated once on today's plan
+(so that today's effort, 1.0, is the best response to it). The simulation
+(:func:`best_response`) and the optimiser's tables both ask it for effort. The
+effort grid grows until every rep's optimum is interior or at a declared bound
+(``min_level``, ``max_level``); reps at a bound are counted. Effort then splits
+across tasks (new accounts, cross-sell, account service) by the marginal
+utility of each (multi-task agency, Holmström & Milgrom 1991).
 """
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+import functools
+import threading
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from ..market import Market
 from ..montecarlo import MonteCarloEngine
+from ..outcomes import Outcomes
 from ..payout import PlanOutcome, evaluate_plan
 from ..plan import Plan
 from ..population import Population
 from ..rewards import qualification
 from ..streams import BLOCK_TRIALS, CALIBRATION, TRAITS, generator
+from .agency import certainty_equivalent
 from .base import Effort
 from .spec import EffortSpec
 
 __all__ = [
     "TASKS",
+    "BestResponse",
+    "Choice",
     "PlanSample",
     "Response",
     "TaskEffort",
+    "TeamSample",
     "best_response",
     "calibrated_cost",
     "plan_value",
@@ -62,6 +74,7 @@ class Response:
     p_target: np.ndarray  # chance of reaching the first measure's annual target (reps,)
     cost: np.ndarray  # effort cost coefficient d (reps,)
     risk: np.ndarray  # CARA risk aversion r (reps,)
+    at_bound: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (reps,)
 
 
 @dataclass(frozen=True)
@@ -89,35 +102,69 @@ def risk_aversion(spec: EffortSpec, population: Population, ote: float, seed: in
     return spec.risk_aversion / ote * np.exp(s * z - 0.5 * s * s)
 
 
-class PlanSample:
-    """Pays one plan on the calibration sample at any effort (common random numbers)."""
+def _sample_at(engine: MonteCarloEngine, seed: int, blocks: int, trials: int, effort: Effort):
+    """The calibration sample at one effort per task (a pure task: any worker runs it)."""
+    return engine.simulate_blocks(seed, 0, blocks, trials, TaskEffort(effort))
+
+
+class TeamSample:
+    """The calibration sample: the team's simulated years at any effort, on common
+    random numbers; uniform effort levels are simulated once and kept. New levels run
+    side by side on ``executor`` (a Dask client's, say) if given, else on threads."""
 
     def __init__(
         self,
-        plan: Plan,
         market: Market,
         population: Population,
         trials: int,
         seed: int,
-        risk: np.ndarray,
+        workers: int = 2,
+        executor: Executor | None = None,
     ):
-        self.plan, self.pop, self.trials, self.seed, self.risk = (
-            plan,
-            population,
-            trials,
-            seed,
-            risk,
-        )
+        self.pop, self.trials, self.seed, self.workers = population, trials, seed, workers
         self.engine = MonteCarloEngine(market, population, stream=CALIBRATION)
         self.n_blocks = -(-trials // BLOCK_TRIALS)
+        self.executor = executor
+        self._run = functools.partial(_sample_at, self.engine, seed, self.n_blocks, trials)
+        self._cache: dict[float, Outcomes] = {}
+        self._lock = threading.Lock()
 
-    def outcome(self, effort: Effort) -> PlanOutcome:
-        oc = self.engine.simulate_blocks(
-            self.seed, 0, self.n_blocks, self.trials, TaskEffort(effort)
-        )
-        return evaluate_plan(self.plan, oc, self.pop)
+    def at(self, effort: Effort | float) -> Outcomes:
+        """The sample at ``effort``: one level for every task, or an effort per task."""
+        if isinstance(effort, Effort):
+            return self._run(effort)
+        key = round(float(effort), 12)
+        with self._lock:  # threads asking for a new level wait for one simulation of it
+            if key not in self._cache:
+                self._cache[key] = self._run(Effort(key, key, key))
+            return self._cache[key]
 
-    def value(self, effort: Effort) -> tuple[np.ndarray, PlanOutcome]:
+    def levels(self, levels) -> list[Outcomes]:
+        """The sample at each uniform level (new ones simulated side by side)."""
+        todo = [e for e in levels if round(float(e), 12) not in self._cache]
+        if todo:
+            efforts = [Effort(e, e, e) for e in todo]
+            if self.executor is not None:
+                done = list(self.executor.map(self._run, efforts))
+            else:
+                with ThreadPoolExecutor(max_workers=max(1, self.workers)) as pool:
+                    done = list(pool.map(self._run, efforts))
+            with self._lock:
+                for e, oc in zip(todo, done, strict=True):
+                    self._cache.setdefault(round(float(e), 12), oc)
+        return [self.at(float(e)) for e in levels]
+
+
+class PlanSample:
+    """Pays one plan on the calibration sample at any effort (common random numbers)."""
+
+    def __init__(self, plan: Plan, sample: TeamSample, risk: np.ndarray):
+        self.plan, self.sample, self.pop, self.risk = plan, sample, sample.pop, risk
+
+    def outcome(self, effort: Effort | float) -> PlanOutcome:
+        return evaluate_plan(self.plan, self.sample.at(effort), self.pop)
+
+    def value(self, effort: Effort | float) -> tuple[np.ndarray, PlanOutcome]:
         """Certainty equivalent of pay plus expected reward value, per rep."""
         po = self.outcome(effort)
         return plan_value(self.plan, po, self.pop, self.risk), po
@@ -126,8 +173,7 @@ class PlanSample:
 def plan_value(plan: Plan, po: PlanOutcome, population: Population, risk: np.ndarray) -> np.ndarray:
     """What a plan is worth to each rep: base salary plus the CARA certainty equivalent
     of incentive pay, E − r/2·Var over trials, plus the expected value of rewards won."""
-    pay = po.total.astype(float)
-    ce = plan.pay_mix.base + pay.mean(0) - 0.5 * risk * pay.var(0)
+    ce = plan.pay_mix.base + certainty_equivalent(po.total.astype(float), risk)
     won = qualification(plan.rewards, po.weighted_attainment, population.tenure_years)
     for reward in plan.rewards:
         ce = ce + reward.value * won[reward.name].mean(0)
@@ -141,22 +187,153 @@ def _parallel(fn, items) -> list:
         return list(pool.map(fn, items))
 
 
-def refine_effort(levels: np.ndarray, net: np.ndarray) -> np.ndarray:
-    """Argmax per rep over the grid, refined by the vertex of the parabola through the
-    best level and its neighbours (levels need not be evenly spaced)."""
+def refine_effort(
+    levels: np.ndarray, value: np.ndarray, cost: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
+    """Each rep's effort maximising value − cost, continuous between grid levels.
+
+    Value (simulated, so known only on the grid) is the parabola through the best
+    level and its neighbours (levels need not be evenly spaced); the cost is exact.
+    Their difference is maximised on a fine grid between the neighbours. A best
+    level at the grid's edge stays there (the grid grows until that is a bound)."""
+    net = value - cost(levels[:, None])
     i = net.argmax(0)
     j = np.clip(i, 1, len(levels) - 2)
     cols = np.arange(net.shape[1])
     x0, x1, x2 = levels[j - 1], levels[j], levels[j + 1]
-    y0, y1, y2 = net[j - 1, cols], net[j, cols], net[j + 1, cols]
-    num = (x1 - x0) ** 2 * (y1 - y2) - (x1 - x2) ** 2 * (y1 - y0)
-    den = (x1 - x0) * (y1 - y2) - (x1 - x2) * (y1 - y0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        vertex = x1 - 0.5 * num / den
-    concave = (y0 - y1) * (x2 - x1) + (y2 - y1) * (x1 - x0) < 0
-    best = np.where(concave & np.isfinite(vertex), np.clip(vertex, x0, x2), x1)
+    y0, y1, y2 = value[j - 1, cols], value[j, cols], value[j + 1, cols]
+    t = x0 + (x2 - x0) * np.linspace(0.0, 1.0, 401)[:, None]  # (401, reps)
+    q = (
+        y0 * (t - x1) * (t - x2) / ((x0 - x1) * (x0 - x2))
+        + y1 * (t - x0) * (t - x2) / ((x1 - x0) * (x1 - x2))
+        + y2 * (t - x0) * (t - x1) / ((x2 - x0) * (x2 - x1))
+    )
+    best = t[(q - cost(t)).argmax(0), cols]
     edge = (i == 0) | (i == len(levels) - 1)
     return np.where(edge, levels[i], best)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Each rep's chosen effort and the grid it was chosen on."""
+
+    effort: np.ndarray  # (reps,)
+    at_bound: np.ndarray  # (reps,) the optimum lies at a declared bound of effort
+    levels: np.ndarray  # (K,) the grid, grown until every optimum is interior or bound
+    values: np.ndarray  # (K, reps) plan value at each level
+
+
+@dataclass(frozen=True)
+class BestResponse:
+    """The reps as decision makers: risk aversion, effort cost and today's task split,
+    calibrated once on today's plan. The simulation and the optimiser's tables ask
+    it for each rep's effort under any plan."""
+
+    spec: EffortSpec
+    risk: np.ndarray  # CARA r per rep
+    cost: np.ndarray  # effort cost coefficient d per rep
+    shares: dict[str, np.ndarray] | None  # today's split of effort across tasks
+    today: Plan | None = None  # the plan it was calibrated on
+
+    @classmethod
+    def calibrate(cls, plan: Plan, sample: TeamSample, spec: EffortSpec, seed: int) -> BestResponse:
+        """Calibrate on today's plan: effort 1.0 is each rep's best response to it."""
+        pop = sample.pop
+        risk = risk_aversion(spec, pop, plan.pay_mix.ote, seed)
+        if not spec.enabled:
+            return cls(spec, risk, np.zeros(pop.size), None)
+        levels = np.asarray(spec.levels, dtype=float)
+        ps = PlanSample(plan, sample, risk)
+        value = np.stack([ps.value(float(e))[0] for e in sample_levels(sample, levels)])
+        cost = calibrated_cost(levels, value, spec.cost_curvature)
+        _, shares = task_split(ps, np.ones(pop.size), spec, None)
+        return cls(spec, risk, cost, shares, plan)
+
+    def effort_cost(self, effort: np.ndarray | float) -> np.ndarray:
+        """Each rep's cost of annual effort e: d·e^γ/γ (γ = ``cost_curvature``; the
+        textbook quadratic d·e²/2 at γ = 2). Its slope at today's effort is d."""
+        g = self.spec.cost_curvature
+        return self.cost * np.asarray(effort, dtype=float) ** g / g
+
+    def value(self, plan: Plan, po: PlanOutcome, population: Population) -> np.ndarray:
+        """What ``plan`` paid as ``po`` is worth to each rep (certainty equivalent)."""
+        return plan_value(plan, po, population, self.risk)
+
+    def choose(
+        self,
+        value_at: Callable[[float], np.ndarray],
+        levels: np.ndarray | None = None,
+    ) -> Choice:
+        """Each rep's utility-maximising effort; ``value_at(e)`` is the plan's value to
+        every rep at uniform effort e. The grid grows by its outer step while some
+        rep's best level is at its edge, up to ``min_level`` / ``max_level``; the
+        optimum is continuous between levels (:func:`refine_effort`)."""
+        spec = self.spec
+        grid = list(np.asarray(spec.levels if levels is None else levels, dtype=float))
+        values = {e: value_at(e) for e in grid}
+        lo_step, hi_step = grid[1] - grid[0], grid[-1] - grid[-2]
+        while True:
+            lv = np.array(sorted(values))
+            v = np.stack([values[e] for e in lv])
+            net = v - self.effort_cost(lv[:, None])
+            best = net.argmax(0)
+            if (best == len(lv) - 1).any() and lv[-1] < spec.max_level - 1e-12:
+                e = min(lv[-1] + hi_step, spec.max_level)
+            elif (best == 0).any() and lv[0] > spec.min_level + 1e-12:
+                e = max(lv[0] - lo_step, spec.min_level)
+            else:
+                break
+            values[float(e)] = value_at(float(e))
+        effort = refine_effort(lv, v, self.effort_cost)
+        at_bound = ((best == 0) & (lv[0] <= spec.min_level + 1e-12)) | (
+            (best == len(lv) - 1) & (lv[-1] >= spec.max_level - 1e-12)
+        )
+        return Choice(effort, at_bound, lv, v)
+
+    def split(self, sample: PlanSample, effort: np.ndarray) -> tuple[dict, dict]:
+        """Task multipliers under ``sample``'s plan at annual effort ``effort``."""
+        return task_split(sample, effort, self.spec, self.shares)
+
+    def respond(self, plan: Plan, sample: TeamSample) -> Response:
+        """Each rep's best annual effort and task split under ``plan``."""
+        pop = sample.pop
+        ps = PlanSample(plan, sample, self.risk)
+        if not self.spec.enabled or self.shares is None:
+            ones = np.ones(pop.size)
+            effort, at_bound = ones, np.zeros(pop.size, bool)
+            task = {t: ones for t in TASKS}
+            shares = {t: ones / 3 for t in TASKS}
+        else:
+            sample_levels(sample, self.spec.levels)
+            choice = self.choose(lambda e: ps.value(e)[0])
+            effort, at_bound = choice.effort, choice.at_bound
+            if plan is self.today:  # today's split, by definition of the calibration
+                task, shares = {t: effort for t in TASKS}, self.shares
+            else:
+                task, shares = self.split(ps, effort)
+        ce, po = ps.value(Effort(task["new"], task["xsell"], task["service"]))
+        pay = po.total.astype(float)
+        first = plan.measures[0].id
+        return Response(
+            effort=effort,
+            task=task,
+            shares=shares,
+            pay_mean=pay.mean(0),
+            pay_sd=pay.std(0),
+            ce=ce,
+            utility=ce - self.effort_cost(effort),
+            p_target=(po.attainment[first] >= 1.0).mean(0),
+            cost=self.cost,
+            risk=self.risk,
+            at_bound=at_bound,
+        )
+
+
+def sample_levels(sample: TeamSample, levels) -> np.ndarray:
+    """Simulate the sample at every level (side by side) and return the levels."""
+    levels = np.asarray(levels, dtype=float)
+    sample.levels(levels)
+    return levels
 
 
 def best_response(
@@ -165,61 +342,39 @@ def best_response(
     population: Population,
     spec: EffortSpec,
     seed: int,
-    base: Response | None = None,
-) -> Response:
-    """Each rep's best annual effort and task split under ``plan``.
-
-    Without ``base`` the plan is treated as today's plan: effort costs are
-    calibrated so that its best response is 1.0 on every task. With ``base``
-    (the base plan's response) costs and task shares are taken from it.
-    """
-    ote = plan.pay_mix.ote
-    risk = base.risk if base is not None else risk_aversion(spec, population, ote, seed)
-    sample = PlanSample(plan, market, population, spec.calibration_trials, seed, risk)
-    levels = np.asarray(spec.levels, dtype=float)
-    if not spec.enabled:
-        ones = np.ones(population.size)
-        effort, cost = ones, (base.cost if base is not None else np.zeros_like(ones))
-        task = {t: ones for t in TASKS}
-        shares = {t: ones / 3 for t in TASKS}
-    else:
-        value = np.stack(_parallel(lambda e: sample.value(Effort(e, e, e))[0], levels))
-        if base is None:
-            cost = calibrated_cost(levels, value)
-            effort = np.ones(population.size)
-        else:
-            cost = base.cost
-            effort = refine_effort(levels, value - 0.5 * cost * levels[:, None] ** 2)
-        one = np.flatnonzero(np.isclose(levels, 1.0))
-        at_one = value[one[0]] if base is None and one.size else None  # already evaluated
-        task, shares = task_split(
-            sample, effort, spec, base.shares if base is not None else None, at_one
-        )
-    ce, po = sample.value(Effort(task["new"], task["xsell"], task["service"]))
-    pay = po.total.astype(float)
-    first = plan.measures[0].id
-    return Response(
-        effort=effort,
-        task=task,
-        shares=shares,
-        pay_mean=pay.mean(0),
-        pay_sd=pay.std(0),
-        ce=ce,
-        utility=ce - 0.5 * cost * effort**2,
-        p_target=(po.attainment[first] >= 1.0).mean(0),
-        cost=cost,
-        risk=risk,
-    )
+    base: BestResponse | None = None,
+    sample: TeamSample | None = None,
+) -> tuple[Response, BestResponse]:
+    """Each rep's best annual effort and task split under ``plan``, and the
+    best-response object it came from: calibrated on ``plan`` (today's plan)
+    unless ``base`` is given."""
+    sample = sample or TeamSample(market, population, spec.calibration_trials, seed)
+    reps = base or BestResponse.calibrate(plan, sample, spec, seed)
+    return reps.respond(plan, sample), reps
 
 
-def calibrated_cost(levels: np.ndarray, value: np.ndarray) -> np.ndarray:
-    """d such that effort 1.0 is optimal: the slope of value at 1.0 (quadratic fit)."""
+def calibrated_cost(levels: np.ndarray, value: np.ndarray, curvature: float = 2.0) -> np.ndarray:
+    """Each rep's d such that effort 1.0 is their best response on the grid.
+
+    The local slope of value at 1.0 (quadratic fit) makes 1.0 a stationary point;
+    when pay is convex in effort (steps, accelerators) that point can be a minimum,
+    so d is kept between the steepest chord to a higher level (no higher effort
+    pays more) and the flattest chord to a lower one (no lower effort pays more).
+    Where no d satisfies both, the first wins: nobody works harder than today
+    under today's plan."""
     i = int(np.clip(np.searchsorted(levels, 1.0), 1, len(levels) - 2))
     x = levels[i - 1 : i + 2]
     coef = np.polyfit(x, value[i - 1 : i + 2], 2)  # per rep, value ≈ a x² + b x + c
     slope = 2 * coef[0] + coef[1]
+    one = int(np.argmin(np.abs(levels - 1.0)))
+    c = levels**curvature / curvature
+    chord = (value - value[one]) / np.where(levels == levels[one], 1.0, c - c[one])[:, None]
+    above = levels > levels[one]
+    up = chord[above].max(0) if above.any() else np.full(value.shape[1], -np.inf)
+    down = chord[levels < levels[one]].min(0) if one > 0 else np.full(value.shape[1], np.inf)
+    d = np.maximum(np.minimum(slope, down), up)
     floor = 0.05 * np.median(np.abs(slope)) + 1e-9
-    return np.maximum(slope, floor)
+    return np.maximum(d, floor)
 
 
 def task_split(
@@ -232,8 +387,10 @@ def task_split(
     """Task multipliers from the marginal utility of each task at effort e*, relative
     to ``base_shares`` (today's plan's split; ``None`` when this is today's plan)."""
     efforts = [Effort(**{u: effort + (_STEP if u == t else 0.0) for u in TASKS}) for t in TASKS]
+    uniform = np.allclose(effort, effort.flat[0])
     if at is None:
-        efforts.insert(0, Effort(effort, effort, effort))
+        at_effort = float(effort.flat[0]) if uniform else Effort(effort, effort, effort)
+        efforts.insert(0, at_effort)
     values = _parallel(lambda eff: sample.value(eff)[0], efforts)
     if at is None:
         at = values.pop(0)

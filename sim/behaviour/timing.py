@@ -13,43 +13,33 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..payout import ToDate, marginal_pay, pay_to_date
 from ..plan import Plan
 from .base import MonthState
-from .dynamics import paid_flow_measures
+from .dynamics import paid_flow_measures, remaining_flows
 from .flows import Flows
 from .spec import TimingSpec
 
 __all__ = ["shift_share"]
 
 
-def _pay(plan, targets, period, booked):
-    """Period pay (money) from the flow measures at the given to-date totals."""
-    ti = plan.pay_mix.target_incentive / plan.periods
-    total = 0.0
-    for m, comps in paid_flow_measures(plan):
-        a = sum(booked[c] for c in comps) / targets[m.id][:, period]
-        total = total + m.weight * ti * m.curve.payout(a)
-    return total
-
-
-def _next_value(plan, targets, flows, period, values, task_effort):
+def _next_value(plan, targets, team_index, flows, period, values, task_effort):
     """Expected pay the deals would earn at the start of the next period (marginal)."""
     nxt = (period + 1) % plan.periods
     per = 12 // plan.periods
-    ti = plan.pay_mix.target_incentive / plan.periods
-    total = 0.0
-    for m, comps in paid_flow_measures(plan):
-        target = targets[m.id][:, nxt]
-        mean, var = flows.measure(comps, task_effort, slice(nxt * per, (nxt + 1) * per))
-        slope = m.curve.expected_slope(0.0, mean / target, np.sqrt(var) / target)
-        total = total + m.weight * ti * slope * sum(values[c] for c in comps) / target
-    return total
+    zero = {c: np.zeros((1, v.shape[-1])) for c, v in values.items()}  # same for every trial
+    start = ToDate(plan, targets, team_index, zero, nxt)
+    rest = remaining_flows(plan, flows, task_effort, slice(nxt * per, (nxt + 1) * per))
+    unit = marginal_pay(start, rest)
+    moved = ToDate(plan, targets, team_index, values, nxt)
+    return sum(unit[m.id] * moved.value(m.name) for m, _ in paid_flow_measures(plan))
 
 
 def shift_share(
     kind: str,
     plan: Plan,
     targets: dict[str, np.ndarray],
+    team_index: np.ndarray,
     flows: Flows,
     state: MonthState,
     values: dict[str, np.ndarray],
@@ -57,15 +47,19 @@ def shift_share(
     spec: TimingSpec,
 ) -> np.ndarray:
     """Share of ``values`` each rep moves: into the closing period (pull) or out of it (push)."""
-    share = spec.max_shift_share
+    share = spec.max_shift_share if kind == "pull" else spec.max_push_share
     moved = {c: v * share for c, v in values.items()}
     hurdle = spec.hurdle * plan.pay_mix.target_incentive / plan.periods
-    later = _next_value(plan, targets, flows, state.period, moved, task_effort)
-    now = _pay(plan, targets, state.period, state.booked_period)
+    later = _next_value(plan, targets, team_index, flows, state.period, moved, task_effort)
+
+    def pay(totals: dict) -> np.ndarray:
+        return pay_to_date(ToDate(plan, targets, team_index, totals, state.period))
+
+    now = pay(state.booked_period)
     if kind == "pull":
         with_deals = {c: state.booked_period[c] + moved.get(c, 0.0) for c in state.booked_period}
-        gain = _pay(plan, targets, state.period, with_deals) - now - later
+        gain = pay(with_deals) - now - later
     else:
         without = {c: state.booked_period[c] - moved.get(c, 0.0) for c in state.booked_period}
-        gain = (1.0 - spec.slip_risk) * later - (now - _pay(plan, targets, state.period, without))
+        gain = (1.0 - spec.slip_risk) * later - (now - pay(without))
     return np.where(gain > hurdle, share, 0.0)
