@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["SYMBOLS", "NumberFormat", "number_format", "read_number"]
+__all__ = ["PLAIN", "SYMBOLS", "NumberFormat", "number_format", "read_number"]
 
 #: Currency symbols and the ISO codes they stand for.
 SYMBOLS = {"$": "USD", "US$": "USD", "€": "EUR", "£": "GBP", "¥": "JPY", "₹": "INR", "CHF": "CHF"}
@@ -30,7 +30,8 @@ _COMMA_DECIMAL = re.compile(r"^\d{1,3}(?:[.\s\u00a0\u202f']\d{3})+,\d+$|^\d+,\d{
 _POINT_DECIMAL = re.compile(
     r"^\d{1,3}(?:[,\s\u00a0\u202f']\d{3})+\.\d+$|^\d+\.\d{1,2}$|^\d+\.\d{4,}$"
 )
-_PLAIN = re.compile(r"^[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$")
+#: Plain decimal text (``1234.5``, ``-1e6``) that ``float`` reads exactly as meant.
+PLAIN = re.compile(r"^[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$")
 _SPACES = " \u00a0\u202f"
 
 
@@ -73,17 +74,24 @@ def number_format(
     said = []
     if decimal is None and thousands in (",", "."):
         decimal = "," if thousands == "." else "."
-    if decimal is None:
-        comma = point = None
-        for row, text in cells:
-            parts = _split(text)
-            if parts is None:
-                continue
-            num = parts[1].strip("-+() ")
-            if comma is None and _COMMA_DECIMAL.match(num):
-                comma = (row, text)
-            elif point is None and _POINT_DECIMAL.match(num):
+    comma = point = None
+    marks: Counter = Counter()
+    for row, text in cells:
+        if PLAIN.match(text):  # no currency mark; a point is the only separator
+            if point is None and decimal is None and _POINT_DECIMAL.match(text.lstrip("-+")):
                 point = (row, text)
+            continue
+        parts = _split(text)
+        if parts is None:
+            continue
+        if parts[0]:
+            marks[parts[0]] += 1
+        num = parts[1].strip("-+() ")
+        if comma is None and _COMMA_DECIMAL.match(num):
+            comma = (row, text)
+        elif point is None and _POINT_DECIMAL.match(num):
+            point = (row, text)
+    if decimal is None:
         if comma and point:
             return NumberFormat(), (
                 f"amounts with a decimal comma ({comma[0]}: {comma[1]!r}) and a decimal point "
@@ -92,18 +100,16 @@ def number_format(
         decimal = "," if comma else "."
         if comma:
             said.append(f"decimal comma detected from {comma[0]}: {comma[1]!r}")
-    if currency is None:
-        marks = Counter(p[0] for _, t in cells if (p := _split(t)) is not None and p[0])
-        if marks:
-            currency = marks.most_common(1)[0][0]
-            said.append(f"amounts in {currency}, detected")
+    if currency is None and marks:
+        currency = marks.most_common(1)[0][0]
+        said.append(f"amounts in {currency}, detected")
     return NumberFormat(decimal, thousands, currency, "; ".join(said)), ""
 
 
 def read_number(text: str, fmt: NumberFormat) -> float | str:
     """A cell as a number, or what is wrong with it as text."""
     raw = text.strip()
-    if fmt.decimal == "." and _PLAIN.match(raw):
+    if fmt.decimal == "." and PLAIN.match(raw):
         value = float(raw)
         return f"{raw!r} is not a finite number" if math.isinf(value) else value
     parts = _split(raw)

@@ -3,7 +3,7 @@ the right error (file, row, column); nothing is guessed silently."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -500,3 +500,59 @@ def test_an_error_says_how_the_file_was_read(tmp_path):
     assert "row 3, column 'Amount': 'lots' is not a number" in msg
     assert "(read with: decimal comma detected from row 2: '63.327,00')" in msg
     assert "(read with: dates read day-first, detected from row 2: '14.04.2027')" in msg
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    deals=st.lists(
+        st.tuples(
+            st.sampled_from(["Ann", "Bob"]),
+            st.integers(0, 10**9),  # cents
+            st.dates(date(2020, 1, 1), date(2030, 12, 31)),
+            st.integers(0, 400),  # days to close
+            st.sampled_from(["won", "lost", "open"]),
+            st.sampled_from(["New Business", "Existing Business"]),
+        ),
+        min_size=1,
+        max_size=15,
+    ),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    comma=st.booleans(),
+    day_first=st.booleans(),
+    encoding=st.sampled_from(["utf-8", "cp1252"]),
+)
+def test_any_export_layout_reads_back_the_same_deals(
+    tmp_path_factory, deals, delimiter, comma, day_first, encoding
+):
+    """Whatever the delimiter, decimal convention, date order and encoding, a
+    Salesforce-style export reads back as the deals written (dates declared)."""
+    fmt = DAY_FIRST if day_first else MONTH_FIRST
+    lines = [SF.strip().split(",")]
+    for owner, cents, created, days, status, kind in deals:
+        amount = f"{cents / 100:,.2f}"
+        if comma:
+            amount = amount.replace(",", " ").replace(".", ",").replace(" ", ".")
+        closed = created + timedelta(days=days)
+        lines.append(
+            [
+                owner,
+                "Société A",
+                {"won": "Closed Won", "lost": "Closed Lost", "open": "Prospecting"}[status],
+                f"USD {amount}",
+                closed.strftime(fmt),
+                created.strftime(fmt),
+                kind,
+                "0" if status == "open" else "1",
+                "1" if status == "won" else "0",
+            ]
+        )
+    text = "\n".join(delimiter.join(f'"{c}"' for c in row) for row in lines) + "\n"
+    path = write(tmp_path_factory.mktemp("x"), text, encoding)
+    t = read_opportunities(path, salesforce(date_format=fmt, decimal="," if comma else "."))
+    assert t["amount"].tolist() == pytest.approx([d[1] / 100 for d in deals], abs=1e-6)
+    assert t["created"].tolist() == [pd.Timestamp(d[2]) for d in deals]
+    assert t["status"].tolist() == [d[4] for d in deals]
+    assert t["kind"].tolist() == ["new" if d[5] == "New Business" else "expansion" for d in deals]
+    expected = [pd.Timestamp(d[2] + timedelta(days=d[3])) for d in deals]
+    closed = t["closed"].fillna(t["expected_close"])
+    assert closed.tolist() == expected

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ..amounts import number_format, read_number
+from ..amounts import PLAIN, number_format, read_number
 from ..dates import date_order, is_blank, read_month
 from ..errors import ScenarioError
 from ..problems import Problem, problem_listing
@@ -146,7 +146,13 @@ def validate(
         if fmt.note:
             notes.append(f"column {source_name[f]!r}: {fmt.note}")
         num = np.zeros(n)
-        for i, v in enumerate(col):
+        # Plain numbers in one vectorised pass; every other cell is read one by one.
+        plain = col.map(_plain) if fmt.decimal == "." else pd.Series(False, index=col.index)
+        quick = pd.to_numeric(col.where(plain), errors="coerce").to_numpy(float)
+        ok = np.isfinite(quick) & (quick >= 0)
+        num[ok] = quick[ok]
+        for i in np.flatnonzero(~ok):
+            v = col.iloc[i]
             if is_blank(v):
                 if f in required:
                     bad(i, source_name[f], "empty")
@@ -188,9 +194,11 @@ def validate(
         if "team" in frame
         else None
     )
+    kept_reps = reps.to_numpy(dtype=object)[keep]
+    kept_teams = team_col.to_numpy(dtype=object)[keep] if team_col is not None else None
     out["team"] = [
-        team_col.iloc[i] if team_col is not None and team_col.iloc[i] else teams[reps.iloc[i]]
-        for i in np.flatnonzero(keep)
+        t if kept_teams is not None and (t := kept_teams[k]) else teams[r]
+        for k, r in enumerate(kept_reps)
     ]
     out["period"] = pd.PeriodIndex([periods[i] for i in np.flatnonzero(keep)], freq="M")
     for f in numeric:
@@ -202,6 +210,13 @@ def validate(
     return Actuals(
         out, raw.origin, tuple(c for c in out.columns), tuple(listed), notes=tuple(notes)
     )
+
+
+def _plain(v: object) -> bool:
+    """A cell a vectorised parse reads exactly: a finite number or plain decimal text."""
+    if isinstance(v, str):
+        return PLAIN.match(v.strip()) is not None
+    return isinstance(v, int | float | np.number) and not isinstance(v, bool)
 
 
 def _plain_number(v: object) -> float | str:
