@@ -286,6 +286,9 @@ class LinearSpec(_Frozen):
             raise ValueError(
                 "reps = 'textbook' needs a [optimize.linear.textbook] table and margin"
             )
+        margins = [self.margin] if isinstance(self.margin, float | int) else self.margin or []
+        if any(m < 0 for m in margins) or (margins and max(margins) <= 0):
+            raise ValueError("margins must be zero or more, and at least one above zero")
         if self.reps == "textbook":
             t = self.textbook
             check_agency(t.h, t.k, t.d, t.covariance, self.margin)
