@@ -435,6 +435,7 @@ def test_team_two_commissions_end_to_end(write_scenario, tmp_path, capsys):
         ('measures = ["revenue", "new_account_value"]', "'new_account_value' is not"),
         ("margin = [0.05]", "margin must have 2 value(s)"),
         ("effort_cost_cross = 1.0", "effort_cost_cross"),
+        ("margin = [0.05, -0.01]", "margins must be zero or more"),
     ],
 )
 def test_team_bad_settings_exit_2(line, needle, write_scenario, tmp_path, capsys):

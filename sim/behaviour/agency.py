@@ -351,20 +351,25 @@ def optimal_linear_plan(
     draws: int = 100_000,
     seed: int | np.random.Generator = 0,
     effort_floor: float | None = 0.0,
+    standardise: bool = True,
 ) -> LinearPlan:
     """The salary + linear commissions that maximise the firm's expected profit
     when every rep best-responds and must reach their outside option.
 
     ``margin`` is the firm's value per unit of each measure. The draws are
     standardised (:func:`standardised_normals`), so the answer does not wander
-    with the seed. Effort on a task cannot fall below ``effort_floor``; ``None``
+    with the seed (``standardise=False`` keeps plain draws, to measure the sampling
+    error this removes). Effort on a task cannot fall below ``effort_floor``; ``None``
     lets it go as low as −EFFORT_MAX, as the closed form assumes: with several
     tasks whose costs interact, a floor at zero can make paying on fewer
     measures better than the closed form (a corner solution, Holmström &
     Milgrom 1991).
     """
     m = np.broadcast_to(np.asarray(margin, float), (reps.measures,))
-    eps = standardised_normals(draws, reps.measures, seed)
+    if standardise:
+        eps = standardised_normals(draws, reps.measures, seed)
+    else:
+        eps = np.random.default_rng(seed).standard_normal((draws, reps.measures))
     e_min = -EFFORT_MAX if effort_floor is None else effort_floor
     bound = 1.5 * float(np.abs(m).max())
     res = minimize(
