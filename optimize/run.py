@@ -182,7 +182,9 @@ def optimize_plan(
     executor: Executor | None = None,
 ) -> Optimisation:
     """Choose per-rep targets and the plan shape that maximise the scenario's objective
-    under its constraints (or, with ``family = "linear"``, the best linear contract)."""
+    under its constraints (or, with ``family = "linear"``, the best linear contract).
+    ``executor`` (a Dask client's, say) runs the tabulation's simulations; by default
+    they run on a local thread pool, with the same result."""
     spec = optimize_spec(scenario)
     settings = spec.solver.model_copy(
         update={
