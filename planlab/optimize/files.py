@@ -9,6 +9,7 @@ simulated on fresh random numbers.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,7 @@ from sim.run import SimulationResult
 from sim.scenario import variant_toml
 
 from ..kit.files import manifest, to_csv, to_json
+from ..kit.toml import compact_toml
 from ..simulate.narrative import summary_lines
 from . import figures as OF
 
@@ -106,12 +108,16 @@ def optimize_files(
             summary["relaxation"] = opt.relaxation
         files["summary.json"] = to_json(summary)
         return files
-    files["optimised.toml"] = variant_toml(
-        opt.scenario,
-        OPTIMISED,
-        opt.plan,
-        out,
-        description="Targets and plan shape chosen by planlab optimize",
+    files["optimised.toml"] = compact_toml(
+        tomllib.loads(
+            variant_toml(
+                opt.scenario,
+                OPTIMISED,
+                opt.plan,
+                out,
+                description="Targets and plan shape chosen by planlab optimize",
+            )
+        )
     )
     files["targets.csv"] = to_csv(opt.targets)
     if opt.binding is not None:
