@@ -55,7 +55,7 @@ def test_compare_prints_the_table_and_findings(tmp_path, capsys):
         ["compare", BASELINE, "--variants", "uncapped", "--trials", 60, "--out", out], capsys
     )
     assert code == 0, err
-    assert "cost of sales" in stdout and "- Variant uncapped" in stdout
+    assert "Cost of sales" in stdout and "- Variant uncapped" in stdout
     assert set(json.loads((out / "summary.json").read_text())["differences"]) == {"uncapped"}
     assert not (out / "workbook.xlsx").exists()
 

@@ -152,3 +152,22 @@ def test_numbers_are_tidied_in_files():
     assert csv_number(716704.1596000001) == "716704.16" and csv_number(0.0512345678) == "0.0512346"
     text = compact_toml({"plan": {"points": [[0.5, 0.0], [1.0, 1.0]], "target": 1234.5678}})
     assert "points = [[0.5, 0.0], [1.0, 1.0]]" in text and "target = 1234.57" in text
+
+
+def test_terminal_tables_have_units_and_separators():
+    import pandas as pd
+
+    from planlab.calibrate.command import check_verdict
+    from planlab.kit.terminal import metric_table
+
+    table = pd.DataFrame(
+        {"revenue_expected": [31_814_956.2], "cost_of_sales": [0.0571], "payout_gini": [0.34]},
+        index=["base"],
+    )
+    text = metric_table(table, list(table.columns), "EUR")
+    assert "€31,814,956" in text and "5.7%" in text and "Cost of sales" in text
+    check = pd.DataFrame({"difference": [0.02, -0.15]}, index=["revenue (mean)", "p10"])
+    assert check_verdict(check, 200).startswith(
+        "verdict: FAIL"
+    ) and "p10 (-15.0%)" in check_verdict(check, 200)
+    assert check_verdict(check.iloc[:1], 200).startswith("verdict: PASS")
