@@ -171,3 +171,24 @@ def test_terminal_tables_have_units_and_separators():
         "verdict: FAIL"
     ) and "p10 (-15.0%)" in check_verdict(check, 200)
     assert check_verdict(check.iloc[:1], 200).startswith("verdict: PASS")
+
+
+def test_compact_scenario_keeps_a_changed_distribution_whole(tmp_path):
+    """A distribution table (tagged by ``dist``) that differs from the default in one
+    parameter is written whole, so it still loads."""
+    from planlab.kit.toml import compact_scenario_toml
+    from sim import load_scenario
+    from tests.conftest import ROOT
+
+    sc = load_scenario(ROOT / "scenarios" / "key_account_baseline.toml")
+    nb = sc.market.new_business
+    size = nb.deal_size.model_copy(update={"mean_": nb.deal_size.mean_ * 1.37})
+    market = sc.market.model_copy(
+        update={"new_business": nb.model_copy(update={"deal_size": size})}
+    )
+    changed = sc.model_copy(update={"market": market})
+    (tmp_path / "c.toml").write_text(compact_scenario_toml(changed))
+    back = load_scenario(tmp_path / "c.toml")
+    got = back.market.new_business.deal_size
+    assert got.dist == size.dist and got.cv == size.cv
+    assert got.mean_ == pytest.approx(size.mean_, abs=0.005)  # to the cent

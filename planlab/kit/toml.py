@@ -25,6 +25,9 @@ DEFAULT_TABLES = ("team", "market", "behaviour", "simulation", "actuals", "check
 #: Numbers at least this large are amounts (or levels) and are rounded to cents.
 AMOUNT = 100.0
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
+#: Keys that say which kind of table this is (a distribution's ``dist``): such a table
+#: is written whole, never pruned key by key.
+DISCRIMINATORS = frozenset({"dist", "kind", "type"})
 
 
 def tidy_number(x: float) -> float:
@@ -48,14 +51,14 @@ def _tidy(v: Any) -> Any:
 
 def prune_defaults(data: Mapping[str, Any], defaults: Mapping[str, Any]) -> dict[str, Any]:
     """The keys of ``data`` whose values differ from ``defaults`` (nested tables compared
-    key by key; a table naming its ``kind`` is compared whole)."""
+    key by key; a table naming its kind, see :data:`DISCRIMINATORS`, is compared whole)."""
     out: dict[str, Any] = {}
     for k, v in data.items():
         if k not in defaults:
             out[k] = v
             continue
         d = defaults[k]
-        if isinstance(v, Mapping) and isinstance(d, Mapping) and "kind" not in v:
+        if isinstance(v, Mapping) and isinstance(d, Mapping) and not DISCRIMINATORS & set(v):
             sub = prune_defaults(v, d)
             if sub:
                 out[k] = sub
