@@ -19,6 +19,11 @@ directory, all at once (never a half-written directory, never over an existing
 one without `--force`). Bad input exits with code 2 and a message naming the
 file and the key or row; no traceback, and nothing is written. This page is
 generated from the command line itself (`planlab COMMAND --help`).
+
+Two environment variables stand in for options left out: `PLANLAB_SCHEDULER`
+for `--scheduler` (a Dask scheduler's address, or `local`; see [running on a
+cluster](../guides/cluster.md)) and `PLANLAB_HISTORY` for `--store` (the plan
+history of `review`, `checkin` and `history`).
 """
 
 
