@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from .curves import PayoutCurve
 from .measures import MEASURES
+from .teams import CreditRule
 
 __all__ = [
     "PERIODS_PER_YEAR",
@@ -218,6 +219,11 @@ class Plan(_Frozen):
     gates: tuple[Gate, ...] = ()
     modifiers: tuple[Modifier, ...] = ()
     rewards: tuple[Reward, ...] = ()
+    credit: dict[str, CreditRule] = Field(
+        default_factory=dict,
+        description="Crediting rule per account-team role (sim.teams); default: each deal "
+        "to its originator alone.",
+    )
 
     @property
     def periods(self) -> int:

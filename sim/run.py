@@ -25,7 +25,9 @@ from .behaviour import Behaviour, FixedEffort
 from .behaviour.dynamics import paid_flow_measures
 from .behaviour.model import PlanBehaviour, build_behaviours
 from .behaviour.spec import BehaviourSpec
+from .crediting import check_credit, credited_actuals, originated
 from .errors import ScenarioError
+from .measures import MEASURES
 from .montecarlo import MonteCarloEngine
 from .outcomes import Outcomes
 from .payout import PlanOutcome, evaluate_plan, plan_targets
@@ -89,7 +91,12 @@ def make_population(scenario: Scenario, seed: int | None = None) -> Population:
         seed = scenario.team.seed if scenario.team.seed is not None else scenario.simulation.seed
     sat = scenario.market.satisfaction
     return build_population(
-        scenario.team, population_rng(seed), sat.mean, sat.rep_sd, scenario.base_dir
+        scenario.team,
+        population_rng(seed),
+        sat.mean,
+        sat.rep_sd,
+        scenario.base_dir,
+        scenario.source or "<scenario>",
     )
 
 
@@ -126,6 +133,8 @@ def _annual_actuals(outcomes: Outcomes, plan: Plan, behaviour: bool) -> dict[str
     """Annual values kept per (trial, rep): the plan's measures, revenue, margin and,
     when reps respond to the plan, what deal timing moved and who left."""
     names = [m.name for m in plan.measures] + list(KEPT_MEASURES)
+    have = set(outcomes.components)
+    names = [n for n in names if set(MEASURES[n].numerator + MEASURES[n].denominator) <= have]
     out = {n: outcomes.measure(n, 1)[..., 0].astype(np.float32) for n in dict.fromkeys(names)}
     if behaviour:
         c = outcomes.components
@@ -170,13 +179,15 @@ def effort_by_progress(outcomes: Outcomes, plan: Plan, pop: Population) -> np.nd
 
 
 def _pay(plan: Plan, outcomes: Outcomes, pop: Population, keep: bool, behaviour: bool) -> dict:
+    outcomes = originated(outcomes, pop)  # overlays book nothing of their own
     bookings = outcomes.components["new_value"] + outcomes.components["xsell_value"]
     outcome = evaluate_plan(plan, outcomes, pop)
     if not keep:  # (trials, reps, periods) per measure is the largest table; keep on request
         outcome = dataclasses.replace(outcome, period_attainment=None)
     return {
         "outcome": outcome,
-        "actuals": _annual_actuals(outcomes, plan, behaviour),
+        "actuals": _annual_actuals(outcomes, plan, behaviour)
+        | credited_actuals(outcomes, plan, pop),
         "bookings_by_month": bookings.sum(1),
         # Effort is 1.0 everywhere when reps do not respond: nothing to tabulate.
         "effort_by_progress": effort_by_progress(outcomes, plan, pop)
@@ -334,6 +345,7 @@ def simulate(
     plans = {v: all_plans[v] for v in dict.fromkeys(names)}
     pop = make_population(scenario)
     check_roster_targets(scenario, pop)
+    check_credit(scenario.plans, pop, scenario.source or "<scenario>")
     spec = {None: scenario.behaviour, True: scenario.behaviour.all_on()}.get(behaviour, behaviour)
     behaviours = {}
     if isinstance(spec, BehaviourSpec) and spec.enabled:
