@@ -22,8 +22,10 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .behaviour import Behaviour, FixedEffort
+from .behaviour.collaboration import apply_help, choose_help
 from .behaviour.dynamics import paid_flow_measures
 from .behaviour.model import PlanBehaviour, build_behaviours
+from .behaviour.response import TeamSample
 from .behaviour.spec import BehaviourSpec
 from .crediting import check_credit, credited_actuals, originated
 from .errors import ScenarioError
@@ -200,8 +202,8 @@ def _pay(plan: Plan, outcomes: Outcomes, pop: Population, keep: bool, behaviour:
     }
 
 
-def _chunk_task(engine, seed, trials, plans, behaviours, keep, bounds):
-    return _chunk(engine, seed, bounds[0], bounds[1], trials, plans, behaviours, keep)
+def _chunk_task(engine, seed, trials, plans, behaviours, keep, bounds, helps=None):
+    return _chunk(engine, seed, bounds[0], bounds[1], trials, plans, behaviours, keep, helps)
 
 
 def _chunk(
@@ -213,6 +215,7 @@ def _chunk(
     plans: dict[str, Plan],
     behaviours: dict[str, Behaviour],
     keep: bool,
+    helps: dict[str, Callable[[Outcomes], Outcomes]] | None = None,
 ):
     shared = None
     if not behaviours:
@@ -224,6 +227,8 @@ def _chunk(
             if shared is not None
             else engine.simulate_blocks(seed, first, n_blocks, trials, behaviours[name], plan)
         )
+        if helps and name in helps:
+            oc = helps[name](oc)
         parts[name] = _pay(plan, oc, engine.population, keep, bool(behaviours))
         draws += 0 if shared is not None else oc.draws
         first_oc = oc if first_oc is None else first_oc
@@ -304,6 +309,22 @@ class _Collector:
         return Outcomes.concat([o for _, o in sorted(self.kept, key=lambda x: x[0])])
 
 
+def team_help(
+    spec: BehaviourSpec, plans: dict[str, Plan], scenario: Scenario, pop: Population, seed: int
+) -> dict[str, Callable[[Outcomes], Outcomes]]:
+    """Per plan that pays reps on team-mates' results, the help its reps give, as a
+    step applied to every chunk's outcomes (picklable, so any executor runs it)."""
+    sample = TeamSample(scenario.market, pop, spec.effort.calibration_trials, seed)
+    out = {}
+    for name, plan in plans.items():
+        help = choose_help(plan, sample, pop, spec.help)
+        if help.any():
+            out[name] = functools.partial(
+                apply_help, help=help, team_index=pop.team_index, lift=spec.help.lift
+            )
+    return out
+
+
 def simulate(
     scenario: Scenario,
     variants: Sequence[str] | None = None,
@@ -350,6 +371,9 @@ def simulate(
     behaviours = {}
     if isinstance(spec, BehaviourSpec) and spec.enabled:
         behaviours = build_behaviours(spec, plans, scenario.market, pop, seed)
+    helps = {}
+    if behaviours and spec.help.enabled:
+        helps = team_help(spec, plans, scenario, pop, seed)
     pull = spec.timing.pull_discount if behaviours else MonteCarloEngine.pull_discount
     if engine == "pipeline":
         from .pipeline.simulate import simulate_pipeline
@@ -365,7 +389,9 @@ def simulate(
 
     # A module-level function and plain arguments: picklable, so a process pool
     # (or a Dask client's executor) can run chunks as well as a thread pool.
-    task = functools.partial(_chunk_task, engine, seed, trials, plans, behaviours, keep_outcomes)
+    task = functools.partial(
+        _chunk_task, engine, seed, trials, plans, behaviours, keep_outcomes, helps=helps
+    )
 
     n_blocks = bounds[-1][0] + bounds[-1][1]
     collect = _Collector(trials, n_blocks)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from sim.behaviour.agency import AgencyReps, best_effort
 from sim.behaviour.collaboration import (
+    choose_help,
     help_effort,
     own_effort_outcomes,
     own_marginal_share,
@@ -125,3 +126,74 @@ def test_team_pay_off_gives_the_individual_plan():
     np.testing.assert_array_equal(a.outcome.total, b.outcome.total)
     np.testing.assert_array_equal(a.actuals["revenue"], b.actuals["revenue"])
     np.testing.assert_array_equal(a.behaviour.response.effort, b.behaviour.response.effort)
+
+
+def _help_scenario(w: float, help: bool = True, extra: dict | None = None):
+    return parse_scenario(
+        {
+            "plan": _plan(0.0),
+            "variants": {"team": _plan(w), **(extra or {})},
+            "team": {"reps": 15, "teams": ["A", "B", "C"]},
+            "behaviour": {
+                "effort": {"enabled": True, "calibration_trials": 60},
+                "help": {"enabled": help},
+            },
+            "simulation": {"trials": 60, "seed": 11},
+        }
+    )
+
+
+def test_help_is_chosen_by_its_own_marginal_pay():
+    """On linear curves the help each rep chooses is the closed form in money:
+    w·TI/T_team · lift · (team-mates' bookings) / (c·TI), and it rises with w."""
+    w = 0.4
+    s = _help_scenario(w)
+    pop = make_population(s)
+    spec = s.behaviour.help
+    sample = TeamSample(s.market, pop, 60, s.simulation.seed)
+    a = choose_help(s.plans["team"], sample, pop, spec)
+    rev = sample.at(1.0).measure("revenue")[..., 0].mean(0)
+    n = np.bincount(pop.team_index)[pop.team_index]
+    mates = np.array([rev[pop.team_index == g].sum() for g in pop.team_index]) - rev
+    ti = s.plan.pay_mix.target_incentive
+    expected = w * ti / (n * 700000) * spec.lift * mates / (spec.cost * ti)
+    np.testing.assert_allclose(a, expected, rtol=1e-4)  # pay is kept in float32
+    assert (choose_help(s.plans["base"], sample, pop, spec) == 0).all()
+    more = choose_help(parse_scenario({"plan": _plan(0.8)}).plan, sample, pop, spec)
+    assert (more > a).all()
+    peer = spec.model_copy(update={"peer_pressure": 0.5})
+    assert (choose_help(s.plans["team"], sample, pop, peer) > a).all()
+
+
+def test_help_raises_team_mates_bookings_in_the_simulation():
+    on = simulate(_help_scenario(0.6), trials=40)
+    off = simulate(_help_scenario(0.6, help=False), trials=40)
+    team_on, team_off = on.variants["team"], off.variants["team"]
+    assert team_on.actuals["help_given"].sum(1).mean() > 0
+    assert team_on.actuals["revenue"].sum() > team_off.actuals["revenue"].sum()
+    # The individual plan pays no one on team-mates' results: nobody helps.
+    np.testing.assert_array_equal(on.base.actuals["revenue"], off.base.actuals["revenue"])
+
+
+def test_team_pay_and_help_off_give_the_individual_plan():
+    """Help switched on but no team pay (a team measure of weight 0) gives exactly
+    the individual plan with help off, for the same seed."""
+    on = simulate(_help_scenario(0.0), trials=40)
+    off = simulate(_help_scenario(0.0, help=False), trials=40)
+    a, b = off.variants["base"], on.variants["team"]
+    np.testing.assert_array_equal(a.outcome.total, b.outcome.total)
+    np.testing.assert_array_equal(a.actuals["revenue"], b.actuals["revenue"])
+    np.testing.assert_array_equal(a.actuals["gross_margin"], b.actuals["gross_margin"])
+
+
+def test_a_collaboration_measure_pays_on_help_given():
+    linear = {"points": [[0.0, 0.0], [1.0, 1.0]], "tail_slope": 1.0}
+    collab = _plan(0.0)
+    collab["measures"][0]["weight"] = 0.8
+    collab["measures"][1] = {"name": "help_given", "weight": 0.2, "target": 20000, "curve": linear}
+    s = _help_scenario(0.0, extra={"collab": collab})
+    r = simulate(s, trials=40)
+    v = r.variants["collab"]
+    assert v.actuals["help_given"].sum(1).mean() > 0
+    assert float(v.outcome.payout["help_given"].mean()) > 0
+    assert r.variants["collab"].actuals["revenue"].sum() > r.base.actuals["revenue"].sum()

@@ -17,13 +17,19 @@ In the simulation a rep's best response is taken with the team-mates' effort
 held where it is (:func:`own_effort_outcomes`): the plan is paid on the team's
 result with only the rep's own contribution moving, so a team measure, a pool
 or a split pays a rep's effort at its own marginal rate, not the whole team's.
+With ``[behaviour.help]`` on, each rep chooses help by its marginal pay on the
+calibration sample (:func:`choose_help`, the plan paid by :func:`sim.payout.evaluate_plan`)
+and the engine's outcomes carry it (:func:`apply_help`): team-mates' bookings
+rise, and the helper's ``help_given`` measure records what the help added.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
 
 from ..crediting import (
     COLLABORATION_COMPONENTS,
@@ -34,11 +40,19 @@ from ..crediting import (
 )
 from ..measures import MEASURES
 from ..outcomes import Outcomes
+from ..payout import evaluate_plan
 from ..plan import Plan
 from ..population import Population
 
+if TYPE_CHECKING:
+    from .response import TeamSample
+
 __all__ = [
+    "HELPED",
+    "HelpSpec",
     "OwnEffortOutcomes",
+    "apply_help",
+    "choose_help",
     "help_effort",
     "help_marginal_pay",
     "own_effort_outcomes",
@@ -158,3 +172,100 @@ def own_effort_outcomes(
     return OwnEffortOutcomes(
         indiv, draws=own.draws, credit=c, team_view=team, team_size=same.sum(1)
     )
+
+
+#: Components help scales on the helped rep's deals.
+HELPED: tuple[str, ...] = ("new_value", "xsell_value", "gross_margin")
+_STEP = 0.1  # help step for its marginal pay (exact for linear pay)
+
+
+class HelpSpec(BaseModel):
+    """Help between team-mates (Itoh 1991): off by default.
+
+    ``lift`` and ``cost`` are not calibrated to field evidence (no study in
+    DESIGN.md measures them); they are stated so that a 20% team share buys a
+    help level worth about 1% of a team's bookings."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    enabled: bool = False
+    lift: float = Field(
+        default=0.02, ge=0, description="Rise of each team-mate's bookings per unit of help."
+    )
+    cost: float = Field(
+        default=0.05,
+        gt=0,
+        description="Help cost c·a²/2, with c a share of the plan's target incentive.",
+    )
+    peer_pressure: float = Field(
+        default=0.0,
+        ge=0,
+        le=1,
+        description="Weight a rep puts on team-mates' pay when choosing help (mutual "
+        "monitoring, Kandel & Lazear 1992); 0 = off.",
+    )
+
+
+def _mates(team_index: np.ndarray) -> np.ndarray:
+    """(reps, reps): 1 for two different reps of the same sales team."""
+    same = (team_index[:, None] == team_index[None, :]).astype(float)
+    np.fill_diagonal(same, 0.0)
+    return same
+
+
+def apply_help(
+    outcomes: Outcomes, help: np.ndarray, team_index: np.ndarray, lift: float
+) -> Outcomes:
+    """Outcomes with help given: each rep's bookings rise by ``lift`` times the help
+    their team-mates give; ``help_value`` records, per helper, what their help added."""
+    help = np.asarray(help, dtype=float)
+    mates = _mates(team_index)
+    boost = lift * (mates @ help)  # (reps,)
+    comps = dict(outcomes.components)
+    revenue = outcomes.components["new_value"] + outcomes.components["xsell_value"]
+    comps["help_value"] = (lift * help)[None, :, None] * np.matmul(mates, revenue)
+    if boost.any():
+        factor = (1.0 + boost)[None, :, None]
+        for k in HELPED:
+            comps[k] = (outcomes.components[k] * factor).astype(outcomes.components[k].dtype)
+    return Outcomes(comps, draws=outcomes.draws)
+
+
+def _pays_on_mates(plan: Plan, population: Population) -> bool:
+    c = plan_credit(plan, population)
+    return (
+        _deviates(plan, c)
+        or any(m.name == "help_given" for m in plan.measures)
+        or any(g.measure == "help_given" for g in plan.gates)
+    )
+
+
+def choose_help(
+    plan: Plan, sample: TeamSample, population: Population, spec: HelpSpec
+) -> np.ndarray:
+    """Each rep's help a* = (its marginal pay + peer pressure × team-mates') / cost,
+    with marginal pay read off the plan paid on the calibration sample (today's
+    effort, no other help): exact for linear pay, first order otherwise. Zero when
+    the plan pays no rep on team-mates' results."""
+    n = population.size
+    if not spec.enabled or not _pays_on_mates(plan, population):
+        return np.zeros(n)
+    base = sample.at(1.0)
+    team_index = population.team_index
+    mates = _mates(team_index)
+
+    def pay(help: np.ndarray) -> np.ndarray:
+        oc = apply_help(base, help, team_index, spec.lift)
+        return evaluate_plan(plan, oc, population).total.astype(float).mean(0)
+
+    pay0 = pay(np.zeros(n))
+    rank = np.zeros(n, dtype=int)
+    for g in np.unique(team_index):
+        members = np.flatnonzero(team_index == g)
+        rank[members] = np.arange(len(members))
+    gain = np.zeros(n)
+    for k in range(rank.max() + 1):
+        movers = rank == k  # one rep per team at a time: team-mates' pay moves by theirs alone
+        d = (pay(_STEP * movers) - pay0) / _STEP
+        gain[movers] = d[movers] + spec.peer_pressure * (mates @ d)[movers]
+    return np.maximum(gain, 0.0) / (spec.cost * plan.pay_mix.target_incentive)
