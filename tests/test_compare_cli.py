@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 
 from planlab.cli import main
 from planlab.excel import workbook_bytes
+from sim.compare import COMPARISON_METRICS
 from tests.conftest import BASELINE
 
 FILES = {"comparison.csv", "differences.csv", "summary.json", "manifest.json", "report.html"}
@@ -40,7 +41,12 @@ def test_compare_writes_every_output(compared):
     assert cos["ci_low"] <= cos["difference"] <= cos["ci_high"] and cos["material"]
     assert summary["findings"][0].startswith("Variant uncapped costs")
     rows = list(csv.DictReader(io.StringIO((compared / "differences.csv").read_text())))
-    assert len(rows) == 2 * 19 and {"variant", "metric", "ci_low", "material"} <= set(rows[0])
+    assert len(rows) == 2 * len(COMPARISON_METRICS) and {
+        "variant",
+        "metric",
+        "ci_low",
+        "material",
+    } <= set(rows[0])
     html = (compared / "report.html").read_text()
     assert 'id="comparison"' in html and 'id="earnings"' in html
     assert html.index('id="executive-summary"') < html.index('id="comparison"')
