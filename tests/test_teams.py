@@ -152,3 +152,29 @@ def test_bad_crediting_is_named():
         simulate(_scenario({}, roles=[{"name": "overlay", "reps": ["Nobody"]}]), trials=5)
     with pytest.raises(ScenarioError, match=r"serves: 'Mars' is not a sales team"):
         simulate(_scenario({}, roles=[{"name": "overlay", "per_team": 1, "serves": ["Mars"]}]))
+
+
+def test_compare_on_the_shipped_teams_example_shows_cost_revenue_and_help(tmp_path):
+    import csv
+
+    from planlab.cli import main
+
+    root = Path(__file__).resolve().parents[1]
+    out = tmp_path / "teams"
+    args = ["compare", str(root / "scenarios" / "key_account_teams.toml"), "--trials", "60"]
+    assert main([*args, "--out", str(out), "--quiet"]) == 0
+    rows = {r["metric"]: r for r in csv.DictReader((out / "comparison.csv").open())}
+    num = {m: {k: float(v) for k, v in r.items() if k != "metric"} for m, r in rows.items()}
+    rev, credited = num["revenue_expected"], num["credited_revenue"]
+    # Splits credit every deal once; double credit pays overlays on revenue booked once.
+    for v in ("base", "team_share", "collaboration"):
+        assert credited[v] == pytest.approx(rev[v], rel=1e-5)
+    assert credited["double_credit"] > 2 * rev["double_credit"]
+    cost = num["incentive_cost_expected"]
+    assert cost["double_credit"] > cost["base"]
+    # Team pay and the collaboration measure buy help; free-riding costs revenue.
+    help = num["help_given"]
+    assert help["team_share"] > help["base"] and help["collaboration"] > help["team_share"]
+    assert rev["team_share"] < rev["base"]
+    assert num["co_sold_revenue"]["double_credit"] > num["co_sold_revenue"]["base"] > 0
+    assert "help given" in (out / "report.html").read_text()

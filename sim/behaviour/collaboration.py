@@ -182,15 +182,18 @@ _STEP = 0.1  # help step for its marginal pay (exact for linear pay)
 class HelpSpec(BaseModel):
     """Help between team-mates (Itoh 1991): off by default.
 
-    ``lift`` and ``cost`` are not calibrated to field evidence (no study in
-    DESIGN.md measures them); they are stated so that a 20% team share buys a
-    help level worth about 1% of a team's bookings."""
+    ``lift``, ``cost`` and ``max_level`` are not calibrated to field evidence (no
+    study in DESIGN.md measures them): a rep helping at the bound lifts each
+    team-mate's bookings by 1%, so a team of ten all helping fully adds 9%."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     enabled: bool = False
     lift: float = Field(
-        default=0.02, ge=0, description="Rise of each team-mate's bookings per unit of help."
+        default=0.01, ge=0, description="Rise of each team-mate's bookings per unit of help."
+    )
+    max_level: float = Field(
+        default=1.0, gt=0, description="Most help a rep can give (their time is finite)."
     )
     cost: float = Field(
         default=0.05,
@@ -244,7 +247,7 @@ def choose_help(
     plan: Plan, sample: TeamSample, population: Population, spec: HelpSpec
 ) -> np.ndarray:
     """Each rep's help a* = (its marginal pay + peer pressure × team-mates') / cost,
-    with marginal pay read off the plan paid on the calibration sample (today's
+    at most ``max_level``, with marginal pay read off the plan paid on the calibration sample (today's
     effort, no other help): exact for linear pay, first order otherwise. Zero when
     the plan pays no rep on team-mates' results."""
     n = population.size
@@ -268,4 +271,4 @@ def choose_help(
         movers = rank == k  # one rep per team at a time: team-mates' pay moves by theirs alone
         d = (pay(_STEP * movers) - pay0) / _STEP
         gain[movers] = d[movers] + spec.peer_pressure * (mates @ d)[movers]
-    return np.maximum(gain, 0.0) / (spec.cost * plan.pay_mix.target_incentive)
+    return np.clip(gain / (spec.cost * plan.pay_mix.target_incentive), 0.0, spec.max_level)
