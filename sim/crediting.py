@@ -15,7 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy import sparse
 
+from .measures import MEASURES
 from .outcomes import Outcomes
 from .plan import Measure, Plan
 from .population import Population
@@ -29,6 +31,7 @@ __all__ = [
     "credit_outcomes",
     "originated",
     "plan_credit",
+    "read_components",
 ]
 
 #: Components that belong to a deal (or an account) and so follow its credit.
@@ -60,13 +63,26 @@ class CreditedOutcomes(Outcomes):
 
 
 def plan_credit(plan: Plan, population: Population) -> np.ndarray:
-    """The credit matrix of ``plan`` on ``population``'s account teams (identity without)."""
-    return credit_matrix(population.account_teams, plan.credit, population.size)
+    """The credit matrix of ``plan`` on ``population``'s account teams (identity without);
+    read-only, built once per team and set of rules."""
+    teams = population.account_teams
+    if teams is None:
+        return np.eye(population.size)
+    key = tuple(sorted((r, c.rule, c.share) for r, c in plan.credit.items()))
+    if key not in teams.memo:
+        c = credit_matrix(teams, plan.credit, population.size)
+        c.flags.writeable = False
+        teams.memo[key] = c
+    return teams.memo[key]
 
 
 def credit(x: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Credited values: y[t, j, m] = Σ_i c[i, j]·x[t, i, m]."""
-    return np.matmul(c.T, x)
+    """Credited values: y[t, j, m] = Σ_i c[i, j]·x[t, i, m] (a sparse product: each
+    deal is credited to a handful of reps)."""
+    t, r, m = x.shape
+    flat = np.ascontiguousarray(np.moveaxis(x, 1, 0)).reshape(r, t * m)
+    y = sparse.csr_matrix(c.T) @ flat
+    return np.moveaxis(np.asarray(y, dtype=x.dtype).reshape(r, t, m), 0, 1)
 
 
 def _pays_on_collaboration(plan: Plan) -> bool:
@@ -74,10 +90,18 @@ def _pays_on_collaboration(plan: Plan) -> bool:
     return bool(names & {"co_sold", "help_given"})
 
 
+def read_components(plan: Plan) -> set[str]:
+    """The components ``plan`` reads (its measures, gates and modifiers) and revenue's."""
+    names = {m.name for m in plan.measures} | {g.measure for g in plan.gates}
+    names |= {d.measure for d in plan.modifiers} | {"revenue"}
+    return {c for n in names for c in MEASURES[n].numerator + MEASURES[n].denominator}
+
+
 def credit_outcomes(outcomes: Outcomes, plan: Plan, population: Population) -> Outcomes:
-    """The outcomes ``plan`` pays on: deal components credited by its rules, and the
-    collaboration components when the plan reads them. An individual plan without
-    account teams gets ``outcomes`` itself (same object, same numbers)."""
+    """The outcomes ``plan`` pays on: deal components credited by its rules (those the
+    plan reads; the others stay as booked), and the collaboration components when the
+    plan reads them. An individual plan without account teams gets ``outcomes`` itself
+    (same object, same numbers)."""
     if isinstance(outcomes, CreditedOutcomes):
         return outcomes
     c = plan_credit(plan, population)
@@ -88,7 +112,7 @@ def credit_outcomes(outcomes: Outcomes, plan: Plan, population: Population) -> O
     memo = outcomes._memo  # the table's own cache: many plans share one crediting
     if key not in memo:
         comps = dict(outcomes.components)
-        for k in CREDITED:
+        for k in set(CREDITED) & read_components(plan):
             comps[k] = credit(outcomes.components[k], c)
         for k in COLLABORATION_COMPONENTS:
             comps.setdefault(k, np.zeros(outcomes.shape))

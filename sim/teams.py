@@ -22,7 +22,7 @@ This module holds the data; :mod:`sim.crediting` applies it to outcomes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -49,7 +49,7 @@ class RoleSpec(_Frozen):
     """A role on the account teams and the reps who hold it.
 
     Reps are named (``reps``) or, for a generated team, taken from the end of
-    each sales team (``per_team``). Reps of a role that does not ``originate``
+    each sales team (``per_team``, among reps no earlier role took). Reps of a role that does not ``originate``
     own no accounts: their own bookings are nil and they are credited on the
     deals of the teams they ``serve`` (default: their own team).
     """
@@ -99,6 +99,7 @@ class AccountTeams:
     originates: np.ndarray  # bool (reps,)
     serves: np.ndarray  # bool (reps, teams): works on deals of that sales team
     home: np.ndarray  # sales team index per rep (reps,)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # credit matrices
 
     @property
     def roles(self) -> tuple[str, ...]:
@@ -134,8 +135,8 @@ def account_teams(
         else:
             who = []
             for g in range(len(team_names)):
-                members = np.flatnonzero(home == g)
-                who.extend(members[len(members) - spec.per_team :].tolist())
+                free = np.flatnonzero((home == g) & (role == DEFAULT_ROLE))
+                who.extend(free[max(len(free) - spec.per_team, 0) :].tolist())
         unknown = [t for t in spec.serves if t not in team_names]
         if unknown:
             raise ValueError(
