@@ -25,6 +25,7 @@ rise, and the helper's ``help_given`` measure records what the help added.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -267,8 +268,11 @@ def choose_help(
         members = np.flatnonzero(team_index == g)
         rank[members] = np.arange(len(members))
     gain = np.zeros(n)
-    for k in range(rank.max() + 1):
-        movers = rank == k  # one rep per team at a time: team-mates' pay moves by theirs alone
-        d = (pay(_STEP * movers) - pay0) / _STEP
+    # One rep per team at a time: team-mates' pay moves by theirs alone.
+    ranks = [rank == k for k in range(rank.max() + 1)]
+    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy releases the GIL
+        paid = list(pool.map(lambda movers: pay(_STEP * movers), ranks))
+    for movers, p in zip(ranks, paid, strict=True):
+        d = (p - pay0) / _STEP
         gain[movers] = d[movers] + spec.peer_pressure * (mates @ d)[movers]
     return np.clip(gain / (spec.cost * plan.pay_mix.target_incentive), 0.0, spec.max_level)
