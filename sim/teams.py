@@ -65,6 +65,12 @@ class RoleSpec(_Frozen):
     serves: tuple[str, ...] = Field(
         default=(), description="Sales teams whose deals the role works on (default: own team)."
     )
+    win_lift: float = Field(
+        default=0.0,
+        ge=0,
+        description="Pipeline engine: co-selling a deal, a rep of this role takes one of "
+        "their slots for it and raises each stage's win chance by this share (0: no co-selling).",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> RoleSpec:
@@ -99,11 +105,21 @@ class AccountTeams:
     originates: np.ndarray  # bool (reps,)
     serves: np.ndarray  # bool (reps, teams): works on deals of that sales team
     home: np.ndarray  # sales team index per rep (reps,)
+    win_lift: np.ndarray = field(default_factory=lambda: np.zeros(0))  # co-selling (reps,)
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # credit matrices
 
     @property
     def roles(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(self.role.tolist()))
+
+    def co_sellers(self) -> list[list[int]]:
+        """Per rep, the reps who co-sell their deals in the pipeline engine: those of a
+        non-originating role with a ``win_lift`` that serve the rep's sales team."""
+        helpers = ~self.originates & (self.win_lift > 0)
+        return [
+            np.flatnonzero(helpers & self.serves[:, self.home[i]]).tolist() if o else []
+            for i, o in enumerate(self.originates)
+        ]
 
 
 def account_teams(
@@ -120,6 +136,7 @@ def account_teams(
     n = len(names)
     role = np.full(n, DEFAULT_ROLE, dtype=object)
     originates = np.ones(n, dtype=bool)
+    lift = np.zeros(n)
     serves = np.zeros((n, len(team_names)), dtype=bool)
     serves[np.arange(n), home] = True
     index = {str(x): i for i, x in enumerate(names)}
@@ -148,12 +165,13 @@ def account_teams(
                 raise ValueError(f"{where}: rep {names[i]!r} already holds role {role[i]!r}")
             role[i] = spec.name
             originates[i] = spec.originates
+            lift[i] = spec.win_lift
             if spec.serves:
                 serves[i] = False
                 serves[i, [team_names.index(t) for t in spec.serves]] = True
     if not originates.any():
         raise ValueError("team.roles: no rep originates deals (every rep is an overlay)")
-    return AccountTeams(role, originates, serves, home)
+    return AccountTeams(role, originates, serves, home, lift)
 
 
 def credit_matrix(

@@ -178,3 +178,44 @@ def test_compare_on_the_shipped_teams_example_shows_cost_revenue_and_help(tmp_pa
     assert rev["team_share"] < rev["base"]
     assert num["co_sold_revenue"]["double_credit"] > num["co_sold_revenue"]["base"] > 0
     assert "help given" in (out / "report.html").read_text()
+
+
+def test_the_earnings_estimator_reads_an_overlays_credited_targets():
+    from sim.earnings import earnings_table
+    from sim.run import make_population
+
+    s = _scenario({"double": {"credit": {"overlay": "full"}}})
+    pop = make_population(s)
+    teams = pop.account_teams
+    j = int(np.flatnonzero(~teams.originates)[0])
+    served = teams.originates & teams.serves[j, teams.home]
+    own = earnings_table(s.plan, pop, j, attainments=[1.0])["actual_revenue"].iloc[0]
+    assert own == 0.0  # the individual plan credits overlays with nothing
+    double = earnings_table(s.variants["double"], pop, j, attainments=[0.5, 1.0])
+    assert double["actual_revenue"].tolist() == pytest.approx(
+        [0.5 * 700000 * served.sum(), 700000 * served.sum()]
+    )
+
+
+def _pipeline_scenario(lift: float, capacity: int = 6):
+    roles = [{"name": "overlay", "per_team": 1, "win_lift": lift}]
+    s = _scenario({}, roles=roles)
+    return s.model_copy(update={"pipeline": s.pipeline.model_copy(update={"capacity": capacity})})
+
+
+def test_co_selling_in_the_pipeline_takes_a_specialists_capacity_and_wins_deals():
+    """Overlays with a win lift join their team's deals as co-sellers while they have
+    a free slot: the team wins more, and overlays originate nothing themselves."""
+    kw = dict(trials=6, seed=3, workers=1, engine="pipeline")
+    off = simulate(_pipeline_scenario(0.0), [], **kw)
+    on = simulate(_pipeline_scenario(0.5), [], **kw)
+    few = simulate(_pipeline_scenario(0.5, capacity=1), [], **kw)
+    overlay = ~on.population.account_teams.originates
+    assert float(on.base.actuals["revenue"][:, overlay].max()) == 0.0
+    rev = {k: r.base.actuals["revenue"].astype(float).sum() for k, r in (("off", off), ("on", on))}
+    assert rev["on"] > 1.1 * rev["off"]
+    # With one slot each, co-sellers can join fewer deals: the lift is smaller.
+    lift = rev["on"] / rev["off"]
+    small = few.base.actuals["revenue"].astype(float).sum()
+    few_off = simulate(_pipeline_scenario(0.0, capacity=1), [], **kw)
+    assert small / few_off.base.actuals["revenue"].astype(float).sum() < lift

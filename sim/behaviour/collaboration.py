@@ -36,6 +36,7 @@ from ..crediting import (
     COLLABORATION_COMPONENTS,
     CREDITED,
     CreditedOutcomes,
+    credit,
     credit_outcomes,
     plan_credit,
 )
@@ -159,7 +160,7 @@ def own_effort_outcomes(
     indiv, team = {}, {}
     for k, v in own.components.items():
         delta = v - reference.components[k]
-        pooled = np.matmul(same, ref_c[k])
+        pooled = credit(ref_c[k], same)
         if k in CREDITED:
             indiv[k] = ref_c[k] + own_credit * delta
             team[k] = pooled + team_credit * delta
@@ -169,7 +170,7 @@ def own_effort_outcomes(
     for k in COLLABORATION_COMPONENTS:
         if k in ref_c:
             indiv[k] = ref_c[k]
-            team[k] = np.matmul(same, ref_c[k])
+            team[k] = credit(ref_c[k], same)
     return OwnEffortOutcomes(
         indiv, draws=own.draws, credit=c, team_view=team, team_size=same.sum(1)
     )
@@ -227,7 +228,7 @@ def apply_help(
     boost = lift * (mates @ help)  # (reps,)
     comps = dict(outcomes.components)
     revenue = outcomes.components["new_value"] + outcomes.components["xsell_value"]
-    comps["help_value"] = (lift * help)[None, :, None] * np.matmul(mates, revenue)
+    comps["help_value"] = (lift * help)[None, :, None] * credit(revenue, mates)
     if boost.any():
         factor = (1.0 + boost)[None, :, None]
         for k in HELPED:
