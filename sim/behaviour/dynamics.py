@@ -78,7 +78,8 @@ def marginal_pay(
         year = (ytd, remaining_flows(plan, flows, task_effort, slice(state.month, state.months)))
     unit = measure_marginal_pay(now, rest, year)
     if ratchet is not None and ratchet.enabled:
-        zero = {c: np.zeros_like(v) for c, v in state.booked_period.items()}
+        # At a period's start nothing is booked: the same for every trial, so one row.
+        zero = {c: np.zeros((1, v.shape[-1])) for c, v in state.booked_period.items()}
         start = ToDate(plan, targets, team_index, zero, state.period)
         full = remaining_flows(plan, flows, task_effort, slice(p0, p1))
         unit0 = measure_marginal_pay(start, full)

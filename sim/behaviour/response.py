@@ -20,6 +20,7 @@ utility of each (multi-task agency, Holmström & Milgrom 1991).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -112,6 +113,7 @@ class TeamSample:
         self.engine = MonteCarloEngine(market, population, stream=CALIBRATION)
         self.n_blocks = -(-trials // BLOCK_TRIALS)
         self._cache: dict[float, Outcomes] = {}
+        self._lock = threading.Lock()
 
     def at(self, effort: Effort | float) -> Outcomes:
         """The sample at ``effort``: one level for every task, or an effort per task."""
@@ -120,9 +122,10 @@ class TeamSample:
                 self.seed, 0, self.n_blocks, self.trials, TaskEffort(effort)
             )
         key = round(float(effort), 12)
-        if key not in self._cache:
-            self._cache[key] = self.at(Effort(key, key, key))
-        return self._cache[key]
+        with self._lock:  # threads asking for a new level wait for one simulation of it
+            if key not in self._cache:
+                self._cache[key] = self.at(Effort(key, key, key))
+            return self._cache[key]
 
     def levels(self, levels) -> list[Outcomes]:
         """The sample at each uniform level (new ones simulated side by side)."""
@@ -132,8 +135,9 @@ class TeamSample:
                 for e, oc in zip(
                     todo, pool.map(lambda e: self.at(Effort(e, e, e)), todo), strict=True
                 ):
-                    self._cache[round(float(e), 12)] = oc
-        return [self._cache[round(float(e), 12)] for e in levels]
+                    with self._lock:
+                        self._cache.setdefault(round(float(e), 12), oc)
+        return [self.at(float(e)) for e in levels]
 
 
 class PlanSample:
@@ -217,6 +221,7 @@ class BestResponse:
     risk: np.ndarray  # CARA r per rep
     cost: np.ndarray  # effort cost coefficient d per rep
     shares: dict[str, np.ndarray] | None  # today's split of effort across tasks
+    today: Plan | None = None  # the plan it was calibrated on
 
     @classmethod
     def calibrate(cls, plan: Plan, sample: TeamSample, spec: EffortSpec, seed: int) -> BestResponse:
@@ -230,7 +235,7 @@ class BestResponse:
         value = np.stack([ps.value(float(e))[0] for e in sample_levels(sample, levels)])
         cost = calibrated_cost(levels, value, spec.cost_curvature)
         _, shares = task_split(ps, np.ones(pop.size), spec, None)
-        return cls(spec, risk, cost, shares)
+        return cls(spec, risk, cost, shares, plan)
 
     def effort_cost(self, effort: np.ndarray | float) -> np.ndarray:
         """Each rep's cost of annual effort e: d·e^γ/γ (γ = ``cost_curvature``; the
@@ -290,7 +295,10 @@ class BestResponse:
             sample_levels(sample, self.spec.levels)
             choice = self.choose(lambda e: ps.value(e)[0])
             effort, at_bound = choice.effort, choice.at_bound
-            task, shares = self.split(ps, effort)
+            if plan is self.today:  # today's split, by definition of the calibration
+                task, shares = {t: effort for t in TASKS}, self.shares
+            else:
+                task, shares = self.split(ps, effort)
         ce, po = ps.value(Effort(task["new"], task["xsell"], task["service"]))
         pay = po.total.astype(float)
         first = plan.measures[0].id

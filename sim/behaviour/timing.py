@@ -27,7 +27,7 @@ def _next_value(plan, targets, team_index, flows, period, values, task_effort):
     """Expected pay the deals would earn at the start of the next period (marginal)."""
     nxt = (period + 1) % plan.periods
     per = 12 // plan.periods
-    zero = {c: np.zeros_like(v) for c, v in values.items()}
+    zero = {c: np.zeros((1, v.shape[-1])) for c, v in values.items()}  # same for every trial
     start = ToDate(plan, targets, team_index, zero, nxt)
     rest = remaining_flows(plan, flows, task_effort, slice(nxt * per, (nxt + 1) * per))
     unit = marginal_pay(start, rest)
