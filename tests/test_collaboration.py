@@ -88,7 +88,7 @@ def _scenario(w: float = 0.4, behaviour: bool = False):
     return parse_scenario(
         {
             "plan": _plan(0.0),
-            "variants": {"team": _plan(w)},
+            "variants": {"individual": _plan(0.0), "team": _plan(w)},
             "team": {"reps": 15, "teams": ["A", "B", "C"]},
             "behaviour": {"effort": {"enabled": behaviour, "calibration_trials": 60}},
             "simulation": {"trials": 60, "seed": 11},
@@ -113,7 +113,7 @@ def test_own_effort_pays_team_share_at_its_own_marginal_rate():
 
 def test_team_share_lowers_effort_in_the_simulation():
     r = simulate(_scenario(0.8, behaviour=True), trials=20)
-    base, team = (r.variants[v].behaviour.response.effort for v in ("base", "team"))
+    base, team = (r.variants[v].behaviour.response.effort for v in ("individual", "team"))
     assert team.mean() < base.mean() - 0.01
 
 
@@ -122,7 +122,7 @@ def test_team_pay_off_gives_the_individual_plan():
     individual plan unchanged for the same seed, with reps responding."""
     s = _scenario(0.0, behaviour=True)
     r = simulate(s, trials=40)
-    a, b = r.variants["base"], r.variants["team"]
+    a, b = r.variants["individual"], r.variants["team"]  # both variants: chosen alike
     np.testing.assert_array_equal(a.outcome.total, b.outcome.total)
     np.testing.assert_array_equal(a.actuals["revenue"], b.actuals["revenue"])
     np.testing.assert_array_equal(a.behaviour.response.effort, b.behaviour.response.effort)
@@ -132,7 +132,7 @@ def _help_scenario(w: float, help: bool = True, extra: dict | None = None):
     return parse_scenario(
         {
             "plan": _plan(0.0),
-            "variants": {"team": _plan(w), **(extra or {})},
+            "variants": {"individual": _plan(0.0), "team": _plan(w), **(extra or {})},
             "team": {"reps": 15, "teams": ["A", "B", "C"]},
             "behaviour": {
                 "effort": {"enabled": True, "calibration_trials": 60},
@@ -180,7 +180,7 @@ def test_team_pay_and_help_off_give_the_individual_plan():
     the individual plan with help off, for the same seed."""
     on = simulate(_help_scenario(0.0), trials=40)
     off = simulate(_help_scenario(0.0, help=False), trials=40)
-    a, b = off.variants["base"], on.variants["team"]
+    a, b = off.variants["individual"], on.variants["team"]
     np.testing.assert_array_equal(a.outcome.total, b.outcome.total)
     np.testing.assert_array_equal(a.actuals["revenue"], b.actuals["revenue"])
     np.testing.assert_array_equal(a.actuals["gross_margin"], b.actuals["gross_margin"])
