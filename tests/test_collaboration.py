@@ -197,3 +197,17 @@ def test_a_collaboration_measure_pays_on_help_given():
     assert v.actuals["help_given"].sum(1).mean() > 0
     assert float(v.outcome.payout["help_given"].mean()) > 0
     assert r.variants["collab"].actuals["revenue"].sum() > r.base.actuals["revenue"].sum()
+
+
+def test_the_optimisers_tables_see_free_riding():
+    """The optimiser's effort choice values a rep's own effort as the simulation does:
+    team share lowers it there too."""
+    from optimize.spec import OptimizeSpec
+    from optimize.tabulate import chosen_effort, team_outlook
+
+    s = _scenario(0.8, behaviour=True)
+    pop = make_population(s)
+    outlook = team_outlook(s, pop, OptimizeSpec(), s.simulation.seed)
+    individual = chosen_effort(s.variants["individual"], outlook, pop)[0]
+    team = chosen_effort(s.variants["team"], outlook, pop)[0]
+    assert team.mean() < individual.mean() - 0.01
