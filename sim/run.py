@@ -103,7 +103,8 @@ def make_population(scenario: Scenario, seed: int | None = None) -> Population:
 
 
 def check_roster_targets(scenario: Scenario, population: Population) -> None:
-    """Every measure that takes its target from the roster finds its column there."""
+    """Every measure that takes its target from the roster finds its column there, and
+    every plan's crediting rules name the team's roles."""
     origin = scenario.source or "<scenario>"
     for where, plan in (
         ("plan", scenario.plan),
@@ -129,6 +130,7 @@ def check_roster_targets(scenario: Scenario, population: Population) -> None:
                         f"{origin}: {where}.measures[{i}].rep_targets: {what} "
                         f"({len(missing)} missing, {len(unknown)} unknown)"
                     )
+    check_credit(scenario.plans, population, origin)  # crediting rules fit the account teams
 
 
 def _annual_actuals(outcomes: Outcomes, plan: Plan, behaviour: bool) -> dict[str, np.ndarray]:
@@ -366,7 +368,6 @@ def simulate(
     plans = {v: all_plans[v] for v in dict.fromkeys(names)}
     pop = make_population(scenario)
     check_roster_targets(scenario, pop)
-    check_credit(scenario.plans, pop, scenario.source or "<scenario>")
     spec = {None: scenario.behaviour, True: scenario.behaviour.all_on()}.get(behaviour, behaviour)
     behaviours = {}
     if isinstance(spec, BehaviourSpec) and spec.enabled:

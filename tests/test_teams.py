@@ -219,3 +219,22 @@ def test_co_selling_in_the_pipeline_takes_a_specialists_capacity_and_wins_deals(
     small = few.base.actuals["revenue"].astype(float).sum()
     few_off = simulate(_pipeline_scenario(0.0, capacity=1), [], **kw)
     assert small / few_off.base.actuals["revenue"].astype(float).sum() < lift
+
+
+def test_the_cli_names_a_bad_crediting_rule_and_writes_nothing(tmp_path):
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "scenarios" / "key_account_teams.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("solutions = { rule", "solution = { rule"), encoding="utf-8")
+    before = bad.read_bytes()
+    for args in (["validate", str(bad)], ["simulate", str(bad), "--out", str(tmp_path / "o")]):
+        res = subprocess.run(
+            [sys.executable, "-m", "planlab.cli", *args], capture_output=True, text=True
+        )
+        assert res.returncode == 2
+        assert "plan.credit.solution: no rep holds this role" in res.stderr
+        assert "Traceback" not in res.stderr
+    assert not (tmp_path / "o").exists() and bad.read_bytes() == before
