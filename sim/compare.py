@@ -62,7 +62,7 @@ COMPARISON_METRICS: tuple[tuple[str, str], ...] = (
     ("attrition_cost", "replacement cost of the reps who leave"),
     ("revenue_moved", "revenue pulled in or pushed out across period ends"),
     ("timing_discount_cost", "discount given to pull deals in (the timing game's cost)"),
-    ("credited_revenue", "revenue credited to reps (above revenue under double credit)"),
+    ("double_credit", "revenue credited to reps beyond what was booked (double credit)"),
     ("co_sold_revenue", "revenue credited on deals of other sales teams' accounts"),
     ("help_given", "bookings team-mates' help added (behaviour model)"),
 )
@@ -173,10 +173,10 @@ def trial_values(result: SimulationResult, name: str) -> pd.DataFrame:
             "attrition_cost": leavers * replacement * v.plan.pay_mix.ote,
             "revenue_moved": (act["pulled_in"] + act["pushed_out"]).sum(1),
             "timing_discount_cost": discount,
+            "double_credit": v.actuals.get("credited_revenue", rev).astype(float).sum(1) - r,
             **{
                 k: v.actuals.get(a, zero).astype(float).sum(1)
                 for k, a in (
-                    ("credited_revenue", "credited_revenue"),
                     ("co_sold_revenue", "co_sold"),
                     ("help_given", "help_given"),
                 )

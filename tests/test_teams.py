@@ -165,11 +165,11 @@ def test_compare_on_the_shipped_teams_example_shows_cost_revenue_and_help(tmp_pa
     assert main([*args, "--out", str(out), "--quiet"]) == 0
     rows = {r["metric"]: r for r in csv.DictReader((out / "comparison.csv").open())}
     num = {m: {k: float(v) for k, v in r.items() if k != "metric"} for m, r in rows.items()}
-    rev, credited = num["revenue_expected"], num["credited_revenue"]
+    rev, double = num["revenue_expected"], num["double_credit"]
     # Splits credit every deal once; double credit pays overlays on revenue booked once.
     for v in ("base", "team_share", "collaboration"):
-        assert credited[v] == pytest.approx(rev[v], rel=1e-5)
-    assert credited["double_credit"] > 2 * rev["double_credit"]
+        assert abs(double[v]) <= 1e-5 * rev[v]
+    assert double["double_credit"] > rev["double_credit"]
     cost = num["incentive_cost_expected"]
     assert cost["double_credit"] > cost["base"]
     # Team pay and the collaboration measure buy help; free-riding costs revenue.
