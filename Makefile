@@ -1,34 +1,39 @@
 # The two commands of the README's quick start:
-#   make demo   set up .venv and run `planlab demo` on the bundled demo scenario
-#   make test   set up .venv and run the whole test suite
-# and `make notebooks` to open the notebooks in JupyterLab, `make docs` to build the
-# documentation site into site/ (warnings are errors).
+#   make demo   set up .venv with the runtime dependencies only and run `planlab demo`
+#   make test   add the development tools (pytest, ruff, ...) and run the whole test suite
+# and `make notebooks` to open the notebooks in JupyterLab,
+# `make docs` to build the documentation site into site/ (warnings are errors).
 PYTHON ?= python3
 VENV   ?= .venv
 DEMO_OUT ?= out/demo
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+DEV    := $(VENV)/.installed-dev
 
 .PHONY: demo test lint format bench clean notebooks docs
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
+
+$(DEV): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(DEV)
 
 demo: $(STAMP)
 	$(BIN)/planlab demo --out $(DEMO_OUT) --force
 
 # pytest exits 5 when it collected no tests; that is a failure here, never a pass.
-test: $(STAMP)
+test: $(DEV)
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
-lint: $(STAMP)
+lint: $(DEV)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
 
-format: $(STAMP)
+format: $(DEV)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
@@ -38,7 +43,7 @@ notebooks: $(STAMP)
 
 DOCS_STAMP := $(VENV)/.installed-docs
 
-$(DOCS_STAMP): $(STAMP)
+$(DOCS_STAMP): $(DEV)
 	$(BIN)/python -m pip install --quiet -e ".[dev,docs]"
 	touch $(DOCS_STAMP)
 
@@ -48,7 +53,7 @@ docs: $(DOCS_STAMP)
 	PLANLAB_NOTEBOOK_OUT="$$(mktemp -d)" MPLBACKEND=module://matplotlib_inline.backend_inline \
 		NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean
 
-bench: $(STAMP)
+bench: $(DEV)
 	$(BIN)/python benchmarks/montecarlo.py
 
 clean:

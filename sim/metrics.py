@@ -337,7 +337,9 @@ def quantile_pseudo(x: np.ndarray, p: float) -> np.ndarray:
     f = float(norm.pdf((q - x) / h).mean() / h)
     # A quantile in a gap between far-apart values: the kernel estimate is no lower than a
     # uniform spread over the sample's range (else the values would lose the quantile).
-    f = max(f, 1.0 / (n * float(x.max() - x.min())))
+    span = float(x.max() - x.min())
+    if span > 0:
+        f = max(f, 1.0 / (n * span))
     step = (p - (x <= q)) / f
     return q + (step - step.mean())
 

@@ -317,10 +317,19 @@ def pay_to_date(to_date: ToDate) -> np.ndarray:
     return sum(m.weight * ti * shares[m.id] for m in plan.measures)
 
 
-@lru_cache(maxsize=256)
 def gated_curve(curve: PayoutCurve, max_attainment: float) -> PayoutCurve | None:
     """The curve as a failed gate leaves it (nothing above ``max_attainment``), or
     None when it then pays nothing at all."""
+    # Cached by the curve's settings, never by the curve object: a curve keeps arrays
+    # it computed, which cannot be compared as a cache key.
+    return _gated_curve(
+        curve.points, curve.cap, curve.tail_slope, curve.monotone, float(max_attainment)
+    )
+
+
+@lru_cache(maxsize=256)
+def _gated_curve(points, cap, tail_slope, monotone, max_attainment: float) -> PayoutCurve | None:
+    curve = PayoutCurve(points=points, cap=cap, tail_slope=tail_slope, monotone=monotone)
     top = float(curve.payout(max_attainment))
     if top <= 0:
         return None

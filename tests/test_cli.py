@@ -44,7 +44,7 @@ def test_simulate_writes_every_output(tmp_path, capsys):
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["scenario_sha256"] == hashlib.sha256(BASELINE.read_bytes()).hexdigest()
     assert manifest["seed"] == 20261127 and manifest["packages"]["numpy"]
-    assert "cost of sales" in stdout and "base" in stdout
+    assert "Cost of sales" in stdout and "base" in stdout and "$" in stdout
     header = (out / "reps.csv").read_text().splitlines()[0]
     assert header.startswith("rep,team,") and "payout_p90" in header
     assert len((out / "reps.csv").read_text().splitlines()) == 41

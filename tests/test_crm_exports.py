@@ -88,10 +88,12 @@ def test_calibrate_reads_the_export_through_its_preset(preset, tmp_path, capsys)
     assert "warning:" in err and "expected close dates" in err
     table = pd.read_csv(out / "calibration.csv", index_col=0)
     clean = calibrate_to_export(load_scenario(PIPELINE), load_opportunities(CLEAN).table)
-    np.testing.assert_allclose(table["after"], clean.table["after"], rtol=1e-9)
+    # calibration.csv keeps six significant digits; the fit itself is compared exactly
+    # in test_presets_fit_the_rates_of_the_clean_export.
+    np.testing.assert_allclose(table["after"], clean.table["after"], rtol=1e-5)
     assert (out / "calibrated.toml").read_text(encoding="utf-8").startswith("# warning:")
     assert load_scenario(out / "calibrated.toml").market.new_business.deals_per_month == (
-        pytest.approx(table.loc["new deals per rep-month", "after"])
+        pytest.approx(table.loc["new deals per rep-month", "after"], rel=1e-5)
     )
 
 

@@ -3,6 +3,7 @@ one way to name variants, help without loading the simulator, and a readable his
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -100,3 +101,94 @@ def test_history_lists_shows_and_diffs(tmp_path, capsys):
     assert "market.growth" in diff and "0.08" in diff  # an assumption
     assert main(["history", "diff", "1", "--store", store]) == 2  # needs two versions
     assert "takes 2 version" in capsys.readouterr().err
+
+
+def test_make_demo_installs_the_runtime_only(tmp_path):
+    """`make demo` in a fresh checkout installs planlab alone; `make test` adds [dev]."""
+    from tests.conftest import ROOT
+
+    venv = tmp_path / "venv"
+    res = subprocess.run(
+        ["make", "-n", "demo", f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert res.returncode == 0, res.stderr
+    assert "install --quiet -e ." in res.stdout and "[dev]" not in res.stdout
+    res = subprocess.run(
+        ["make", "-n", "test", f"VENV={venv}"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert '-e ".[dev]"' in res.stdout and "pytest" in res.stdout
+
+
+@pytest.mark.parametrize(
+    "name", ["key_account_baseline", "key_account_behaviour", "review_example"]
+)
+def test_compact_scenario_files_load_back_the_same(name, tmp_path):
+    """Written compactly (only what differs from the defaults, arrays inline), a scenario
+    loads back into the same scenario."""
+    from planlab.kit.toml import compact_scenario_toml
+    from sim import load_scenario
+    from sim.scenario_toml import dump_scenario
+    from tests.conftest import ROOT
+
+    sc = load_scenario(ROOT / "scenarios" / f"{name}.toml")
+    full, compact = dump_scenario(sc), compact_scenario_toml(sc, "written by a test")
+    assert len(compact.splitlines()) < len(full.splitlines()) / 3
+    assert compact.startswith("# written by a test")
+    one_per_line = [x for x in compact.splitlines() if re.fullmatch(r"\s*-?[0-9.e+-]+,", x)]
+    assert not one_per_line  # arrays of numbers are written inline
+    (tmp_path / "a.toml").write_text(full)
+    (tmp_path / "b.toml").write_text(compact)
+    a, b = load_scenario(tmp_path / "a.toml"), load_scenario(tmp_path / "b.toml")
+    skip = {"source", "digest"}
+    assert a.model_dump(exclude=skip) == b.model_dump(exclude=skip)
+
+
+def test_numbers_are_tidied_in_files():
+    from planlab.kit.files import csv_number
+    from planlab.kit.toml import compact_toml, tidy_number
+
+    assert tidy_number(716704.1596000001) == 716704.16
+    assert tidy_number(0.1 + 0.2) == 0.3
+    assert csv_number(716704.1596000001) == "716704.16" and csv_number(0.0512345678) == "0.0512346"
+    text = compact_toml({"plan": {"points": [[0.5, 0.0], [1.0, 1.0]], "target": 1234.5678}})
+    assert "points = [[0.5, 0.0], [1.0, 1.0]]" in text and "target = 1234.57" in text
+
+
+def test_terminal_tables_have_units_and_separators():
+    import pandas as pd
+
+    from planlab.calibrate.command import check_verdict
+    from planlab.kit.terminal import metric_table
+
+    table = pd.DataFrame(
+        {"revenue_expected": [31_814_956.2], "cost_of_sales": [0.0571], "payout_gini": [0.34]},
+        index=["base"],
+    )
+    text = metric_table(table, list(table.columns), "EUR")
+    assert "€31,814,956" in text and "5.7%" in text and "Cost of sales" in text
+    check = pd.DataFrame({"difference": [0.02, -0.15]}, index=["revenue (mean)", "p10"])
+    assert check_verdict(check, 200).startswith(
+        "verdict: FAIL"
+    ) and "p10 (-15.0%)" in check_verdict(check, 200)
+    assert check_verdict(check.iloc[:1], 200).startswith("verdict: PASS")
+
+
+def test_compact_scenario_keeps_a_changed_distribution_whole(tmp_path):
+    """A distribution table (tagged by ``dist``) that differs from the default in one
+    parameter is written whole, so it still loads."""
+    from planlab.kit.toml import compact_scenario_toml
+    from sim import load_scenario
+    from tests.conftest import ROOT
+
+    sc = load_scenario(ROOT / "scenarios" / "key_account_baseline.toml")
+    nb = sc.market.new_business
+    size = nb.deal_size.model_copy(update={"mean_": nb.deal_size.mean_ * 1.37})
+    market = sc.market.model_copy(
+        update={"new_business": nb.model_copy(update={"deal_size": size})}
+    )
+    changed = sc.model_copy(update={"market": market})
+    (tmp_path / "c.toml").write_text(compact_scenario_toml(changed))
+    back = load_scenario(tmp_path / "c.toml")
+    got = back.market.new_business.deal_size
+    assert got.dist == size.dist and got.cv == size.cv
+    assert got.mean_ == pytest.approx(size.mean_, abs=0.005)  # to the cent

@@ -306,8 +306,8 @@ def test_full_model_task_split_is_the_multi_task_closed_form_under_linear_pay():
     sc = parse_scenario(raw)
     pop = make_population(sc)
     spec = sc.behaviour.effort
-    base = best_response(sc.plan, sc.market, pop, spec, seed=1)
-    tilt = best_response(sc.plans["tilt"], sc.market, pop, spec, seed=1, base=base)
+    _, base = best_response(sc.plan, sc.market, pop, spec, seed=1)
+    tilt, _ = best_response(sc.plans["tilt"], sc.market, pop, spec, seed=1, base=base)
 
     def beta(plan) -> np.ndarray:
         ti = plan.pay_mix.target_incentive

@@ -227,7 +227,11 @@ def test_behaviour_drives_the_pipeline():
     """With the behaviour model on, effort comes from the plan, and at period ends reps
     push won deals out and pull final-stage deals in, at the pull discount."""
     sc = load_scenario(ROOT / "scenarios" / "key_account_behaviour.toml")
-    sc = sc.model_copy(update={"team": sc.team.model_copy(update={"reps": 12})})
+    # Pushes are rare at the default settings; allow more so that both moves occur.
+    timing = sc.behaviour.timing.model_copy(update={"max_push_share": 0.3, "slip_risk": 0.25})
+    behaviour = sc.behaviour.model_copy(update={"timing": timing})
+    team = sc.team.model_copy(update={"reps": 12})
+    sc = sc.model_copy(update={"team": team, "behaviour": behaviour})
     result = simulate(sc, [], trials=12, seed=2, workers=1, engine="pipeline", keep_outcomes=True)
     c = result.outcomes.components
     assert c["effort"].std() > 0  # effort varies by rep and month

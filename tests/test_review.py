@@ -234,7 +234,7 @@ def test_checkin_and_history_through_the_cli(tmp_path, capsys):
     }
     code, out, _ = run(["history", "--store", store], capsys)
     assert code == 0
-    lines = [x for x in out.splitlines() if "checkin" in x]
+    lines = [x for x in out.splitlines() if " checkin " in x]  # the table rows
     assert len(lines) == 2 and "FY2027 (6 months)" in lines[0]
     code, _, err = run(
         ["checkin", EXAMPLE, "--drop-bad-rows", "--out", tmp_path / "c1", "--store", store], capsys

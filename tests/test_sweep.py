@@ -16,7 +16,8 @@ from planlab.cli import main
 from sim import load_scenario, parse_scenario, simulate
 from sim.metrics import METRICS
 from sim.rep_differences import gains_and_losses, rep_differences
-from sim.sweep.spec import MarketCase, Recession, apply_case, sweep_markets
+from sim.sweep.run import sweep_markets
+from sim.sweep.spec import MarketCase, Recession, apply_case
 from tests.conftest import BASELINE
 
 SWEEP = BASELINE.parent / "key_account_sweep.toml"

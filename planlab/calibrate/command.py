@@ -23,6 +23,7 @@ from sim.opportunities import load_opportunities
 from ..kit.data_notes import dropped_rows, say_data_notes
 from ..kit.files import check_out, to_csv, write_files
 from ..kit.options import EXIT_OK, Progress
+from ..kit.terminal import text_table
 
 __all__ = ["calibrate", "cmd_calibrate"]
 
@@ -64,9 +65,39 @@ def calibrate(args) -> Path:
     if not args.quiet:
         for table in (cal.table, check):
             if table is not None:
-                print(table.to_string(float_format=lambda x: f"{x:,.4g}"))
+                print(_text(table))
+        if check is not None:
+            print(check_verdict(check, args.check))
         print(f"wrote {out}/calibrated.toml, calibration.csv{', check.csv' * bool(args.check)}")
     return out
+
+
+#: The calibrated engine passes --check when every figure is within this of the pipeline's.
+CHECK_TOLERANCE = 0.10
+
+
+def _text(table) -> str:
+    """A calibration table for the terminal: thousands separators, shares as percentages."""
+    rows = [[str(i), *r] for i, r in zip(table.index, table.to_numpy().tolist(), strict=True)]
+    kinds = ["text", *("percent" if c == "difference" else "number" for c in table.columns)]
+    return text_table(rows, [str(table.index.name or ""), *map(str, table.columns)], kinds)
+
+
+def check_verdict(check, replications: int) -> str:
+    """One line: does the calibrated fast engine reproduce the pipeline's figures (on
+    ``replications`` pipeline replications, so a small check is a noisy one)?"""
+    off = check[check["difference"].abs() > CHECK_TOLERANCE]
+    if off.empty:
+        worst = check["difference"].abs().max()
+        return (
+            f"verdict: PASS, every figure within {CHECK_TOLERANCE:.0%} of the pipeline's "
+            f"(largest difference {worst:.1%}; {replications:,} replications)"
+        )
+    names = ", ".join(f"{i} ({d:+.1%})" for i, d in off["difference"].items())
+    return (
+        f"verdict: FAIL, more than {CHECK_TOLERANCE:.0%} from the pipeline on {names} "
+        f"({replications:,} replications)"
+    )
 
 
 def cmd_calibrate(args, argv) -> int:

@@ -25,6 +25,7 @@ from ..kit.files import check_out, manifest, to_csv, to_json, write_files
 from ..kit.html import Table
 from ..kit.options import EXIT_OK, Progress, UsageError, check_variants
 from ..kit.scheduler import scheduler_executor
+from ..kit.terminal import metric_table
 from ..simulate.excel import run_sheets
 from ..simulate.narrative import summary_lines
 from ..simulate.report import render_report
@@ -106,19 +107,19 @@ def compare_files(
 
 
 def _print(result: SimulationResult, table: pd.DataFrame, findings: list[str], files, out) -> None:
-    show = {
-        "revenue": table.loc["revenue_expected"].map(lambda x: f"{x / 1e6:,.2f}M"),
-        "incentive": table.loc["incentive_cost_expected"].map(lambda x: f"{x / 1e6:,.2f}M"),
-        "incentive P90": table.loc["incentive_cost_p90"].map(lambda x: f"{x / 1e6:,.2f}M"),
-        "cost of sales": table.loc["cost_of_sales"].map(lambda x: f"{x:.2%}"),
-        "at target": table.loc["share_at_target"].map(lambda x: f"{x:.0%}"),
-        "gini": table.loc["payout_gini"].map(lambda x: f"{x:.2f}"),
-    }
+    keys = (
+        "revenue_expected",
+        "incentive_cost_expected",
+        "incentive_cost_p90",
+        "cost_of_sales",
+        "share_at_target",
+        "payout_gini",
+    )
     print(
-        f"{result.scenario.name}: {result.population.size} reps, {result.trials} trials, "
+        f"{result.scenario.name}: {result.population.size:,} reps, {result.trials:,} trials, "
         f"seed {result.seed}"
     )
-    print(pd.DataFrame(show).to_string())
+    print(metric_table(table.T, keys, result.scenario.currency))
     for line in findings:
         print(f"- {line}")
     print(f"wrote {out}/{', '.join(files)}")

@@ -8,23 +8,24 @@ from html import escape
 import numpy as np
 import pandas as pd
 
-from sim.metrics import METRIC_BY_KEY
+from sim.metrics import BEHAVIOUR_KEYS, METRIC_BY_KEY
 from sim.run import SimulationResult
 
 from ..kit.format import column_kind, format_value
 from ..kit.html import figure_html, render_table
+from ..simulate.tables import behaviour_applies
 from . import figures as F
 
 __all__ = ["comparison_section"]
 
 
-def _difference_cell(row: pd.Series, metric: str, material: bool) -> str:
+def _difference_cell(row: pd.Series, metric: str, material: bool, currency: str) -> str:
     kind = column_kind(metric)
     if not np.isfinite(row["difference"]):
         return "–"
     sign = "+" if row["difference"] > 0 else ""
-    d = sign + format_value(float(row["difference"]), kind)
-    lo, hi = (format_value(float(row[k]), kind) for k in ("ci_low", "ci_high"))
+    d = sign + format_value(float(row["difference"]), kind, currency)
+    lo, hi = (format_value(float(row[k]), kind, currency) for k in ("ci_low", "ci_high"))
     return f"{'● ' if material else ''}{d} ({lo} to {hi})"
 
 
@@ -36,10 +37,16 @@ def comparison_section(
     level: float = 0.95,
 ) -> str:
     """Variants side by side, their differences from the base plan with paired intervals,
-    and the attainment of each variant overlaid (see :mod:`sim.compare`)."""
+    and the attainment of each variant overlaid (see :mod:`sim.compare`). Behaviour
+    metrics are left out when reps do not respond to the plan (they would be zeros)."""
+    cur = result.scenario.currency
+    if not behaviour_applies(result):
+        table = table.drop(index=[m for m in table.index if m in BEHAVIOUR_KEYS])
     cells = {
         variant: [
-            _difference_cell(diffs.loc[(variant, m)], m, bool(material.get((variant, m), False)))
+            _difference_cell(
+                diffs.loc[(variant, m)], m, bool(material.get((variant, m), False)), cur
+            )
             for m in table.index
         ]
         for variant in diffs.index.unique(level="variant")
@@ -52,8 +59,8 @@ def comparison_section(
     )
     notes = (
         "Each metric per variant, estimated on the same simulated years (metrics of attainment "
-        "read the base plan's first measure; behaviour metrics are zero when reps do not "
-        "respond to the plan)."
+        "read the base plan's first measure; behaviour metrics appear when reps respond to "
+        "the plan)."
     )
     dnotes = (
         f"Difference from the base plan and its {level:.0%} confidence interval, from the "
@@ -63,7 +70,7 @@ def comparison_section(
     )
     fig = F.attainment_overlay(result)
     return (
-        f'<p class="note">{escape(notes)}</p>{render_table(table, currency=result.scenario.currency)}'
+        f'<p class="note">{escape(notes)}</p>{render_table(table, currency=cur)}'
         f'<h3>Differences from the base plan</h3><p class="note">{escape(dnotes)}</p>'
         f"{render_table(dtable)}"
         + figure_html(

@@ -12,11 +12,11 @@ from sim.behaviour.spec import BehaviourSpec
 __all__ = ["behaviour_note"]
 
 _PARTS = (
-    ("effort", "choose their annual effort as a best response"),
-    ("dynamics", "pace effort within each period"),
+    ("effort", "set their effort by what the plan pays"),
+    ("dynamics", "push or give up as period ends near"),
     ("timing", "time deals around period ends"),
-    ("ratchet", "hold back when targets are ratcheted"),
-    ("retention", "may leave when the plan is worth less than their outside option"),
+    ("ratchet", "hold back when targets ratchet"),
+    ("retention", "may leave when pay falls below their outside option"),
 )
 
 
@@ -26,4 +26,4 @@ def behaviour_note(spec: BehaviourSpec | None, why_off: str = "") -> str:
         reason = why_off or "fixed effort, no deal timing, no attrition ([behaviour] is off)"
         return f"Reps do not respond to the plan: {reason}."
     on = [text for key, text in _PARTS if getattr(spec, key).enabled]
-    return "Reps respond to the plan ([behaviour]): they " + "; ".join(on) + "."
+    return "Reps respond to the plan: they " + ", ".join(on) + "."

@@ -3,7 +3,8 @@
 Files are written into a fresh temporary directory beside the target and
 renamed into place at the end, so a failure leaves no half-written output. CSV
 cells that a spreadsheet would read as a formula (starting with ``= + - @``,
-tab or carriage return) are neutralised with a leading apostrophe.
+tab or carriage return) are neutralised with a leading apostrophe; CSV numbers are
+rounded to a sensible precision (amounts to the cent).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ __all__ = [
     "FORMULA_START",
     "OutputExists",
     "check_out",
+    "csv_number",
     "manifest",
     "neutralise",
     "to_csv",
@@ -65,9 +67,24 @@ def to_csv(df: pd.DataFrame) -> str:
     return buf.getvalue()
 
 
+#: CSV numbers: amounts (at least this large) to the cent, the rest to 6 significant digits.
+CSV_AMOUNT = 100.0
+
+
+def csv_number(x: float) -> str:
+    """A float as CSV text, rounded to a sensible precision (no float noise)."""
+    if math.isnan(x):
+        return ""
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if abs(x) >= CSV_AMOUNT:
+        return f"{round(x, 2):.2f}".rstrip("0").rstrip(".")
+    return f"{x:.6g}"
+
+
 def _cell(v: Any) -> Any:
     if isinstance(v, float | np.floating):
-        return "" if math.isnan(v) else repr(float(v))
+        return csv_number(float(v))
     if isinstance(v, np.integer):
         return int(v)
     return neutralise(v)

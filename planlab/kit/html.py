@@ -90,7 +90,7 @@ def render_table(data: Table, max_rows: int = MAX_ROWS, currency: str | None = N
     """
     df, by_row = _frame(data)
     index_names = _index_labels(df)
-    head = [{"text": n, "title": ""} for n in index_names or []]
+    head = [{"text": label(n) if n else "", "title": n} for n in index_names or []]
     head += [_header(c) for c in df.columns]
     col_kinds = [column_kind(c[-1] if isinstance(c, tuple) else c) for c in df.columns]
     rows = []

@@ -9,6 +9,7 @@ simulated on fresh random numbers.
 
 from __future__ import annotations
 
+import tomllib
 from pathlib import Path
 
 import pandas as pd
@@ -20,6 +21,8 @@ from sim.run import SimulationResult
 from sim.scenario import variant_toml
 
 from ..kit.files import manifest, to_csv, to_json
+from ..kit.html import fact_list
+from ..kit.toml import compact_toml
 from ..simulate.narrative import summary_lines
 from . import figures as OF
 
@@ -43,11 +46,10 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
             lines += [f"To make one feasible, {w}." for w in opt.relaxation["in_words"]]
         return lines
     best = opt.chosen
-    sol = best.solution
     n_ok = int(opt.shapes["status"].isin(["optimal", "feasible"]).sum())
     lines = [
         f"Chosen plan shape: {best.shape.label} (best of {n_ok} feasible shapes out of "
-        f"{len(opt.shapes)}); solver: {sol.describe()}.",
+        f"{len(opt.shapes)}).",
     ]
     t = opt.targets
     up, down = int((t["change_on_last"] > 0.005).sum()), int((t["change_on_last"] < -0.005).sum())
@@ -69,6 +71,16 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
                 f"(the model expected {_fmt(r['model'])})."
             )
     return lines
+
+
+def _run_details(opt: Optimisation) -> tuple[str, str, str]:
+    """The appendix: how the chosen plan was solved and how long each step took."""
+    sol = opt.chosen.solution
+    facts = [
+        ("Solver", sol.describe()),
+        *((f"{k.replace('_', ' ')} (s)", f"{v:,.1f}") for k, v in (opt.timings or {}).items()),
+    ]
+    return ("run-details", "Run and solver details", fact_list(facts))
 
 
 def _fmt(x: float) -> str:
@@ -102,14 +114,18 @@ def optimize_files(
             summary["relaxation"] = opt.relaxation
         files["summary.json"] = to_json(summary)
         return files
-    files["optimised.toml"] = variant_toml(
-        opt.scenario,
-        OPTIMISED,
-        opt.plan,
-        out,
-        description="Targets and plan shape chosen by planlab optimize",
-        behaviour=optimised_behaviour(opt),
-        alone=True,
+    files["optimised.toml"] = compact_toml(
+        tomllib.loads(
+            variant_toml(
+                opt.scenario,
+                OPTIMISED,
+                opt.plan,
+                out,
+                description="Targets and plan shape chosen by planlab optimize",
+                behaviour=optimised_behaviour(opt),
+                alone=True,
+            )
+        )
     )
     files["targets.csv"] = to_csv(opt.targets)
     if opt.binding is not None:
@@ -150,7 +166,7 @@ def optimize_files(
                 (
                     "fig-frontier",
                     "Profit, cost and achievability",
-                    OF.frontier(opt.frontier),
+                    OF.frontier(opt.frontier, opt.scenario.currency, opt.spec.solver.gap),
                     "Expected profit against expected incentive cost and against achievability",
                     "Each dot is the best plan for one incentive budget; the star is the chosen plan.",
                 )
@@ -166,5 +182,7 @@ def optimize_files(
         )
         lines = optimisation_lines(opt, check) + summary_lines(result)
         title = f"planlab optimise — {opt.scenario.name}"
-        files["report.html"] = render_report(result, title, tables, lines, figures=figures)
+        files["report.html"] = render_report(
+            result, title, tables, lines, figures=figures, appendix=[_run_details(opt)]
+        )
     return files

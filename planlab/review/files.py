@@ -6,10 +6,10 @@ from __future__ import annotations
 from optimize.next_period import NextPeriod
 from sim.actuals import Actuals
 from sim.review import AnnualReview, CheckIn
-from sim.scenario_toml import dump_scenario
 
 from ..kit.excel import workbook_bytes
 from ..kit.files import to_csv, to_json
+from ..kit.toml import compact_scenario_toml
 from .excel import review_sheets
 from .history import Record
 from .next_period import next_period_files, next_period_results, next_targets
@@ -126,7 +126,7 @@ def _calibrated_toml(scenario, header: str) -> str:
     sc = scenario.model_copy(
         update={"actuals": scenario.actuals.model_copy(update={"source": None})}
     )
-    return dump_scenario(sc, header)
+    return compact_scenario_toml(sc, header)
 
 
 def review_files(

@@ -10,6 +10,7 @@ plan and targets, all from the functions here.
 
 from __future__ import annotations
 
+import tomllib
 from html import escape
 from pathlib import Path
 
@@ -19,10 +20,10 @@ from optimize.next_period import NextPeriod, new_targets
 from optimize.verify import optimised_behaviour
 from sim import metrics as M
 from sim.scenario import variant_toml
-from sim.scenario_toml import dump_scenario
 
 from ..kit.files import to_csv
 from ..kit.html import bullet_list, figure_html, render_table
+from ..kit.toml import compact_scenario_toml, compact_toml
 from ..optimize import figures as OF
 from ..optimize.files import optimisation_lines
 
@@ -77,7 +78,7 @@ def _scenario_toml(nxt: NextPeriod) -> str:
     sc = nxt.scenario
     # The actuals' file name was relative to the original scenario: not carried over.
     sc = sc.model_copy(update={"actuals": sc.actuals.model_copy(update={"source": None})})
-    return dump_scenario(
+    return compact_scenario_toml(
         sc,
         f"The calibrated model one plan year on ({nxt.label}): demand grown by the estimated\n"
         "growth, each rep's estimated productivity, last period's plan at its actual targets\n"
@@ -89,7 +90,7 @@ def _variant_toml(nxt: NextPeriod) -> str:
     anchor = Path("/planlab")  # any folder: the variant file sits beside the scenario it extends
     sc = nxt.scenario.model_copy(update={"source": str(anchor / NEXT_SCENARIO)})
     what = "Targets only, plan shape kept" if nxt.targets_only else "Targets and plan shape"
-    return variant_toml(
+    text = variant_toml(
         sc,
         NEXT_VARIANT,
         nxt.plan,
@@ -98,6 +99,7 @@ def _variant_toml(nxt: NextPeriod) -> str:
         behaviour=optimised_behaviour(nxt.optimisation),
         alone=True,
     )
+    return compact_toml(tomllib.loads(text))
 
 
 def next_period_files(nxt: NextPeriod) -> dict[str, str]:

@@ -15,28 +15,30 @@ from sim.run import check_roster_targets, make_population
 from ..kit.files import check_out, write_files
 from ..kit.options import EXIT_OK, Progress, check_variants
 from ..kit.scheduler import scheduler_executor
+from ..kit.terminal import metric_table
 from .files import run_files
 from .tables import run_tables
 
 __all__ = ["cmd_demo", "cmd_simulate", "cmd_validate"]
 
 
+#: The columns of the summary printed in the terminal.
+TERMINAL_KEYS = (
+    "revenue_expected",
+    "incentive_cost_expected",
+    "incentive_cost_p90",
+    "cost_of_sales",
+    "share_at_target",
+    "pay_for_performance",
+)
+
+
 def _print_summary(result, table: pd.DataFrame, out: Path, files) -> None:
-    show = pd.DataFrame(
-        {
-            "revenue": table["revenue_expected"].map(lambda x: f"{x / 1e6:,.2f}M"),
-            "incentive": table["incentive_cost_expected"].map(lambda x: f"{x / 1e6:,.2f}M"),
-            "incentive P90": table["incentive_cost_p90"].map(lambda x: f"{x / 1e6:,.2f}M"),
-            "cost of sales": table["cost_of_sales"].map(lambda x: f"{x:.2%}"),
-            "at target": table["share_at_target"].map(lambda x: f"{x:.0%}"),
-            "pay-for-perf": table["pay_for_performance"].map(lambda x: f"{x:.2f}"),
-        }
-    )
     print(
-        f"{result.scenario.name}: {result.population.size} reps, {result.trials} trials, "
+        f"{result.scenario.name}: {result.population.size:,} reps, {result.trials:,} trials, "
         f"seed {result.seed}"
     )
-    print(show.to_string())
+    print(metric_table(table, TERMINAL_KEYS, result.scenario.currency))
     print(f"wrote {out}/: {', '.join(files)}")
 
 

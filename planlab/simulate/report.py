@@ -340,9 +340,9 @@ def earnings_section(plans: Mapping[str, Plan]) -> str:
         f"What a rep earns in a year when every measure reaches the same share of its target "
         f"in every period: the payout of each measure of the {first} plan, its total with base "
         "salary, and the total incentive under each variant. Gates on other measures (such as "
-        "a margin floor) count as met and modifiers (such as a satisfaction band) as neutral; "
-        "sim.earnings.earnings_table takes their values, one rep's targets, or one measure "
-        "moving while the others stay at target."
+        "a margin floor) count as met and modifiers (such as a satisfaction band) as neutral. "
+        "The workbook (--xlsx) has an earnings calculator: type any attainment and every "
+        "payout follows."
     )
     fig = F.earnings_curves(tables)
     return (

@@ -18,14 +18,17 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from ..compare import comparison_table, differences
+from ..errors import ScenarioError
+from ..market import Market
 from ..rep_differences import gains_and_losses, rep_differences
 from ..run import simulate
 from ..scenario import Scenario
-from .spec import sweep_markets
+from .spec import BASE_MARKET, apply_case
 
-__all__ = ["HEADLINE", "SweepResult", "robustness", "run_sweep"]
+__all__ = ["HEADLINE", "SweepResult", "robustness", "run_sweep", "sweep_markets"]
 
 #: Headline metrics of a sweep (a heatmap each), and whether higher is better.
 HEADLINE: dict[str, bool] = {
@@ -205,3 +208,23 @@ def run_sweep(
         verdicts=pd.concat(verdicts),
         ranking=robustness(all_cells, variants, market_names, spec.cost_of_sales_band),
     )
+
+
+def sweep_markets(scenario: Scenario) -> dict[str, Market]:
+    """Every market of the scenario's sweep, the scenario's own (``base``) first.
+
+    A bad ``market`` override is a :class:`ScenarioError` naming the file and key.
+    """
+    origin = scenario.source or "<scenario>"
+    out = {BASE_MARKET: scenario.market}
+    for name, case in scenario.sweep.markets.items():
+        try:
+            out[name] = apply_case(scenario.market, case)
+        except ValidationError as exc:
+            e = exc.errors(include_url=False)[0]
+            key = ".".join(str(p) for p in e["loc"])
+            msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+            raise ScenarioError(
+                f"{origin}: sweep.markets.{name}.market.{key}: {msg}".replace(".market.:", ":")
+            ) from None
+    return out

@@ -23,18 +23,14 @@ The scenario's own market is always the first market, ``base``.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..errors import ScenarioError
 from ..market import Market, Shift
 from ..overrides import merge_tables
 
-if TYPE_CHECKING:
-    from ..scenario import Scenario
-
-__all__ = ["BASE_MARKET", "MarketCase", "Recession", "SweepSpec", "sweep_markets"]
+__all__ = ["BASE_MARKET", "MarketCase", "Recession", "SweepSpec", "apply_case"]
 
 #: Name of the scenario's own market in a sweep.
 BASE_MARKET = "base"
@@ -130,23 +126,3 @@ def apply_case(market: Market, case: MarketCase) -> Market:
             "shifts": shifts,
         }
     )
-
-
-def sweep_markets(scenario: Scenario) -> dict[str, Market]:
-    """Every market of the scenario's sweep, the scenario's own (``base``) first.
-
-    A bad ``market`` override is a :class:`ScenarioError` naming the file and key.
-    """
-    origin = scenario.source or "<scenario>"
-    out = {BASE_MARKET: scenario.market}
-    for name, case in scenario.sweep.markets.items():
-        try:
-            out[name] = apply_case(scenario.market, case)
-        except ValidationError as exc:
-            e = exc.errors(include_url=False)[0]
-            key = ".".join(str(p) for p in e["loc"])
-            msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
-            raise ScenarioError(
-                f"{origin}: sweep.markets.{name}.market.{key}: {msg}".replace(".market.:", ":")
-            ) from None
-    return out
