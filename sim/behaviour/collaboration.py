@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -46,8 +46,12 @@ from ..payout import evaluate_plan
 from ..plan import Plan
 from ..population import Population
 
-if TYPE_CHECKING:
-    from .response import TeamSample
+
+class Sample(Protocol):
+    """The calibration sample as help is chosen on it (:class:`.response.TeamSample`)."""
+
+    def at(self, effort: float) -> Outcomes: ...
+
 
 __all__ = [
     "HELPED",
@@ -245,9 +249,7 @@ def _pays_on_mates(plan: Plan, population: Population) -> bool:
     )
 
 
-def choose_help(
-    plan: Plan, sample: TeamSample, population: Population, spec: HelpSpec
-) -> np.ndarray:
+def choose_help(plan: Plan, sample: Sample, population: Population, spec: HelpSpec) -> np.ndarray:
     """Each rep's help a* = (its marginal pay + peer pressure × team-mates') / cost,
     at most ``max_level``, with marginal pay read off the plan paid on the calibration sample (today's
     effort, no other help): exact for linear pay, first order otherwise. Zero when
