@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .curves import PayoutCurve
 from .measures import MEASURES
 from .suggest import did_you_mean
-from .teams import CreditRule
+from .teams import CreditRule, credit_schema
 
 __all__ = [
     "PERIODS_PER_YEAR",
@@ -299,6 +299,7 @@ class Plan(_Frozen):
         default_factory=dict,
         description="Crediting rule per account-team role (sim.teams); default: each deal "
         "to its originator alone.",
+        json_schema_extra=credit_schema,
     )
 
     @property

@@ -29,6 +29,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "credit_schema",
     "DEFAULT_ROLE",
     "AccountTeams",
     "CreditRule",
@@ -77,6 +78,16 @@ class RoleSpec(_Frozen):
         if bool(self.reps) == bool(self.per_team):
             raise ValueError(f"role {self.name!r}: give either reps or per_team (not both)")
         return self
+
+
+def credit_schema(schema: dict) -> None:
+    """In a scenario file a role's rule is a word (``"full"``) or a table (a split and
+    its share): the JSON Schema of ``[plan.credit]`` says both."""
+    table = schema.get("additionalProperties")
+    if table is not None:
+        schema["additionalProperties"] = {
+            "anyOf": [{"type": "string", "enum": ["full", "pool", "none"]}, table]
+        }
 
 
 class CreditRule(_Frozen):
