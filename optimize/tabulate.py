@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.behaviour.base import Effort
+from sim.behaviour.collaboration import own_effort_outcomes
 from sim.behaviour.response import BestResponse, PlanSample, TeamSample, risk_aversion
 from sim.errors import ScenarioError
 from sim.outcomes import Outcomes
@@ -207,12 +208,16 @@ def _interpolate(efforts: np.ndarray, chosen: np.ndarray):
 def chosen_effort(plan: Plan, outlook: Outlook, pop: Population):
     """Each rep's best-response effort under ``plan`` on the uniform sample (as a
     simulation's reps choose it), with the grid it was chosen on and the plan paid
-    at each of its levels."""
+    at each of its levels. A rep values their own effort with team-mates at today's
+    (:func:`~sim.behaviour.collaboration.own_effort_outcomes`: team pay is diluted)."""
     paid = {}
 
     def value_at(e: float) -> np.ndarray:
-        paid[e] = evaluate_plan(plan, outlook.sample.at(e), pop)
-        return outlook.reps.value(plan, paid[e], pop)
+        uniform = outlook.sample.at(e)
+        paid[e] = evaluate_plan(plan, uniform, pop)
+        own = own_effort_outcomes(plan, uniform, outlook.sample.at(1.0), pop)
+        po = paid[e] if own is uniform else evaluate_plan(plan, own, pop)
+        return outlook.reps.value(plan, po, pop)
 
     if not outlook.responding:
         value_at(1.0)

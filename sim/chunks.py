@@ -26,7 +26,9 @@ import numpy as np
 from .behaviour import Behaviour, FixedEffort
 from .behaviour.dynamics import paid_flow_measures
 from .behaviour.model import PlanBehaviour
+from .crediting import credited_actuals, originated
 from .engine import Engine
+from .measures import MEASURES
 from .outcomes import Outcomes
 from .payout import PlanOutcome, evaluate_plan, plan_targets
 from .plan import Plan
@@ -65,6 +67,8 @@ def annual_actuals(outcomes: Outcomes, plan: Plan, behaviour: bool) -> dict[str,
     """Annual values kept per (trial, rep): the plan's measures, revenue, margin and,
     when reps respond to the plan, what deal timing moved and who left."""
     names = [m.name for m in plan.measures] + list(KEPT_MEASURES)
+    have = set(outcomes.components)  # a collaboration score, say, is not simulated
+    names = [n for n in names if set(MEASURES[n].numerator + MEASURES[n].denominator) <= have]
     out = {n: outcomes.measure(n, 1)[..., 0].astype(np.float32) for n in dict.fromkeys(names)}
     if behaviour:
         c = outcomes.components
@@ -114,13 +118,15 @@ def pay_outcomes(
     chunking. Without a behaviour model the effort profile is all zeros and left
     out (``None``), so chunks travel light to and from cluster workers.
     """
+    outcomes = originated(outcomes, pop)  # overlays book nothing of their own
     bookings = outcomes.components["new_value"] + outcomes.components["xsell_value"]
     outcome = evaluate_plan(plan, outcomes, pop)
     if not keep:  # (trials, reps, periods) per measure is the largest table; keep on request
         outcome = dataclasses.replace(outcome, period_attainment=None)
     return {
         "outcome": outcome,
-        "actuals": annual_actuals(outcomes, plan, behaviour),
+        "actuals": annual_actuals(outcomes, plan, behaviour)
+        | credited_actuals(outcomes, plan, pop),
         "bookings_by_month": bookings.sum(1),
         # Effort is 1.0 everywhere when reps do not respond: nothing to tabulate.
         "effort_by_progress": effort_by_progress(outcomes, plan, pop) if behaviour else None,
@@ -147,9 +153,10 @@ def simulate_chunk(
     keep: bool,
     trials: int,
     bounds: tuple[int, int],
+    helps: dict[str, Callable[[Outcomes], Outcomes]] | None = None,
 ) -> ChunkResult:
     """Simulate trials ``bounds = (first, n)`` of a run of ``trials`` and pay every
-    plan on them."""
+    plan on them; ``helps`` adds, per plan, the help team-mates give each other."""
     first, n = bounds
     shared = None
     if not behaviours:
@@ -161,6 +168,8 @@ def simulate_chunk(
             if shared is not None
             else engine.simulate_trials(seed, first, n, behaviours[name], plan)
         )
+        if helps and name in helps:
+            oc = helps[name](oc)
         part = pay_outcomes(plan, oc, engine.population, keep, bool(behaviours))
         part["rep_bookings"] = block_pieces(first, part["rep_bookings"], trials)
         parts[name] = part
@@ -343,7 +352,9 @@ def run_chunks(
 
 
 def chunk_task(
-    engine, seed, plans, behaviours, keep, trials
+    engine, seed, plans, behaviours, keep, trials, helps=None
 ) -> Callable[[tuple[int, int]], ChunkResult]:
     """The picklable chunk task of a run (a partial of :func:`simulate_chunk`)."""
-    return functools.partial(simulate_chunk, engine, seed, plans, behaviours, keep, trials)
+    return functools.partial(
+        simulate_chunk, engine, seed, plans, behaviours, keep, trials, helps=helps
+    )

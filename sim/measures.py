@@ -10,6 +10,8 @@ The seven measures of the source article map to: ``revenue``; new accounts
 (``new_accounts`` by count, ``new_account_value`` by value); ``retention``;
 ``cross_sell``; ``cycle_days`` (lower is better); ``csat``; and sales cost /
 gross profit (``sales_cost`` lower is better, ``gross_margin``, ``margin_rate``).
+Collaboration targets pay on ``co_sold`` and ``help_given``, read from the
+components crediting adds (:mod:`sim.crediting`), not from the engines.
 """
 
 from __future__ import annotations
@@ -146,6 +148,20 @@ MEASURES: dict[str, MeasureKind] = {
             "lower",
             ("sales_cost",),
             description="Pre-sales, travel and pursuit cost.",
+        ),
+        MeasureKind(
+            "co_sold",
+            "higher",
+            ("co_sold_value",),
+            description="Revenue credited on deals of accounts outside one's own sales team "
+            "(collaboration; see sim.crediting).",
+        ),
+        MeasureKind(
+            "help_given",
+            "higher",
+            ("help_value",),
+            description="Team-mates' bookings one's help added (collaboration; "
+            "see sim.behaviour.collaboration).",
         ),
     )
 }

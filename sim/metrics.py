@@ -271,6 +271,24 @@ METRICS: tuple[Metric, ...] = (
         "money",
         "discount given to pull deals in: the timing game's cost (behaviour model)",
     ),
+    Metric(
+        "double_credit",
+        "Revenue credited twice",
+        "money",
+        "revenue credited to reps beyond what was booked (double credit of account teams)",
+    ),
+    Metric(
+        "co_sold_revenue",
+        "Co-sold revenue",
+        "money",
+        "revenue credited on deals of other sales teams' accounts",
+    ),
+    Metric(
+        "help_given",
+        "Bookings from help",
+        "money",
+        "bookings team-mates' help added (behaviour model)",
+    ),
 )
 
 #: Metrics that only move when reps respond to the plan (the behaviour model is on).
@@ -282,6 +300,7 @@ BEHAVIOUR_KEYS = frozenset(
         "revenue_pushed_out",
         "revenue_moved",
         "timing_discount_cost",
+        "help_given",
     }
 )
 METRIC_BY_KEY: dict[str, Metric] = {m.key: m for m in METRICS}
@@ -424,6 +443,9 @@ def yearly_metrics(
         "revenue_pushed_out": pushed,
         "revenue_moved": pulled + pushed,
         "timing_discount_cost": discount,
+        "double_credit": v.actuals.get("credited_revenue", rev).astype(float).sum(1) - r,
+        "co_sold_revenue": v.actuals.get("co_sold", zero).astype(float).sum(1),
+        "help_given": v.actuals.get("help_given", zero).astype(float).sum(1),
     }
     return pd.DataFrame(values, index=pd.RangeIndex(years, name="trial"))[[k.key for k in METRICS]]
 

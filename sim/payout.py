@@ -12,8 +12,9 @@ from functools import lru_cache
 
 import numpy as np
 
+from .crediting import credit_outcomes, credit_targets
 from .curves import PayoutCurve
-from .measures import MEASURES
+from .measures import COMPONENTS, MEASURES
 from .outcomes import Outcomes
 from .plan import Gate, Measure, Modifier, Plan
 from .population import Population
@@ -76,10 +77,13 @@ def team_targets(targets: np.ndarray, measure: Measure, team_index: np.ndarray) 
 
 
 def plan_targets(plan: Plan, population: Population) -> dict[str, np.ndarray]:
-    """Each paid measure's target per rep and period (team measures: the team's)."""
+    """Each paid measure's target per rep and period (team measures: the team's).
+
+    On account teams, targets set from the plan (flat or by potential) are credited
+    as deals are, so an overlay carries the targets of the deals it is credited on."""
     out = {}
     for m in plan.measures:
-        t = rep_targets(m, population, plan.periods)
+        t = credit_targets(rep_targets(m, population, plan.periods), m, plan, population)
         out[m.id] = team_targets(t, m, population.team_index) if m.level == "team" else t
     return out
 
@@ -180,7 +184,9 @@ def _measure_state(
 
 
 def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> PlanOutcome:
-    """Pay ``plan`` on ``outcomes``: period payouts, then the annual true-up."""
+    """Pay ``plan`` on ``outcomes`` (credited by its rules): period payouts, then the
+    annual true-up."""
+    outcomes = credit_outcomes(outcomes, plan, population)
     periods = plan.periods
     ti = plan.pay_mix.target_incentive
     targets = plan_targets(plan, population)
@@ -231,6 +237,7 @@ def period_payouts(plan: Plan, outcomes: Outcomes, population: Population) -> np
 
     What a payroll file records period by period (the review compares it with what was paid).
     """
+    outcomes = credit_outcomes(outcomes, plan, population)
     targets = plan_targets(plan, population)
     values, att = _measure_state(outcomes, plan, population, targets, plan.periods)
     shares = _shares(plan, att, values)
@@ -333,11 +340,15 @@ def _gated_curve(points, cap, tail_slope, monotone, max_attainment: float) -> Pa
 
 
 def effort_measures(plan: Plan) -> list[Measure]:
-    """The paid measures one more deal raises: additive, higher-is-better amounts."""
+    """The paid measures one more deal raises: additive, higher-is-better amounts
+    the engines book (collaboration measures come from crediting and help)."""
     return [
         m
         for m in plan.measures
-        if m.additive and m.direction == "higher" and MEASURES[m.name].numerator
+        if m.additive
+        and m.direction == "higher"
+        and MEASURES[m.name].numerator
+        and set(MEASURES[m.name].numerator) <= set(COMPONENTS)
     ]
 
 

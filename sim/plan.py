@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from .curves import PayoutCurve
 from .measures import MEASURES
 from .suggest import did_you_mean
+from .teams import CreditRule, credit_schema
 
 __all__ = [
     "PERIODS_PER_YEAR",
@@ -294,6 +295,12 @@ class Plan(_Frozen):
         default=(), description="Multipliers by the band a measure falls in."
     )
     rewards: tuple[Reward, ...] = Field(default=(), description="Non-monetary rewards.")
+    credit: dict[str, CreditRule] = Field(
+        default_factory=dict,
+        description="Crediting rule per account-team role (sim.teams); default: each deal "
+        "to its originator alone.",
+        json_schema_extra=credit_schema,
+    )
 
     @property
     def periods(self) -> int:

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .csvfile import read_rows
 from .distributions import Distribution, Gamma, LogNormal
 from .errors import ScenarioError
+from .teams import AccountTeams, RoleSpec, account_teams
 
 __all__ = ["Population", "TeamSpec", "build_population", "read_roster"]
 
@@ -58,6 +59,10 @@ class TeamSpec(BaseModel):
         default=Gamma(mean=10.0, sd=3.0),
         description="Key accounts a rep holds (renewals and cross-sell).",
     )
+    roles: tuple[RoleSpec, ...] = Field(
+        default=(),
+        description="Account-team roles besides account managers (sim.teams), e.g. overlays.",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> TeamSpec:
@@ -87,6 +92,7 @@ class Population:
     renewals_due: np.ndarray  # (reps, 12): accounts up for renewal each month
     targets: dict[str, np.ndarray] = field(default_factory=dict)  # roster target_<measure>
     history: dict[str, np.ndarray] = field(default_factory=dict)  # roster actual_<measure>
+    account_teams: AccountTeams | None = None  # roles and who serves whom (sim.teams)
 
     @property
     def size(self) -> int:
@@ -121,6 +127,7 @@ def build_population(
     satisfaction_mean: float,
     satisfaction_rep_sd: float,
     base_dir: Path | None = None,
+    origin: str = "<scenario>",
 ) -> Population:
     """Generate the team from ``spec`` (or read its roster) using ``rng``."""
     if spec.roster is not None:
@@ -157,6 +164,10 @@ def build_population(
     accounts = np.rint(values["accounts"]).astype(np.int64)
     ability = np.maximum(values["ability"], 1e-6)
     csat = np.clip(satisfaction_mean + satisfaction_rep_sd * rng.standard_normal(n), 0, 10)
+    try:
+        teams = account_teams(spec.roles, cols["name"], cols["team"])
+    except ValueError as exc:
+        raise ScenarioError(f"{origin}: {exc}") from None
     return Population(
         name=np.asarray(cols["name"], dtype=object),
         team=np.asarray(cols["team"], dtype=object),
@@ -168,6 +179,7 @@ def build_population(
         renewals_due=_renewal_months(accounts, rng),
         targets={k[len("target_") :]: v for k, v in cols.items() if k.startswith("target_")},
         history={k[len("actual_") :]: v for k, v in cols.items() if k.startswith("actual_")},
+        account_teams=teams,
     )
 
 

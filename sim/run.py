@@ -8,11 +8,14 @@ the result for a seed is the same for any chunk size, worker count or executor
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 
+from .behaviour.collaboration import apply_help, choose_help
 from .behaviour.model import build_behaviours
+from .behaviour.response import TeamSample
 from .behaviour.spec import BehaviourSpec
 from .chunks import (
     BEHAVIOUR_ACTUALS,
@@ -25,10 +28,13 @@ from .chunks import (
     effort_by_progress,
     run_chunks,
 )
+from .crediting import check_credit
 from .engine import Engine
 from .errors import ScenarioError
 from .montecarlo import MonteCarloEngine
+from .outcomes import Outcomes
 from .pipeline.engine import PipelineEngine
+from .plan import Plan
 from .population import Population, build_population
 from .results import SimulationResult, VariantResult
 from .scenario import Scenario
@@ -63,12 +69,18 @@ def make_population(scenario: Scenario, seed: int | None = None) -> Population:
         seed = scenario.team.seed if scenario.team.seed is not None else scenario.simulation.seed
     sat = scenario.market.satisfaction
     return build_population(
-        scenario.team, population_rng(seed), sat.mean, sat.rep_sd, scenario.base_dir
+        scenario.team,
+        population_rng(seed),
+        sat.mean,
+        sat.rep_sd,
+        scenario.base_dir,
+        scenario.source or "<scenario>",
     )
 
 
 def check_roster_targets(scenario: Scenario, population: Population) -> None:
-    """Every measure that takes its target from the roster finds its column there."""
+    """Every measure that takes its target from the roster finds its column there, and
+    every plan's crediting rules name the team's roles."""
     origin = scenario.source or "<scenario>"
     for where, plan in (
         ("plan", scenario.plan),
@@ -94,6 +106,23 @@ def check_roster_targets(scenario: Scenario, population: Population) -> None:
                         f"{origin}: {where}.measures[{i}].rep_targets: {what} "
                         f"({len(missing)} missing, {len(unknown)} unknown)"
                     )
+    check_credit(scenario.plans, population, origin)  # crediting rules fit the account teams
+
+
+def team_help(
+    spec: BehaviourSpec, plans: dict[str, Plan], scenario: Scenario, pop: Population, seed: int
+) -> dict[str, Callable[[Outcomes], Outcomes]]:
+    """Per plan that pays reps on team-mates' results, the help its reps give, as a
+    step applied to every chunk's outcomes (picklable, so any executor runs it)."""
+    sample = TeamSample(scenario.market, pop, spec.effort.calibration_trials, seed)
+    out = {}
+    for name, plan in plans.items():
+        help = choose_help(plan, sample, pop, spec.help)
+        if help.any():
+            out[name] = functools.partial(
+                apply_help, help=help, team_index=pop.team_index, lift=spec.help.lift
+            )
+    return out
 
 
 def simulate(
@@ -141,6 +170,9 @@ def simulate(
     behaviours = {}
     if isinstance(spec, BehaviourSpec) and spec.enabled:
         behaviours = build_behaviours(spec, plans, scenario.market, pop, seed)
+    helps = {}
+    if behaviours and spec.help.enabled:
+        helps = team_help(spec, plans, scenario, pop, seed)
     pull = spec.timing.pull_discount if behaviours else MonteCarloEngine.pull_discount
     eng: Engine
     if engine == "pipeline":
@@ -151,7 +183,7 @@ def simulate(
     bounds = chunk_bounds(eng, trials, chunk_trials or sim.chunk_trials, n_workers)
     collect = Collector(trials)
     run_chunks(
-        chunk_task(eng, seed, plans, behaviours, keep_outcomes, trials),
+        chunk_task(eng, seed, plans, behaviours, keep_outcomes, trials, helps),
         bounds,
         collect.add,
         pool=eng.pool,

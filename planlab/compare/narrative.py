@@ -33,6 +33,8 @@ MATERIAL: dict[str, tuple[str, float]] = {
     "achievability_spread": ("abs", 0.02),
     "leavers_expected": ("abs", 0.1),
     "timing_discount_cost": ("rel_cost", 0.002),
+    "double_credit": ("rel_cost", 0.01),
+    "help_given": ("rel_cost", 0.01),
 }
 
 
@@ -132,6 +134,17 @@ def _clauses(
     if has("timing_discount_cost"):
         d = rows.loc["timing_discount_cost", "difference"]
         out.append(f"gives {money_text(abs(d), currency)} {_more(d)} in discounts to pull deals in")
+    if has("double_credit"):
+        d = rows.loc["double_credit", "difference"]
+        out.append(
+            f"credits {money_text(abs(d), currency)} {_more(d)} revenue than is booked "
+            "(double credit)"
+        )
+    if has("help_given"):
+        d = rows.loc["help_given", "difference"]
+        out.append(
+            f"buys {money_text(abs(d), currency)} {_more(d)} of team-mates' bookings through help"
+        )
     return out
 
 

@@ -1,7 +1,7 @@
 """Excel workbooks of a run: the tables finance and leadership read, one sheet each.
 
 Cells keep their types (numbers stay numbers, with a number format chosen by
-:func:`planlab.report.column_kind`); header rows and index columns are frozen.
+:func:`planlab.kit.format.column_kind`); header rows and index columns are frozen.
 Text that a spreadsheet would read as a formula (starting with ``= + - @``) is
 stored as text with a quote prefix, never as a formula.
 """

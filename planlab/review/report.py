@@ -1,6 +1,6 @@
 """Self-contained HTML pages of a plan review and of a mid-period check-in.
 
-Built from the simulate report's building blocks (:mod:`planlab.report`):
+Built from the simulate report's building blocks (:mod:`planlab.kit.html`):
 tables through :func:`render_table`, figures as embedded PNGs, every piece of
 user text escaped.
 """

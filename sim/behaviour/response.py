@@ -38,6 +38,7 @@ from ..rewards import qualification
 from ..streams import BLOCK_TRIALS, CALIBRATION, TRAITS, generator
 from .agency import certainty_equivalent
 from .base import Effort
+from .collaboration import own_effort_outcomes
 from .spec import EffortSpec
 
 __all__ = [
@@ -162,7 +163,10 @@ class PlanSample:
         self.plan, self.sample, self.pop, self.risk = plan, sample, sample.pop, risk
 
     def outcome(self, effort: Effort | float) -> PlanOutcome:
-        return evaluate_plan(self.plan, self.sample.at(effort), self.pop)
+        """The plan paid with each rep working at ``effort`` and their team-mates at
+        today's (1.0): a rep's own effort, not the team's, is what they choose."""
+        own = own_effort_outcomes(self.plan, self.sample.at(effort), self.sample.at(1.0), self.pop)
+        return evaluate_plan(self.plan, own, self.pop)
 
     def value(self, effort: Effort | float) -> tuple[np.ndarray, PlanOutcome]:
         """Certainty equivalent of pay plus expected reward value, per rep."""

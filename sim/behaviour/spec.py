@@ -38,10 +38,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .collaboration import HelpSpec
+
 __all__ = [
     "BehaviourSpec",
     "DynamicsSpec",
     "EffortSpec",
+    "HelpSpec",
     "RatchetSpec",
     "RetentionSpec",
     "TimingSpec",
@@ -228,6 +231,7 @@ class BehaviourSpec(_Frozen):
     timing: TimingSpec = TimingSpec()
     ratchet: RatchetSpec = RatchetSpec()
     retention: RetentionSpec = RetentionSpec()
+    help: HelpSpec = HelpSpec()  # help between team-mates (sim.behaviour.collaboration)
 
     @model_validator(mode="after")
     def _ratchet_needs_dynamics(self) -> BehaviourSpec:
@@ -241,7 +245,14 @@ class BehaviourSpec(_Frozen):
     def enabled(self) -> bool:
         return any(
             c.enabled
-            for c in (self.effort, self.dynamics, self.timing, self.ratchet, self.retention)
+            for c in (
+                self.effort,
+                self.dynamics,
+                self.timing,
+                self.ratchet,
+                self.retention,
+                self.help,
+            )
         )
 
     def all_on(self) -> BehaviourSpec:
@@ -249,6 +260,6 @@ class BehaviourSpec(_Frozen):
         return self.model_copy(
             update={
                 k: getattr(self, k).model_copy(update={"enabled": True})
-                for k in ("effort", "dynamics", "timing", "ratchet", "retention")
+                for k in ("effort", "dynamics", "timing", "ratchet", "retention", "help")
             }
         )

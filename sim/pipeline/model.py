@@ -12,7 +12,10 @@ reaches the last stage. Accounts renew or churn on their renewal date with a
 chance that moves with service effort and the account's satisfaction, which
 drifts each month towards a level set by service and by how overloaded the rep
 is. At period ends reps push won deals out and pull final-stage deals in, as
-the behaviour model decides.
+the behaviour model decides. On account teams (:mod:`sim.teams`) overlays
+originate nothing; a co-selling overlay joins a deal of the teams it serves
+when one of its slots is free, holds that slot through the deal's stages and
+raises each stage's win chance by its role's ``win_lift``.
 
 The year is preceded by ``warmup_months`` of the same process (nothing
 recorded) so that it starts with a pipeline in flight. Scalar draws use
@@ -97,6 +100,12 @@ class Replication:
         self.live: dict[int, tuple] = {}
         self.draws = 0
         self.next_id = 0
+        # Account teams: overlays originate nothing; co-sellers join their teams' deals.
+        teams = pop.account_teams
+        self.originates = None if teams is None else teams.originates.astype(float)
+        self.co_sellers = None if teams is None else teams.co_sellers()
+        self.win_lift = None if teams is None else teams.win_lift.tolist()
+        self.co_sold = [0] * self.R  # deals each rep co-sold (a slot taken for each)
         self.timing = getattr(behaviour, "shifts_deals", False)
         self.per_period = self.M // (plan.periods if plan is not None else 1)
 
@@ -202,6 +211,15 @@ class Replication:
         self.waiting[rep] += 1
         yield req
         self.waiting[rep] -= 1
+        helper, help_req, lift = -1, None, 1.0
+        for s in self.co_sellers[rep] if self.co_sellers is not None else ():
+            res = self.slots[s]
+            if res.count < res.capacity and not res.queue:  # a co-seller free right now
+                help_req = res.request()
+                yield help_req
+                helper, lift = s, 1.0 + self.win_lift[s]
+                self.co_sold[s] += 1
+                break
         last = len(stages) - 1
         speed, skill = self.speed[rep], self.skill[rep]
         att_speed, att_win = self.att_speed[kind], self.att_win[kind]
@@ -228,11 +246,13 @@ class Replication:
                 del final[proc]
             elif dur > 0:
                 yield env.timeout(dur)
-            p = win * skill * att_win[rep]
+            p = win * skill * att_win[rep] * lift
             if rnd.random() >= p:
                 break
         else:
             won = True
+        if help_req is not None:
+            self.slots[helper].release(help_req)
         if won and pulled is None and spec.slip_probability > 0 and spec.slip_days > 0:
             self.draws += 1
             if rnd.random() < spec.slip_probability:
@@ -336,6 +356,8 @@ class Replication:
             1.0 + spec.csat_expansion * (self.rep_csat - self.mk.satisfaction.mean), 0.0
         )
         lam_x = spec.expansion_per_account_month * self.potential * pop.ability * d * e_x * happy
+        if self.originates is not None:  # overlays sell only with the account managers
+            lam_new, lam_x = lam_new * self.originates, lam_x * self.originates
         rng = self.np_rng
         counts = rng.poisson(np.concatenate([lam_new, lam_x]))
         times = rng.random(int(counts.sum())) * MONTH_DAYS
