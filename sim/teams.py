@@ -54,7 +54,10 @@ class RoleSpec(_Frozen):
     deals of the teams they ``serve`` (default: their own team).
     """
 
-    name: str = Field(min_length=1)
+    name: str = Field(
+        min_length=1,
+        description="The role's name, as [plan.credit] and the reports call it.",
+    )
     originates: bool = Field(
         default=False, description="Owns accounts and originates deals (account managers do)."
     )
@@ -82,7 +85,10 @@ class RoleSpec(_Frozen):
 class CreditRule(_Frozen):
     """How one role is credited with a deal its account team works on."""
 
-    rule: Literal["full", "split", "pool", "none"]
+    rule: Literal["full", "split", "pool", "none"] = Field(
+        description="full: each rep of the role is credited with the whole deal; split: "
+        "they share `share` of it; pool: they share what the splits leave; none: no credit."
+    )
     share: float | None = Field(default=None, ge=0, le=1, description="For split: the share.")
 
     @model_validator(mode="before")
