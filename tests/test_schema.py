@@ -227,6 +227,24 @@ def test_schema_rejects_what_validate_rejects(path, where, value, tmp_path):
     assert schema_ok == valid, (valid, [e.message for e in VALIDATOR.iter_errors(data)][:3])
 
 
+@pytest.mark.parametrize("rule", ["full", "pool", "none", "split", "fulll"])
+def test_credit_rule_by_name_alone_as_validate_takes_it(rule, tmp_path):
+    """``role = "pool"`` is short for ``role = { rule = "pool" }``; a split needs its share."""
+    path = ROOT / "scenarios" / "key_account_teams.toml"
+    data = tomllib.loads(path.read_text("utf-8"))
+    role = next(iter(data["plan"]["credit"]))
+    data["plan"]["credit"] = {role: rule}
+    file = tmp_path / path.name
+    file.write_text(tomli_w.dumps(data), encoding="utf-8")
+    try:
+        load_scenario(file)
+        valid = True
+    except ScenarioError:
+        valid = False
+    assert valid == (rule != "split" and rule != "fulll")
+    assert VALIDATOR.is_valid(data) == valid
+
+
 def test_what_only_validate_checks_is_documented():
     """Rules across keys (weights summing to 1) pass the schema; validate names them."""
     data = tomllib.loads(SHIPPED[0].read_text("utf-8"))
