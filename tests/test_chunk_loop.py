@@ -53,9 +53,9 @@ def test_both_engines_implement_the_interface_and_share_the_loop(monkeypatch, pa
     seen = []
     real = sim.chunks.simulate_chunk
 
-    def spy(engine, *args):
+    def spy(engine, *args, **kwargs):
         seen.append(type(engine))
-        return real(engine, *args)
+        return real(engine, *args, **kwargs)
 
     monkeypatch.setattr(sim.chunks, "simulate_chunk", spy)
     name = "montecarlo" if kind is MonteCarloEngine else "pipeline"
