@@ -518,13 +518,33 @@ class OptimizeSpec(_Frozen):
     primary: str | None = Field(
         default=None, description="Measure whose target the levels set (default: the largest)."
     )
-    baseline: Baseline = Baseline()
-    levels: Levels = Levels()
-    constraints: Constraints = Constraints()
-    objective: Objective = Objective()
-    menu: Menu = Menu()
-    linear: LinearSpec = LinearSpec()
-    solver: SolverSpec = SolverSpec()
+    baseline: Baseline = Field(
+        default=Baseline(), description="Where each rep's baseline target comes from."
+    )
+    levels: Levels = Field(
+        default=Levels(),
+        description="Candidate targets per rep, as multiples of the baseline.",
+    )
+    constraints: Constraints = Field(
+        default=Constraints(), description="The business's constraints on the optimised plan."
+    )
+    objective: Objective = Field(
+        default=Objective(),
+        description="What the optimiser maximises: expected gross profit after incentive "
+        "cost, plus motivation terms.",
+    )
+    menu: Menu = Field(
+        default=Menu(),
+        description="Plan shapes to choose from: measure weights × threshold × accelerator × cap.",
+    )
+    linear: LinearSpec = Field(
+        default=LinearSpec(),
+        description='The salary + linear commission family (family = "linear").',
+    )
+    solver: SolverSpec = Field(
+        default=SolverSpec(),
+        description="Which MILP solver, and how long it may take per solve.",
+    )
     responding: bool = Field(
         default=True, description="Reps best-respond in effort when outcomes are tabulated."
     )

@@ -7,14 +7,14 @@ computes payouts: :mod:`sim.payout` applies a plan to simulated outcomes.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .curves import PayoutCurve
 from .measures import MEASURES
 from .suggest import did_you_mean
-from .teams import CreditRule, credit_schema
+from .teams import CreditRule
 
 __all__ = [
     "PERIODS_PER_YEAR",
@@ -265,6 +265,14 @@ class Reward(_Frozen):
         return self
 
 
+def _credit_shorthand(schema: dict) -> None:
+    """A role's rule may be written as its name alone (``solutions = "pool"``), as
+    :class:`~sim.teams.CreditRule` accepts; a split needs its share, so a table."""
+    rule = schema["additionalProperties"]
+    named = [r for r in get_args(CreditRule.model_fields["rule"].annotation) if r != "split"]
+    schema["additionalProperties"] = {"anyOf": [rule, {"enum": named}]}
+
+
 class Plan(_Frozen):
     """A complete incentive plan for one plan year."""
 
@@ -299,7 +307,7 @@ class Plan(_Frozen):
         default_factory=dict,
         description="Crediting rule per account-team role (sim.teams); default: each deal "
         "to its originator alone.",
-        json_schema_extra=credit_schema,
+        json_schema_extra=_credit_shorthand,
     )
 
     @property

@@ -105,28 +105,52 @@ class Scenario(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
-    name: str = "scenario"
-    description: str = ""
+    name: str = Field(default="scenario", description="The scenario's name, as reports show it.")
+    description: str = Field(default="", description="The scenario in words, for reports.")
     currency: str = Field(
         default="USD",
         pattern=r"^[A-Z]{3}$",
         description="ISO 4217 code of every amount (targets, pay, revenue); reports show it.",
     )
-    team: TeamSpec = TeamSpec()
-    market: Market = Market()
-    plan: Plan
-    variants: dict[str, Plan] = Field(default_factory=dict)
-    behaviour: BehaviourSpec = BehaviourSpec()
-    pipeline: PipelineSpec = PipelineSpec()
-    simulation: Simulation = Simulation()
-    sweep: SweepSpec = SweepSpec()  # plan variants x market scenarios (planlab sweep)
+    team: TeamSpec = Field(
+        default=TeamSpec(),
+        description="How to make the sales team: a roster file, or distributions to draw from.",
+    )
+    market: Market = Field(
+        default=Market(), description="Demand and deal economics for one plan year."
+    )
+    plan: Plan = Field(description="The base plan: today's incentive plan for one plan year.")
+    variants: dict[str, Plan] = Field(
+        default_factory=dict, description="Named plan variants compared with the base plan."
+    )
+    behaviour: BehaviourSpec = Field(
+        default=BehaviourSpec(),
+        description="How reps respond to the plan; every component is off by default.",
+    )
+    pipeline: PipelineSpec = Field(
+        default=PipelineSpec(),
+        description="Opportunities, stages, capacity, attention and satisfaction of the pipeline engine.",
+    )
+    simulation: Simulation = Field(
+        default=Simulation(), description="How much to simulate and with which seed."
+    )
+    sweep: SweepSpec = Field(
+        default=SweepSpec(), description="Plan variants x market scenarios (planlab sweep)."
+    )
     optimize: OptimizeSpec = Field(
         default_factory=OptimizeSpec,
         description="The optimiser's settings: levers, constraints, objective, solver.",
     )
-    actuals: ActualsSpec = ActualsSpec()  # where the review's actuals are, their column names
-    checkin: CheckinSpec = CheckinSpec()  # the mid-period check-in's adjustment options
-    opportunities: OpportunitySpec = OpportunitySpec()  # how the CRM export is read
+    actuals: ActualsSpec = Field(
+        default=ActualsSpec(),
+        description="Where the review's actuals are and what their columns are called.",
+    )
+    checkin: CheckinSpec = Field(
+        default=CheckinSpec(), description="The mid-period check-in's adjustment options."
+    )
+    opportunities: OpportunitySpec = Field(
+        default=OpportunitySpec(), description="How the CRM export of opportunities is read."
+    )
     source: str | None = Field(default=None, description="File the scenario was read from.")
     digest: str = Field(default="", description="SHA-256 of the file(s) read.")
 

@@ -29,7 +29,6 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
-    "credit_schema",
     "DEFAULT_ROLE",
     "AccountTeams",
     "CreditRule",
@@ -55,7 +54,10 @@ class RoleSpec(_Frozen):
     deals of the teams they ``serve`` (default: their own team).
     """
 
-    name: str = Field(min_length=1)
+    name: str = Field(
+        min_length=1,
+        description="The role's name, as [plan.credit] and the reports call it.",
+    )
     originates: bool = Field(
         default=False, description="Owns accounts and originates deals (account managers do)."
     )
@@ -80,20 +82,13 @@ class RoleSpec(_Frozen):
         return self
 
 
-def credit_schema(schema: dict) -> None:
-    """In a scenario file a role's rule is a word (``"full"``) or a table (a split and
-    its share): the JSON Schema of ``[plan.credit]`` says both."""
-    table = schema.get("additionalProperties")
-    if table is not None:
-        schema["additionalProperties"] = {
-            "anyOf": [{"type": "string", "enum": ["full", "pool", "none"]}, table]
-        }
-
-
 class CreditRule(_Frozen):
     """How one role is credited with a deal its account team works on."""
 
-    rule: Literal["full", "split", "pool", "none"]
+    rule: Literal["full", "split", "pool", "none"] = Field(
+        description="full: each rep of the role is credited with the whole deal; split: "
+        "they share `share` of it; pool: they share what the splits leave; none: no credit."
+    )
     share: float | None = Field(default=None, ge=0, le=1, description="For split: the share.")
 
     @model_validator(mode="before")

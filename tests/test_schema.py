@@ -116,6 +116,25 @@ def test_keys_have_type_default_and_meaning(model):
         assert typ and default and meaning, (model.__name__, key)
 
 
+@pytest.mark.parametrize("model", [m for m in _models(Scenario) if m is not Scenario], ids=str)
+def test_every_key_has_a_meaning(model):
+    """Every key of every table a scenario file can hold says what it means."""
+    blank = [key for key, _typ, _default, _unit, meaning in _rows(model) if not meaning]
+    assert not blank, (model.__name__, blank)
+
+
+def test_every_table_and_head_key_has_a_meaning():
+    """The file's tables and the [scenario] keys say what they mean, in the reference and
+    in the JSON Schema an editor shows."""
+    block = REFERENCE.split("\n## The file", 1)[1].split("\n## ", 1)[0]
+    rows = [line.strip("|").split(" | ") for line in block.splitlines() if line.startswith("| [")]
+    rows += [line.strip("|").split(" | ") for line in block.splitlines() if line.startswith("| `")]
+    assert len(rows) == len(SCHEMA["properties"])
+    assert all(meaning.strip() for _table, meaning in rows), rows
+    head = SCHEMA["properties"]["scenario"]["properties"]
+    assert all(node.get("description") for node in head.values()), sorted(head)
+
+
 def test_reference_shows_defaults_and_units():
     rows = {r[0]: r for r in _rows(OptimizeSpec)}
     assert rows["`scenarios`"][2] == "`200`" and rows["`scenarios`"][3] == "simulated years"
@@ -206,6 +225,24 @@ def test_schema_rejects_what_validate_rejects(path, where, value, tmp_path):
         valid = False
     schema_ok = VALIDATOR.is_valid(data)
     assert schema_ok == valid, (valid, [e.message for e in VALIDATOR.iter_errors(data)][:3])
+
+
+@pytest.mark.parametrize("rule", ["full", "pool", "none", "split", "fulll"])
+def test_credit_rule_by_name_alone_as_validate_takes_it(rule, tmp_path):
+    """``role = "pool"`` is short for ``role = { rule = "pool" }``; a split needs its share."""
+    path = ROOT / "scenarios" / "key_account_teams.toml"
+    data = tomllib.loads(path.read_text("utf-8"))
+    role = next(iter(data["plan"]["credit"]))
+    data["plan"]["credit"] = {role: rule}
+    file = tmp_path / path.name
+    file.write_text(tomli_w.dumps(data), encoding="utf-8")
+    try:
+        load_scenario(file)
+        valid = True
+    except ScenarioError:
+        valid = False
+    assert valid == (rule != "split" and rule != "fulll")
+    assert VALIDATOR.is_valid(data) == valid
 
 
 def test_what_only_validate_checks_is_documented():

@@ -106,15 +106,46 @@ class CheckinOption(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(min_length=1)
-    kind: Literal["spif", "threshold", "retarget"]
-    measure: str = "revenue"
-    teams: tuple[str, ...] = ()
-    amount: float = Field(default=0.0, ge=0)
-    at_attainment: float = Field(default=1.0, ge=0)
-    uplift: float = Field(default=0.0, ge=-0.5, le=1.0)
-    threshold: float | None = Field(default=None, ge=0)
-    factor: float = Field(default=1.0, gt=0)
+    name: str = Field(min_length=1, description="The option's name in the check-in report.")
+    kind: Literal["spif", "threshold", "retarget"] = Field(
+        description="spif: a bonus at an attainment; threshold: a lower threshold; "
+        "retarget: targets of the periods not yet started scaled."
+    )
+    measure: str = Field(default="revenue", description="Measure of the plan the option acts on.")
+    teams: tuple[str, ...] = Field(
+        default=(), description="Sales teams whose reps it applies to (default: all)."
+    )
+    amount: float = Field(
+        default=0.0,
+        ge=0,
+        description="spif: bonus paid to each rep reaching at_attainment.",
+        json_schema_extra={"unit": "currency per rep"},
+    )
+    at_attainment: float = Field(
+        default=1.0,
+        ge=0,
+        description="spif: annual attainment of the measure that earns the bonus.",
+        json_schema_extra={"unit": "attainment"},
+    )
+    uplift: float = Field(
+        default=0.0,
+        ge=-0.5,
+        le=1.0,
+        description="spif: assumed lift of the reps' bookings in the months left (0.05 = +5%).",
+        json_schema_extra={"unit": "share"},
+    )
+    threshold: float | None = Field(
+        default=None,
+        ge=0,
+        description="threshold: the lowered threshold of the measure's curve.",
+        json_schema_extra={"unit": "attainment"},
+    )
+    factor: float = Field(
+        default=1.0,
+        gt=0,
+        description="retarget: multiplier on the targets of the periods not yet started.",
+        json_schema_extra={"unit": "× target"},
+    )
 
     @model_validator(mode="after")
     def _check(self) -> CheckinOption:
@@ -130,5 +161,15 @@ class CheckinSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    trials: int = Field(default=1_000, ge=1, le=1_000_000)
-    options: tuple[CheckinOption, ...] = ()
+    trials: int = Field(
+        default=1_000,
+        ge=1,
+        le=1_000_000,
+        description="Simulated completions of the year in progress (planlab review --trials "
+        "overrides it).",
+        json_schema_extra={"unit": "simulated years"},
+    )
+    options: tuple[CheckinOption, ...] = Field(
+        default=(),
+        description="Adjustments weighed against staying the course.",
+    )

@@ -194,7 +194,7 @@ class HelpSpec(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    enabled: bool = False
+    enabled: bool = Field(default=False, description="Switches help between team-mates on.")
     lift: float = Field(
         default=0.01, ge=0, description="Rise of each team-mate's bookings per unit of help."
     )

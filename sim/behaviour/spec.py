@@ -66,7 +66,9 @@ class EffortSpec(_Frozen):
     move effort relative to today.
     """
 
-    enabled: bool = False
+    enabled: bool = Field(
+        default=False, description="Switches annual effort as a best response to the plan on."
+    )
     risk_aversion: float = Field(
         default=1.0,
         ge=0,
@@ -106,7 +108,14 @@ class EffortSpec(_Frozen):
         le=1,
         description="No task falls below this share of its base-plan effort.",
     )
-    calibration_trials: int = Field(default=300, ge=20, le=100_000)
+    calibration_trials: int = Field(
+        default=300,
+        ge=20,
+        le=100_000,
+        description="Simulated years of the calibration sample on which reps choose their "
+        "effort (and the optimiser tabulates outcomes).",
+        json_schema_extra={"unit": "simulated years"},
+    )
 
     @field_validator("levels")
     @classmethod
@@ -136,7 +145,7 @@ class DynamicsSpec(_Frozen):
     Sudhir 2014). Under a straight linear commission it stays constant.
     """
 
-    enabled: bool = False
+    enabled: bool = Field(default=False, description="Switches within-period effort on.")
     elasticity: float = Field(
         default=2.0,
         ge=0,
@@ -145,8 +154,21 @@ class DynamicsSpec(_Frozen):
         "this is larger than the annual elasticity 1/(cost_curvature - 1); fitted to the "
         "hockey stick of quota bonuses (Oyer 1998; Steenburgh 2008).",
     )
-    min_effort: float = Field(default=0.3, ge=0, le=1)
-    max_effort: float = Field(default=2.0, ge=1)
+    min_effort: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Least a month's effort can fall to, as a multiple of the annual "
+        "effort (a rep giving up or coasting).",
+        json_schema_extra={"unit": "× annual effort"},
+    )
+    max_effort: float = Field(
+        default=2.0,
+        ge=1,
+        description="Most a month's effort can rise to, as a multiple of the annual "
+        "effort (a rep pushing for a deadline).",
+        json_schema_extra={"unit": "× annual effort"},
+    )
 
 
 class TimingSpec(_Frozen):
@@ -156,7 +178,7 @@ class TimingSpec(_Frozen):
     (past a cap, or hopelessly short) but would next period.
     """
 
-    enabled: bool = False
+    enabled: bool = Field(default=False, description="Switches deal timing at period ends on.")
     max_shift_share: float = Field(
         default=0.3, gt=0, le=1, description="Share of next month's deals a rep can pull in."
     )
@@ -191,8 +213,15 @@ class RatchetSpec(_Frozen):
     target raises the next target by ``strength``, so reps hold back above it.
     """
 
-    enabled: bool = False
-    strength: float = Field(default=0.5, ge=0, le=1)
+    enabled: bool = Field(default=False, description="Switches ratchet anticipation on.")
+    strength: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="Rise of next period's target per unit sold above this period's "
+        "target, as reps expect it.",
+        json_schema_extra={"unit": "share"},
+    )
 
 
 class RetentionSpec(_Frozen):
@@ -202,9 +231,15 @@ class RetentionSpec(_Frozen):
     up. Better reps have better outside options.
     """
 
-    enabled: bool = False
+    enabled: bool = Field(default=False, description="Switches motivation and attrition on.")
     base_attrition: float = Field(default=0.10, ge=0, le=1, description="Annual, at no gap.")
-    max_attrition: float = Field(default=0.6, ge=0, le=1)
+    max_attrition: float = Field(
+        default=0.6,
+        ge=0,
+        le=1,
+        description="Annual attrition that a rep far below their outside option approaches.",
+        json_schema_extra={"unit": "share"},
+    )
     sensitivity: float = Field(
         default=4.0, ge=0, description="Rise of attrition per unit of relative CE gap."
     )
@@ -214,10 +249,30 @@ class RetentionSpec(_Frozen):
     ability_premium: float = Field(
         default=0.2, ge=0, description="Outside option scales with ability ** premium."
     )
-    vacancy_months: int = Field(default=3, ge=0, le=12)
+    vacancy_months: int = Field(
+        default=3,
+        ge=0,
+        le=12,
+        description="Months a leaver's territory stays vacant (covered at coverage) "
+        "before a hire starts.",
+        json_schema_extra={"unit": "months"},
+    )
     coverage: float = Field(default=0.4, ge=0, le=1, description="Productivity while vacant.")
-    ramp_months: int = Field(default=6, ge=0, le=24)
-    ramp_start: float = Field(default=0.3, ge=0, le=1)
+    ramp_months: int = Field(
+        default=6,
+        ge=0,
+        le=24,
+        description="Months a hire takes to ramp up to full productivity (0: "
+        "productive from the first day).",
+        json_schema_extra={"unit": "months"},
+    )
+    ramp_start: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="A hire's productivity in their first month, rising linearly to 1.",
+        json_schema_extra={"unit": "share"},
+    )
     replacement_cost: float = Field(
         default=0.5, ge=0, description="Hiring and onboarding cost as a multiple of OTE."
     )
@@ -226,12 +281,32 @@ class RetentionSpec(_Frozen):
 class BehaviourSpec(_Frozen):
     """All behaviour components of a scenario (``[behaviour]`` in the TOML file)."""
 
-    effort: EffortSpec = EffortSpec()
-    dynamics: DynamicsSpec = DynamicsSpec()
-    timing: TimingSpec = TimingSpec()
-    ratchet: RatchetSpec = RatchetSpec()
-    retention: RetentionSpec = RetentionSpec()
-    help: HelpSpec = HelpSpec()  # help between team-mates (sim.behaviour.collaboration)
+    effort: EffortSpec = Field(
+        default=EffortSpec(),
+        description="Annual effort as a best response to the plan, split across tasks.",
+    )
+    dynamics: DynamicsSpec = Field(
+        default=DynamicsSpec(),
+        description="Within-period effort: the hockey stick near a deadline, giving up "
+        "out of reach.",
+    )
+    timing: TimingSpec = Field(
+        default=TimingSpec(),
+        description="Deals pulled forward or pushed out at period ends.",
+    )
+    ratchet: RatchetSpec = Field(
+        default=RatchetSpec(),
+        description="Reps holding back above target when next target is set from this result.",
+    )
+    retention: RetentionSpec = Field(
+        default=RetentionSpec(),
+        description="Reps leaving when the plan pays less than their outside option, "
+        "vacancies and ramp-up.",
+    )
+    help: HelpSpec = Field(
+        default=HelpSpec(),
+        description="Help between team-mates (sim.behaviour.collaboration).",
+    )
 
     @model_validator(mode="after")
     def _ratchet_needs_dynamics(self) -> BehaviourSpec:

@@ -25,7 +25,7 @@ class Stage(_Frozen):
     for a rep of ability 1 at full attention.
     """
 
-    name: str = "stage"
+    name: str = Field(default="stage", description="The stage's name, as reports show it.")
     days: float = Field(ge=0, description="Mean days in the stage.")
     win: float = Field(ge=0, le=1, description="Chance of passing the stage.")
     shape: float = Field(default=1.0, gt=0, description="Gamma shape of the duration.")
@@ -69,7 +69,11 @@ class PipelineSpec(_Frozen):
     expansion_skips: int = Field(
         default=1, ge=0, description="Leading stages an expansion opportunity skips."
     )
-    stages: tuple[Stage, ...] = DEFAULT_STAGES
+    stages: tuple[Stage, ...] = Field(
+        default=DEFAULT_STAGES,
+        description="Sales stages an opportunity passes in order (default: qualify, "
+        "propose, negotiate, close).",
+    )
     capacity: int = Field(
         default=12,
         ge=1,

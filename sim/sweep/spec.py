@@ -51,7 +51,7 @@ class Recession(_Frozen):
 class MarketCase(_Frozen):
     """One market scenario: levers on the scenario's market, then any override by name."""
 
-    description: str = ""
+    description: str = Field(default="", description="The market scenario in words, for reports.")
     demand: float = Field(default=1.0, gt=0, description="Multiplies deal flow.")
     deal_size: float = Field(default=1.0, gt=0, description="Multiplies deal sizes.")
     churn: float = Field(
@@ -60,7 +60,10 @@ class MarketCase(_Frozen):
         le=1,
         description="Key-account churn: renewal rate lowered by it (lost accounts buy no more).",
     )
-    recession: Recession | None = None
+    recession: Recession | None = Field(
+        default=None,
+        description="A downturn in demand from a month on (none: no downturn).",
+    )
     market: dict[str, Any] = Field(
         default_factory=dict, description="Any [market] keys, merged over the scenario's."
     )
@@ -72,7 +75,10 @@ class SweepSpec(_Frozen):
     variants: tuple[str, ...] | None = Field(
         default=None, description="Variants beside the base plan (default: all)."
     )
-    markets: dict[str, MarketCase] = Field(default_factory=dict)
+    markets: dict[str, MarketCase] = Field(
+        default_factory=dict,
+        description="Market scenarios by name, run beside the scenario's own market (base).",
+    )
     cost_of_sales_band: tuple[float, float] = Field(
         default=(0.03, 0.09), description="Acceptable cost of sales, low and high."
     )
