@@ -17,6 +17,7 @@ _PARTS = (
     ("timing", "time deals around period ends"),
     ("ratchet", "hold back when targets ratchet"),
     ("retention", "may leave when pay falls below their outside option"),
+    ("help", "help team-mates as far as the plan pays for it"),
 )
 
 
