@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import base64
 import re
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 
 from planlab.kit.format import column_kind, format_value
-from planlab.kit.plot import to_data_uri
+from planlab.kit.svg import Chart
 from planlab.simulate import figures as F
 from planlab.simulate.report import describe_plan, render_report
 from sim import load_scenario, simulate
@@ -20,7 +20,7 @@ from sim import load_scenario, simulate
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "key_account_baseline.toml"
 PAYLOAD = "<script>alert(1)</script>"
 IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
-PNG_SRC = re.compile(r'\bsrc="data:image/png;base64,([A-Za-z0-9+/=]+)"')
+IMG_SRC = re.compile(r'\bsrc="data:image/(png|svg\+xml);base64,([A-Za-z0-9+/=]+)"')
 ALT = re.compile(r'\balt="[^"]+"')
 
 
@@ -34,12 +34,17 @@ def report(result):
     return render_report(result, "Baseline check", {}, ["Cost < budget & on track"])
 
 
-def _assert_images_are_embedded_pngs(html: str) -> int:
+def _assert_images_are_embedded(html: str) -> int:
+    """Every image is an embedded PNG or a well-formed SVG document, with alt text."""
     tags = IMG.findall(html)
     for tag in tags:
-        src = PNG_SRC.search(tag)
-        assert src, f"image without an embedded PNG: {tag[:80]}"
-        assert base64.b64decode(src.group(1), validate=True).startswith(b"\x89PNG")
+        src = IMG_SRC.search(tag)
+        assert src, f"image without an embedded PNG or SVG: {tag[:80]}"
+        data = base64.b64decode(src.group(2), validate=True)
+        if src.group(1) == "png":
+            assert data.startswith(b"\x89PNG")
+        else:
+            assert ET.fromstring(data).tag == "{http://www.w3.org/2000/svg}svg"
         assert ALT.search(tag), "image without alt text"
     return len(tags)
 
@@ -50,7 +55,7 @@ def test_report_is_one_self_contained_document(report):
     assert "http://" not in report
     assert "https://" not in report
     assert "<script" not in report.lower()
-    assert _assert_images_are_embedded_pngs(report) == 6  # five figures and the earnings chart
+    assert _assert_images_are_embedded(report) == 6  # five figures and the earnings chart
 
 
 def test_report_has_every_section(report, result):
@@ -141,7 +146,7 @@ def test_user_text_is_escaped(tmp_path):
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "<b>Team A</b>" not in html and "&lt;b&gt;Team A&lt;/b&gt;" in html
     assert "onerror=alert(2)>" not in html
-    assert _assert_images_are_embedded_pngs(html) == 6
+    assert _assert_images_are_embedded(html) == 6
 
 
 @pytest.mark.parametrize(
@@ -179,7 +184,7 @@ def test_describe_plan_lists_pay_mix_curves_and_rewards(result):
         assert text in html, text
 
 
-def test_figures_are_figures_and_encode_to_png(result):
+def test_figures_are_svg_charts(result):
     plans = {name: v.plan for name, v in result.variants.items()}
     built = [
         F.attainment_histograms(result),
@@ -189,16 +194,17 @@ def test_figures_are_figures_and_encode_to_png(result):
         F.monthly_bookings(result),
     ]
     for fig in built:
-        assert isinstance(fig, Figure)
-        uri = to_data_uri(fig)
-        assert uri.startswith("data:image/png;base64,")
-        assert base64.b64decode(uri.split(",", 1)[1]).startswith(b"\x89PNG")
+        assert isinstance(fig, Chart)
+        uri = fig.data_uri()
+        assert uri.startswith("data:image/svg+xml;base64,")
+        root = ET.fromstring(base64.b64decode(uri.split(",", 1)[1]))
+        assert root.tag == "{http://www.w3.org/2000/svg}svg" and float(root.get("width")) > 300
+        assert fig._repr_svg_() == fig.svg  # notebooks show it inline
 
 
 def test_payout_curves_come_from_the_plan_curve(result):
     plan = result.base.plan
     fig = F.payout_curves({"base": plan})
-    line = fig.axes[0].lines[0]
-    x, y = line.get_xdata(), line.get_ydata()
-    np.testing.assert_allclose(y, plan.measures[0].curve.payout(x))
-    assert len(fig.axes) == len(plan.measures)
+    line = next(m for m in fig.panels[0].marks if m.kind == "line")
+    np.testing.assert_allclose(line.y, plan.measures[0].curve.payout(line.x))
+    assert len(fig.panels) == len(plan.measures)

@@ -94,9 +94,10 @@ def compare_files(
         "report.html": render_report(
             result,
             title,
-            {k: v for k, v in tables.items() if k != "company"},
+            tables,
             findings,
             [("comparison", "Comparison", section)],
+            leave_out={"company"},  # the comparison section shows it
         ),
     }
     if xlsx:

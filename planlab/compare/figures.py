@@ -1,26 +1,26 @@
-"""Figures of a comparison of plan variants."""
+"""Figures of a comparison of plan variants, as SVG charts (:mod:`planlab.kit.svg`)."""
 
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.figure import Figure
 
 from sim.run import SimulationResult
 
-from ..kit.plot import (
+from ..kit.svg import (
     MARKERS,
+    Chart,
+    Panel,
+    chart,
     colour,
     histogram_upper,
-    mathtext_safe,
-    panels,
-    percent_axis,
-    style_axes,
+    percent_format,
+    shares,
 )
 
 __all__ = ["attainment_overlay"]
 
 
-def attainment_overlay(result: SimulationResult) -> Figure:
+def attainment_overlay(result: SimulationResult) -> Chart:
     """Attainment distributions of every variant overlaid: weighted attainment, and the
     base plan's first measure (variants that do not pay on it are left out)."""
     first = result.base.plan.measures[0]
@@ -34,29 +34,22 @@ def attainment_overlay(result: SimulationResult) -> Figure:
             if first.id in v.outcome.attainment
         },
     }
-    fig, axes = panels(2, width=5.2)
-    for ax, (title, by_variant) in zip(axes, series.items(), strict=True):
+    panels = []
+    for title, by_variant in series.items():
         every = np.concatenate([np.asarray(a, dtype=float).ravel() for a in by_variant.values()])
         hi = histogram_upper(every, [1.0])
-        bins = np.linspace(0.0, hi, 41)
+        edges = np.linspace(0.0, hi, 41)
+        panel = Panel(
+            title=title,
+            xlabel="Annual attainment (% of target; last bar holds the rest)",
+            ylabel="Share of rep-years",
+            xformat=percent_format,
+            yformat=percent_format,
+            xlim=(0.0, hi),
+            ylim=(0.0, None),
+        )
         for i, (name, a) in enumerate(by_variant.items()):
-            a = np.clip(np.asarray(a, dtype=float).ravel(), 0.0, hi)
-            ax.hist(
-                a,
-                bins=bins,
-                weights=np.full(a.size, 1.0 / a.size),
-                histtype="step",
-                linewidth=max(1.2, 2.6 - 0.4 * i),
-                color=colour(i),
-                label=mathtext_safe(name),
-            )
-        ax.axvline(1.0, color=MARKERS["target"], linestyle="--", linewidth=1.1)
-        ax.set_title(mathtext_safe(title))
-        ax.set_xlabel("Annual attainment (% of target; last bar holds the rest)")
-        ax.set_ylabel("Share of rep-years")
-        percent_axis(ax.xaxis)
-        percent_axis(ax.yaxis)
-        ax.legend(fontsize=8, frameon=False)
-        style_axes(ax)
-    fig.suptitle("Attainment by variant", fontsize=12)
-    return fig
+            panel.steps(edges, shares(a, edges), colour(i), name, max(1.2, 2.6 - 0.4 * i))
+        panel.vline(1.0, MARKERS["target"])
+        panels.append(panel)
+    return chart(panels, "Attainment by variant", panel_size=(540, 340))

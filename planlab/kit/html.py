@@ -16,7 +16,6 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from .format import column_kind, format_value, is_number, label
-from .plot import to_data_uri
 
 __all__ = [
     "MAX_ROWS",
@@ -25,6 +24,7 @@ __all__ = [
     "bullet_list",
     "fact_list",
     "figure_html",
+    "figure_uri",
     "nav_html",
     "page",
     "report_page",
@@ -126,9 +126,19 @@ def section_html(anchor: str, title: str, body: str) -> str:
     return str(_parts().section(anchor, title, Markup(body)))
 
 
+def figure_uri(fig) -> str:
+    """A figure as a data URI: an SVG chart (:class:`planlab.kit.svg.Chart`) as SVG, a
+    matplotlib figure (still used by a few commands) as PNG."""
+    if hasattr(fig, "data_uri"):
+        return fig.data_uri()
+    from .plot import to_data_uri  # matplotlib loads only when a figure needs it
+
+    return to_data_uri(fig)
+
+
 def figure_html(anchor: str, title: str, fig, alt: str, caption: str) -> str:
-    """A matplotlib figure embedded as a PNG data URI, with a title, alt text and caption."""
-    return str(_parts().figure(anchor, title, to_data_uri(fig), alt, caption))
+    """A figure embedded as a data URI image, with a title, alt text and caption."""
+    return str(_parts().figure(anchor, title, figure_uri(fig), alt, caption))
 
 
 def nav_html(sections: list[tuple[str, str]]) -> str:

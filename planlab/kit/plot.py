@@ -1,5 +1,6 @@
-"""The plot kit: one quiet style set per axes (no global rcParams), the palette,
-axis formatters and PNG data URIs for self-contained HTML."""
+"""The matplotlib kit, for the figures still drawn with matplotlib: one quiet style set
+per axes (no global rcParams), axis formatters and PNG data URIs for self-contained
+HTML. The palette and the histogram range are shared with :mod:`planlab.kit.svg`."""
 
 from __future__ import annotations
 
@@ -7,12 +8,12 @@ import base64
 import io
 import math
 
-import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from .format import money_text
+from .svg import MARKERS, PALETTE, colour, histogram_upper
 
 __all__ = [
     "MARKERS",
@@ -28,22 +29,6 @@ __all__ = [
     "style_axes",
     "to_data_uri",
 ]
-
-#: One colour per plan variant, in the order variants appear.
-PALETTE = (
-    "#1f5f99",
-    "#d9822b",
-    "#2e8b57",
-    "#b03a48",
-    "#6a4c93",
-    "#8c6d31",
-    "#3a8fb7",
-    "#7f7f7f",
-)
-
-
-MARKERS = {"threshold": "#b03a48", "target": "#2e8b57", "cap": "#6a4c93", "p90": "#222222"}
-
 
 PANEL_COLUMNS = 3
 
@@ -82,10 +67,6 @@ def money_axis(axis, currency: str | None = None) -> None:
     axis.set_major_locator(MaxNLocator(6))
 
 
-def colour(i: int) -> str:
-    return PALETTE[i % len(PALETTE)]
-
-
 def panels(n: int, width: float = 4.2, height: float = 3.4) -> tuple[Figure, list[Axes]]:
     """A figure with ``n`` panels in rows of at most three; spare panels hidden."""
     cols = max(1, min(n, PANEL_COLUMNS))
@@ -95,13 +76,6 @@ def panels(n: int, width: float = 4.2, height: float = 3.4) -> tuple[Figure, lis
     for ax in axes[n:]:
         ax.set_visible(False)
     return fig, axes[:n]
-
-
-def histogram_upper(a: np.ndarray, lines: list[float]) -> float:
-    """Right edge of an attainment histogram: most of the data and every marker."""
-    hi = float(np.quantile(a, 0.98)) if a.size else 1.5
-    hi = max(hi, 1.5, *(x * 1.1 for x in lines))
-    return min(hi, 4.0)
 
 
 def to_data_uri(fig: Figure, dpi: int = 100) -> str:

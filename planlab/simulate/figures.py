@@ -1,9 +1,8 @@
-"""Figures of a simulated plan, as matplotlib ``Figure`` objects.
+"""Figures of a simulated plan, as SVG charts (:mod:`planlab.kit.svg`).
 
-Each builder is a small pure function: data in, a new ``Figure`` out. They use
-the object-oriented API only (``Figure()`` and ``fig.subplots()``), never
-pyplot's global state, so they are safe in threads and need no display.
-Payout shares always come from :meth:`sim.curves.PayoutCurve.payout`.
+Each builder is a small pure function: data in, a new :class:`~planlab.kit.svg.Chart`
+out, drawn straight from the numbers (no plotting library), so a report's figures
+cost milliseconds. Payout shares always come from :meth:`sim.curves.PayoutCurve.payout`.
 """
 
 from __future__ import annotations
@@ -14,30 +13,30 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-from matplotlib.axes import Axes
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
 
 from sim import metrics as M
 from sim.plan import Plan
 from sim.run import SimulationResult, VariantResult
 
-from ..kit.plot import (
+from ..kit.svg import (
     MARKERS,
     PALETTE,
+    Chart,
+    Panel,
+    chart,
     colour,
+    dash,
     histogram_upper,
-    mathtext_safe,
-    money_axis,
-    panels,
-    percent_axis,
-    style_axes,
+    money_format,
+    percent_format,
+    shares,
 )
 
 __all__ = [
     "attainment_histograms",
     "cost_distribution",
     "earnings_curves",
+    "effort_vs_progress",
     "monthly_bookings",
     "payout_curves",
     "payout_vs_attainment",
@@ -55,7 +54,7 @@ def _variant(result: SimulationResult, name: str) -> VariantResult:
         raise KeyError(f"unknown variant {name!r}; the result has: {known}") from None
 
 
-def _attainment_panel(ax: Axes, a: np.ndarray, measure) -> None:
+def _attainment_panel(a: np.ndarray, measure) -> Panel:
     """Histogram of one measure's attainment with threshold, target and cap marked."""
     curve = measure.curve
     marks = [("target", 1.0)]
@@ -66,96 +65,67 @@ def _attainment_panel(ax: Axes, a: np.ndarray, measure) -> None:
         marks.append(("cap", cap_at))
     hi = histogram_upper(a, [x for _, x in marks])
     above = float(np.mean(a > hi)) if a.size else 0.0
-    weights = np.full(a.size, 1.0 / max(a.size, 1))
-    ax.hist(
-        np.clip(a, 0.0, hi),
-        bins=50,
-        range=(0.0, hi),
-        weights=weights,
-        color=PALETTE[0],
-        alpha=0.85,
-        edgecolor="white",
-        linewidth=0.3,
-    )
-    for kind, x in marks:
-        ax.axvline(
-            x,
-            color=MARKERS[kind],
-            linestyle="--",
-            linewidth=1.3,
-            label=f"{kind.capitalize()} {x:.0%}",
-        )
-    if above > 0:
-        ax.text(
-            0.98,
-            0.62,
-            f"{above:.1%} above {hi:.0%}\n(in the last bar)",
-            ha="right",
-            va="top",
-            transform=ax.transAxes,
-            fontsize=8,
-            color="#555555",
-        )
     level = ", team" if measure.level == "team" else ""
-    ax.set_title(mathtext_safe(f"{measure.id} (weight {measure.weight:.0%}{level})"))
-    ax.set_xlabel("Annual attainment (% of target)")
-    ax.set_ylabel("Share of rep-years")
-    percent_axis(ax.xaxis)
-    percent_axis(ax.yaxis)
-    ax.legend(fontsize=8, frameon=False, loc="upper right")
-    style_axes(ax)
+    edges = np.linspace(0.0, hi, 51)
+    panel = Panel(
+        title=f"{measure.id} (weight {measure.weight:.0%}{level})",
+        xlabel="Annual attainment (% of target)",
+        ylabel="Share of rep-years",
+        xformat=percent_format,
+        yformat=percent_format,
+        xlim=(0.0, hi),
+        ylim=(0.0, None),
+    )
+    panel.bars(edges, shares(a, edges), PALETTE[0])
+    for kind, x in marks:
+        panel.vline(x, MARKERS[kind], label=f"{kind.capitalize()} {x:.0%}")
+    if above > 0:
+        panel.note(f"{above:.1%} above {hi:.0%} (in the last bar)")
+    return panel
 
 
-def attainment_histograms(result: SimulationResult, variant: str = "base") -> Figure:
+def attainment_histograms(result: SimulationResult, variant: str = "base") -> Chart:
     """One panel per paid measure: how annual attainment spreads over reps and trials.
 
     Shows how many rep-years clear the threshold, reach target and hit the cap.
     """
     v = _variant(result, variant)
-    fig, axes = panels(len(v.plan.measures))
-    for ax, m in zip(axes, v.plan.measures, strict=True):
-        a = np.asarray(v.outcome.attainment[m.id], dtype=float).ravel()
-        _attainment_panel(ax, a, m)
-    fig.suptitle(mathtext_safe(f"Annual attainment by measure: {v.name}"), fontsize=12)
-    return fig
+    panels = [
+        _attainment_panel(np.asarray(v.outcome.attainment[m.id], dtype=float).ravel(), m)
+        for m in v.plan.measures
+    ]
+    return chart(panels, f"Annual attainment by measure: {v.name}")
 
 
-def payout_curves(plans: Mapping[str, Plan]) -> Figure:
+def payout_curves(plans: Mapping[str, Plan]) -> Chart:
     """Payout share against attainment, one panel per measure id, one line per plan.
 
     Lets the reader compare thresholds, accelerators and caps across variants;
     every value comes from ``measure.curve.payout``.
     """
     ids = list(dict.fromkeys(m.id for p in plans.values() for m in p.measures))
-    fig, axes = panels(len(ids))
     x = np.linspace(*CURVE_RANGE, 501)
-    styles = ("-", "--", "-.", ":")
-    for ax, mid in zip(axes, ids, strict=True):
-        for i, (label, plan) in enumerate(plans.items()):
+    panels = []
+    for mid in ids:
+        panel = Panel(
+            title=mid,
+            xlabel="Attainment (% of target)",
+            ylabel="Payout (% of target incentive)",
+            xformat=percent_format,
+            yformat=percent_format,
+            xlim=CURVE_RANGE,
+            ylim=(0.0, None),
+            legend="upper left",
+        )
+        panel.vline(1.0, "#999999", dash="")
+        for i, (name, plan) in enumerate(plans.items()):
             if mid not in plan.measure_ids:
                 continue
             y = plan.measure(mid).curve.payout(x)
             width = max(1.2, 3.2 - 0.5 * i)  # earlier plans wider, so overlaps stay visible
-            ax.plot(
-                x,
-                y,
-                color=colour(i),
-                linestyle=styles[i % len(styles)],
-                linewidth=width,
-                label=mathtext_safe(f"{label} · {mid}"),
-            )
-        ax.axvline(1.0, color="#999999", linewidth=0.8)
-        ax.set_title(mathtext_safe(mid))
-        ax.set_xlabel("Attainment (% of target)")
-        ax.set_ylabel("Payout (% of target incentive)")
-        ax.set_xlim(*CURVE_RANGE)
-        ax.set_ylim(bottom=0)
-        percent_axis(ax.xaxis)
-        percent_axis(ax.yaxis)
-        ax.legend(fontsize=8, frameon=False, loc="upper left")
-        style_axes(ax)
-    fig.suptitle("Payout curves", fontsize=12)
-    return fig
+            panel.line(x, y, colour(i), label=name, width=width, dash=dash(i))
+        panels.append(panel)
+    return chart(panels, "Payout curves")
 
 
 def _subsample(n: int, k: int) -> np.ndarray:
@@ -165,7 +135,7 @@ def _subsample(n: int, k: int) -> np.ndarray:
     return np.sort(np.random.default_rng(0).choice(n, size=k, replace=False))
 
 
-def payout_vs_attainment(result: SimulationResult, variant: str = "base") -> Figure:
+def payout_vs_attainment(result: SimulationResult, variant: str = "base") -> Chart:
     """Scatter of each rep-year's total payout against weighted attainment.
 
     Shows pay for performance at a glance: the spread at a given attainment
@@ -175,31 +145,24 @@ def payout_vs_attainment(result: SimulationResult, variant: str = "base") -> Fig
     x = np.asarray(v.outcome.weighted_attainment, dtype=float).ravel()
     y = np.asarray(v.outcome.total, dtype=float).ravel()
     keep = _subsample(x.size, SCATTER_POINTS)
-    fig = Figure(figsize=(7.5, 4.6), layout="constrained")
-    ax = fig.subplots()
-    ax.scatter(x[keep], y[keep], s=7, alpha=0.35, color=PALETTE[0], linewidths=0)
+    currency = result.scenario.currency
     ti = v.plan.pay_mix.target_incentive
-    ax.axhline(
-        ti,
-        color=MARKERS["target"],
-        linestyle="--",
-        linewidth=1.2,
-        label=f"Target incentive {ti:,.0f}",
+    fmt = money_format(currency)
+    panel = Panel(
+        title=f"Payout vs weighted attainment: {v.name} ({keep.size:,} rep-years)",
+        xlabel="Weighted annual attainment (% of target)",
+        ylabel="Total incentive paid per rep and year",
+        xformat=percent_format,
+        yformat=fmt,
+        legend="upper left",
     )
-    ax.axvline(1.0, color="#999999", linewidth=0.8)
-    ax.set_title(
-        mathtext_safe(f"Payout vs weighted attainment: {v.name} ({keep.size:,} rep-years)")
-    )
-    ax.set_xlabel("Weighted annual attainment (% of target)")
-    ax.set_ylabel("Total incentive paid per rep and year")
-    percent_axis(ax.xaxis)
-    money_axis(ax.yaxis, result.scenario.currency)
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
-    style_axes(ax)
-    return fig
+    panel.points(x[keep], y[keep], PALETTE[0])
+    panel.hline(ti, MARKERS["target"], label=f"Target incentive {fmt(ti, ti)}")
+    panel.vline(1.0, "#999999", dash="")
+    return chart([panel], panel_size=(760, 440))
 
 
-def cost_distribution(result: SimulationResult) -> Figure:
+def cost_distribution(result: SimulationResult) -> Chart:
     """Overlaid histograms of total incentive cost per trial, one per variant.
 
     The base plan's P90 marks the budget risk: one year in ten costs more.
@@ -209,134 +172,89 @@ def cost_distribution(result: SimulationResult) -> Figure:
     }
     every = np.concatenate(list(costs.values()))
     lo, hi = float(every.min()), float(every.max())
-    bins = np.linspace(lo, hi if hi > lo else lo + 1.0, 51)
-    fig = Figure(figsize=(7.5, 4.6), layout="constrained")
-    ax = fig.subplots()
+    edges = np.linspace(lo, hi if hi > lo else lo + 1.0, 51)
+    fmt = money_format(result.scenario.currency)
+    panel = Panel(
+        title="Total incentive cost per simulated year",
+        xlabel="Total incentive cost (all reps, one year)",
+        ylabel="Share of trials",
+        xformat=fmt,
+        yformat=percent_format,
+        ylim=(0.0, None),
+    )
     for i, (name, c) in enumerate(costs.items()):
-        ax.hist(
-            c,
-            bins=bins,
-            weights=np.full(c.size, 1.0 / c.size),
-            histtype="step",
-            linewidth=1.8,
-            color=colour(i),
-            label=mathtext_safe(name),
-        )
+        panel.steps(edges, shares(c, edges), colour(i), label=name)
     base_name, base = next(iter(costs.items()))
     p90 = float(np.quantile(base, 0.9))
-    ax.axvline(
-        p90,
-        color=MARKERS["p90"],
-        linestyle="--",
-        linewidth=1.3,
-        label=mathtext_safe(f"P90 {base_name}: {p90:,.0f}"),
-    )
-    ax.set_title("Total incentive cost per simulated year")
-    ax.set_xlabel("Total incentive cost (all reps, one year)")
-    ax.set_ylabel("Share of trials")
-    money_axis(ax.xaxis, result.scenario.currency)
-    percent_axis(ax.yaxis)
-    ax.xaxis.set_major_locator(MaxNLocator(6))
-    ax.legend(fontsize=8, frameon=False)
-    style_axes(ax)
-    return fig
+    panel.vline(p90, MARKERS["p90"], label=f"P90 {base_name}: {fmt(p90, p90)}")
+    return chart([panel], panel_size=(760, 420))
 
 
-def monthly_bookings(result: SimulationResult) -> Figure:
+def monthly_bookings(result: SimulationResult) -> Chart:
     """Mean company bookings per month, one line per variant.
 
     Under a fixed-effort behaviour the lines coincide; a plan-dependent
     behaviour shows how each plan shifts the timing of deals.
     """
-    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
-    ax = fig.subplots()
     months = np.arange(1, result.base.bookings_by_month.shape[1] + 1)
+    panel = Panel(
+        title="Mean company bookings by month",
+        xlabel="Month of the plan year",
+        ylabel="Bookings (all reps)",
+        yformat=money_format(result.scenario.currency),
+        ylim=(0.0, None),
+        xticks=[(m, calendar.month_abbr[(m - 1) % 12 + 1]) for m in months],
+        legend="upper left",
+    )
     for i, (name, v) in enumerate(result.variants.items()):
         mean = np.asarray(v.bookings_by_month, dtype=float).mean(0)
-        ax.plot(
-            months,
-            mean,
-            marker="o",
-            markersize=3.5,
-            linewidth=max(1.2, 3.2 - 0.5 * i),
-            color=colour(i),
-            linestyle=("-", "--", "-.", ":")[i % 4],
-            label=mathtext_safe(name),
-        )
-    ax.set_title("Mean company bookings by month")
-    ax.set_xlabel("Month of the plan year")
-    ax.set_ylabel("Bookings (all reps)")
-    ax.set_xticks(months, [calendar.month_abbr[(m - 1) % 12 + 1] for m in months])
-    ax.set_ylim(bottom=0)
-    money_axis(ax.yaxis, result.scenario.currency)
-    ax.legend(fontsize=8, frameon=False, ncols=2)
-    style_axes(ax)
-    return fig
+        width = max(1.2, 3.2 - 0.5 * i)
+        panel.line(months, mean, colour(i), label=name, width=width, dash=dash(i), marker=True)
+    return chart([panel], panel_size=(760, 400))
 
 
-def effort_vs_progress(result: SimulationResult) -> Figure:
+def effort_vs_progress(result: SimulationResult) -> Chart:
     """Mean effort by attainment to date: last month of a period (solid) per variant,
     and the first month (dotted) for the base plan."""
-    fig = Figure(figsize=(7.5, 4.2), layout="constrained")
-    ax = fig.subplots()
+    panel = Panel(
+        title="Effort against attainment to date",
+        xlabel="Attainment of the period target when the month starts",
+        ylabel="Effort (1.0 = today)",
+        xformat=percent_format,
+    )
+    panel.hline(1.0, "#999999", dash="")
     for i, (name, v) in enumerate(result.variants.items()):
         prof = M.effort_profile(v)
         x = prof.index.to_numpy() + 0.05
-        ax.plot(
-            x,
-            prof["last_month"],
-            color=colour(i),
-            marker="o",
-            markersize=3,
-            label=f"{mathtext_safe(name)}: last month",
-        )
+        panel.line(x, prof["last_month"], colour(i), label=f"{name}: last month", marker=True)
         if i == 0:
-            ax.plot(
-                x,
-                prof["first_month"],
-                color=colour(i),
-                linestyle=":",
-                label=f"{mathtext_safe(name)}: first month",
-            )
-    ax.axhline(1.0, color="0.6", linewidth=0.8)
-    ax.set_title("Effort against attainment to date")
-    ax.set_xlabel("Attainment of the period target when the month starts")
-    ax.set_ylabel("Effort (1.0 = today)")
-    percent_axis(ax.xaxis)
-    ax.legend(fontsize=8, frameon=False, ncols=2)
-    style_axes(ax)
-    return fig
+            panel.line(x, prof["first_month"], colour(i), label=f"{name}: first month", dash="2 3")
+    return chart([panel], panel_size=(760, 400))
 
 
-def earnings_curves(tables: Mapping[str, pd.DataFrame]) -> Figure:
+def earnings_curves(tables: Mapping[str, pd.DataFrame], currency: str | None = None) -> Chart:
     """What a rep earns at each attainment: total incentive per plan (left) and, for the
     first plan, the payout of each measure (right). ``tables`` come from
     :func:`sim.earnings.earnings_table`, one per plan."""
-    fig, (left, right) = panels(2, width=5.2)
-    for i, (name, df) in enumerate(tables.items()):
-        left.plot(
-            df.index,
-            df["incentive_total"],
-            color=colour(i),
-            linestyle=("-", "--", "-.", ":")[i % 4],
-            linewidth=max(1.2, 3.0 - 0.5 * i),
-            label=mathtext_safe(name),
+    fmt = money_format(currency)
+    name, first = next(iter(tables.items()))
+
+    def panel(title: str) -> Panel:
+        p = Panel(
+            title=title,
+            xlabel="Attainment of every target (% of target)",
+            ylabel="Incentive per year",
+            xformat=percent_format,
+            yformat=fmt,
+            ylim=(0.0, None),
+            legend="upper left",
         )
-    name, df = next(iter(tables.items()))
-    for i, col in enumerate(c for c in df.columns if c.startswith("payout_")):
-        right.plot(df.index, df[col], color=colour(i), label=mathtext_safe(col[len("payout_") :]))
-    for ax, title in (
-        (left, "Total incentive by plan"),
-        (right, f"Incentive by measure: {name}"),
-    ):
-        ax.axvline(1.0, color="#999999", linewidth=0.8)
-        ax.set_title(mathtext_safe(title))
-        ax.set_xlabel("Attainment of every target (% of target)")
-        ax.set_ylabel("Incentive per year")
-        ax.set_ylim(bottom=0)
-        percent_axis(ax.xaxis)
-        money_axis(ax.yaxis)
-        ax.legend(fontsize=8, frameon=False, loc="upper left")
-        style_axes(ax)
-    fig.suptitle("Earnings estimator", fontsize=12)
-    return fig
+        return p.vline(1.0, "#999999", dash="")
+
+    left, right = panel("Total incentive by plan"), panel(f"Incentive by measure: {name}")
+    for i, (plan_name, df) in enumerate(tables.items()):
+        width = max(1.2, 3.0 - 0.5 * i)
+        left.line(df.index, df["incentive_total"], colour(i), plan_name, width, dash=dash(i))
+    for i, col in enumerate(c for c in first.columns if c.startswith("payout_")):
+        right.line(first.index, first[col], colour(i), col[len("payout_") :])
+    return chart([left, right], "Earnings estimator", panel_size=(500, 330))

@@ -326,9 +326,10 @@ def _percent_index(df: pd.DataFrame) -> pd.DataFrame:
     return df.set_axis(pd.Index([f"{a:.0%}" for a in df.index], name=df.index.name), axis=0)
 
 
-def earnings_section(plans: Mapping[str, Plan]) -> str:
+def earnings_section(plans: Mapping[str, Plan], currency: str | None = None) -> str:
     """The earnings estimator: a rep's incentive at 0%-200% of every target, per measure
-    and in total for the first plan, and the total under each other plan."""
+    and in total for the first plan, and the total under each other plan (amounts in
+    ``currency`` when given)."""
     tables = {name: earnings_table(plan) for name, plan in plans.items()}
     first, df = next(iter(tables.items()))
     show = df.drop(columns=["incentive_share"]).rename(
@@ -344,10 +345,10 @@ def earnings_section(plans: Mapping[str, Plan]) -> str:
         "The workbook (--xlsx) has an earnings calculator: type any attainment and every "
         "payout follows."
     )
-    fig = F.earnings_curves(tables)
+    fig = F.earnings_curves(tables, currency)
     return (
         f'<p class="note">{escape(intro)}</p>'
-        + render_table(_percent_index(show.iloc[::2]))
+        + render_table(_percent_index(show.iloc[::2]), currency=currency)
         + figure_html(
             "fig-earnings",
             "Earnings at each attainment",
@@ -366,16 +367,17 @@ def _extra_tables(tables: Mapping[str, Table]) -> list[tuple[str, str, Table]]:
 
 
 def _table_sections(
-    result: SimulationResult, tables: Mapping[str, Table]
+    result: SimulationResult, tables: Mapping[str, Table], leave_out: frozenset[str]
 ) -> list[tuple[str, str, str]]:
     """(anchor, title, html) of the known sections in order (missing tables built from the
-    result, those that do not apply left out), then one per extra table."""
+    result; those that do not apply, or are in ``leave_out``, left out), then one per
+    extra table."""
     cur = result.scenario.currency
-    missing = [k for k, _, _ in SECTIONS if k not in tables]
+    missing = [k for k, _, _ in SECTIONS if k not in tables and k not in leave_out]
     all_tables = {**default_tables(result, missing), **tables}
     out = []
     for key, title, intro in SECTIONS:
-        if key not in all_tables:  # left out: it does not apply to this run
+        if key not in all_tables or key in leave_out:  # does not apply, or shown elsewhere
             continue
         body = f'<p class="note">{escape(intro)}</p>{render_table(all_tables[key], currency=cur)}'
         if key == "summary":
@@ -398,6 +400,7 @@ def render_report(
     extra_sections: Iterable[tuple[str, str, str]] = (),
     figures: Sequence[tuple] = (),
     appendix: Iterable[tuple[str, str, str]] = (),
+    leave_out: Iterable[str] = (),
 ) -> str:
     """The whole report as one self-contained HTML document (no network, no script).
 
@@ -410,7 +413,8 @@ def render_report(
     the appendix). ``extra_sections`` are ``(anchor, title, html)`` placed right after
     it. ``figures`` adds (anchor, title, Figure, alt text, caption) after the standard
     ones; ``appendix`` sections ``(anchor, title, html)`` close the report (run and
-    solver details).
+    solver details). Sections named in ``leave_out`` are not shown (another section
+    shows the same table).
     """
     behaviour = result.base.behaviour
     lines = [behaviour_note(behaviour.spec if behaviour is not None else None), *summary_lines]
@@ -431,11 +435,13 @@ def render_report(
     sections = [
         ("executive-summary", "Executive summary", summary),
         *extra_sections,
-        *_table_sections(result, tables),
+        *_table_sections(result, tables, frozenset(leave_out)),
         (
             "earnings",
             "Earnings estimator",
-            earnings_section({n: v.plan for n, v in result.variants.items()}),
+            earnings_section(
+                {n: v.plan for n, v in result.variants.items()}, result.scenario.currency
+            ),
         ),
         ("figures", "Figures", _figures(result) + "".join(figure_html(*f) for f in figures)),
         *closing,
