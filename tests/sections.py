@@ -22,3 +22,25 @@ def assert_each_section_once(html: str) -> list[str]:
     twice = [t[:120] for t, n in Counter(tables).items() if n > 1]
     assert not twice, f"a table shown more than once: {twice}"
     return [t for _, t in found]
+
+
+EXEC = re.compile(r'<div class="exec">(.*?)</div>', re.S)
+SECTION_BODY = re.compile(r'<section id="([^"]+)"( class="appendix")?>(.*?)</section>', re.S)
+
+
+def assert_first_screen(html: str, chart: str) -> list[str]:
+    """The layout every report shares: the executive summary first, with at most six
+    findings and the key chart (figure id ``chart``) in it; appendix sections (data,
+    solver and run notes, more findings) after every other section. Returns the
+    summary's findings as text."""
+    sections = SECTION_BODY.findall(html)
+    assert sections[0][0] == "executive-summary", [s[0] for s in sections[:3]]
+    summary = sections[0][2]
+    box = EXEC.search(summary)
+    assert box, "no summary box"
+    items = re.findall(r"<li>(.*?)</li>", box.group(1), re.S)
+    assert 1 <= len(items) <= 6, items
+    assert f'<figure id="{chart}">' in summary, "the key chart is not in the summary"
+    kinds = [bool(flag) for _, flag, _ in sections]
+    assert kinds == sorted(kinds), "an appendix section comes before a main one"
+    return items

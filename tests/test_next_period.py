@@ -21,7 +21,7 @@ from sim import ScenarioError, load_scenario, simulate
 from sim.actuals import load_actuals
 from sim.review import annual_review
 from tests.conftest import ROOT
-from tests.sections import assert_each_section_once
+from tests.sections import assert_each_section_once, assert_first_screen
 
 EXAMPLE = ROOT / "scenarios" / "review_example.toml"
 EVIL = "<script>alert(1)</script>=cmd"
@@ -190,6 +190,9 @@ def test_review_reoptimises_through_the_command_line(folder, tmp_path, capsys):
     html = (out / "report.html").read_text(encoding="utf-8")
     assert_each_section_once(html)
     assert 'id="next-period"' in html and "Binding constraints" in html
+    summary = assert_first_screen(html, "fig-fit")
+    assert summary[1].startswith("Next period (FY2027): Targets sum to")
+    assert 'id="solver" class="appendix"' in html and "Plan shapes compared" in html
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     wb = openpyxl.load_workbook(out / "review.xlsx")
     for sheet in (

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planlab.kit.format import column_kind, format_value
+from planlab.kit.format import column_kind, format_value, label
+from planlab.kit.html import render_table
 from planlab.kit.svg import Chart
 from planlab.simulate import figures as F
 from planlab.simulate.report import describe_plan, render_report
@@ -208,3 +209,18 @@ def test_payout_curves_come_from_the_plan_curve(result):
     line = next(m for m in fig.panels[0].marks if m.kind == "line")
     np.testing.assert_allclose(line.y, plan.measures[0].curve.payout(line.x))
     assert len(fig.panels) == len(plan.measures)
+
+
+def test_variant_names_read_as_written(result, report):
+    """Plan variants keep the names the scenario gave them (escaped), in every table."""
+    assert ">team_component</th>" in report and ">margin_gate</th>" in report
+    assert "Team component" not in report and "Margin gate" not in report
+    assert "Expected payout: team_component" in report  # payout_expected_<variant>
+    table = pd.DataFrame(
+        {"big <deal>_x": [1.0], "payout_expected_big <deal>_x": [2.0], "share_at_target": [0.5]},
+        index=pd.Index(["revenue_expected"], name="metric"),
+    )
+    html = render_table(table, verbatim=["big <deal>_x"])
+    assert ">big &lt;deal&gt;_x</th>" in html
+    assert ">Expected payout: big &lt;deal&gt;_x</th>" in html
+    assert f">{label('share_at_target')}</th>" in html  # other columns keep their labels

@@ -17,7 +17,7 @@ from sim.review import check_in, goodness_of_fit, prepare_review
 from sim.review.checkin import _condition, _retargeted
 from sim.run import simulate
 from tests.conftest import ROOT
-from tests.sections import assert_each_section_once
+from tests.sections import assert_each_section_once, assert_first_screen
 
 EXAMPLE = ROOT / "scenarios" / "review_example.toml"
 EVIL = "<script>alert(1)</script>=cmd"
@@ -78,6 +78,10 @@ def test_review_end_to_end(evil_scenario, tmp_path, capsys):
     }
     html = (out / "report.html").read_text(encoding="utf-8")
     assert_each_section_once(html)
+    summary = assert_first_screen(html, "fig-fit")
+    assert summary[0].startswith("Reps do not respond to the plan")
+    assert any("see Actuals in the appendix" in line for line in summary)
+    assert 'id="data" class="appendix"' in html and 'id="fit" class="appendix"' in html
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "4 problem(s) in the actuals" in html
     reps = (out / "reps.csv").read_text(encoding="utf-8")
@@ -224,7 +228,11 @@ def test_checkin_and_history_through_the_cli(tmp_path, capsys):
         )
         assert code == 0, err
         assert "check-in of FY2027 after 6 months" in stdout
-    assert_each_section_once((tmp_path / "c1" / "report.html").read_text(encoding="utf-8"))
+    html = (tmp_path / "c1" / "report.html").read_text(encoding="utf-8")
+    assert_each_section_once(html)
+    summary = assert_first_screen(html, "fig-options")
+    assert summary[1].startswith("After 6 months of FY2027")
+    assert 'id="assumptions" class="appendix"' in html
     assert {p.name for p in (tmp_path / "c1").iterdir()} == {
         "report.html",
         "reps.csv",

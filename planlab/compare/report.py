@@ -3,8 +3,6 @@ the base plan with paired intervals, and attainment overlaid."""
 
 from __future__ import annotations
 
-from html import escape
-
 import numpy as np
 import pandas as pd
 
@@ -12,7 +10,7 @@ from sim.metrics import BEHAVIOUR_KEYS, METRIC_BY_KEY
 from sim.run import SimulationResult
 
 from ..kit.format import column_kind, format_value
-from ..kit.html import figure_html, render_table
+from ..kit.html import blocks, figure_html, heading, markup, note, render_table
 from ..simulate.tables import behaviour_applies
 from . import figures as F
 
@@ -69,17 +67,21 @@ def comparison_section(
         "excludes zero and the size matters."
     )
     fig = F.attainment_overlay(result)
-    return (
-        f'<p class="note">{escape(notes)}</p>{render_table(table, currency=cur)}'
-        f'<h3>Differences from the base plan</h3><p class="note">{escape(dnotes)}</p>'
-        f"{render_table(dtable)}"
-        + figure_html(
-            "fig-attainment-overlay",
-            "Attainment by variant",
-            fig,
-            "Overlaid histograms of annual attainment for each variant",
-            "Share of rep-years at each attainment; the dashed line marks target. When reps' "
-            "effort does not depend on the plan, attainment is the same under every variant and "
-            "the lines coincide.",
-        )
+    return blocks(
+        note(notes),
+        markup(render_table(table, currency=cur, verbatim=result.variants)),
+        heading("Differences from the base plan"),
+        note(dnotes),
+        markup(render_table(dtable, verbatim=result.variants)),
+        markup(
+            figure_html(
+                "fig-attainment-overlay",
+                "Attainment by variant",
+                fig,
+                "Overlaid histograms of annual attainment for each variant",
+                "Share of rep-years at each attainment; the dashed line marks target. When "
+                "reps' effort does not depend on the plan, attainment is the same under every "
+                "variant and the lines coincide.",
+            )
+        ),
     )

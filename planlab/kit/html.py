@@ -9,6 +9,8 @@ markup built from escaped pieces.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from functools import cache
 
 import pandas as pd
@@ -18,7 +20,21 @@ from markupsafe import Markup
 from .format import column_kind, format_value, is_number, label
 
 __all__ = [
+    "Block",
     "MAX_ROWS",
+    "blocks",
+    "box",
+    "bullets",
+    "code",
+    "details",
+    "facts",
+    "heading",
+    "markup",
+    "MAX_BULLETS",
+    "executive_summary",
+    "more_findings",
+    "note",
+    "paragraph",
     "METRIC_INDEX",
     "Table",
     "bullet_list",
@@ -44,10 +60,27 @@ METRIC_INDEX = "metric"
 MAX_ROWS = 1000
 
 
-def _header(key: object) -> dict[str, str]:
-    """A header cell: the human label (a metric's from the catalogue); the key as title."""
+def _label(key: object, verbatim: frozenset[str]) -> str:
+    """A header's text: a name the user wrote (a plan variant) as written, a key ending in
+    one (``payout_expected_<variant>``) as its label and the name, anything else as its
+    human label."""
+    text = str(key)
+    if text in verbatim:
+        return text
+    for name in sorted(verbatim, key=len, reverse=True):
+        if text.endswith(f"_{name}") and len(text) > len(name) + 1:
+            return f"{label(text[: -len(name) - 1])}: {name}"
+    return label(key)
+
+
+def _header(key: object, verbatim: frozenset[str] = frozenset()) -> dict[str, str]:
+    """A header cell: the human label (a metric's from the catalogue), names the user wrote
+    as written; the key as title."""
     parts = key if isinstance(key, tuple) else (key,)
-    return {"text": " / ".join(label(p) for p in parts), "title": " / ".join(map(str, parts))}
+    return {
+        "text": " / ".join(_label(p, verbatim) for p in parts),
+        "title": " / ".join(map(str, parts)),
+    }
 
 
 def _frame(data: Table) -> tuple[pd.DataFrame, bool]:
@@ -80,18 +113,119 @@ def _parts():
     return environment().get_template("parts.html").module
 
 
-def render_table(data: Table, max_rows: int = MAX_ROWS, currency: str | None = None) -> str:
+# -- section bodies as blocks ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Block:
+    """One piece of a section body (a note, a heading, bullets, a table ...), rendered by
+    the ``blocks`` template macro so that report modules never write HTML themselves."""
+
+    kind: str
+    text: str = ""
+    parts: tuple = ()
+    items: tuple = ()
+    level: int = 3
+    open: bool = False
+    markup: Markup = Markup("")
+
+
+@dataclass(frozen=True)
+class _Text:
+    text: str
+    code: bool = False
+
+
+def code(text: str) -> _Text:
+    """A piece of a note or paragraph shown as code (a command, a file name)."""
+    return _Text(str(text), code=True)
+
+
+def _parts_of(pieces: Sequence[object]) -> tuple[_Text, ...]:
+    return tuple(p if isinstance(p, _Text) else _Text(str(p)) for p in pieces)
+
+
+def note(*pieces: object) -> Block:
+    """A muted explanatory paragraph; pieces are text or :func:`code`."""
+    return Block("note", parts=_parts_of(pieces))
+
+
+def paragraph(*pieces: object) -> Block:
+    return Block("paragraph", parts=_parts_of(pieces))
+
+
+def heading(text: str, level: int = 3) -> Block:
+    return Block("heading", text=str(text), level=level)
+
+
+def bullets(items: Iterable[object], empty: str = "") -> Block:
+    """Bullets, or ``empty`` as a note when there are none."""
+    return Block("bullets", text=empty, items=tuple(str(i) for i in items))
+
+
+def facts(pairs: Iterable[tuple[str, str]]) -> Block:
+    return Block("facts", items=tuple(pairs))
+
+
+def markup(html: str) -> Block:
+    """Markup the kit already built from escaped pieces (a table, a figure)."""
+    return Block("markup", markup=Markup(html))
+
+
+def box(css_class: str, *items: Block) -> Block:
+    """Blocks inside a ``<div>`` of ``css_class`` (the executive summary's box, a plan)."""
+    return Block("box", text=css_class, items=items)
+
+
+def details(summary: str, *items: Block, open: bool = False) -> Block:  # noqa: A002
+    """Blocks folded under a summary line the reader can open."""
+    return Block("details", text=str(summary), items=items, open=open)
+
+
+def blocks(*items: Block) -> str:
+    """A section body from blocks, rendered by the template with autoescaping."""
+    return str(_parts().blocks(items))
+
+
+#: The executive summary shows at most this many findings; the rest follow in an appendix.
+MAX_BULLETS = 6
+
+
+def executive_summary(lines: Sequence[str], headline: str = "") -> str:
+    """The first screen of every report: at most :data:`MAX_BULLETS` findings in the summary
+    box, then the key chart (``headline``, a figure from :func:`figure_html`)."""
+    return blocks(
+        box("exec", bullets(lines[:MAX_BULLETS], "No findings.")),
+        markup(headline),
+    )
+
+
+def more_findings(lines: Sequence[str]) -> list[tuple[str, str, str]]:
+    """The appendix section of the findings beyond the summary's first
+    :data:`MAX_BULLETS` (none when they all fit)."""
+    rest = list(lines[MAX_BULLETS:])
+    return [("more-findings", "More findings", blocks(bullets(rest)))] if rest else []
+
+
+def render_table(
+    data: Table,
+    max_rows: int = MAX_ROWS,
+    currency: str | None = None,
+    verbatim: Iterable[str] = (),
+) -> str:
     """An escaped HTML table of a DataFrame or Series, in a horizontally scrolling box
     (markup as a plain string: the kit's functions return strings to build bodies with).
 
     Numbers are formatted by :func:`column_kind` of their column (of their row
     for a Series or a metric-indexed DataFrame) and right-aligned, money with the
     ``currency`` sign; headers and metric rows show human labels, the key on hover.
+    Names in ``verbatim`` (plan variants, as the user wrote them) are never relabelled.
     """
+    names = frozenset(map(str, verbatim))
     df, by_row = _frame(data)
     index_names = _index_labels(df)
     head = [{"text": label(n) if n else "", "title": n} for n in index_names or []]
-    head += [_header(c) for c in df.columns]
+    head += [_header(c, names) for c in df.columns]
     col_kinds = [column_kind(c[-1] if isinstance(c, tuple) else c) for c in df.columns]
     rows = []
     values = df.iloc[:max_rows].to_numpy(dtype=object)

@@ -28,6 +28,7 @@ __all__ = [
     "chart",
     "colour",
     "dash",
+    "grid_chart",
     "histogram_upper",
     "money_format",
     "nice_ticks",
@@ -161,6 +162,7 @@ class Panel:
     xlim: tuple[float | None, float | None] = (None, None)
     ylim: tuple[float | None, float | None] = (None, None)
     xticks: Sequence[tuple[float, str]] | None = None
+    yticks: Sequence[tuple[float, str]] | None = None
     legend: str = "upper right"
     notes: list[str] = field(default_factory=list)
     marks: list[_Mark] = field(default_factory=list)
@@ -183,8 +185,17 @@ class Panel:
         """A filled histogram: ``len(edges) == len(heights) + 1``."""
         return self._add("bars", edges, heights, colour, label=label, opacity=opacity)
 
-    def points(self, x, y, colour: str, label: str | None = None, opacity: float = 0.35):
-        return self._add("points", x, y, colour, label=label, opacity=opacity)
+    def points(
+        self,
+        x,
+        y,
+        colour: str,
+        label: str | None = None,
+        opacity: float = 0.35,
+        radius: float = 2.0,
+    ):
+        """Dots of ``radius`` pixels."""
+        return self._add("points", x, y, colour, label=label, opacity=opacity, width=radius)
 
     def vline(self, x: float, colour: str, label: str | None = None, dash: str = "6 4"):
         return self._add("vline", [x], [np.nan], colour, label=label, width=1.4, dash=dash)
@@ -224,9 +235,13 @@ class Panel:
         clipping path, unique within the chart."""
         x0, x1 = self._range("x")
         y0, y1 = self._range("y")
-        yticks = [t for t in nice_ticks(y0, y1, 6) if y0 - 1e-12 <= t <= y1 + 1e-12]
-        ystep = yticks[1] - yticks[0] if len(yticks) > 1 else 1.0
-        ylabels = [self.yformat(t, ystep) for t in yticks]
+        if self.yticks is not None:
+            yticks = [t for t, _ in self.yticks if y0 <= t <= y1]
+            ylabels = [s for t, s in self.yticks if y0 <= t <= y1]
+        else:
+            yticks = [t for t in nice_ticks(y0, y1, 6) if y0 - 1e-12 <= t <= y1 + 1e-12]
+            ystep = yticks[1] - yticks[0] if len(yticks) > 1 else 1.0
+            ylabels = [self.yformat(t, ystep) for t in yticks]
         margin_l = 30 + CHAR_WIDTH * max((len(s) for s in ylabels), default=2)
         pl, pr = left + margin_l, left + width - 22
         pt, pb = top + (28 if self.title else 10), top + height - 42
@@ -325,7 +340,8 @@ class Panel:
         if m.kind == "points":
             px, py = X(m.x), Y(m.y)
             dots = "".join(
-                f'<circle cx="{a:.1f}" cy="{b:.1f}" r="2"/>' for a, b in zip(px, py, strict=True)
+                f'<circle cx="{a:.1f}" cy="{b:.1f}" r="{m.width:g}"/>'
+                for a, b in zip(px, py, strict=True)
             )
             return f'<g fill="{m.colour}" fill-opacity="{m.opacity:g}">{dots}</g>'
         if m.kind == "vline":
@@ -426,3 +442,66 @@ def chart(
         + "</svg>"
     )
     return Chart(svg, panels, title)
+
+
+#: Red, amber, green: a cell's colour from worst to best.
+_RAMP = ((0xD7, 0x30, 0x27), (0xFE, 0xE0, 0x8B), (0x1A, 0x98, 0x50))
+
+
+def _ramp(t: float) -> str:
+    """The colour at ``t`` in [0, 1] on the red-amber-green ramp."""
+    t = min(max(t, 0.0), 1.0) * (len(_RAMP) - 1)
+    i = min(int(t), len(_RAMP) - 2)
+    f = t - i
+    rgb = (round(a + (b - a) * f) for a, b in zip(_RAMP[i], _RAMP[i + 1], strict=True))
+    return "#" + "".join(f"{c:02x}" for c in rgb)
+
+
+def grid_chart(
+    values: np.ndarray,
+    rows: Sequence[str],
+    columns: Sequence[str],
+    cells: Sequence[Sequence[str]],
+    title: str,
+    higher_is_better: bool = True,
+) -> Chart:
+    """A heatmap: one cell per row and column, its text in ``cells``, greener where the
+    value reads better (blank where it is not a number)."""
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+    cw, ch = max(90.0, CHAR_WIDTH * max((len(str(c)) for c in columns), default=4) + 16), 30.0
+    left = 16 + CHAR_WIDTH * max((len(str(r)) for r in rows), default=4)
+    top = 52.0
+    width, height = left + cw * len(columns) + 12, top + ch * len(rows) + 10
+    out = [
+        f'<text x="{_num(width / 2)}" y="20" text-anchor="middle" font-size="14" '
+        f'font-weight="600">{_esc(title)}</text>'
+    ]
+    for j, c in enumerate(columns):
+        x = left + cw * (j + 0.5)
+        out.append(f'<text x="{_num(x)}" y="{_num(top - 8)}" text-anchor="middle">{_esc(c)}</text>')
+    for i, r in enumerate(rows):
+        y = top + ch * i
+        out.append(
+            f'<text x="{_num(left - 8)}" y="{_num(y + ch / 2)}" dy="0.32em" '
+            f'text-anchor="end">{_esc(r)}</text>'
+        )
+        for j in range(len(columns)):
+            v = values[i, j]
+            good = (v - lo) / (hi - lo) if hi > lo else 0.5
+            fill = _ramp(good if higher_is_better else 1 - good) if math.isfinite(v) else "#ffffff"
+            x = left + cw * j
+            out.append(
+                f'<rect x="{_num(x)}" y="{_num(y)}" width="{_num(cw - 2)}" height="{_num(ch - 2)}" '
+                f'fill="{fill}"/><text x="{_num(x + cw / 2 - 1)}" y="{_num(y + ch / 2 - 1)}" '
+                f'dy="0.32em" text-anchor="middle">{_esc(cells[i][j])}</text>'
+            )
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{_num(width)}" height="{_num(height)}" '
+        f'viewBox="0 0 {_num(width)} {_num(height)}" font-family="{FONT}">'
+        f'<style>{STYLE}</style><rect width="100%" height="100%" fill="#fff"/>'
+        + "".join(out)
+        + "</svg>"
+    )
+    return Chart(svg, (), title)

@@ -1,84 +1,98 @@
-"""Figures of a plan review and a check-in (matplotlib ``Figure`` objects, no pyplot state)."""
+"""Figures of a plan review and a check-in, as SVG charts (:mod:`planlab.kit.svg`)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
 
-from ..kit.plot import MARKERS, colour, mathtext_safe, money_axis, percent_axis, style_axes
+from ..kit.svg import (
+    MARKERS,
+    Chart,
+    Panel,
+    chart,
+    colour,
+    money_format,
+    number_format,
+    percent_format,
+    shares,
+)
 
 __all__ = ["checkin_cost", "fit_histogram", "shrinkage_plot"]
 
+#: Blues from light to dark: reps with more deals observed are drawn darker.
+DEAL_SHADES = ("#9ecae1", "#4292c6", "#2171b5", "#08306b")
 
-def fit_histogram(actual: np.ndarray, simulated: np.ndarray, measure: str) -> Figure:
+
+def fit_histogram(actual: np.ndarray, simulated: np.ndarray, measure: str) -> Chart:
     """Actual attainment per rep against the calibrated model's simulated distribution."""
-    fig = Figure(figsize=(7.5, 4.4), layout="constrained")
-    ax = fig.subplots()
+    actual = np.asarray(actual, dtype=float).ravel()
+    simulated = np.asarray(simulated, dtype=float).ravel()
     hi = min(max(float(np.quantile(simulated, 0.99)), float(actual.max()), 1.5), 4.0)
-    bins = np.linspace(0.0, hi, 41)
-    sim = np.clip(simulated.ravel(), 0, hi)
-    ax.hist(
-        sim,
-        bins=bins,
-        weights=np.full(sim.size, 1 / sim.size),
-        color=colour(0),
-        alpha=0.35,
-        label="calibrated model (all simulated years)",
+    edges = np.linspace(0.0, hi, 41)
+    panel = Panel(
+        title=f"Annual {measure} attainment: actual against the calibrated model",
+        xlabel="Attainment (% of target; the last bar holds the rest)",
+        ylabel="Share of reps",
+        xformat=percent_format,
+        yformat=percent_format,
+        xlim=(0.0, hi),
+        ylim=(0.0, None),
     )
-    act = np.clip(actual, 0, hi)
-    ax.hist(
-        act,
-        bins=bins,
-        weights=np.full(act.size, 1 / act.size),
-        histtype="step",
-        linewidth=2,
-        color=colour(1),
-        label="actual, last year",
+    panel.bars(
+        edges, shares(simulated, edges), colour(0), "calibrated model (every simulated year)", 0.35
     )
-    ax.axvline(1.0, color=MARKERS["target"], linestyle="--", linewidth=1.2, label="target")
-    ax.set_title(mathtext_safe(f"Annual {measure} attainment: actual against the calibrated model"))
-    ax.set_xlabel("Attainment")
-    ax.set_ylabel("Share of reps")
-    percent_axis(ax.xaxis)
-    percent_axis(ax.yaxis)
-    ax.legend(fontsize=8, frameon=False)
-    style_axes(ax)
-    return fig
+    panel.steps(edges, shares(actual, edges), colour(1), "actual, last year", 2.2)
+    panel.vline(1.0, MARKERS["target"], label="target")
+    return chart([panel], panel_size=(760, 400))
 
 
-def shrinkage_plot(reps: pd.DataFrame) -> Figure:
-    """Raw productivity against the shrunk estimate: few deals, more pull towards the team."""
-    fig = Figure(figsize=(7.5, 4.4), layout="constrained")
-    ax = fig.subplots()
-    raw, shrunk, deals = reps["productivity_raw"], reps["productivity"], reps["deals"]
-    sc = ax.scatter(raw, shrunk, c=deals, cmap="viridis", s=18)
-    lim = [0, float(np.nanmax([raw.max(), shrunk.max(), 1.5])) * 1.05]
-    ax.plot(lim, lim, color="#999999", linewidth=1, label="no shrinkage")
-    ax.axhline(1.0, color=MARKERS["target"], linestyle="--", linewidth=1, label="team average")
-    fig.colorbar(sc, ax=ax, label="deals observed")
-    ax.set_xlim(lim)
-    ax.set_ylim(lim)
-    ax.set_title("Rep productivity: raw rate against the estimate shrunk towards peers")
-    ax.set_xlabel("Raw productivity (deals / expected at average productivity)")
-    ax.set_ylabel("Shrunk estimate")
-    ax.legend(fontsize=8, frameon=False)
-    style_axes(ax)
-    return fig
+def shrinkage_plot(reps: pd.DataFrame) -> Chart:
+    """Raw productivity against the shrunk estimate: few deals, more pull towards the team.
+    Darker dots are reps with more deals observed."""
+    raw = reps["productivity_raw"].to_numpy(dtype=float)
+    shrunk = reps["productivity"].to_numpy(dtype=float)
+    deals = reps["deals"].to_numpy(dtype=float)
+    top = float(np.nanmax([np.nanmax(raw), np.nanmax(shrunk), 1.5])) * 1.05
+    panel = Panel(
+        title="Rep productivity: raw rate against the estimate shrunk towards peers",
+        xlabel="Raw productivity (deals / expected at average productivity)",
+        ylabel="Shrunk estimate",
+        xformat=number_format,
+        yformat=number_format,
+        xlim=(0.0, top),
+        ylim=(0.0, top),
+        legend="upper left",
+    )
+    panel.line([0.0, top], [0.0, top], "#999999", "no shrinkage", 1.0)
+    panel.hline(1.0, MARKERS["target"], "team average")
+    cuts = np.unique(np.nanquantile(deals, [0.25, 0.5, 0.75])) if deals.size else np.array([])
+    group = np.searchsorted(cuts, deals, side="right")
+    for g in range(len(cuts) + 1):
+        inside = group == g
+        if not inside.any():
+            continue
+        lo, hi = int(np.nanmin(deals[inside])), int(np.nanmax(deals[inside]))
+        text = f"{lo} deals" if lo == hi else f"{lo}–{hi} deals"
+        shade = DEAL_SHADES[min(g, len(DEAL_SHADES) - 1) + max(0, 3 - len(cuts))]
+        panel.points(raw[inside], shrunk[inside], shade, text, opacity=0.9, radius=3.5)
+    return chart([panel], panel_size=(760, 440))
 
 
-def checkin_cost(options: pd.DataFrame) -> Figure:
-    """Expected incentive cost (P10-P90) and revenue of each option."""
-    fig = Figure(figsize=(7.5, 0.6 * len(options) + 1.8), layout="constrained")
-    ax = fig.subplots()
-    y = np.arange(len(options))
-    mid = options["incentive_cost_expected"].to_numpy()
-    lo, hi = options["incentive_cost_p10"].to_numpy(), options["incentive_cost_p90"].to_numpy()
-    ax.errorbar(mid, y, xerr=[mid - lo, hi - mid], fmt="o", color=colour(0), capsize=4)
-    ax.set_yticks(y, [mathtext_safe(n) for n in options.index])
-    ax.invert_yaxis()
-    ax.set_title("Year-end incentive cost by option (expected, P10–P90)")
-    ax.set_xlabel("Total incentive cost")
-    money_axis(ax.xaxis)
-    style_axes(ax)
-    return fig
+def checkin_cost(options: pd.DataFrame, currency: str | None = None) -> Chart:
+    """Expected year-end incentive cost of each option, with its P10-P90 range."""
+    n = len(options)
+    mid = options["incentive_cost_expected"].to_numpy(dtype=float)
+    lo = options["incentive_cost_p10"].to_numpy(dtype=float)
+    hi = options["incentive_cost_p90"].to_numpy(dtype=float)
+    y = np.arange(n)[::-1].astype(float)  # the first option on top
+    panel = Panel(
+        title="Year-end incentive cost by option (expected, P10–P90)",
+        xlabel="Total incentive cost",
+        xformat=money_format(currency),
+        ylim=(-0.6, n - 0.4),
+        yticks=[(float(v), str(name)) for v, name in zip(y, options.index, strict=True)],
+    )
+    for i in range(n):
+        panel.line([lo[i], hi[i]], [y[i], y[i]], colour(0), width=2.0)
+    panel.points(mid, y, colour(0), opacity=1.0, radius=4.5)
+    return chart([panel], panel_size=(760, 60 * n + 110))

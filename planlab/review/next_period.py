@@ -11,7 +11,6 @@ plan and targets, all from the functions here.
 from __future__ import annotations
 
 import tomllib
-from html import escape
 from pathlib import Path
 
 import pandas as pd
@@ -22,7 +21,16 @@ from sim import metrics as M
 from sim.scenario import variant_toml
 
 from ..kit.files import to_csv
-from ..kit.html import bullet_list, figure_html, render_table
+from ..kit.html import (
+    blocks,
+    bullets,
+    code,
+    figure_html,
+    heading,
+    markup,
+    note,
+    render_table,
+)
 from ..kit.toml import compact_scenario_toml, compact_toml
 from ..optimize import figures as OF
 from ..optimize.files import optimisation_lines
@@ -31,11 +39,13 @@ __all__ = [
     "NEXT_SCENARIO",
     "NEXT_VARIANT",
     "next_period_files",
+    "next_period_headline",
     "next_period_lines",
     "next_period_results",
     "next_period_section",
     "next_period_sheets",
     "next_targets",
+    "solver_notes",
 ]
 
 NEXT_SCENARIO = "next_period_scenario.toml"
@@ -120,40 +130,77 @@ def next_period_files(nxt: NextPeriod) -> dict[str, str]:
     return files
 
 
-def next_period_section(nxt: NextPeriod) -> str:
-    """The report's section on next period's targets (escaped HTML)."""
+def next_period_headline(nxt: NextPeriod) -> str:
+    """Next period in one line for the executive summary: where the targets land, or why
+    no plan was found."""
+    lines = optimisation_lines(nxt.optimisation, nxt.check)
+    # With a plan, the optimiser's second line says where the targets land.
+    return (
+        f"Next period ({nxt.label}): {lines[1] if nxt.optimisation.plan is not None else lines[0]}"
+    )
+
+
+def next_period_section(nxt: NextPeriod, currency: str | None = None) -> str:
+    """The report's section on next period's targets (solver details: :func:`solver_notes`)."""
     opt = nxt.optimisation
-    body = bullet_list(next_period_lines(nxt), "")
+    pieces = [bullets(next_period_lines(nxt))]
     if opt.plan is None:
-        if opt.relaxation is not None and len(opt.relaxation):
-            body += "<h3>Smallest relaxations</h3>" + render_table(opt.relaxation)
-        return body + "<h3>Plan shapes tried</h3>" + render_table(opt.shapes)
-    body += (
-        f'<p class="note">Files: {escape(NEXT_SCENARIO)} (the calibrated model one year on) '
-        "and next_plan.toml (the new plan as its variant next_period: "
-        "<code>planlab simulate next_plan.toml</code> runs it beside last period's plan), "
-        "targets.csv.</p>"
+        return blocks(
+            *pieces, note("What was tried, and the smallest relaxations: see Solver notes.")
+        )
+    pieces.append(
+        note(
+            f"Files: {NEXT_SCENARIO} (the calibrated model one year on) and next_plan.toml "
+            "(the new plan as its variant next_period: ",
+            code("planlab simulate next_plan.toml"),
+            " runs it beside last period's plan), targets.csv.",
+        )
     )
     if nxt.result is not None:
-        body += (
-            "<h3>New plan against last period's plan</h3>"
-            '<p class="note">Both simulated on the calibrated model one year on, on fresh '
-            f"random numbers ({nxt.result.trials:,} trials), reps best-responding.</p>"
-            + render_table(_compared(nxt))
-        )
-    if nxt.check is not None:
-        body += "<h3>What the optimiser expected, and the simulation</h3>" + render_table(nxt.check)
+        pieces += [
+            heading("New plan against last period's plan"),
+            note(
+                "Both simulated on the calibrated model one year on, on fresh random numbers "
+                f"({nxt.result.trials:,} trials), reps best-responding."
+            ),
+            markup(render_table(_compared(nxt), currency=currency)),
+        ]
     if opt.binding is not None:
-        body += "<h3>Binding constraints</h3>" + render_table(opt.binding)
-    body += "<h3>Plan shapes compared</h3>" + render_table(opt.shapes)
-    body += figure_html(
-        "fig-next-targets",
-        "Targets: last period and next",
-        OF.target_changes(opt.targets),
-        "Scatter of each rep's new target against last period's actual target",
-        "Each dot is a rep, coloured by their chance of reaching the new target.",
-    )
-    return body + "<h3>Targets and why</h3>" + render_table(opt.targets)
+        pieces += [
+            heading("Binding constraints"),
+            markup(render_table(opt.binding, currency=currency)),
+        ]
+    pieces += [
+        markup(
+            figure_html(
+                "fig-next-targets",
+                "Targets: last period and next",
+                OF.target_changes(opt.targets),
+                "Scatter of each rep's new target against last period's actual target",
+                "Each dot is a rep, coloured by their chance of reaching the new target.",
+            )
+        ),
+        heading("Targets and why"),
+        markup(render_table(opt.targets, currency=currency)),
+    ]
+    return blocks(*pieces)
+
+
+def solver_notes(nxt: NextPeriod, currency: str | None = None) -> str:
+    """The appendix on the re-optimisation: the plan shapes tried, the smallest
+    relaxations when none was feasible, and what the optimiser expected against the
+    simulation."""
+    opt = nxt.optimisation
+    pieces = []
+    if opt.plan is None and opt.relaxation is not None and len(opt.relaxation):
+        pieces += [heading("Smallest relaxations"), markup(render_table(opt.relaxation))]
+    if nxt.check is not None:
+        pieces += [
+            heading("What the optimiser expected, and the simulation"),
+            markup(render_table(nxt.check, currency=currency)),
+        ]
+    pieces += [heading("Plan shapes compared"), markup(render_table(opt.shapes, currency=currency))]
+    return blocks(*pieces)
 
 
 def next_period_sheets(nxt: NextPeriod) -> dict[str, pd.DataFrame | pd.Series]:

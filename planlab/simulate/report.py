@@ -1,9 +1,11 @@
 """One self-contained HTML report of a simulation run.
 
-The document needs no network: styles are inline, figures are PNG data URIs
-and there is no script. Every piece of user text (names, descriptions, table
-cells and headers, summary lines) goes through :func:`html.escape`, so a
-roster or scenario file cannot inject markup into the report.
+The document needs no network: styles are inline, figures are embedded as data
+URIs (SVG charts drawn from the data) and there is no script. Section bodies are
+the kit's blocks (:mod:`planlab.kit.html`) rendered by Jinja2 templates with
+autoescaping, so every piece of user text (names, descriptions, table cells and
+headers, summary lines) is escaped and a roster or scenario file cannot inject
+markup into the report.
 
 Tables are passed in by key (see :data:`SECTIONS`); any key left out is built
 from :mod:`sim.metrics`, and keys that are not a known section get a section
@@ -14,7 +16,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from html import escape
 
 import pandas as pd
 
@@ -25,12 +26,23 @@ from sim.plan import Gate, Measure, Modifier, Plan, Reward
 from sim.run import SimulationResult
 
 from ..kit.behaviour_note import behaviour_note
-from ..kit.format import percent_text
+from ..kit.format import format_value, percent_text
 from ..kit.html import (
+    MAX_BULLETS,
+    Block,
     Table,
-    bullet_list,
-    fact_list,
+    blocks,
+    box,
+    bullets,
+    details,
+    executive_summary,
+    facts,
     figure_html,
+    heading,
+    markup,
+    more_findings,
+    note,
+    paragraph,
     render_table,
     report_page,
 )
@@ -38,6 +50,7 @@ from . import figures as F
 from .tables import run_tables
 
 __all__ = [
+    "MAX_BULLETS",
     "SECTIONS",
     "default_tables",
     "describe_plan",
@@ -156,7 +169,12 @@ def _curve_cells(m: Measure) -> tuple[str, str, str]:
     return points, tail, cap
 
 
-def _measures_table(plan: Plan) -> str:
+def _measures_table(plan: Plan) -> pd.DataFrame:
+    """What each measure pays on, its weight, target and curve, in words."""
+    rows = []
+    for m in plan.measures:
+        points, tail, cap = _curve_cells(m)
+        rows.append([m.id, m.name, percent_text(m.weight), m.level, _target(m), points, tail, cap])
     head = [
         "Measure",
         "Pays on",
@@ -167,16 +185,7 @@ def _measures_table(plan: Plan) -> str:
         "Beyond last point",
         "Cap (payout)",
     ]
-    rows = []
-    for m in plan.measures:
-        points, tail, cap = _curve_cells(m)
-        cells = [m.id, m.name, percent_text(m.weight), m.level, _target(m), points, tail, cap]
-        rows.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in cells) + "</tr>")
-    th = "".join(f'<th scope="col">{escape(h)}</th>' for h in head)
-    return (
-        f'<div class="table-wrap"><table><thead><tr>{th}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table></div>"
-    )
+    return pd.DataFrame(rows, columns=head)
 
 
 def _applies(ids: tuple[str, ...]) -> str:
@@ -214,35 +223,46 @@ def _reward_text(r: Reward) -> str:
     return f"{r.name} ({r.kind}): {rule}."
 
 
-def describe_plan(plan: Plan) -> str:
-    """An HTML fragment describing a plan: pay mix, measures and curves, gates, modifiers, rewards.
+def _plan_block(plan: Plan, currency: str | None = None) -> Block:
+    mix = plan.pay_mix
+
+    def money(x: float) -> str:
+        return format_value(x, "money", currency)
+
+    true_up = ("yes, with clawback" if plan.clawback else "yes") if plan.true_up else "no"
+    incentive_share = percent_text(1 - mix.base_share)
+    return box(
+        "plan",
+        *([paragraph(plan.description)] if plan.description else []),
+        facts(
+            [
+                ("Period", f"{plan.period}ly ({plan.periods} per year)"),
+                ("Payout lag", _months(plan.payout_lag_months)),
+                ("Annual true-up", true_up),
+                ("Base salary", money(mix.base)),
+                ("Target incentive", money(mix.target_incentive)),
+                ("OTE", money(mix.ote)),
+                ("Pay mix", f"{percent_text(mix.base_share)} base / {incentive_share} incentive"),
+            ]
+        ),
+        heading("Measures", 4),
+        markup(render_table(_measures_table(plan))),
+        heading("Gates", 4),
+        bullets([_gate_text(g) for g in plan.gates], "No gates."),
+        heading("Modifiers", 4),
+        bullets([_modifier_text(d) for d in plan.modifiers], "No modifiers."),
+        heading("Rewards", 4),
+        bullets([_reward_text(r) for r in plan.rewards], "No rewards."),
+    )
+
+
+def describe_plan(plan: Plan, currency: str | None = None) -> str:
+    """An HTML fragment describing a plan: pay mix (amounts in ``currency``), measures and
+    curves, gates, modifiers, rewards.
 
     Lets a reader check what was simulated without opening the scenario file.
     """
-    mix = plan.pay_mix
-    true_up = ("yes, with clawback" if plan.clawback else "yes") if plan.true_up else "no"
-    facts = fact_list(
-        [
-            ("Period", f"{plan.period}ly ({plan.periods} per year)"),
-            ("Payout lag", _months(plan.payout_lag_months)),
-            ("Annual true-up", true_up),
-            ("Base salary", f"{mix.base:,.0f}"),
-            ("Target incentive", f"{mix.target_incentive:,.0f}"),
-            ("OTE", f"{mix.ote:,.0f}"),
-            (
-                "Pay mix",
-                f"{percent_text(mix.base_share)} base / {percent_text(1 - mix.base_share)} incentive",
-            ),
-        ]
-    )
-    desc = f"<p>{escape(plan.description)}</p>" if plan.description else ""
-    return (
-        f'<div class="plan">{desc}{facts}<h4>Measures</h4>{_measures_table(plan)}'
-        f"<h4>Gates</h4>{bullet_list([_gate_text(g) for g in plan.gates], 'No gates.')}"
-        f"<h4>Modifiers</h4>{bullet_list([_modifier_text(d) for d in plan.modifiers], 'No modifiers.')}"
-        f"<h4>Rewards</h4>{bullet_list([_reward_text(r) for r in plan.rewards], 'No rewards.')}"
-        "</div>"
-    )
+    return blocks(_plan_block(plan, currency))
 
 
 # -- the document -----------------------------------------------------------------
@@ -258,20 +278,19 @@ def _facts(result: SimulationResult) -> list[tuple[str, str]]:
     ]
 
 
-def _plan_details(result: SimulationResult) -> str:
+def _plan_details(result: SimulationResult) -> list[Block]:
     """Each variant's plan as a collapsible description, the base plan open."""
-    out = ["<h3>What each variant pays</h3>"]
+    out = [heading("What each variant pays")]
     for i, (name, v) in enumerate(result.variants.items()):
-        label = name if v.plan.name == name else f"{name}: {v.plan.name}"
-        is_open = " open" if i == 0 else ""
-        out.append(
-            f"<details{is_open}><summary>{escape(label)}</summary>{describe_plan(v.plan)}</details>"
-        )
-    return "".join(out)
+        # A variant's plan is named "<base plan> [<variant>]" unless the user named it.
+        derived = v.plan.name == name or v.plan.name.endswith(f"[{name}]")
+        label = name if derived else f"{name}: {v.plan.name}"
+        out.append(details(label, _plan_block(v.plan, result.scenario.currency), open=i == 0))
+    return out
 
 
-def _figures(result: SimulationResult) -> str:
-    """Every figure of the report, as embedded PNG images."""
+def _figures(result: SimulationResult) -> list[tuple]:
+    """Every standard figure of the report: (anchor, title, chart, alt text, caption)."""
     base = result.base.name
     plans = {name: v.plan for name, v in result.variants.items()}
     items = [
@@ -318,7 +337,7 @@ def _figures(result: SimulationResult) -> str:
                 "it is far off, coasting past a cap.",
             )
         )
-    return "".join(figure_html(*item) for item in items)
+    return items
 
 
 def _percent_index(df: pd.DataFrame) -> pd.DataFrame:
@@ -346,16 +365,18 @@ def earnings_section(plans: Mapping[str, Plan], currency: str | None = None) -> 
         "payout follows."
     )
     fig = F.earnings_curves(tables, currency)
-    return (
-        f'<p class="note">{escape(intro)}</p>'
-        + render_table(_percent_index(show.iloc[::2]), currency=currency)
-        + figure_html(
-            "fig-earnings",
-            "Earnings at each attainment",
-            fig,
-            "Incentive per year against attainment for each plan and each measure",
-            "Every measure at the same attainment; the grey line marks target.",
-        )
+    return blocks(
+        note(intro),
+        markup(render_table(_percent_index(show.iloc[::2]), currency=currency, verbatim=plans)),
+        markup(
+            figure_html(
+                "fig-earnings",
+                "Earnings at each attainment",
+                fig,
+                "Incentive per year against attainment for each plan and each measure",
+                "Every measure at the same attainment; the grey line marks target.",
+            )
+        ),
     )
 
 
@@ -379,17 +400,13 @@ def _table_sections(
     for key, title, intro in SECTIONS:
         if key not in all_tables or key in leave_out:  # does not apply, or shown elsewhere
             continue
-        body = f'<p class="note">{escape(intro)}</p>{render_table(all_tables[key], currency=cur)}'
-        if key == "summary":
-            body += _plan_details(result)
-        out.append((key, title, body))
+        more = _plan_details(result) if key == "summary" else []
+        table = markup(render_table(all_tables[key], currency=cur, verbatim=result.variants))
+        out.append((key, title, blocks(note(intro), table, *more)))
     for anchor, title, table in _extra_tables(tables):
-        out.append((anchor, title, render_table(table, currency=cur)))
+        body = markup(render_table(table, currency=cur, verbatim=result.variants))
+        out.append((anchor, title, blocks(body)))
     return out
-
-
-#: The executive summary shows at most this many findings; the rest follow in an appendix.
-MAX_BULLETS = 6
 
 
 def render_report(
@@ -418,7 +435,6 @@ def render_report(
     """
     behaviour = result.base.behaviour
     lines = [behaviour_note(behaviour.spec if behaviour is not None else None), *summary_lines]
-    head, rest = lines[:MAX_BULLETS], lines[MAX_BULLETS:]
     base = result.base.name
     headline = figure_html(
         "fig-cost",
@@ -428,10 +444,8 @@ def render_report(
         f"Total incentive cost of the whole team per simulated year; the dashed line is "
         f"the {base} plan's 90th percentile.",
     )
-    summary = f'<div class="exec">{bullet_list(head, "No summary given.")}</div>{headline}'
-    closing = list(appendix)
-    if rest:
-        closing.insert(0, ("more-findings", "More findings", bullet_list(rest, "")))
+    summary = executive_summary(lines, headline)
+    closing = [*more_findings(lines), *appendix]
     sections = [
         ("executive-summary", "Executive summary", summary),
         *extra_sections,
@@ -443,7 +457,11 @@ def render_report(
                 {n: v.plan for n, v in result.variants.items()}, result.scenario.currency
             ),
         ),
-        ("figures", "Figures", _figures(result) + "".join(figure_html(*f) for f in figures)),
+        (
+            "figures",
+            "Figures",
+            blocks(*(markup(figure_html(*f)) for f in [*_figures(result), *figures])),
+        ),
         *closing,
     ]
     footer = (

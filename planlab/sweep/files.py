@@ -5,20 +5,29 @@ against the base plan in the same market), ``ranking.csv`` (robustness: worst
 case and regret per variant, with its plain-language line),
 ``rep_differences.csv`` (per market, variant and rep: who gains, who loses),
 ``summary.json`` (results only: same scenario and seed, same bytes, on any
-executor), ``report.html`` (heatmaps per headline metric) and
+executor), ``report.html`` (heatmaps per headline metric, drawn as SVG) and
 ``workbook.xlsx``.
 """
 
 from __future__ import annotations
 
-from html import escape
-
+from planlab import __version__
 from sim.sweep.run import HEADLINE, SweepResult
 
 from ..kit.excel import workbook_bytes
 from ..kit.files import to_csv, to_json
-from ..kit.html import page, render_table
-from ..kit.plot import to_data_uri
+from ..kit.format import label
+from ..kit.html import (
+    blocks,
+    bullets,
+    executive_summary,
+    figure_html,
+    markup,
+    more_findings,
+    note,
+    render_table,
+    report_page,
+)
 from .figures import heatmap
 
 __all__ = ["sweep_files", "sweep_lines"]
@@ -65,33 +74,77 @@ def _summary(result: SweepResult, manifest: dict) -> dict:
 
 
 def _report(result: SweepResult) -> str:
-    title = f"planlab — sweep — {result.scenario.name}"
-    items = "".join(f"<li>{escape(line)}</li>" for line in sweep_lines(result))
-    body = [
-        f"<h1>{escape(title)}</h1>",
-        f"<p>{len(result.variants)} plan variants x {len(result.markets)} markets, "
-        f"{result.trials:,} trials each on the same draws (seed {result.seed}).</p>",
-        f'<section id="robustness"><h2>Robustness</h2><ul>{items}</ul>',
-        render_table(result.ranking.drop(columns="line")),
-        "</section>",
-        '<section id="heatmaps"><h2>Headline metrics by market</h2>',
+    """The sweep's report in the layout of every report: the robustness lines and the
+    first headline heatmap on the first screen, then the ranking, the other heatmaps and
+    who gains; every cell in the appendix."""
+    cur = result.scenario.currency
+    lines = sweep_lines(result)
+    charts = [
+        (
+            f"fig-{metric.replace('_', '-')}",
+            label(metric),
+            heatmap(result.grid(metric), metric, higher, cur),
+            f"Heatmap of {label(metric)} for each plan variant and market",
+            "Variants down, markets across; greener where the metric reads better.",
+        )
+        for metric, higher in HEADLINE.items()
     ]
-    for metric, higher in HEADLINE.items():
-        uri = to_data_uri(heatmap(result.grid(metric), metric, higher))
-        alt = f"Heatmap of {metric} for each plan variant and market"
-        body.append(f'<figure><img src="{uri}" alt="{escape(alt)}"></figure>')
-    body.append("</section>")
-    verdicts = "".join(f"<li>{escape(x)}</li>" for x in _verdict_lines(result))
-    body.append(
-        f'<section id="who-gains"><h2>Who gains, who loses</h2><ul>{verdicts}</ul></section>'
-    )
     cells = result.cells.set_index(["variant", "market", "metric"])
-    body.append(
-        '<section id="cells"><h2>Every cell</h2>'
-        "<p>Each variant against the base plan in the same market, with 95% paired "
-        "intervals.</p>" + render_table(cells) + "</section>"
+    sections = [
+        (
+            "executive-summary",
+            "Executive summary",
+            executive_summary(lines, figure_html(*charts[0])),
+        ),
+        (
+            "robustness",
+            "Robustness",
+            blocks(
+                note(
+                    "Each variant judged on profit after incentive: its worst market, and its "
+                    "largest regret (how far it falls short of the best variant in a market); "
+                    "ranked by regret."
+                ),
+                markup(render_table(result.ranking.drop(columns="line"), currency=cur)),
+            ),
+        ),
+        (
+            "heatmaps",
+            "Headline metrics by market",
+            blocks(*(markup(figure_html(*c)) for c in charts[1:])),
+        ),
+        ("who-gains", "Who gains, who loses", blocks(bullets(_verdict_lines(result)))),
+    ]
+    appendix = [
+        *more_findings(lines),
+        (
+            "cells",
+            "Every cell",
+            blocks(
+                note(
+                    "Each variant against the base plan in the same market, with 95% paired "
+                    "intervals."
+                ),
+                markup(render_table(cells, currency=cur)),
+            ),
+        ),
+    ]
+    facts = [
+        ("Seed", str(result.seed)),
+        ("Trials", f"{result.trials:,}"),
+        ("Plan variants", f"{len(result.variants):,}"),
+        ("Markets", f"{len(result.markets):,}"),
+    ]
+    return report_page(
+        f"planlab — sweep — {result.scenario.name}",
+        [*sections, *appendix],
+        facts,
+        f"planlab {__version__} · every variant meets every market on the same draws",
+        lead="Scenario:",
+        lead_strong=result.scenario.name,
+        description=result.scenario.description,
+        appendix=frozenset(a for a, _, _ in appendix),
     )
-    return page(title, "".join(body))
 
 
 def sweep_files(result: SweepResult, argv: list[str] | None = None) -> dict[str, str | bytes]:
@@ -112,6 +165,7 @@ def sweep_files(result: SweepResult, argv: list[str] | None = None) -> dict[str,
                 "who gains": result.verdicts,
                 "reps": reps,
                 **{m: result.grid(m) for m in HEADLINE},
-            }
+            },
+            result.scenario.currency,
         ),
     }
