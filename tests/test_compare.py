@@ -248,3 +248,23 @@ def test_paired_intervals_cover_the_true_difference(scenario):
         for key in ((v, m) for v in names for m in metrics):
             covered.append(d.loc[key, "ci_low"] <= truth[key] <= d.loc[key, "ci_high"])
     assert 0.88 <= np.mean(covered) <= 0.99, np.mean(covered)
+
+
+def test_every_material_metric_has_one_clause():
+    """The narrative's table: each metric with a materiality rule reads as one clause."""
+    from planlab.compare.narrative import CLAUSES, MATERIAL
+
+    metrics = [c.metric for c in CLAUSES]
+    assert len(metrics) == len(set(metrics)) and set(metrics) == set(MATERIAL)
+    assert all(c.unless is None or c.unless in MATERIAL for c in CLAUSES)
+
+
+def test_a_clause_reads_the_difference_and_its_direction(result):
+    from planlab.compare.narrative import comparison_lines
+
+    diffs = differences(result)
+    lines = comparison_lines(diffs, result.population.size, "revenue", currency="EUR")
+    uncapped = next(line for line in lines if line.startswith("Variant uncapped"))
+    d = diffs.loc[("uncapped", "cost_of_sales"), "difference"]
+    assert f"costs {abs(d) * 100:.2f} points {'more' if d > 0 else 'less'} of revenue" in uncapped
+    assert "$" not in " ".join(lines)  # amounts in the given currency

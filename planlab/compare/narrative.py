@@ -9,12 +9,15 @@ over the revenue target."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from ..kit.format import money_text
 
-__all__ = ["MATERIAL", "comparison_lines", "material_differences"]
+__all__ = ["CLAUSES", "MATERIAL", "Clause", "comparison_lines", "material_differences"]
 
 #: Smallest difference worth a line, per metric: ("abs", x) in the metric's unit,
 #: ("rel", x) as a share of the base value, ("rel_cost", x) as a share of the base
@@ -67,85 +70,154 @@ def _more(d: float, more: str = "more", less: str = "less") -> str:
     return more if d > 0 else less
 
 
-def _clauses(
-    rows: pd.DataFrame, material: pd.Series, reps: int, first: str, level: float, currency: str
-):
-    """Clause per material metric of one variant, in order of importance."""
-    out = []
-    pct = f"{level:.0%}"
+@dataclass(frozen=True)
+class _Context:
+    """What a clause needs besides its metric's row: reps, measure, level and currency."""
 
-    def has(metric: str) -> bool:
-        return bool(material.get(metric, False))
+    reps: int
+    first: str
+    level: float
+    currency: str
 
-    if has("cost_of_sales"):
-        r = rows.loc["cost_of_sales"]
-        lo, hi = sorted((abs(r["ci_low"]) * 100, abs(r["ci_high"]) * 100))
-        out.append(
-            f"costs {abs(r['difference']) * 100:.2f} points {_more(r['difference'])} of revenue "
-            f"({pct} CI {lo:.2f} to {hi:.2f})"
-        )
-    elif has("incentive_cost_expected"):
-        d = rows.loc["incentive_cost_expected", "difference"]
-        out.append(f"costs {money_text(abs(d), currency)} {_more(d)} a year in incentive")
-    if has("share_at_target"):
-        n = rows.loc["share_at_target", "difference"] * reps
-        out.append(
-            f"moves {_reps(n, 'more')} over the {first} target"
-            if n > 0
-            else f"leaves {_reps(n, 'more')} below the {first} target"
-        )
-    if has("share_at_cap"):
-        n = rows.loc["share_at_cap", "difference"] * reps
-        out.append(f"puts {_reps(n, _more(n, 'more', 'fewer'))} at the {first} cap")
-    if has("share_at_threshold"):
-        n = rows.loc["share_at_threshold", "difference"] * reps
-        out.append(f"puts {_reps(n, _more(n, 'more', 'fewer'))} past the {first} threshold")
-    if has("incentive_cost_p90"):
-        d = rows.loc["incentive_cost_p90", "difference"]
-        out.append(
-            f"{_more(d, 'adds', 'saves')} {money_text(abs(d), currency)} in a bad year (P90)"
-        )
-    if has("revenue_expected"):
-        d = rows.loc["revenue_expected", "difference"]
-        out.append(f"books {money_text(abs(d), currency)} {_more(d)} revenue")
-    if has("gross_margin_after_incentive"):
-        d = rows.loc["gross_margin_after_incentive", "difference"]
-        out.append(f"keeps {money_text(abs(d), currency)} {_more(d)} gross profit after incentive")
-    if has("pay_for_performance"):
-        r = rows.loc["pay_for_performance"]
-        out.append(
-            f"ties pay to revenue {_more(r['difference'], 'more', 'less')} closely "
+    def money(self, d: float) -> str:
+        return money_text(abs(d), self.currency)
+
+    def n(self, r: pd.Series) -> float:
+        """A difference in a share of rep-years, in reps."""
+        return r["difference"] * self.reps
+
+
+def _cost_of_sales(r: pd.Series, c: _Context) -> str:
+    lo, hi = sorted((abs(r["ci_low"]) * 100, abs(r["ci_high"]) * 100))
+    return (
+        f"costs {abs(r['difference']) * 100:.2f} points {_more(r['difference'])} of revenue "
+        f"({c.level:.0%} CI {lo:.2f} to {hi:.2f})"
+    )
+
+
+def _at_target(r: pd.Series, c: _Context) -> str:
+    n = c.n(r)
+    if n > 0:
+        return f"moves {_reps(n, 'more')} over the {c.first} target"
+    return f"leaves {_reps(n, 'more')} below the {c.first} target"
+
+
+@dataclass(frozen=True)
+class Clause:
+    """How one material difference reads: the metric, its phrase, and a metric whose
+    clause makes this one redundant (``unless``)."""
+
+    metric: str
+    phrase: Callable[[pd.Series, _Context], str]
+    unless: str | None = None
+
+
+#: One clause per metric, in order of importance; adding a metric to the narrative is
+#: one row here (and its threshold in :data:`MATERIAL`).
+CLAUSES: tuple[Clause, ...] = (
+    Clause("cost_of_sales", _cost_of_sales),
+    Clause(
+        "incentive_cost_expected",
+        lambda r, c: (
+            f"costs {c.money(r['difference'])} {_more(r['difference'])} a year in incentive"
+        ),
+        unless="cost_of_sales",
+    ),
+    Clause("share_at_target", _at_target),
+    Clause(
+        "share_at_cap",
+        lambda r, c: f"puts {_reps(c.n(r), _more(c.n(r), 'more', 'fewer'))} at the {c.first} cap",
+    ),
+    Clause(
+        "share_at_threshold",
+        lambda r, c: (
+            f"puts {_reps(c.n(r), _more(c.n(r), 'more', 'fewer'))} past the {c.first} threshold"
+        ),
+    ),
+    Clause(
+        "incentive_cost_p90",
+        lambda r, c: (
+            f"{_more(r['difference'], 'adds', 'saves')} {c.money(r['difference'])} "
+            "in a bad year (P90)"
+        ),
+    ),
+    Clause(
+        "revenue_expected",
+        lambda r, c: f"books {c.money(r['difference'])} {_more(r['difference'])} revenue",
+    ),
+    Clause(
+        "gross_margin_after_incentive",
+        lambda r, c: (
+            f"keeps {c.money(r['difference'])} {_more(r['difference'])} gross "
+            "profit after incentive"
+        ),
+    ),
+    Clause(
+        "pay_for_performance",
+        lambda r, c: (
+            f"ties pay to revenue {_more(r['difference'])} closely "
             f"(rank correlation {r['value']:.2f} against {r['base']:.2f})"
-        )
-    if has("payout_gini"):
-        r = rows.loc["payout_gini"]
-        out.append(
+        ),
+    ),
+    Clause(
+        "payout_gini",
+        lambda r, c: (
             f"{_more(r['difference'], 'concentrates', 'spreads')} payout "
             f"(Gini {r['value']:.2f} against {r['base']:.2f})"
-        )
-    if has("achievability_spread"):
-        d = rows.loc["achievability_spread", "difference"]
-        out.append(
-            f"makes the chance of reaching target {_more(d, 'less', 'more')} even across reps"
-        )
-    if has("leavers_expected"):
-        d = rows.loc["leavers_expected", "difference"]
-        out.append(f"loses {abs(d):.1f} {_more(d, 'more', 'fewer')} reps a year to attrition")
-    if has("timing_discount_cost"):
-        d = rows.loc["timing_discount_cost", "difference"]
-        out.append(f"gives {money_text(abs(d), currency)} {_more(d)} in discounts to pull deals in")
-    if has("double_credit"):
-        d = rows.loc["double_credit", "difference"]
-        out.append(
-            f"credits {money_text(abs(d), currency)} {_more(d)} revenue than is booked "
-            "(double credit)"
-        )
-    if has("help_given"):
-        d = rows.loc["help_given", "difference"]
-        out.append(
-            f"buys {money_text(abs(d), currency)} {_more(d)} of team-mates' bookings through help"
-        )
-    return out
+        ),
+    ),
+    Clause(
+        "achievability_spread",
+        lambda r, c: (
+            "makes the chance of reaching target "
+            f"{_more(r['difference'], 'less', 'more')} even across reps"
+        ),
+    ),
+    Clause(
+        "leavers_expected",
+        lambda r, c: (
+            f"loses {abs(r['difference']):.1f} "
+            f"{_more(r['difference'], 'more', 'fewer')} reps a year to attrition"
+        ),
+    ),
+    Clause(
+        "timing_discount_cost",
+        lambda r, c: (
+            f"gives {c.money(r['difference'])} {_more(r['difference'])} in "
+            "discounts to pull deals in"
+        ),
+    ),
+    Clause(
+        "double_credit",
+        lambda r, c: (
+            f"credits {c.money(r['difference'])} {_more(r['difference'])} revenue "
+            "than is booked (double credit)"
+        ),
+    ),
+    Clause(
+        "help_given",
+        lambda r, c: (
+            f"buys {c.money(r['difference'])} {_more(r['difference'])} of "
+            "team-mates' bookings through help"
+        ),
+    ),
+)
+
+
+def _clauses(
+    rows: pd.DataFrame, material: pd.Series, reps: int, first: str, level: float, currency: str
+) -> list[str]:
+    """Clause per material metric of one variant, in the order of :data:`CLAUSES`."""
+    context = _Context(reps, first, level, currency)
+
+    def has(metric: str | None) -> bool:
+        return metric is not None and bool(material.get(metric, False))
+
+    return [
+        c.phrase(rows.loc[c.metric], context)
+        for c in CLAUSES
+        if has(c.metric) and not has(c.unless)
+    ]
 
 
 def _join(clauses: list[str]) -> str:

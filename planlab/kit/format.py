@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.measures import MEASURES
 from sim.metrics import METRIC_BY_KEY
+from sim.money import CURRENCY_SIGNS, currency_sign, money_text
 
 __all__ = [
     "CURRENCY_SIGNS",
@@ -95,25 +96,6 @@ def is_number(value: object) -> bool:
 
 def percent_text(x: float) -> str:
     return f"{x:.0%}" if abs(x * 100 - round(x * 100)) < 1e-9 else f"{x:.1%}"
-
-
-#: Signs of the common currencies; any other ISO code is written before the amount.
-CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹"}
-
-
-def currency_sign(currency: str) -> str:
-    """The sign written before an amount: ``$`` for USD, ``CHF `` for a code without one."""
-    return CURRENCY_SIGNS.get(currency, f"{currency} ")
-
-
-def money_text(x: float, currency: str = "USD") -> str:
-    """An amount for a sentence: ``$1.82M``, ``€675k``, ``CHF 950``."""
-    sign = currency_sign(currency)
-    if abs(x) >= 1e6:
-        return f"{sign}{x / 1e6:,.2f}M"
-    if abs(x) >= 1e3:
-        return f"{sign}{x / 1e3:,.0f}k"
-    return f"{sign}{x:,.0f}"
 
 
 def label(key: object) -> str:

@@ -1,10 +1,11 @@
 """The HTML kit: one self-contained page (inline styles, no script, no network), escaped
-tables, bullets, facts, sections and embedded figures, all from Jinja2 templates
+tables, section bodies built from blocks (notes, headings, bullets, facts, folded
+details) and embedded figures, all rendered by Jinja2 templates
 (``planlab/kit/templates``) with autoescaping on.
 
 Every piece of user text is escaped by the templates, so a roster or scenario
-file cannot inject markup into a report; a body handed in as a string is
-markup built from escaped pieces.
+file cannot inject markup into a report; report modules hand in blocks, never
+HTML, and a body handed in as a string is markup the kit built.
 """
 
 from __future__ import annotations
@@ -37,16 +38,11 @@ __all__ = [
     "paragraph",
     "METRIC_INDEX",
     "Table",
-    "bullet_list",
-    "fact_list",
     "figure_html",
     "figure_uri",
-    "nav_html",
-    "page",
     "report_page",
     "environment",
     "render_table",
-    "section_html",
 ]
 
 Table = pd.DataFrame | pd.Series
@@ -245,21 +241,6 @@ def render_table(
     return str(_parts().table(head, rows, len(rows) > 25, note))
 
 
-def bullet_list(items: list[str], empty: str) -> str:
-    """Escaped bullets, or ``empty`` as a note when there are none."""
-    return str(_parts().bullets(list(items), empty))
-
-
-def fact_list(pairs: list[tuple[str, str]]) -> str:
-    """Label and value pairs shown side by side (seed, trials, reps ...)."""
-    return str(_parts().facts(list(pairs)))
-
-
-def section_html(anchor: str, title: str, body: str) -> str:
-    """A titled section; ``body`` is markup already built from escaped pieces."""
-    return str(_parts().section(anchor, title, Markup(body)))
-
-
 def figure_uri(fig) -> str:
     """A figure as a data URI: an SVG chart (:class:`planlab.kit.svg.Chart`) as SVG, a
     matplotlib figure (still used by a few commands) as PNG."""
@@ -273,16 +254,6 @@ def figure_uri(fig) -> str:
 def figure_html(anchor: str, title: str, fig, alt: str, caption: str) -> str:
     """A figure embedded as a data URI image, with a title, alt text and caption."""
     return str(_parts().figure(anchor, title, figure_uri(fig), alt, caption))
-
-
-def nav_html(sections: list[tuple[str, str]]) -> str:
-    """Links to the sections of a page."""
-    return str(_parts().nav([{"anchor": a, "title": t} for a, t in sections]))
-
-
-def page(title: str, body: str) -> str:
-    """A self-contained HTML document around ``body`` (markup built from escaped pieces)."""
-    return environment().get_template("page.html").render(title=title, body=Markup(body)) + "\n"
 
 
 def report_page(

@@ -21,7 +21,7 @@ from sim.run import SimulationResult
 from sim.scenario import variant_toml
 
 from ..kit.files import manifest, to_csv, to_json
-from ..kit.html import fact_list
+from ..kit.html import blocks, facts
 from ..kit.toml import compact_toml
 from ..simulate.narrative import summary_lines
 from . import figures as OF
@@ -76,11 +76,11 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
 def _run_details(opt: Optimisation) -> tuple[str, str, str]:
     """The appendix: how the chosen plan was solved and how long each step took."""
     sol = opt.chosen.solution
-    facts = [
+    pairs = [
         ("Solver", sol.describe()),
         *((f"{k.replace('_', ' ')} (s)", f"{v:,.1f}") for k, v in (opt.timings or {}).items()),
     ]
-    return ("run-details", "Run and solver details", fact_list(facts))
+    return ("run-details", "Run and solver details", blocks(facts(pairs)))
 
 
 def _fmt(x: float) -> str:

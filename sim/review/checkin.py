@@ -33,6 +33,7 @@ from ..actuals.years import PlanYear, plan_years
 from ..calibrate import Calibration, calibrate, calibrated_scenario
 from ..errors import ScenarioError
 from ..market import Shift
+from ..money import money_change, money_text
 from ..outcomes import Outcomes
 from ..payout import evaluate_plan
 from ..plan import Plan
@@ -65,12 +66,13 @@ class CheckIn:
 
     def findings(self) -> list[str]:
         c, o = self.company, self.options
+        cur = self.scenario.currency
         lines = [
             f"After {self.months_observed} months of {self.year}, the year is heading for "
-            f"{c['revenue_expected'] / 1e6:,.2f}M of revenue (P10–P90 "
-            f"{c['revenue_p10'] / 1e6:,.2f}–{c['revenue_p90'] / 1e6:,.2f}M) and "
-            f"{c['incentive_cost_expected'] / 1e6:,.2f}M of incentives (P90 "
-            f"{c['incentive_cost_p90'] / 1e6:,.2f}M).",
+            f"{money_text(c['revenue_expected'], cur)} of revenue (P10–P90 "
+            f"{money_text(c['revenue_p10'], cur)}–{money_text(c['revenue_p90'], cur)}) and "
+            f"{money_text(c['incentive_cost_expected'], cur)} of incentives (P90 "
+            f"{money_text(c['incentive_cost_p90'], cur)}).",
             f"{int(c['reps_at_risk'])} rep(s) are more likely than not to miss the threshold.",
         ]
         low = self.factors.drop("company").sort_values()
@@ -80,8 +82,9 @@ class CheckIn:
             )
         for name, r in o.drop(STAY).iterrows():
             lines.append(
-                f"{name}: {r['delta_cost']:+,.0f} incentive cost, {r['delta_revenue']:+,.0f} "
-                f"revenue, {r['delta_reps_at_threshold']:+.1f} reps over the threshold "
+                f"{name}: {money_change(r['delta_cost'], cur)} incentive cost, "
+                f"{money_change(r['delta_revenue'], cur)} revenue, "
+                f"{r['delta_reps_at_threshold']:+.1f} reps over the threshold "
                 "against staying the course."
             )
         return lines

@@ -10,6 +10,7 @@ actual cost is what was paid, and the gap to the plan's rules is a row of its ow
 from __future__ import annotations
 
 import dataclasses
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,7 @@ from scipy.stats import binomtest
 from .. import metrics as M
 from ..actuals.observed import missing_measures, observed_outcomes
 from ..behaviour.flows import expected_flows
+from ..money import money_text
 from ..payout import PlanOutcome, evaluate_plan
 from ..run import PROGRESS_BINS, SimulationResult, VariantResult
 from .fit import Fit
@@ -71,10 +73,6 @@ def _pct(x: float) -> str:
     return f"{x:.0%}"
 
 
-def _money(x: float) -> str:
-    return f"{x / 1e6:,.2f}M" if abs(x) >= 1e6 else f"{x:,.0f}"
-
-
 def _row(metric: str, designed, actual, finding: str) -> dict:
     return {"metric": metric, "designed": designed, "actual": actual, "finding": finding}
 
@@ -98,6 +96,7 @@ def design_vs_reality(
     review: Review, design: SimulationResult, fit: Fit, actual: VariantResult, computed: PlanOutcome
 ) -> pd.DataFrame:
     """One row per question leadership asks of last year: designed, actual, and a finding."""
+    money = partial(money_text, currency=review.scenario.currency)
     d, a = design.base, actual
     first = a.plan.measures[0]
     dm, am = M.measure_metrics(d), M.measure_metrics(a)
@@ -140,15 +139,15 @@ def design_vs_reality(
             "revenue",
             dc["revenue_expected"],
             rev,
-            f"The team booked {_money(rev)} against {_money(dc['revenue_expected'])} expected "
+            f"The team booked {money(rev)} against {money(dc['revenue_expected'])} expected "
             f"({rev / dc['revenue_expected'] - 1:+.0%}).",
         ),
         _row(
             "incentive_cost",
             dc["incentive_cost_expected"],
             cost,
-            f"Incentives cost {_money(cost)}; the design expected "
-            f"{_money(dc['incentive_cost_expected'])} and put a bad year (P90) at {_money(p90)}"
+            f"Incentives cost {money(cost)}; the design expected "
+            f"{money(dc['incentive_cost_expected'])} and put a bad year (P90) at {money(p90)}"
             + ("; last year was worse than that." if cost > p90 else "."),
         ),
         _row(
@@ -205,7 +204,7 @@ def design_vs_reality(
                 "paid_minus_plan_rules",
                 0.0,
                 gap,
-                f"Paid incentives differ from the plan's rules by {_money(gap)} in total; "
+                f"Paid incentives differ from the plan's rules by {money(gap)} in total; "
                 f"{off} rep(s) by more than 1% of target incentive"
                 + (" (manual adjustments, or data to check)." if off else "."),
             )
@@ -366,6 +365,7 @@ def _revenue_per_rep(market, pop) -> float:
 
 def market_vs_design(review: Review) -> pd.DataFrame:
     """The market the scenario assumed against the one calibration found, with findings."""
+    money = partial(money_text, currency=review.scenario.currency)
     d, c = review.scenario.market, review.calibrated.market
     pop = review.population
 
@@ -435,8 +435,8 @@ def market_vs_design(review: Review) -> pd.DataFrame:
             "revenue_per_rep_year",
             rd,
             rc,
-            f"A rep of average productivity books {_money(rc)} a year in this market against "
-            f"{_money(rd)} assumed ({change(rd, rc)}): targets set on the assumption were "
+            f"A rep of average productivity books {money(rc)} a year in this market against "
+            f"{money(rd)} assumed ({change(rd, rc)}): targets set on the assumption were "
             + ("too high." if rc < 0.95 * rd else "too low." if rc > 1.05 * rd else "about right."),
         )
     )
