@@ -4,7 +4,7 @@
 Measures, in one run, for ``simulate`` and ``compare`` on the key-account baseline:
 
 * simulate: ``sim.simulate`` over the scenario's variants (and, for compare, the
-  paired differences);
+  paired differences, per metric and per rep);
 * tables: the run's metric tables (``planlab.simulate.tables.run_tables``), built
   once — the metrics themselves, computed over every trial;
 * outputs: every file built in memory from those tables (report with its figures,
@@ -40,6 +40,7 @@ from planlab.simulate.files import run_files  # noqa: E402
 from planlab.simulate.tables import run_tables  # noqa: E402
 from sim import load_scenario, simulate  # noqa: E402
 from sim.compare import differences  # noqa: E402
+from sim.rep_differences import rep_differences  # noqa: E402
 
 BASELINE = ROOT / "scenarios" / "key_account_baseline.toml"
 
@@ -58,8 +59,9 @@ def measure(command: str, trials: int, out: Path, xlsx: bool) -> dict[str, float
         files, t_files = _timed(lambda: run_files(result, [], xlsx=xlsx, tables=tables))
     else:
         diffs, t_diffs = _timed(lambda: differences(result, level=LEVEL))
-        t_sim += t_diffs  # the comparison's own statistics, not output writing
-        files, t_files = _timed(lambda: compare_files(result, [], xlsx, tables, diffs))
+        per_rep, t_reps = _timed(lambda: rep_differences(result, level=LEVEL))
+        t_sim += t_diffs + t_reps  # the comparison's own statistics, not output writing
+        files, t_files = _timed(lambda: compare_files(result, [], xlsx, tables, diffs, per_rep))
     _, t_write = _timed(lambda: write_files(out / f"{command}-{trials}-{xlsx}", files))
     writing = t_files + t_write
     whole = t_sim + t_tables + writing

@@ -50,14 +50,16 @@ def test_the_chart_has_readable_axes():
         }
     )
     fig = frontier(df, "USD")
-    fig.canvas.draw()
-    for ax in fig.axes:
-        labels = [t.get_text() for t in ax.get_yticklabels() if t.get_text()]
+    cost, share = fig.panels
+    for panel in fig.panels:
+        labels = [text for _, text in panel.ticks("y")]
         assert len(labels) == len(set(labels)), labels  # no repeated y ticks
-    cost_labels = [
-        t.get_text().replace("\\$", "$") for t in fig.axes[0].get_xticklabels() if t.get_text()
-    ]
+    cost_labels = [text for _, text in cost.ticks("x")]
     assert len(cost_labels) <= 7 and all(lbl.startswith("$") for lbl in cost_labels)
     assert len(cost_labels) == len(set(cost_labels)), cost_labels
-    share_labels = [t.get_text() for t in fig.axes[1].get_xticklabels() if t.get_text()]
+    share_labels = [text for _, text in share.ticks("x")]
     assert len(share_labels) == len(set(share_labels)), share_labels
+    # the chosen plan is drawn on both panels, at its own cost and profit
+    for panel, x in ((cost, 2_800_000), (share, 0.623)):
+        star = next(m for m in panel.marks if m.kind == "points")
+        assert star.x.tolist() == [x] and star.y.tolist() == [18_001_000]

@@ -89,3 +89,13 @@ def test_same_data_same_bytes():
         return chart([Panel().points(np.arange(5), np.arange(5) ** 2, "#000")]).svg
 
     assert build() == build()
+
+
+@given(st.floats(-5.0, 5.0), st.floats(1e-3, 5.0))
+def test_tick_labels_read_back_as_their_values(lo, width):
+    """A label never rounds its tick: 2.5% reads 2.5%, not 2%."""
+    ticks = nice_ticks(lo, lo + width)
+    step = ticks[1] - ticks[0]
+    for t in ticks:
+        assert math.isclose(float(percent_format(t, step)[:-1]) / 100, t, abs_tol=1e-9 * step)
+        assert math.isclose(float(number_format(t, step).replace(",", "")), t, abs_tol=1e-9)

@@ -29,7 +29,7 @@ from ..kit.terminal import metric_table
 from ..simulate.excel import run_sheets
 from ..simulate.narrative import summary_lines
 from ..simulate.report import render_report
-from ..simulate.tables import run_tables
+from ..simulate.tables import earnings_tables, run_tables
 from .narrative import comparison_lines, material_differences
 from .report import comparison_section
 
@@ -59,11 +59,13 @@ def compare_files(
     xlsx: bool = False,
     tables: Mapping[str, Table] | None = None,
     diffs: pd.DataFrame | None = None,
+    per_rep: pd.DataFrame | None = None,
 ) -> dict[str, str | bytes]:
     """Every output file of a comparison, name -> text (or bytes for the workbook).
 
-    The run's tables and the differences are built once (here, unless given) and
-    handed to every writer; the comparison table is the run's company table.
+    The run's tables, the differences and the per-rep differences are built once
+    (here, unless given) and handed to every writer; the comparison table is the
+    run's company table.
     """
     tables = run_tables(result) if tables is None else tables
     table = tables["company"]
@@ -71,7 +73,7 @@ def compare_files(
     material = material_differences(diffs, result.population.size)
     findings = comparison_findings(result, diffs, tables)
     flagged = diffs.assign(material=material)
-    per_rep = rep_differences(result, level=LEVEL)
+    per_rep = rep_differences(result, level=LEVEL) if per_rep is None else per_rep
     summary = {
         "scenario": result.scenario.name,
         "seed": result.seed,
@@ -84,6 +86,7 @@ def compare_files(
         "who_gains": gains_and_losses(per_rep).to_dict(orient="index"),
     }
     section = comparison_section(result, table, diffs, material, LEVEL)
+    earnings = earnings_tables(result)
     title = f"planlab — comparison — {result.scenario.name}"
     files: dict[str, str | bytes] = {
         "comparison.csv": to_csv(table),
@@ -98,11 +101,13 @@ def compare_files(
             findings,
             [("comparison", "Comparison", section)],
             leave_out={"company"},  # the comparison section shows it
+            earnings=earnings,
         ),
     }
     if xlsx:
         files["workbook.xlsx"] = workbook_bytes(
-            run_sheets(result, findings, flagged, tables=tables), result.scenario.currency
+            run_sheets(result, findings, flagged, tables=tables, earnings=earnings),
+            result.scenario.currency,
         )
     return files
 
@@ -146,7 +151,8 @@ def cmd_compare(args, argv) -> int:
     with progress.step("comparing and writing the report"):
         tables = run_tables(result)
         diffs = differences(result, level=LEVEL)
-        files = compare_files(result, argv, xlsx=args.xlsx, tables=tables, diffs=diffs)
+        per_rep = rep_differences(result, level=LEVEL)
+        files = compare_files(result, argv, args.xlsx, tables, diffs, per_rep)
     write_files(out, files, args.force)
     if not args.quiet:
         findings = comparison_findings(result, diffs, tables)

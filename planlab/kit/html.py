@@ -105,7 +105,9 @@ def environment() -> Environment:
     )
 
 
+@cache
 def _parts():
+    """The macros of ``parts.html`` (made once: building the module renders the template)."""
     return environment().get_template("parts.html").module
 
 

@@ -97,15 +97,20 @@ def nice_ticks(lo: float, hi: float, n: int = 6) -> list[float]:
     return [round(i * step, 12) for i in range(first, last + 1)]
 
 
+def _decimals(step: float, most: int = 8) -> int:
+    """Fewest decimals that write a tick step exactly (0.25 needs two, 2.5 one)."""
+    if not step > 0:
+        return 0
+    return next((d for d in range(most) if abs(round(step, d) - step) <= 1e-9 * step), most)
+
+
 def percent_format(value: float, step: float) -> str:
     """``45%``, or ``2.5%`` when ticks are closer than one point."""
-    decimals = max(0, -math.floor(math.log10(step * 100) + 1e-9)) if step > 0 else 0
-    return f"{value * 100:.{min(decimals, 3)}f}%"
+    return f"{value * 100:.{_decimals(step * 100)}f}%"
 
 
 def number_format(value: float, step: float) -> str:
-    decimals = max(0, -math.floor(math.log10(step) + 1e-9)) if step > 0 else 0
-    return f"{value:,.{min(decimals, 8)}f}"
+    return f"{value:,.{_decimals(step)}f}"
 
 
 def money_format(currency: str | None) -> Format:
@@ -230,18 +235,24 @@ class Panel:
         pad = 0.04 * (hi - lo)
         return (lo if lim[0] is not None else lo - pad, hi if lim[1] is not None else hi + pad)
 
+    def ticks(self, axis: str) -> list[tuple[float, str]]:
+        """The ticks of the ``"x"`` or ``"y"`` axis as drawn: (value, label)."""
+        lo, hi = self._range(axis)
+        given = self.xticks if axis == "x" else self.yticks
+        if given is not None:
+            return [(t, s) for t, s in given if lo <= t <= hi]
+        fmt = self.xformat if axis == "x" else self.yformat
+        values = [t for t in nice_ticks(lo, hi, 6) if lo - 1e-12 <= t <= hi + 1e-12]
+        step = values[1] - values[0] if len(values) > 1 else 1.0
+        return [(t, fmt(t, step)) for t in values]
+
     def render(self, left: float, top: float, width: float, height: float, key: str = "p") -> str:
         """The panel's SVG elements inside the box at ``(left, top)``; ``key`` names its
         clipping path, unique within the chart."""
         x0, x1 = self._range("x")
         y0, y1 = self._range("y")
-        if self.yticks is not None:
-            yticks = [t for t, _ in self.yticks if y0 <= t <= y1]
-            ylabels = [s for t, s in self.yticks if y0 <= t <= y1]
-        else:
-            yticks = [t for t in nice_ticks(y0, y1, 6) if y0 - 1e-12 <= t <= y1 + 1e-12]
-            ystep = yticks[1] - yticks[0] if len(yticks) > 1 else 1.0
-            ylabels = [self.yformat(t, ystep) for t in yticks]
+        ticks = self.ticks("y")
+        yticks, ylabels = [t for t, _ in ticks], [s for _, s in ticks]
         margin_l = 30 + CHAR_WIDTH * max((len(s) for s in ylabels), default=2)
         pl, pr = left + margin_l, left + width - 22
         pt, pb = top + (28 if self.title else 10), top + height - 42
@@ -267,13 +278,7 @@ class Panel:
             out.append(
                 f'<text x="{_num(pl - 6)}" y="{y}" dy="0.32em" text-anchor="end">{_esc(s)}</text>'
             )
-        if self.xticks is not None:
-            xt = [(t, s) for t, s in self.xticks if x0 <= t <= x1]
-        else:
-            ticks = [t for t in nice_ticks(x0, x1, 6) if x0 - 1e-12 <= t <= x1 + 1e-12]
-            xstep = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
-            xt = [(t, self.xformat(t, xstep)) for t in ticks]
-        for t, s in xt:
+        for t, s in self.ticks("x"):
             x = _num(float(X(t)))
             out.append(f'<line x1="{x}" x2="{x}" y1="{_num(pt)}" y2="{_num(pb)}" class="g"/>')
             out.append(f'<text x="{x}" y="{_num(pb + 15)}" text-anchor="middle">{_esc(s)}</text>')

@@ -1,19 +1,19 @@
-"""Figures of an optimisation: the budget frontier and the targets chosen.
-
-Pure functions, data in and a new ``Figure`` out, in the style of
-:mod:`planlab.simulate.figures`.
+"""Figures of an optimisation: the budget frontier and the targets chosen, as SVG charts
+(:mod:`planlab.kit.svg`), in the style of :mod:`planlab.simulate.figures`.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter
 
-from ..kit.plot import MARKERS, colour, money_axis, style_axes
+from ..kit.svg import MARKERS, Chart, Panel, chart, colour, money_format, percent_format
 
 __all__ = ["frontier", "frontier_points", "target_changes"]
+
+#: Colours of a rep's chance of reaching the new target, from low to high.
+CHANCE_COLOURS = ("#b03a48", "#d9822b", "#3a8fb7", "#2e8b57")
+CHANCE_BANDS = (0.25, 0.5, 0.75)
 
 
 def frontier_points(df: pd.DataFrame, gap: float = 1e-3) -> pd.DataFrame:
@@ -32,67 +32,71 @@ def frontier_points(df: pd.DataFrame, gap: float = 1e-3) -> pd.DataFrame:
     return ok.loc[keep]
 
 
-def _readable_range(ax, values: pd.Series, axis: str, floor: float) -> None:
-    """Widen an axis whose values differ by less than ``floor`` of their size (a range
+def _readable_range(values: pd.Series, floor: float) -> tuple[float, float]:
+    """An axis range around ``values``, at least ``floor`` of their size wide (a range
     inside the solver's gap would only show noise and repeated tick labels)."""
     lo, hi = float(values.min()), float(values.max())
     mid, half = (lo + hi) / 2, max((hi - lo) / 2, floor * abs((lo + hi) / 2), 1e-9)
-    (ax.set_ylim if axis == "y" else ax.set_xlim)(mid - 1.3 * half, mid + 1.3 * half)
+    return mid - 1.3 * half, mid + 1.3 * half
 
 
-def frontier(df: pd.DataFrame, currency: str | None = None, gap: float = 1e-3) -> Figure:
+def frontier(df: pd.DataFrame, currency: str | None = None, gap: float = 1e-3) -> Chart:
     """Expected profit against expected incentive cost and against achievability, as the
-    budget sweeps (:func:`frontier_points`); the chosen plan marked with a star."""
-    fig = Figure(figsize=(10, 3.8), layout="constrained")
-    ax_cost, ax_ach = fig.subplots(1, 2)
+    budget sweeps (:func:`frontier_points`); the chosen plan marked in red."""
     pts = frontier_points(df, gap)
     chosen = pts[pts["status"] == "chosen"]
-    for ax, x, label in (
-        (ax_cost, "expected_incentive", "Expected incentive cost"),
-        (ax_ach, "share_at_target", "Expected share of reps at target"),
+    money = money_format(currency)
+    profit = _readable_range(pts["expected_profit"], 0.005)
+    panels = []
+    for x, xlabel, fmt, floor in (
+        ("expected_incentive", "Expected incentive cost", money, 0.01),
+        ("share_at_target", "Expected share of reps at target", percent_format, 0.02),
     ):
-        line = pts.sort_values(x)
-        ax.plot(
-            line[x], line["expected_profit"], "o-", color=colour(0), label="best plan per budget"
+        panel = Panel(
+            xlabel=xlabel,
+            ylabel="Expected gross profit after incentive",
+            xformat=fmt,
+            yformat=money,
+            xlim=_readable_range(pts[x], floor),
+            ylim=profit,
+            legend="upper left",
         )
-        ax.plot(
+        line = pts.sort_values(x)
+        label = "best plan per budget" if not panels else None
+        panel.line(line[x], line["expected_profit"], colour(0), label, marker=True)
+        panel.points(
             chosen[x],
             chosen["expected_profit"],
-            marker="*",
-            markersize=16,
-            linestyle="none",
-            color=MARKERS["threshold"],
-            label="chosen plan",
-            zorder=3,
+            MARKERS["threshold"],
+            "chosen plan" if not panels else None,
+            opacity=1.0,
+            radius=7.0,
         )
-        ax.set_xlabel(label)
-        ax.set_ylabel("Expected gross profit after incentive")
-        money_axis(ax.yaxis, currency)
-        _readable_range(ax, pts["expected_profit"], "y", 0.005)
-        style_axes(ax)
-    money_axis(ax_cost.xaxis, currency)
-    _readable_range(ax_cost, pts["expected_incentive"], "x", 0.01)
-    _readable_range(ax_ach, pts["share_at_target"], "x", 0.02)
-    ax_ach.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=1))
-    ax_ach.xaxis.set_major_locator(MaxNLocator(5))
-    ax_cost.legend(fontsize=8, frameon=False)
-    return fig
+        panels.append(panel)
+    return chart(panels, panel_size=(500, 340))
 
 
-def target_changes(targets: pd.DataFrame) -> Figure:
-    """Each rep's new target against last period's, coloured by chance of reaching it."""
-    fig = Figure(figsize=(6.5, 4.2), layout="constrained")
-    ax = fig.subplots()
-    last, new = targets["last_target"].to_numpy(), targets["target"].to_numpy()
-    dots = ax.scatter(last, new, c=targets["p_target"], cmap="viridis", vmin=0, vmax=1, s=28)
+def target_changes(targets: pd.DataFrame, currency: str | None = None) -> Chart:
+    """Each rep's new target against last period's, coloured by their chance of reaching
+    the new one."""
+    last = targets["last_target"].to_numpy(dtype=float)
+    new = targets["target"].to_numpy(dtype=float)
+    p = targets["p_target"].to_numpy(dtype=float)
     lo, hi = float(np.nanmin([last, new])), float(np.nanmax([last, new]))
-    ax.plot([lo, hi], [lo, hi], color="#999999", linewidth=1, label="no change")
-    ax.set_xlabel("last period's target")
-    ax.set_ylabel("optimised target")
-    money_axis(ax.xaxis)
-    money_axis(ax.yaxis)
-    bar = fig.colorbar(dots, ax=ax)
-    bar.set_label("chance of reaching target")
-    ax.legend(fontsize=8, frameon=False, loc="upper left")
-    style_axes(ax)
-    return fig
+    fmt = money_format(currency)
+    panel = Panel(
+        xlabel="Last period's target",
+        ylabel="Optimised target",
+        xformat=fmt,
+        yformat=fmt,
+        legend="upper left",
+    )
+    panel.line([lo, hi], [lo, hi], "#999999", "no change", 1.0)
+    band = np.searchsorted(CHANCE_BANDS, p, side="right")
+    edges = (0.0, *CHANCE_BANDS, 1.0)
+    for b, shade in enumerate(CHANCE_COLOURS):
+        inside = band == b
+        if inside.any():
+            text = f"chance of target {edges[b]:.0%}–{edges[b + 1]:.0%}"
+            panel.points(last[inside], new[inside], shade, text, opacity=0.9, radius=3.5)
+    return chart([panel], panel_size=(680, 440))

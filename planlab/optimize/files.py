@@ -175,7 +175,7 @@ def optimize_files(
             (
                 "fig-targets",
                 "Targets: last period and optimised",
-                OF.target_changes(opt.targets),
+                OF.target_changes(opt.targets, opt.scenario.currency),
                 "Scatter of each rep's optimised target against last period's target",
                 "Each dot is a rep, coloured by their chance of reaching the new target.",
             )

@@ -175,7 +175,7 @@ def next_period_section(nxt: NextPeriod, currency: str | None = None) -> str:
             figure_html(
                 "fig-next-targets",
                 "Targets: last period and next",
-                OF.target_changes(opt.targets),
+                OF.target_changes(opt.targets, currency),
                 "Scatter of each rep's new target against last period's actual target",
                 "Each dot is a rep, coloured by their chance of reaching the new target.",
             )

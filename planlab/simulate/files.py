@@ -17,7 +17,7 @@ from ..kit.files import manifest, to_csv, to_json
 from ..kit.html import Table
 from .excel import run_sheets
 from .narrative import summary_lines
-from .tables import run_tables
+from .tables import earnings_tables, run_tables
 
 __all__ = ["run_files", "summary"]
 
@@ -61,14 +61,16 @@ def run_files(
     tables = run_tables(result) if tables is None else tables
     findings = summary_lines(result, tables=tables) if findings is None else findings
     title = f"planlab — {result.scenario.name}"
+    earnings = earnings_tables(result)
     files: dict[str, str | bytes] = {
         "summary.json": to_json(summary(result, tables, findings)),
         "manifest.json": to_json(manifest(result, argv)),
         "reps.csv": to_csv(tables["reps"]),
-        "report.html": render_report(result, title, tables, findings),
+        "report.html": render_report(result, title, tables, findings, earnings=earnings),
     }
     if xlsx:
         files["workbook.xlsx"] = workbook_bytes(
-            run_sheets(result, findings, tables=tables), result.scenario.currency
+            run_sheets(result, findings, tables=tables, earnings=earnings),
+            result.scenario.currency,
         )
     return files

@@ -345,11 +345,16 @@ def _percent_index(df: pd.DataFrame) -> pd.DataFrame:
     return df.set_axis(pd.Index([f"{a:.0%}" for a in df.index], name=df.index.name), axis=0)
 
 
-def earnings_section(plans: Mapping[str, Plan], currency: str | None = None) -> str:
+def earnings_section(
+    plans: Mapping[str, Plan],
+    currency: str | None = None,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+) -> str:
     """The earnings estimator: a rep's incentive at 0%-200% of every target, per measure
     and in total for the first plan, and the total under each other plan (amounts in
     ``currency`` when given)."""
-    tables = {name: earnings_table(plan) for name, plan in plans.items()}
+    if tables is None:
+        tables = {name: earnings_table(plan) for name, plan in plans.items()}
     first, df = next(iter(tables.items()))
     show = df.drop(columns=["incentive_share"]).rename(
         columns={"incentive_total": f"incentive_total_{first}", "total_pay": f"total_pay_{first}"}
@@ -418,6 +423,7 @@ def render_report(
     figures: Sequence[tuple] = (),
     appendix: Iterable[tuple[str, str, str]] = (),
     leave_out: Iterable[str] = (),
+    earnings: Mapping[str, pd.DataFrame] | None = None,
 ) -> str:
     """The whole report as one self-contained HTML document (no network, no script).
 
@@ -431,7 +437,8 @@ def render_report(
     it. ``figures`` adds (anchor, title, Figure, alt text, caption) after the standard
     ones; ``appendix`` sections ``(anchor, title, html)`` close the report (run and
     solver details). Sections named in ``leave_out`` are not shown (another section
-    shows the same table).
+    shows the same table). ``earnings`` are the run's earnings tables
+    (:func:`planlab.simulate.tables.earnings_tables`), built here when not given.
     """
     behaviour = result.base.behaviour
     lines = [behaviour_note(behaviour.spec if behaviour is not None else None), *summary_lines]
@@ -454,7 +461,9 @@ def render_report(
             "earnings",
             "Earnings estimator",
             earnings_section(
-                {n: v.plan for n, v in result.variants.items()}, result.scenario.currency
+                {n: v.plan for n, v in result.variants.items()},
+                result.scenario.currency,
+                earnings,
             ),
         ),
         (

@@ -11,11 +11,12 @@ from collections.abc import Callable, Iterable
 import pandas as pd
 
 from sim import metrics as M
+from sim.earnings import earnings_table
 from sim.run import SimulationResult
 
 from ..kit.html import METRIC_INDEX, Table
 
-__all__ = ["TABLE_KEYS", "behaviour_applies", "rep_table", "run_tables"]
+__all__ = ["TABLE_KEYS", "behaviour_applies", "earnings_tables", "rep_table", "run_tables"]
 
 #: The keys of a run's tables, in report order.
 TABLE_KEYS = (
@@ -87,3 +88,9 @@ def run_tables(result: SimulationResult, keys: Iterable[str] | None = None) -> d
     for key in sorted(wanted, key=lambda k: k != "company"):  # company first: summary reads it
         built[key] = _BUILDERS[key](result, built)
     return {k: built[k] for k in wanted}
+
+
+def earnings_tables(result: SimulationResult) -> dict[str, pd.DataFrame]:
+    """What a rep earns at each attainment under each variant's plan
+    (:func:`sim.earnings.earnings_table`), built once for the report and the workbook."""
+    return {name: earnings_table(v.plan) for name, v in result.variants.items()}
