@@ -224,3 +224,14 @@ def test_variant_names_read_as_written(result, report):
     assert ">big &lt;deal&gt;_x</th>" in html
     assert ">Expected payout: big &lt;deal&gt;_x</th>" in html
     assert f">{label('share_at_target')}</th>" in html  # other columns keep their labels
+
+
+def test_a_matplotlib_figure_handed_in_is_embedded_as_png(result):
+    """Users may add their own matplotlib figures; they are embedded as PNGs."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(3, 2))
+    fig.subplots().plot([0, 1], [1, 0])
+    html = render_report(result, "t", {}, [], figures=[("fig-own", "Own", fig, "own chart", "")])
+    assert _assert_images_are_embedded(html) == 7
+    assert re.search(r'<figure id="fig-own">.*?src="data:image/png;base64,', html, re.S)
