@@ -114,7 +114,7 @@ def attainment_histograms(result: SimulationResult, variant: str = "base") -> Fi
     v = _variant(result, variant)
     fig, axes = panels(len(v.plan.measures))
     for ax, m in zip(axes, v.plan.measures, strict=True):
-        a = np.asarray(v.outcome.attainment[m.id], dtype=float).ravel()
+        a = np.asarray(v.summary.sample[f"attainment:{m.id}"], dtype=float).ravel()
         _attainment_panel(ax, a, m)
     fig.suptitle(mathtext_safe(f"Annual attainment by measure: {v.name}"), fontsize=12)
     return fig
@@ -172,8 +172,8 @@ def payout_vs_attainment(result: SimulationResult, variant: str = "base") -> Fig
     comes from the measure mix, gates, modifiers and caps.
     """
     v = _variant(result, variant)
-    x = np.asarray(v.outcome.weighted_attainment, dtype=float).ravel()
-    y = np.asarray(v.outcome.total, dtype=float).ravel()
+    x = np.asarray(v.summary.sample["weighted_attainment"], dtype=float).ravel()
+    y = np.asarray(v.summary.sample["total"], dtype=float).ravel()
     keep = _subsample(x.size, SCATTER_POINTS)
     fig = Figure(figsize=(7.5, 4.6), layout="constrained")
     ax = fig.subplots()
@@ -205,7 +205,7 @@ def cost_distribution(result: SimulationResult) -> Figure:
     The base plan's P90 marks the budget risk: one year in ten costs more.
     """
     costs = {
-        n: np.asarray(v.outcome.total, dtype=float).sum(axis=1) for n, v in result.variants.items()
+        n: np.asarray(v.summary.yearly["cost"], dtype=float) for n, v in result.variants.items()
     }
     every = np.concatenate(list(costs.values()))
     lo, hi = float(every.min()), float(every.max())
