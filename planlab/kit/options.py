@@ -233,9 +233,10 @@ def add_output_options(
 
 def add_memory_option(p: argparse.ArgumentParser) -> None:
     """The ``--max-memory SIZE`` option: refuse a run estimated to need more."""
-    from sim.memory import parse_size
 
     def size(text: str) -> float:
+        from sim.memory import parse_size  # only when the option is given: --help stays light
+
         try:
             return parse_size(text)
         except ValueError as exc:
