@@ -148,3 +148,20 @@ def test_summary_grows_only_by_trials_long_vectors(scenario):
     per_trial = sum(v[0].nbytes for v in s.yearly.values())
     per_trial += sum(-(-s.reps // 8) for _ in s.hits)
     assert sizes[600] - sizes[200] == 400 * per_trial
+
+
+def test_rep_differences_against_another_base_need_the_arrays(scenario, full):
+    """The summary pairs every variant with the run's first plan; any other base is
+    read from the per-(trial, rep) arrays, and a lean run says what it lacks."""
+    other = list(full.variants)[1]
+    table = rep_differences(full, base=other)
+    ref, v = full.variants[other], full.base
+    d = v.outcome.total.astype(float) - ref.outcome.total.astype(float)
+    np.testing.assert_allclose(
+        table.xs("base")["payout_difference"].to_numpy(), d.mean(0), rtol=1e-9, atol=1e-6
+    )
+    lean = simulate(scenario, trials=100, seed=11, rep_years=False, workers=1)
+    with pytest.raises(ValueError, match="rep_years=True"):
+        rep_differences(lean, base=other)
+    with pytest.raises(ValueError, match="rep_years=True"):
+        M.reward_qualification(lean)
