@@ -29,7 +29,12 @@ reps, trials = int(sys.argv[1]), int(sys.argv[2])
 s = sim.load_scenario(sys.argv[3])
 s = s.model_copy(update={"team": s.team.model_copy(update={"reps": reps}), "variants": {}})
 sim.simulate(s, trials=trials, seed=1, workers=2, behaviour=False, rep_years=False)
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM is this process image's own peak; ru_maxrss may carry the forking parent's.
+try:
+    status = open("/proc/self/status").read().split("VmHWM:")[1]
+    peak = int(status.split()[0]) * 1024
+except (OSError, IndexError):
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"peak": peak, "estimate": estimate_peak(s, trials=trials, workers=2)}))
 """
 
