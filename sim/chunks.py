@@ -34,7 +34,7 @@ from .payout import PlanOutcome, evaluate_plan, plan_targets
 from .plan import Plan
 from .population import Population
 from .results import VariantResult
-from .streams import BLOCK_TRIALS
+from .summary import BlockSum, SummaryCollector, block_pieces, chunk_summary
 
 __all__ = [
     "BEHAVIOUR_ACTUALS",
@@ -154,14 +154,18 @@ def simulate_chunk(
     trials: int,
     bounds: tuple[int, int],
     helps: dict[str, Callable[[Outcomes], Outcomes]] | None = None,
+    rep_years: bool = True,
 ) -> ChunkResult:
     """Simulate trials ``bounds = (first, n)`` of a run of ``trials`` and pay every
-    plan on them; ``helps`` adds, per plan, the help team-mates give each other."""
+    plan on them; ``helps`` adds, per plan, the help team-mates give each other.
+
+    Each plan is reduced to its summary (:func:`sim.summary.chunk_summary`); the
+    per-(trial, rep) arrays travel back only with ``rep_years``."""
     first, n = bounds
     shared = None
     if not behaviours:
         shared = engine.simulate_trials(seed, first, n, FixedEffort())
-    parts, draws, first_oc = {}, 0, None
+    parts, draws, first_oc, base = {}, 0, None, None
     for name, plan in plans.items():
         oc = (
             shared
@@ -172,6 +176,22 @@ def simulate_chunk(
             oc = helps[name](oc)
         part = pay_outcomes(plan, oc, engine.population, keep, bool(behaviours))
         part["rep_bookings"] = block_pieces(first, part["rep_bookings"], trials)
+        part["summary"] = chunk_summary(
+            plan, part["outcome"], part["actuals"], engine.population, first, trials, base
+        )
+        if base is None:  # the first plan is the base the others are paired with
+            base = {"pay": part["outcome"].total, "revenue": part["actuals"]["revenue"]}
+        if not rep_years:
+            part["outcome"] = dataclasses.replace(
+                part["outcome"],
+                attainment={},
+                payout={},
+                true_up=None,
+                total=None,
+                weighted_attainment=None,
+                period_attainment=None,
+            )
+            part["actuals"] = None
         parts[name] = part
         draws += 0 if shared is not None else oc.draws
         first_oc = oc if first_oc is None else first_oc
@@ -179,24 +199,6 @@ def simulate_chunk(
         draws = shared.draws
     kept = shared if shared is not None else first_oc  # with behaviour: the base plan's
     return ChunkResult(first, n, parts, draws, kept if keep else None)
-
-
-def block_pieces(first: int, rows: np.ndarray, trials: int) -> list[tuple]:
-    """Per-trial rows of trials ``first ..`` cut at stream-block edges:
-    [(block, first trial in the block, rows or their sum, summed), ...]. A block the
-    chunk holds whole is summed here (so only the sum travels); the rest stay rows,
-    for the collector to sum once their block is complete. Sums always run over a
-    C-ordered block, so they are the same bytes wherever they are made."""
-    out, t, end = [], first, first + len(rows)
-    while t < end:
-        b = t // BLOCK_TRIALS
-        lo, size = b * BLOCK_TRIALS, min((b + 1) * BLOCK_TRIALS, trials) - b * BLOCK_TRIALS
-        hi = min(end, lo + size)
-        part = np.ascontiguousarray(rows[t - first : hi - first])
-        whole = t == lo and hi - t == size
-        out.append((b, t - lo, part.sum(0) if whole else part, whole))
-        t = hi
-    return out
 
 
 def chunk_bounds(
@@ -236,41 +238,22 @@ def _place(store, part, sl: slice, total: int):
 class Collector:
     """Gathers chunk results in place, so peak memory is the result plus the chunks in flight.
 
-    Rep bookings are summed per stream block as soon as a block's trials are all
-    in (a block may span chunks of an engine with a smaller unit), always in the
-    same order, so their total is the same for any chunking.
+    Each plan's summary is gathered as chunks finish (:class:`sim.summary.SummaryCollector`),
+    and so are per-year arrays; per-(trial, rep) arrays only when a run keeps them
+    (``rep_years``). Rep bookings are summed per stream block and folded in block order,
+    so their total is the same for any chunking.
     """
 
-    def __init__(self, trials: int):
+    def __init__(self, trials: int, reps: int, rep_years: bool = True):
         self.trials = trials
-        self.n_blocks = -(-trials // BLOCK_TRIALS)
+        self.reps = reps
+        self.rep_years = rep_years
         self.store: dict[str, dict] = {}
         self.targets: dict[str, dict] = {}
+        self.summaries: dict[str, SummaryCollector] = {}
+        self.bookings: dict[str, BlockSum] = {}
         self.kept: list[tuple[int, Outcomes]] = []
         self.draws = 0
-        self.pending: dict[tuple[str, int], tuple[np.ndarray, int]] = {}
-
-    def _block_rows(self, name: str, pieces: list[tuple]) -> None:
-        st = self.store[name]
-        for b, offset, data, summed in pieces:
-            if "rep_bookings_sum" not in st:
-                st["rep_bookings_sum"] = np.zeros(
-                    (self.n_blocks, *(data.shape if summed else data.shape[1:]))
-                )
-            if summed:
-                st["rep_bookings_sum"][b] = data
-                continue
-            size = min((b + 1) * BLOCK_TRIALS, self.trials) - b * BLOCK_TRIALS
-            buf, filled = self.pending.get((name, b), (None, 0))
-            if buf is None:
-                buf = np.empty((size, *data.shape[1:]))
-            buf[offset : offset + len(data)] = data
-            filled += len(data)
-            if filled == size:
-                st["rep_bookings_sum"][b] = buf.sum(0)
-                self.pending.pop((name, b), None)
-            else:
-                self.pending[(name, b)] = (buf, filled)
 
     def add(self, result: ChunkResult) -> None:
         trial_sl = slice(result.first, result.first + result.n)
@@ -283,28 +266,35 @@ class Collector:
                     st[f.name] = _place(st.get(f.name), getattr(po, f.name), trial_sl, self.trials)
             for key in ("actuals", "bookings_by_month", "effort_by_progress"):
                 st[key] = _place(st.get(key), p[key], trial_sl, self.trials)
-            self._block_rows(name, p["rep_bookings"])
+            self.bookings.setdefault(name, BlockSum(self.trials)).add(p["rep_bookings"])
+            summary = p["summary"]
+            self.summaries.setdefault(name, SummaryCollector(self.trials, self.reps)).add(
+                result.first, summary
+            )
         self.draws += result.draws
         if result.kept is not None:
             self.kept.append((result.first, result.kept))
 
     def variant(self, name: str, plan: Plan, behaviour: PlanBehaviour | None) -> VariantResult:
         st = self.store[name]
-        outcome = PlanOutcome(
-            targets=self.targets[name],
-            **{f.name: st[f.name] for f in fields(PlanOutcome) if f.name != "targets"},
-        )
+        outcome = None
+        if self.rep_years:
+            outcome = PlanOutcome(
+                targets=self.targets[name],
+                **{f.name: st[f.name] for f in fields(PlanOutcome) if f.name != "targets"},
+            )
         return VariantResult(
             name=name,
             plan=plan,
             outcome=outcome,
             actuals=st["actuals"],
             bookings_by_month=st["bookings_by_month"],
-            rep_bookings_by_month=st["rep_bookings_sum"].sum(0) / self.trials,
+            rep_bookings_by_month=self.bookings[name].total / self.trials,
             effort_by_progress=st["effort_by_progress"]
             if st["effort_by_progress"] is not None
             else np.zeros((self.trials, 2, 3, len(PROGRESS_BINS))),
             behaviour=behaviour,
+            summary=self.summaries[name].summary(),
         )
 
     def outcomes(self) -> Outcomes | None:
@@ -352,9 +342,17 @@ def run_chunks(
 
 
 def chunk_task(
-    engine, seed, plans, behaviours, keep, trials, helps=None
+    engine, seed, plans, behaviours, keep, trials, helps=None, rep_years=True
 ) -> Callable[[tuple[int, int]], ChunkResult]:
     """The picklable chunk task of a run (a partial of :func:`simulate_chunk`)."""
     return functools.partial(
-        simulate_chunk, engine, seed, plans, behaviours, keep, trials, helps=helps
+        simulate_chunk,
+        engine,
+        seed,
+        plans,
+        behaviours,
+        keep,
+        trials,
+        helps=helps,
+        rep_years=rep_years,
     )

@@ -33,7 +33,13 @@ class NewBusiness(_Frozen):
     """New key accounts: a Poisson number of deals a month, each of a random size."""
 
     deals_per_month: float = Field(
-        default=0.25, gt=0, description="Mean new-account deals per rep per month."
+        default=0.25,
+        gt=0,
+        # Every deal is drawn: 1,000 deals a rep-month is far beyond key-account selling
+        # and already costs about 48 kB per rep-month of memory in flight.
+        le=1_000,
+        description="Mean new-account deals per rep per month (at most 1,000: each deal "
+        "is drawn, so memory grows with them).",
     )
     deal_size: Distribution = Field(
         default=LogNormal(mean=180_000, cv=1.0), description="Size of one new-account deal."

@@ -11,10 +11,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm, rankdata
+from scipy.stats import norm
 
 from .rewards import qualification
 from .run import SimulationResult, VariantResult
+from .summary import QUOTA_BAND, VariantSummary, gini, rank_correlation, within_band
 
 __all__ = [
     "BEHAVIOUR_KEYS",
@@ -41,6 +42,7 @@ __all__ = [
     "summary_table",
     "team_metrics",
     "variant_metrics",
+    "variant_summary",
     "within_band",
     "yearly_metrics",
 ]
@@ -48,64 +50,46 @@ __all__ = [
 QUANTILES = (0.10, 0.50, 0.90)
 
 
-def gini(x: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Gini coefficient of non-negative amounts along ``axis`` (0 = equal, ->1 = one takes all)."""
-    x = np.sort(np.moveaxis(np.asarray(x, dtype=float), axis, -1), axis=-1)
-    n = x.shape[-1]
-    total = x.sum(-1)
-    i = np.arange(1, n + 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        g = (2.0 * (i * x).sum(-1) / (n * total)) - (n + 1.0) / n
-    return np.where(total > 0, g, 0.0)
-
-
-def rank_correlation(a: np.ndarray, b: np.ndarray, axis: int = -1) -> np.ndarray:
-    """Spearman rank correlation of ``a`` and ``b`` along ``axis`` (ties get average ranks)."""
-    ra = rankdata(a, axis=axis)
-    rb = rankdata(b, axis=axis)
-    ra = ra - ra.mean(axis=axis, keepdims=True)
-    rb = rb - rb.mean(axis=axis, keepdims=True)
-    den = np.sqrt((ra**2).sum(axis) * (rb**2).sum(axis))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, (ra * rb).sum(axis) / den, np.nan)
-
-
-#: Quota accuracy counts attainments within this distance of target (1.0).
-QUOTA_BAND = 0.2
-
-
-def within_band(attainment: np.ndarray, band: float = QUOTA_BAND) -> np.ndarray:
-    """Whether each attainment is within ±``band`` of target (1.0)."""
-    return np.abs(np.asarray(attainment, dtype=float) - 1.0) <= band + 1e-12
-
-
 def quota_accuracy(attainment: np.ndarray, band: float = QUOTA_BAND) -> float:
     """Share of attainments within ±``band`` of target (1.0)."""
     return float(np.mean(within_band(attainment, band)))
 
 
+def variant_summary(v: VariantResult) -> VariantSummary:
+    """The bounded summary of a variant every metric reads (see :mod:`sim.summary`)."""
+    assert v.summary is not None  # made from the arrays when a result is built without one
+    return v.summary
+
+
 def measure_metrics(v: VariantResult) -> pd.DataFrame:
-    """Per paid measure: attainment distribution and shares at threshold, target and cap."""
+    """Per paid measure: attainment distribution and shares at threshold, target and cap.
+
+    Quantiles come from the pooled attainment sketch (within 1% of the exact ones)."""
+    s = variant_summary(v)
+    rep_years = s.trials * s.reps
     rows = []
     for m in v.plan.measures:
-        a = np.asarray(v.outcome.attainment[m.id], dtype=float)
-        q = np.quantile(a, QUANTILES)
+        q = s.attainment_sketch[m.id].quantile
         cap_at = m.curve.attainment_at_cap
+
+        def share(key: str, mid: str = m.id) -> float:
+            return float(s.per_rep[f"{key}:{mid}"].sum() / rep_years)
+
         rows.append(
             {
                 "measure": m.id,
                 "level": m.level,
                 "weight": m.weight,
-                "attainment_mean": a.mean(),
-                "attainment_p10": q[0],
-                "attainment_p50": q[1],
-                "attainment_p90": q[2],
-                "share_at_threshold": float(np.mean(a >= m.curve.threshold)),
-                "share_at_target": float(np.mean(a >= 1.0)),
-                "share_at_cap": float(np.mean(a >= cap_at)) if np.isfinite(cap_at) else 0.0,
-                "quota_accuracy": quota_accuracy(a),
+                "attainment_mean": share("attainment"),
+                "attainment_p10": float(q(QUANTILES[0])),
+                "attainment_p50": float(q(QUANTILES[1])),
+                "attainment_p90": float(q(QUANTILES[2])),
+                "share_at_threshold": share("at_threshold"),
+                "share_at_target": share("at_target"),
+                "share_at_cap": share("at_cap") if np.isfinite(cap_at) else 0.0,
+                "quota_accuracy": share("in_band"),
                 # Period payouts only: the annual true-up is not split by measure.
-                "period_payout_per_rep": float(np.mean(v.outcome.payout[m.id])),
+                "period_payout_per_rep": share("payout"),
             }
         )
     return pd.DataFrame(rows).set_index("measure")
@@ -358,9 +342,24 @@ def spread_pseudo(hits: np.ndarray) -> np.ndarray:
     return s + ((hits - p) @ (p - p.mean())) / (p.size * s)
 
 
+def spread_of_hits(s: VariantSummary, mid: str, rows: int = 4096) -> np.ndarray:
+    """:func:`spread_pseudo` of who reached target on ``mid``, read from the summary's
+    bits a few thousand trials at a time (never the whole trials x reps array)."""
+    p = s.mean(f"at_target:{mid}")
+    sd = p.std()
+    if sd <= 0:
+        return np.full(s.trials, sd)
+    w = p - p.mean()
+    out = np.empty(s.trials)
+    for lo in range(0, s.trials, rows):
+        hits = s.hit_rows(mid, lo, lo + rows).astype(float)
+        out[lo : lo + len(hits)] = sd + ((hits - p) @ w) / (p.size * sd)
+    return out
+
+
 def _annual_targets(v: VariantResult, mid: str) -> np.ndarray:
     m = v.plan.measure(mid)
-    t = v.outcome.targets[mid]
+    t = variant_summary(v).targets[mid]
     return t.sum(1) if m.additive else t[:, 0]
 
 
@@ -378,22 +377,17 @@ def yearly_metrics(
     territory ``potential`` (NaN without it). Behaviour metrics are zero when reps do
     not respond to the plan.
     """
-    years = v.outcome.total.shape[0]
-    pay = v.outcome.total.astype(float)
-    rev = v.actuals["revenue"].astype(float)
-    margin = v.actuals["gross_margin"].astype(float)
-    c, r, g = pay.sum(1), rev.sum(1), margin.sum(1)
-    reps = pay.shape[1]
+    s = variant_summary(v)
+    y = s.yearly
+    years, reps = s.trials, s.reps
+    c, r, g = y["cost"], y["revenue"], y["margin"]
     mix = v.plan.pay_mix
-    zero = np.zeros_like(rev)
-    pulled = v.actuals.get("pulled_in", zero).astype(float).sum(1)
-    pushed = v.actuals.get("pushed_out", zero).astype(float).sum(1)
-    discount = v.actuals.get("timing_discount", zero).astype(float).sum(1)
-    leavers = v.actuals.get("left", zero).astype(float).sum(1)
+    pulled, pushed, discount, leavers = (
+        y[k] for k in ("pulled_in", "pushed_out", "timing_discount", "left")
+    )
     replacement = v.behaviour.spec.retention.replacement_cost if v.behaviour is not None else 0.0
-    p4p = rank_correlation(pay, rev, axis=1)
+    p4p = y["pay_for_performance"]
     p4p = np.where(np.isnan(p4p), np.nanmean(p4p) if np.isfinite(p4p).any() else 0.0, p4p)
-    wa = np.asarray(v.outcome.weighted_attainment, dtype=float)
 
     mid = v.plan.measures[0].id if measure is None else measure
     nan = np.full(years, np.nan)
@@ -402,16 +396,13 @@ def yearly_metrics(
     )
     achievability = fairness = nan
     if mid in v.plan.measure_ids:
-        m = v.plan.measure(mid)
-        a = v.outcome.attainment[mid].astype(float)
-        cap_at = m.curve.attainment_at_cap
         shares = {
-            "share_at_threshold": (a >= m.curve.threshold).mean(1),
-            "share_at_target": (a >= 1.0).mean(1),
-            "share_at_cap": (a >= cap_at).mean(1) if np.isfinite(cap_at) else np.zeros(years),
-            "quota_accuracy": within_band(a).mean(1),
+            "share_at_threshold": y[f"at_threshold:{mid}"],
+            "share_at_target": y[f"at_target:{mid}"],
+            "share_at_cap": y[f"at_cap:{mid}"],
+            "quota_accuracy": y[f"in_band:{mid}"],
         }
-        achievability = spread_pseudo(a >= 1.0)
+        achievability = spread_of_hits(s, mid)
         if potential is not None:
             load = _annual_targets(v, mid) / np.asarray(potential, dtype=float)
             spread = float((load / load.mean()).std())
@@ -428,13 +419,11 @@ def yearly_metrics(
         "cost_of_sales_p90": quantile_pseudo(c / r, 0.9),
         "total_comp_cost_of_sales": ratio_pseudo(c + mix.base * reps, r),
         **shares,
-        "share_weighted_at_target": (wa >= 1.0).mean(1),
-        "weighted_attainment_mean": wa.mean(1),
+        "share_weighted_at_target": y["weighted_at_target"],
+        "weighted_attainment_mean": y["weighted_attainment"],
         "pay_for_performance": p4p,
-        "payout_gini": gini(pay, axis=1),
-        "true_up_share": ratio_pseudo(v.outcome.true_up.astype(float).sum(1), c)
-        if c.sum() > 0
-        else np.zeros(years),
+        "payout_gini": y["payout_gini"],
+        "true_up_share": ratio_pseudo(y["true_up"], c) if c.sum() > 0 else np.zeros(years),
         "achievability_spread": achievability,
         "fairness_spread": fairness,
         "leavers_expected": leavers,
@@ -443,9 +432,9 @@ def yearly_metrics(
         "revenue_pushed_out": pushed,
         "revenue_moved": pulled + pushed,
         "timing_discount_cost": discount,
-        "double_credit": v.actuals.get("credited_revenue", rev).astype(float).sum(1) - r,
-        "co_sold_revenue": v.actuals.get("co_sold", zero).astype(float).sum(1),
-        "help_given": v.actuals.get("help_given", zero).astype(float).sum(1),
+        "double_credit": y["credited_revenue"] - r,
+        "co_sold_revenue": y["co_sold"],
+        "help_given": y["help_given"],
     }
     return pd.DataFrame(values, index=pd.RangeIndex(years, name="trial"))[[k.key for k in METRICS]]
 
@@ -470,12 +459,22 @@ def variant_metrics(result: SimulationResult, name: str) -> pd.DataFrame:
 def team_metrics(result: SimulationResult, variant: str = "base") -> pd.DataFrame:
     """Per team: expected revenue, incentive, cost of sales, share of reps at target."""
     v = result.variants[variant]
+    s = variant_summary(v)
     pop = result.population
+    y = s.yearly
+    if "team_revenue" not in y:  # a summary made without the team: sum the arrays
+        members = [pop.team == t for t in pop.team_names]
+        rev = v.actuals["revenue"].astype(float)
+        pay = v.outcome.total.astype(float)
+        y = {
+            "team_revenue": np.stack([rev[:, m].sum(1) for m in members], axis=1),
+            "team_cost": np.stack([pay[:, m].sum(1) for m in members], axis=1),
+        }
+    at_target = s.per_rep["weighted_at_target"]
     rows = []
-    for team in pop.team_names:
+    for i, team in enumerate(pop.team_names):
         members = pop.team == team
-        rev = v.actuals["revenue"][:, members].astype(float).sum(1)
-        cost = v.outcome.total[:, members].astype(float).sum(1)
+        rev, cost = y["team_revenue"][:, i], y["team_cost"][:, i]
         rows.append(
             {
                 "team": team,
@@ -483,36 +482,49 @@ def team_metrics(result: SimulationResult, variant: str = "base") -> pd.DataFram
                 "revenue_expected": rev.mean(),
                 "incentive_expected": cost.mean(),
                 "cost_of_sales": cost.mean() / rev.mean(),
-                "share_at_target": float(np.mean(v.outcome.weighted_attainment[:, members] >= 1.0)),
+                "share_at_target": float(at_target[members].sum() / (s.trials * members.sum())),
             }
         )
     return pd.DataFrame(rows).set_index("team")
 
 
 def reward_qualification(result: SimulationResult, variant: str = "base") -> dict[str, np.ndarray]:
-    """Per reward, a (trials, reps) boolean array of who qualifies."""
+    """Per reward, a (trials, reps) boolean array of who qualifies (a run that kept
+    its per-(trial, rep) arrays only; :func:`reward_metrics` reads the summary)."""
     v = result.variants[variant]
+    if v.outcome is None:
+        raise ValueError("who qualifies per year needs a run with rep_years=True")
     return qualification(
         v.plan.rewards, v.outcome.weighted_attainment, result.population.tenure_years
     )
 
 
+def _reward_chances(result: SimulationResult, variant: str) -> dict[str, np.ndarray]:
+    """Per reward, each rep's chance of qualifying."""
+    v = result.variants[variant]
+    s = variant_summary(v)
+    if all(f"reward:{r.name}" in s.per_rep for r in v.plan.rewards):
+        return {r.name: s.mean(f"reward:{r.name}") for r in v.plan.rewards}
+    return {k: a.mean(0) for k, a in reward_qualification(result, variant).items()}
+
+
 def reward_metrics(result: SimulationResult, variant: str = "base") -> pd.DataFrame:
     """Per rep, the probability of qualifying for each non-monetary reward."""
     pop = result.population
-    q = reward_qualification(result, variant)
     df = pd.DataFrame({"rep": pop.name, "team": pop.team})
-    for name, arr in q.items():
-        df[name] = arr.mean(0)
+    for name, p in _reward_chances(result, variant).items():
+        df[name] = p
     return df.set_index("rep")
 
 
 def rep_metrics(result: SimulationResult, variant: str = "base") -> pd.DataFrame:
-    """Per rep: targets, expected outcomes, chance of reaching target, payout spread."""
+    """Per rep: targets, expected outcomes, chance of reaching target, payout spread.
+
+    Payout quantiles come from each rep's payout sketch (within 1% of the exact ones)."""
     v = result.variants[variant]
+    s = variant_summary(v)
     pop = result.population
-    pay = v.outcome.total.astype(float)
-    q = np.quantile(pay, QUANTILES, axis=0)
+    q = [s.pay_sketch.quantile(p) for p in QUANTILES]
     df = pd.DataFrame(
         {
             "rep": pop.name,
@@ -520,19 +532,17 @@ def rep_metrics(result: SimulationResult, variant: str = "base") -> pd.DataFrame
             "ability": pop.ability,
             "potential": pop.potential_index,
             "tenure_years": pop.tenure_years,
-            "revenue_expected": v.actuals["revenue"].astype(float).mean(0),
+            "revenue_expected": s.mean("revenue"),
         }
     )
     for m in v.plan.measures:
-        df[f"target_{m.id}"] = (
-            v.outcome.targets[m.id].sum(1) if m.additive else v.outcome.targets[m.id][:, 0]
-        )
-        df[f"p_target_{m.id}"] = np.mean(v.outcome.attainment[m.id] >= 1.0, axis=0)
-    df["payout_expected"] = pay.mean(0)
+        df[f"target_{m.id}"] = s.targets[m.id].sum(1) if m.additive else s.targets[m.id][:, 0]
+        df[f"p_target_{m.id}"] = s.mean(f"at_target:{m.id}")
+    df["payout_expected"] = s.mean("pay")
     df["payout_p10"], df["payout_p50"], df["payout_p90"] = q
     df["ote_expected"] = v.plan.pay_mix.base + df["payout_expected"]
-    for name, arr in reward_qualification(result, variant).items():
-        df[f"p_{name}"] = arr.mean(0)
+    for name, p in _reward_chances(result, variant).items():
+        df[f"p_{name}"] = p
     return df.set_index("rep")
 
 
@@ -632,19 +642,18 @@ def rep_behaviour(result: SimulationResult, variant: str = "base") -> pd.DataFra
     """Per rep: chosen effort, achievability, fairness of the target and the pull of the
     outside option (when the behaviour model is on)."""
     v = result.variants[variant]
+    s = variant_summary(v)
     pop = result.population
     first = v.plan.measures[0]
-    target = (
-        v.outcome.targets[first.id].sum(1) if first.additive else v.outcome.targets[first.id][:, 0]
-    )
+    target = s.targets[first.id].sum(1) if first.additive else s.targets[first.id][:, 0]
     load = target / pop.potential_index  # target per unit of territory potential
     df = pd.DataFrame(
         {
             "rep": pop.name,
             "team": pop.team,
-            "achievability": np.mean(v.outcome.attainment[first.id] >= 1.0, axis=0),
+            "achievability": s.mean(f"at_target:{first.id}"),
             "fairness_index": load / load.mean(),
-            "left_share": v.actuals["left"].mean(0) if "left" in v.actuals else 0.0,
+            "left_share": s.mean("left"),
         }
     )
     b = v.behaviour

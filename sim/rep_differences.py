@@ -24,12 +24,37 @@ __all__ = ["VERDICTS", "gains_and_losses", "rep_differences"]
 VERDICTS = ("gains", "loses", "no clear change")
 
 
-def _paired(a: np.ndarray, b: np.ndarray, z: float) -> tuple[np.ndarray, ...]:
-    d = b.astype(float) - a.astype(float)
-    n = d.shape[0]
-    mean = d.mean(0)
-    se = d.std(0, ddof=1) / np.sqrt(n) if n > 1 else np.full(d.shape[1], np.nan)
+def _paired(total: np.ndarray, squares: np.ndarray, n: int, z: float) -> tuple[np.ndarray, ...]:
+    """Mean and ``z`` interval of per-trial differences from their sum and sum of squares."""
+    mean = total / n
+    if n > 1:
+        var = np.maximum(squares - n * mean**2, 0.0) / (n - 1)
+        se = np.sqrt(var / n)
+    else:
+        se = np.full(mean.shape, np.nan)
     return mean, mean - z * se, mean + z * se
+
+
+def _sums(result: SimulationResult, base: str, name: str) -> dict[str, np.ndarray]:
+    """Per rep, sums over trials of the payout and revenue differences from ``base`` and
+    their squares: from the summary (paired with the run's first plan as it ran), else
+    from a run's kept per-(trial, rep) arrays."""
+    ref, v = result.variants[base], result.variants[name]
+    if base == next(iter(result.variants)) and "d_pay" in v.summary.per_rep:
+        return v.summary.per_rep
+    if ref.outcome is None or v.outcome is None:
+        raise ValueError(
+            f"per-rep differences against {base!r} need a run that kept its per-(trial, rep) "
+            "arrays (rep_years=True); the summary pairs each variant with the first plan only"
+        )
+    d_pay = v.outcome.total.astype(float) - ref.outcome.total.astype(float)
+    d_rev = v.actuals["revenue"].astype(float) - ref.actuals["revenue"].astype(float)
+    return {
+        "d_pay": d_pay.sum(0),
+        "d_pay2": (d_pay**2).sum(0),
+        "d_rev": d_rev.sum(0),
+        "d_rev2": (d_rev**2).sum(0),
+    }
 
 
 def rep_differences(
@@ -47,8 +72,9 @@ def rep_differences(
     frames = []
     for name in names:
         v = result.variants[name]
-        pay, pay_lo, pay_hi = _paired(ref.outcome.total, v.outcome.total, z)
-        rev, rev_lo, rev_hi = _paired(ref.actuals["revenue"], v.actuals["revenue"], z)
+        d, n = _sums(result, base, name), result.trials
+        pay, pay_lo, pay_hi = _paired(d["d_pay"], d["d_pay2"], n, z)
+        rev, rev_lo, rev_hi = _paired(d["d_rev"], d["d_rev2"], n, z)
         verdict = np.where(pay_lo > 0, VERDICTS[0], np.where(pay_hi < 0, VERDICTS[1], VERDICTS[2]))
         frames.append(
             pd.DataFrame(
@@ -56,8 +82,8 @@ def rep_differences(
                     "variant": name,
                     "rep": pop.name,
                     "team": pop.team,
-                    "payout_base": ref.outcome.total.astype(float).mean(0),
-                    "payout": v.outcome.total.astype(float).mean(0),
+                    "payout_base": ref.summary.mean("pay"),
+                    "payout": v.summary.mean("pay"),
                     "payout_difference": pay,
                     "payout_ci_low": pay_lo,
                     "payout_ci_high": pay_hi,

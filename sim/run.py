@@ -138,6 +138,7 @@ def simulate(
     keep_outcomes: bool = False,
     progress: Callable[[int, int], None] | None = None,
     engine: str = "montecarlo",
+    rep_years: bool = True,
 ) -> SimulationResult:
     """Simulate the scenario's plans (base first, then ``variants``; default all).
 
@@ -146,6 +147,10 @@ def simulate(
     parallel unless an ``executor`` is given. The result is the same for any
     chunk size, worker count or executor. ``engine`` is ``"montecarlo"`` or
     ``"pipeline"`` (the SimPy key-account pipeline: replications on processes).
+
+    Metrics and reports read each variant's bounded summary, accumulated as chunks
+    finish. ``rep_years=False`` drops the per-(trial, rep) arrays (``outcome`` and
+    ``actuals`` are then ``None``), so memory no longer grows with trials x reps.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
@@ -181,9 +186,9 @@ def simulate(
         eng = MonteCarloEngine(scenario.market, pop, pull_discount=pull)
     n_workers = workers or min(2, os.cpu_count() or 1)
     bounds = chunk_bounds(eng, trials, chunk_trials or sim.chunk_trials, n_workers)
-    collect = Collector(trials)
+    collect = Collector(trials, pop.size, rep_years)
     run_chunks(
-        chunk_task(eng, seed, plans, behaviours, keep_outcomes, trials, helps),
+        chunk_task(eng, seed, plans, behaviours, keep_outcomes, trials, helps, rep_years),
         bounds,
         collect.add,
         pool=eng.pool,

@@ -41,6 +41,7 @@ __all__ = [
     "NEW_SIZE",
     "NOISE",
     "PIPELINE",
+    "PIPELINE_REP",
     "POPULATION",
     "RENEWAL",
     "SHOCK",
@@ -62,6 +63,9 @@ BLOCK_TRIALS = 100
 #: model, attrition, and the pipeline engine's replications.
 POPULATION, TRIALS, CALIBRATION, TRAITS, ATTRITION = 0, 1, 2, 3, 4
 PIPELINE = 11
+#: Key, after a replication's, of each rep's own pipeline stream (per-rep common
+#: random numbers: one rep's effort never moves another rep's draws).
+PIPELINE_REP = 1
 #: Key (in place of a month) of a block's stream of trial-wide demand shocks.
 SHOCK = 99
 #: Kinds of variate, each from its own child stream per block and month.

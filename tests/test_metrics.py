@@ -142,9 +142,10 @@ def test_measure_metrics():
     # Attainments 0.4, 1.0, 2.0, 1.5; numpy's linear quantiles of the sorted
     # (0.4, 1.0, 1.5, 2.0): p10 at position 0.3, p50 at 1.5, p90 at 2.7.
     assert row["attainment_mean"] == pytest.approx(1.225)
-    assert row["attainment_p10"] == pytest.approx(0.4 + 0.3 * 0.6)
-    assert row["attainment_p50"] == pytest.approx(1.25)
-    assert row["attainment_p90"] == pytest.approx(1.5 + 0.7 * 0.5)
+    # Quantiles come from the attainment sketch: within 1% of the exact ones.
+    assert row["attainment_p10"] == pytest.approx(0.4 + 0.3 * 0.6, rel=0.01)
+    assert row["attainment_p50"] == pytest.approx(1.25, rel=0.01)
+    assert row["attainment_p90"] == pytest.approx(1.5 + 0.7 * 0.5, rel=0.01)
     assert row["share_at_threshold"] == pytest.approx(0.75)
     assert row["share_at_target"] == pytest.approx(0.75)
     assert row["share_at_cap"] == pytest.approx(0.25)  # only the 200% rep

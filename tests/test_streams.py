@@ -19,12 +19,14 @@ from scipy import stats
 from sim import load_scenario, simulate
 from sim.behaviour import Effort
 from sim.montecarlo import MonteCarloEngine
+from sim.pipeline import PipelineEngine
 from sim.run import make_population
 from sim.sampling import binomial, gamma, poisson
 from sim.streams import BLOCK_TRIALS, hashed_uniforms, rep_counters, stream_key
 
 Z = 4.0
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "key_account_baseline.toml"
+PIPELINE_SCENARIO = BASELINE.with_name("key_account_pipeline.toml")
 
 
 def test_hashed_uniforms_are_uniform_and_independent():
@@ -144,3 +146,26 @@ def test_per_rep_draws_are_the_same_whatever_the_chunking():
     b = simulate(sc, trials=300, seed=3, chunk_trials=300, workers=2, keep_outcomes=True)
     for name, v in a.outcomes.components.items():
         assert np.asarray(v).tobytes() == np.asarray(b.outcomes.components[name]).tobytes(), name
+
+
+def test_pipeline_one_reps_effort_leaves_every_other_rep_unchanged():
+    """The pipeline engine's draws are addressed by rep too: every rep has a stream of
+    their own in each replication, so one rep working harder changes no one else's
+    opportunities, stage times, wins, deal sizes, renewals or satisfaction."""
+    sc = load_scenario(PIPELINE_SCENARIO)
+    pop = make_population(sc)
+    engine = PipelineEngine(sc.market, pop, sc.pipeline)
+    trials, rep = 4, 3
+    base = engine.simulate_trials(5, 0, trials, OneRepWorksHarder(rep, 1.0, pop.size))
+    more = engine.simulate_trials(5, 0, trials, OneRepWorksHarder(rep, 2.5, pop.size))
+    others = np.arange(pop.size) != rep
+    for name, a in base.components.items():
+        np.testing.assert_array_equal(a[:, others], more.components[name][:, others], name)
+    opportunities = [
+        x.components["new_count"][:, rep].sum() + x.components["xsell_count"][:, rep].sum()
+        for x in (base, more)
+    ]
+    assert not np.array_equal(
+        base.components["new_value"][:, rep], more.components["new_value"][:, rep]
+    )
+    assert opportunities[1] > opportunities[0]

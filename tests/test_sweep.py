@@ -90,7 +90,20 @@ def test_bad_sweep_tables_name_the_file_and_key(tmp_path):
         f'extends = "{BASELINE.as_posix()}"\n[sweep.markets.x]\nmarket = {{ grwth = 0.1 }}\n',
         encoding="utf-8",
     )
-    with pytest.raises(Exception, match=r"bad.toml: sweep.markets.x.market.grwth: unknown key"):
+    with pytest.raises(
+        Exception,
+        match=r"bad.toml: unknown key 'grwth' in sweep.markets.x.market; did you mean 'growth'\?",
+    ):
+        sweep_markets(load_scenario(bad))
+    bad.write_text(
+        f'extends = "{BASELINE.as_posix()}"\n[sweep.markets.x]\n'
+        "market = { new_business = { deals_per_month = -1 } }\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(
+        Exception,
+        match=r"bad.toml: sweep.markets.x.market.new_business.deals_per_month: must be > 0",
+    ):
         sweep_markets(load_scenario(bad))
 
 
@@ -101,7 +114,8 @@ def test_sweep_cli_errors_exit_2_and_write_nothing(tmp_path, capsys):
         encoding="utf-8",
     )
     code, _, err = run(["sweep", bad, "--trials", 20, "--out", tmp_path / "o"], capsys)
-    assert code == 2 and "sweep.markets.x.market.grwth" in err and "Traceback" not in err
+    assert code == 2 and "unknown key 'grwth' in sweep.markets.x.market" in err
+    assert "Traceback" not in err
     code, _, err = run(["sweep", BASELINE, "--trials", 20, "--out", tmp_path / "o"], capsys)
     assert code == 2 and "nothing to sweep" in err
     assert not (tmp_path / "o").exists()

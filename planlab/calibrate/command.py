@@ -22,6 +22,7 @@ from sim.opportunities import load_opportunities
 
 from ..kit.data_notes import dropped_rows, say_data_notes
 from ..kit.files import check_out, to_csv, write_files
+from ..kit.memory import check_run_memory
 from ..kit.options import EXIT_OK, Progress
 from ..kit.terminal import text_table
 
@@ -32,6 +33,15 @@ def calibrate(args) -> Path:
     """Run the ``calibrate`` command for parsed ``args``; return the output directory."""
     path = Path(args.scenario)
     scenario = load_scenario(path)
+    if not args.export:
+        check_run_memory(
+            args,
+            scenario,
+            path,
+            trials=args.replications,
+            engine="pipeline",
+            trials_key="--replications",
+        )
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}_calibrated"
     check_out(out, args.force)
     progress = Progress(quiet=args.quiet)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..kit.options import whole_number
+from ..kit.options import add_memory_option, whole_number
 
 __all__ = ["add_calibrate_command"]
 
@@ -11,6 +11,7 @@ def add_calibrate_command(sub) -> None:
     """Register calibrate on the ``planlab`` sub-command parser."""
     p = sub.add_parser("calibrate", help="fit the Monte Carlo market to the pipeline or an export")
     p.add_argument("scenario", help="scenario TOML file")
+    add_memory_option(p)
     p.add_argument("--export", metavar="CSV", help="CRM opportunity export (default: pipeline)")
     p.add_argument(
         "--drop-bad-rows",

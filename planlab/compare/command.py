@@ -23,6 +23,7 @@ from sim.run import SimulationResult
 from ..kit.excel import workbook_bytes
 from ..kit.files import check_out, manifest, to_csv, to_json, write_files
 from ..kit.html import Table
+from ..kit.memory import check_run_memory
 from ..kit.options import EXIT_OK, Progress, UsageError, check_variants
 from ..kit.scheduler import scheduler_executor
 from ..kit.terminal import metric_table
@@ -141,12 +142,19 @@ def cmd_compare(args, argv) -> int:
             f"{path}: nothing to compare: name a variant with --variants "
             f"(the scenario's variants: {', '.join(scenario.variants) or 'none'})"
         )
+    check_run_memory(args, scenario, path, trials=args.trials, plans=1 + len(names))
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}-compare"
     check_out(out, args.force)
     progress = Progress(quiet=args.quiet)
     with progress.step("simulating") as tick, scheduler_executor(args) as executor:
         result = simulate(
-            scenario, names, trials=args.trials, seed=args.seed, progress=tick, executor=executor
+            scenario,
+            names,
+            trials=args.trials,
+            seed=args.seed,
+            progress=tick,
+            executor=executor,
+            rep_years=False,
         )
     with progress.step("comparing and writing the report"):
         tables = run_tables(result)

@@ -26,12 +26,12 @@ def attainment_overlay(result: SimulationResult) -> Chart:
     first = result.base.plan.measures[0]
     series = {
         "Weighted attainment (all measures)": {
-            n: v.outcome.weighted_attainment for n, v in result.variants.items()
+            n: v.summary.sample["weighted_attainment"] for n, v in result.variants.items()
         },
         f"{first.id} attainment": {
-            n: v.outcome.attainment[first.id]
+            n: v.summary.sample[f"attainment:{first.id}"]
             for n, v in result.variants.items()
-            if first.id in v.outcome.attainment
+            if f"attainment:{first.id}" in v.summary.sample
         },
     }
     panels = []

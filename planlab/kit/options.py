@@ -19,6 +19,7 @@ __all__ = [
     "Progress",
     "UsageError",
     "HelpFormatter",
+    "add_memory_option",
     "add_output_options",
     "add_variants_option",
     "check_variants",
@@ -227,3 +228,24 @@ def add_output_options(
     p.add_argument("--out", metavar="DIR", help=f"output directory (default: {out_help})")
     p.add_argument("--force", action="store_true", help="replace an existing output directory")
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    add_memory_option(p)
+
+
+def add_memory_option(p: argparse.ArgumentParser) -> None:
+    """The ``--max-memory SIZE`` option: refuse a run estimated to need more."""
+
+    def size(text: str) -> float:
+        from sim.memory import parse_size  # only when the option is given: --help stays light
+
+        try:
+            return parse_size(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    p.add_argument(
+        "--max-memory",
+        type=size,
+        metavar="SIZE",
+        help="refuse to start a run estimated to need more memory than SIZE (2GB, 500MB; "
+        "default: the memory the machine has available)",
+    )

@@ -11,6 +11,7 @@ from optimize.verify import verify
 from sim import load_scenario
 
 from ..kit.files import check_out, write_files
+from ..kit.memory import check_run_memory
 from ..kit.options import EXIT_ERROR, EXIT_OK, Progress, UsageError
 from ..kit.scheduler import scheduler_executor
 from .files import optimisation_lines, optimize_files
@@ -21,6 +22,15 @@ __all__ = ["cmd_optimize"]
 def cmd_optimize(args, argv) -> int:
     path = Path(args.scenario)
     scenario = load_scenario(path)
+    check_run_memory(
+        args,
+        scenario,
+        path,
+        trials=args.trials,
+        plans=2,
+        behaviour=True,
+        optimize_trials=scenario.optimize.trials or scenario.behaviour.effort.calibration_trials,
+    )
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}_optimised"
     check_out(out, args.force)
     progress = Progress(quiet=args.quiet)

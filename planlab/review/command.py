@@ -20,6 +20,7 @@ from sim.review import annual_review, check_in
 
 from ..kit.data_notes import say_data_notes
 from ..kit.files import check_out, write_files
+from ..kit.memory import check_run_memory
 from ..kit.options import Progress, UsageError
 from .files import checkin_files, checkin_record, review_files, review_record
 from .history import list_records, record, store_url
@@ -31,6 +32,7 @@ __all__ = ["cmd_checkin", "cmd_history", "cmd_review"]
 
 def _load(args):
     scenario = load_scenario(args.scenario)
+    check_run_memory(args, scenario, args.scenario, trials=args.trials)
     source = args.actuals or scenario.actuals.source
     if source is None:
         raise ScenarioError(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from ..kit.options import whole_number
+from ..kit.options import add_memory_option, whole_number
 
 __all__ = ["add_review_commands"]
 
@@ -14,6 +14,7 @@ DEFAULT_STORE = "planlab_history.sqlite"
 
 def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", help="scenario TOML file (its [actuals] table maps the columns)")
+    add_memory_option(p)
     p.add_argument(
         "--actuals",
         metavar="SOURCE",

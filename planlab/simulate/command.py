@@ -13,6 +13,7 @@ from sim.optimize_spec import check_optimize
 from sim.run import check_roster_targets, make_population
 
 from ..kit.files import check_out, write_files
+from ..kit.memory import check_run_memory
 from ..kit.options import EXIT_OK, Progress, check_variants
 from ..kit.scheduler import scheduler_executor
 from ..kit.terminal import metric_table
@@ -46,11 +47,13 @@ def _run(scenario_path: Path, args, argv) -> int:
     scenario = load_scenario(scenario_path)
     variants = args.variants
     check_variants(scenario_path, scenario, variants)
+    engine = getattr(args, "engine", "montecarlo")
+    plans = len({"base", *(variants if variants is not None else scenario.variants)})
+    check_run_memory(args, scenario, scenario_path, trials=args.trials, plans=plans, engine=engine)
     out = Path(args.out) if args.out else Path("out") / scenario_path.stem
     check_out(out, args.force)
     progress = Progress(quiet=args.quiet)
     with progress.step("simulating") as tick, scheduler_executor(args) as executor:
-        engine = getattr(args, "engine", "montecarlo")
         result = simulate(
             scenario,
             variants,
@@ -59,6 +62,7 @@ def _run(scenario_path: Path, args, argv) -> int:
             progress=tick,
             engine=engine,
             executor=executor,
+            rep_years=False,
         )
     with progress.step("writing the report and tables"):
         tables = run_tables(result)

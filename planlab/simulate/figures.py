@@ -91,7 +91,9 @@ def attainment_histograms(result: SimulationResult, variant: str = "base") -> Ch
     """
     v = _variant(result, variant)
     panels = [
-        _attainment_panel(np.asarray(v.outcome.attainment[m.id], dtype=float).ravel(), m)
+        _attainment_panel(
+            np.asarray(v.summary.sample[f"attainment:{m.id}"], dtype=float).ravel(), m
+        )
         for m in v.plan.measures
     ]
     return chart(panels, f"Annual attainment by measure: {v.name}")
@@ -142,8 +144,8 @@ def payout_vs_attainment(result: SimulationResult, variant: str = "base") -> Cha
     comes from the measure mix, gates, modifiers and caps.
     """
     v = _variant(result, variant)
-    x = np.asarray(v.outcome.weighted_attainment, dtype=float).ravel()
-    y = np.asarray(v.outcome.total, dtype=float).ravel()
+    x = np.asarray(v.summary.sample["weighted_attainment"], dtype=float).ravel()
+    y = np.asarray(v.summary.sample["total"], dtype=float).ravel()
     keep = _subsample(x.size, SCATTER_POINTS)
     currency = result.scenario.currency
     ti = v.plan.pay_mix.target_incentive
@@ -168,7 +170,7 @@ def cost_distribution(result: SimulationResult) -> Chart:
     The base plan's P90 marks the budget risk: one year in ten costs more.
     """
     costs = {
-        n: np.asarray(v.outcome.total, dtype=float).sum(axis=1) for n, v in result.variants.items()
+        n: np.asarray(v.summary.yearly["cost"], dtype=float) for n, v in result.variants.items()
     }
     every = np.concatenate(list(costs.values()))
     lo, hi = float(every.min()), float(every.max())

@@ -43,7 +43,7 @@ def rep_table(result: SimulationResult) -> pd.DataFrame:
     df = M.rep_metrics(result, "base")
     for name, v in result.variants.items():
         if name != "base":
-            df[f"payout_expected_{name}"] = v.outcome.total.astype(float).mean(0)
+            df[f"payout_expected_{name}"] = v.summary.mean("pay")
     return df
 
 

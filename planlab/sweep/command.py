@@ -8,6 +8,7 @@ from sim import load_scenario
 from sim.sweep.run import run_sweep
 
 from ..kit.files import check_out, write_files
+from ..kit.memory import check_run_memory
 from ..kit.options import EXIT_OK, Progress, UsageError, check_variants
 from ..kit.scheduler import scheduler_executor
 from .files import sweep_files, sweep_lines
@@ -25,6 +26,16 @@ def cmd_sweep(args, argv) -> int:
             f"{path}: sweep.markets: nothing to sweep: add a [sweep.markets.NAME] table "
             "(demand, recession, churn, deal_size or market overrides)"
         )
+    sweep = scenario.sweep
+    names = {"base", *(sweep.variants if sweep.variants is not None else scenario.variants)}
+    check_run_memory(
+        args,
+        scenario,
+        path,
+        trials=args.trials or sweep.trials or scenario.simulation.trials,
+        plans=len(names) * len(sweep.markets),
+        trials_key="--trials ([sweep] trials)",
+    )
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}-sweep"
     check_out(out, args.force)
     progress = Progress(quiet=args.quiet)

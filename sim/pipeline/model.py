@@ -18,9 +18,14 @@ when one of its slots is free, holds that slot through the deal's stages and
 raises each stage's win chance by its role's ``win_lift``.
 
 The year is preceded by ``warmup_months`` of the same process (nothing
-recorded) so that it starts with a pipeline in flight. Scalar draws use
-Python's ``random.Random`` (fast per call), vectorised ones numpy; both are
-seeded from the replication's own child of the run's ``SeedSequence``.
+recorded) so that it starts with a pipeline in flight. Draws are addressed by
+rep: everything about one rep (opportunity counts and arrival times, stage
+times and wins, deal sizes, discounts, slips, renewals, account satisfaction,
+pushes and pulls) comes from that rep's own ``random.Random``, seeded from
+``SeedSequence(seed, spawn_key=(PIPELINE, replication, PIPELINE_REP, rep))``, so
+changing one rep's effort or plan never changes another rep's draws (without
+account teams, whose co-sellers join other reps' deals). Only the trial-wide
+demand shock and shifts come from the replication's own stream.
 """
 
 from __future__ import annotations
@@ -33,12 +38,15 @@ import simpy
 
 from ..behaviour import Behaviour, Effort, MonthState
 from ..measures import COMPONENTS
-from ..streams import PIPELINE
+from ..sampling import poisson
+from ..streams import PIPELINE, PIPELINE_REP
 
 __all__ = ["MONTH_DAYS", "Replication", "events_processed"]
 
 #: Days in a month of the simulation clock (time unit: days).
 MONTH_DAYS = 365.25 / 12
+#: Deal sizes drawn at once from a rep's stream (by inversion of the size distribution).
+SIZE_BATCH = 32
 NEW, XSELL = 0, 1
 #: Components the behaviour model reads to date (bookings that move with a deal).
 BOOKED = (
@@ -75,6 +83,12 @@ def _vector(x, size: int) -> list[float]:
     return (np.broadcast_to(a, (size,)) if a.size in (1, size) else a[-size:]).tolist()
 
 
+def _rep_stream(seed: int, replication: int, rep: int) -> random.Random:
+    """Rep ``rep``'s own stream in replication ``replication`` of seed ``seed``."""
+    ss = np.random.SeedSequence(seed, spawn_key=(PIPELINE, replication, PIPELINE_REP, rep))
+    return random.Random(int.from_bytes(ss.generate_state(4).tobytes(), "little"))
+
+
 class Replication:
     """State and processes of one replication (one simulated plan year)."""
 
@@ -85,9 +99,9 @@ class Replication:
         self.R, self.M, self.W = pop.size, engine.months, spec.warmup_months
         self.seed, self.index = seed, index
         ss = np.random.SeedSequence(seed, spawn_key=(PIPELINE, index))
-        np_ss, py_ss = ss.spawn(2)
+        np_ss, _ = ss.spawn(2)
         self.np_rng = np.random.Generator(np.random.PCG64(np_ss))
-        self.rnd = random.Random(int.from_bytes(py_ss.generate_state(8).tobytes(), "little"))
+        self.rnds = [_rep_stream(seed, index, r) for r in range(self.R)]
         self.env = simpy.Environment()
         self.slots = [simpy.Resource(self.env, spec.capacity) for _ in range(self.R)]
         self.waiting = [0] * self.R
@@ -125,8 +139,7 @@ class Replication:
         self.acc_rep = np.repeat(np.arange(self.R), due.sum(1))
         self.acc_month = np.concatenate([np.repeat(np.arange(self.M), row) for row in due])
         self.acc_csat = np.clip(
-            pop.csat_base[self.acc_rep]
-            + spec.account_csat_sd * self.np_rng.standard_normal(self.acc_rep.size),
+            pop.csat_base[self.acc_rep] + spec.account_csat_sd * self._normals(self.acc_rep),
             0.0,
             10.0,
         )
@@ -134,7 +147,7 @@ class Replication:
         # Expansion potential of each account (mean 1): where expansion comes from.
         cv = spec.expansion_potential_cv
         self.acc_pot = (
-            self.np_rng.gamma(1.0 / cv**2, cv**2, self.acc_rep.size)
+            np.array([self.rnds[r].gammavariate(1.0 / cv**2, cv**2) for r in self.acc_rep.tolist()])
             if cv > 0
             else np.ones(self.acc_rep.size)
         )
@@ -157,7 +170,7 @@ class Replication:
         self.draws += 2 + 2 * self.acc_rep.size
         seats = behaviour.presence(seed, index, 1, self.M)
         self.presence = None if seats is None else seats[0]
-        self.sizes = {NEW: [], XSELL: []}
+        self.sizes = {NEW: [[] for _ in range(self.R)], XSELL: [[] for _ in range(self.R)]}
         self.service = [1.0] * self.R
         self.att_speed = {NEW: [1.0] * self.R, XSELL: [1.0] * self.R}
         self.att_win = {NEW: [1.0] * self.R, XSELL: [1.0] * self.R}
@@ -166,13 +179,20 @@ class Replication:
     def _month(self, t: float) -> int:
         return int(t / MONTH_DAYS) - self.W
 
-    def _size(self, kind: int) -> float:
-        buf = self.sizes[kind]
+    def _normals(self, reps: np.ndarray) -> np.ndarray:
+        """One standard normal per entry of ``reps``, each from that rep's stream."""
+        rnds = self.rnds
+        return np.array([rnds[r].gauss(0.0, 1.0) for r in reps.tolist()], dtype=float)
+
+    def _size(self, kind: int, rep: int) -> float:
+        buf = self.sizes[kind][rep]
         if not buf:
             mk = self.mk
             dist = mk.new_business.deal_size if kind == NEW else mk.cross_sell.deal_size
-            buf.extend(dist.sample(self.np_rng, 256).tolist())
-            self.draws += 256
+            rnd = self.rnds[rep]
+            u = np.array([rnd.random() for _ in range(SIZE_BATCH)])
+            buf.extend(dist.quantile(u).tolist())
+            self.draws += SIZE_BATCH
         return buf.pop()
 
     def _cost(self, rep: int, amount: float) -> None:
@@ -196,7 +216,7 @@ class Replication:
                 )
 
     def _opportunity(self, rep: int, kind: int, delay: float, account: int):
-        env, rnd, spec = self.env, self.rnd, self.spec
+        env, rnd, spec = self.env, self.rnds[rep], self.spec
         yield env.timeout(delay)
         created = env._now
         oid = self.next_id
@@ -234,7 +254,7 @@ class Replication:
                 dur = _gamma(rnd, shape, mean)
             self.draws += 2
             if i == last:
-                amount = self._size(kind)  # the deal's size is known at the last stage
+                amount = self._size(kind, rep)  # the deal's size is known at the last stage
                 final = self.final[rep]
                 proc = env.active_process
                 final[proc] = (kind, amount)
@@ -278,7 +298,7 @@ class Replication:
         if not 0 <= m < self.M:
             return
         mg = self.mk.margin
-        disc = min(max(self.rnd.gauss(mg.discount_mean, mg.discount_sd), 0.0), 0.9)
+        disc = min(max(self.rnds[rep].gauss(mg.discount_mean, mg.discount_sd), 0.0), 0.9)
         self.draws += 1
         list_price = value / (1.0 - disc)
         given = list_price - value
@@ -310,7 +330,7 @@ class Replication:
         )
         self.draws += 1
         self.comp["renewals_due"][rep, m] += 1.0
-        if self.rnd.random() < p:
+        if self.rnds[rep].random() < p:
             self.comp["renewals_won"][rep, m] += 1.0
         else:
             self.acc_active[account] = False
@@ -358,14 +378,14 @@ class Replication:
         lam_x = spec.expansion_per_account_month * self.potential * pop.ability * d * e_x * happy
         if self.originates is not None:  # overlays sell only with the account managers
             lam_new, lam_x = lam_new * self.originates, lam_x * self.originates
-        rng = self.np_rng
-        counts = rng.poisson(np.concatenate([lam_new, lam_x]))
-        times = rng.random(int(counts.sum())) * MONTH_DAYS
-        self.draws += 2 * R + times.size
-        env, proc, k = self.env, self._opportunity, 0
-        rnd = self.rnd
+        rnds = self.rnds
+        u = np.array([[rnd.random(), rnd.random()] for rnd in rnds]).reshape(R, 2)
+        counts = poisson(u.T.ravel(), np.concatenate([lam_new, lam_x]))
+        self.draws += 2 * R + int(counts.sum())
+        env, proc = self.env, self._opportunity
         for j, n in enumerate(counts.tolist()):
             kind, rep = (NEW, j) if j < R else (XSELL, j - R)
+            rnd = rnds[rep]
             for _ in range(n):
                 if kind == NEW:
                     account = -1  # a prospect
@@ -373,8 +393,7 @@ class Replication:
                     held = self.rep_accounts[rep]
                     weights = [self.acc_pot[a] for a in held]
                     account = rnd.choices(held, weights)[0] if held else -1
-                env.process(proc(rep, kind, times[k], account))
-                k += 1
+                env.process(proc(rep, kind, rnd.random() * MONTH_DAYS, account))
         if m < 0:
             return
         c = self.comp
@@ -382,7 +401,7 @@ class Replication:
         c["present"][:, m] = seat
         c["sales_cost"][:, m] += self.mk.sales_cost.fixed_per_month
         due = np.flatnonzero((self.acc_month == m) & self.acc_active)
-        at = rng.random(due.size) * MONTH_DAYS
+        at = np.array([rnds[r].random() for r in self.acc_rep[due].tolist()]) * MONTH_DAYS
         self.draws += due.size
         for a, t in zip(due.tolist(), at.tolist(), strict=True):
             ev = env.timeout(t)
@@ -406,12 +425,12 @@ class Replication:
                     req.cancel()
 
     def _end_month(self, m: int) -> None:
-        sp, pop, rng = self.spec, self.pop, self.np_rng
+        sp, pop = self.spec, self.pop
         load = np.asarray(self.waiting, dtype=float) / sp.capacity
         service = np.asarray(self.service)
         target = pop.csat_base + sp.service_csat * (service - 1.0) - sp.overload_csat * load
         a = self.acc_rep
-        z = rng.standard_normal(a.size)
+        z = self._normals(a)
         self.acc_csat = np.clip(
             self.acc_csat + sp.csat_pull * (target[a] - self.acc_csat) + sp.account_csat_sd * z,
             0.0,
@@ -423,7 +442,7 @@ class Replication:
             np.bincount(a, w * self.acc_csat, self.R), n, out=target.copy(), where=n > 0
         )
         self.rep_csat = mean
-        survey = rng.standard_normal(self.R) * self.mk.satisfaction.month_sd
+        survey = self._normals(np.arange(self.R)) * self.mk.satisfaction.month_sd
         self.draws += a.size + self.R
         self.comp["csat"][:, m] = np.clip(mean + survey, 0.0, 10.0)
         if self.timing and (m + 1) % self.per_period == 0:
@@ -445,7 +464,7 @@ class Replication:
                 if share[rep] <= 0:
                     continue
                 for mo, key, value, cycle, margin, given in self.month_won[rep]:
-                    if mo != m or self.rnd.random() >= share[rep]:
+                    if mo != m or self.rnds[rep].random() >= share[rep]:
                         continue
                     pushed[rep] = True
                     for comp, v in (
@@ -473,5 +492,5 @@ class Replication:
             if share[rep] <= 0 or pushed[rep]:
                 continue
             for proc in list(final):
-                if self.rnd.random() < share[rep]:
+                if self.rnds[rep].random() < share[rep]:
                     proc.interrupt(m)

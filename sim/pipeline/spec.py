@@ -48,8 +48,11 @@ class PipelineSpec(_Frozen):
     opportunities_per_month: float = Field(
         default=0.9,
         ge=0,
+        # Each opportunity is a SimPy process alive for its sales cycle (about 2 kB).
+        le=1_000,
         description="New-account opportunities a rep creates a month by prospecting "
-        "(ability 1, territory potential 1, effort 1, demand 1).",
+        "(ability 1, territory potential 1, effort 1, demand 1; at most 1,000: each is "
+        "simulated as it moves through the stages).",
     )
     expansion_per_account_month: float = Field(
         default=0.065, ge=0, description="Expansion opportunities per existing account a month."

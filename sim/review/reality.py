@@ -22,6 +22,7 @@ from ..behaviour.flows import expected_flows
 from ..money import money_text
 from ..payout import PlanOutcome, evaluate_plan
 from ..run import PROGRESS_BINS, SimulationResult, VariantResult
+from ..summary import summarise
 from .fit import Fit
 from .prepare import Review
 
@@ -54,17 +55,19 @@ def actual_variant(review: Review) -> tuple[VariantResult, PlanOutcome]:
     total = year.values["payout"].sum(1)[None] if "payout" in year.values else computed.total
     outcome = dataclasses.replace(computed, total=np.asarray(total, dtype=f32))
     bookings = year.revenue
+    actuals = {
+        "revenue": bookings.sum(1)[None].astype(f32),
+        "gross_margin": oc.measure("gross_margin", 1)[..., 0].astype(f32),
+    }
     v = VariantResult(
         name="actual",
         plan=plan,
         outcome=outcome,
-        actuals={
-            "revenue": bookings.sum(1)[None].astype(f32),
-            "gross_margin": oc.measure("gross_margin", 1)[..., 0].astype(f32),
-        },
+        actuals=actuals,
         bookings_by_month=bookings.sum(0)[None],
         rep_bookings_by_month=bookings,
         effort_by_progress=np.zeros((1, 2, 3, len(PROGRESS_BINS))),
+        summary=summarise(plan, outcome, actuals, pop),
     )
     return v, computed
 

@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from ..compare import comparison_table, differences
 from ..errors import ScenarioError
 from ..market import Market
+from ..messages import explain_error
 from ..rep_differences import gains_and_losses, rep_differences
 from ..run import simulate
 from ..scenario import Scenario
@@ -172,6 +173,7 @@ def run_sweep(
             trials=trials,
             seed=seed,
             executor=pool,
+            rep_years=False,
         )
         per_rep = rep_differences(result, level=level)
         return (
@@ -221,10 +223,6 @@ def sweep_markets(scenario: Scenario) -> dict[str, Market]:
         try:
             out[name] = apply_case(scenario.market, case)
         except ValidationError as exc:
-            e = exc.errors(include_url=False)[0]
-            key = ".".join(str(p) for p in e["loc"])
-            msg = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
-            raise ScenarioError(
-                f"{origin}: sweep.markets.{name}.market.{key}: {msg}".replace(".market.:", ":")
-            ) from None
+            prefix = f"sweep.markets.{name}.market"
+            raise ScenarioError(explain_error(exc, prefix, origin, Market)) from None
     return out
