@@ -4,7 +4,9 @@
   report what that would buy (MILPs have no useful duals; a re-solve is honest);
 - :func:`relaxation`: for an infeasible problem, the smallest relaxations that
   make it feasible (the elastic model), one sentence each;
-- :func:`rationale`: for each rep, why this target.
+- :func:`rationale`: for each rep, why this target;
+- :func:`team_tradeoff`: why this team share: the effort it costs (free-riding),
+  the help it buys, and what both do to cost, achievability and profit.
 """
 
 from __future__ import annotations
@@ -15,7 +17,15 @@ import pandas as pd
 from .model import TargetProblem, evaluate_choice
 from .solve import Solution
 
-__all__ = ["STEPS", "binding", "describe_relaxation", "rationale", "relaxation", "usage"]
+__all__ = [
+    "STEPS",
+    "binding",
+    "describe_relaxation",
+    "rationale",
+    "relaxation",
+    "team_tradeoff",
+    "usage",
+]
 
 #: How far each family is loosened to see what relaxing it buys.
 STEPS = {
@@ -183,3 +193,43 @@ def rationale(
         why.append("; ".join(parts))
     df["why"] = why
     return df
+
+
+def team_tradeoff(shapes: pd.DataFrame, chosen: str) -> str | None:
+    """Why the chosen shape's team share, in one sentence: set against the shape
+    that differs only in its team share (no team share, or the next one offered).
+
+    ``shapes`` is the optimiser's table of shapes (``team_share``, ``family``,
+    ``mean_effort``, ``help_revenue`` …); None when the menu offered no team shares."""
+    if "team_share" not in shapes or shapes["team_share"].isna().all():
+        return None
+    row = shapes.loc[shapes["shape"] == chosen].iloc[0]
+    ok = shapes[shapes["status"].isin(["optimal", "feasible"])]
+    same = ok[(ok["family"] == row["family"]) & (ok["shape"] != chosen)]
+    if same.empty:
+        return None
+    w = row["team_share"]
+    lower = same[same["team_share"] < w].sort_values("team_share")
+    other = lower.iloc[0] if len(lower) else same.sort_values("team_share").iloc[0]
+    lo, hi = (other, row) if other["team_share"] < w else (row, other)
+    effort = hi["mean_effort"] / lo["mean_effort"] - 1
+    help_ = hi.get("help_revenue", 0.0) - lo.get("help_revenue", 0.0)
+    revenue = hi["expected_revenue"] / lo["expected_revenue"] - 1
+    profit = row["expected_profit"] - other["expected_profit"]
+    what = (
+        f"{'costs' if effort < 0 else 'adds'} {abs(effort):.1%} of individual effort "
+        f"(free-riding on team-mates) and buys {max(help_, 0.0):,.0f} of team-mates' revenue "
+        f"in help; revenue moves {revenue:+.1%}, cost of sales {lo['cost_of_sales']:.2%} → "
+        f"{hi['cost_of_sales']:.2%}, reps at target {lo['share_at_target']:.0%} → "
+        f"{hi['share_at_target']:.0%}"
+    )
+    verdict = f"the objective is {row['objective'] - other['objective']:+,.0f} against it"
+    if hi is row:
+        return (
+            f"Team share {w:.0%} rather than {other['team_share']:.0%}: it {what}; expected "
+            f"profit {profit:+,.0f} and {verdict}, so the optimiser chose it."
+        )
+    return (
+        f"Team share {w:.0%} rather than {other['team_share']:.0%}: the higher share {what}; "
+        f"expected profit {profit:+,.0f} and {verdict}, so the optimiser kept {w:.0%}."
+    )

@@ -25,6 +25,7 @@ rise, and the helper's ``help_given`` measure records what the help added.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -58,7 +59,9 @@ __all__ = [
     "HelpSpec",
     "OwnEffortOutcomes",
     "apply_help",
+    "at_profile",
     "choose_help",
+    "help_cost",
     "help_effort",
     "help_marginal_pay",
     "own_effort_outcomes",
@@ -135,6 +138,24 @@ class OwnEffortOutcomes(CreditedOutcomes):
             value.flags.writeable = False
             self._memo[key] = value
         return self._memo[key]
+
+
+def at_profile(samples: Sequence[Outcomes], index: np.ndarray) -> Outcomes:
+    """Outcomes with each rep working as in ``samples[index[rep]]`` (samples on common
+    random numbers): a rep's own bookings depend on their own effort alone, so their
+    column is read off the sample at their effort, whatever the team-mates do."""
+    index = np.asarray(index, dtype=np.intp)
+    first = samples[int(index[0])] if len(index) else samples[0]
+    if (index == index[0]).all():
+        return first
+    comps = {}
+    for k, v in first.components.items():
+        out = v.copy()
+        for j in np.unique(index):
+            cols = index == j
+            out[:, cols] = samples[int(j)].components[k][:, cols]
+        comps[k] = out
+    return Outcomes(comps, draws=first.draws)
 
 
 def _deviates(plan: Plan, c: np.ndarray) -> bool:
@@ -238,6 +259,12 @@ def apply_help(
         for k in HELPED:
             comps[k] = (outcomes.components[k] * factor).astype(outcomes.components[k].dtype)
     return Outcomes(comps, draws=outcomes.draws)
+
+
+def help_cost(help: np.ndarray, spec: HelpSpec, target_incentive: float) -> np.ndarray:
+    """What giving help costs each rep, in pay: c·TI·a²/2, the cost :func:`choose_help`
+    weighs against help's marginal pay."""
+    return spec.cost * target_incentive * np.square(np.asarray(help, dtype=float)) / 2
 
 
 def _pays_on_mates(plan: Plan, population: Population) -> bool:
