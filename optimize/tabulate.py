@@ -32,7 +32,6 @@ from sim.behaviour.collaboration import (
     at_profile,
     choose_help,
     help_cost,
-    own_effort_outcomes,
 )
 from sim.behaviour.response import BestResponse, PlanSample, TeamSample, risk_aversion
 from sim.errors import ScenarioError
@@ -219,23 +218,14 @@ def _interpolate(efforts: np.ndarray, chosen: np.ndarray):
 
 def chosen_effort(plan: Plan, outlook: Outlook, pop: Population):
     """Each rep's best-response effort under ``plan`` on the uniform sample (as a
-    simulation's reps choose it), with the grid it was chosen on and the plan paid
-    at each of its levels. A rep values their own effort with team-mates at today's
-    (:func:`~sim.behaviour.collaboration.own_effort_outcomes`: team pay is diluted)."""
-    paid = {}
-
-    def value_at(e: float) -> np.ndarray:
-        uniform = outlook.sample.at(e)
-        paid[e] = evaluate_plan(plan, uniform, pop)
-        own = own_effort_outcomes(plan, uniform, outlook.sample.at(1.0), pop)
-        po = paid[e] if own is uniform else evaluate_plan(plan, own, pop)
-        return outlook.reps.value(plan, po, pop)
-
+    simulation's reps choose it: :meth:`~sim.behaviour.response.BestResponse.team_choice`),
+    with whether it lies at a bound and the grid it was chosen on. A rep values
+    their own effort with team-mates at their own best responses (team pay is
+    diluted: :func:`~sim.behaviour.collaboration.own_effort_outcomes`)."""
     if not outlook.responding:
-        value_at(1.0)
-        return np.ones(pop.size), np.zeros(pop.size, bool), np.ones(1), paid
-    choice = outlook.reps.choose(value_at, outlook.efforts)
-    return choice.effort, choice.at_bound, choice.levels, paid
+        return np.ones(pop.size), np.zeros(pop.size, bool), np.ones(1)
+    choice, _, _ = outlook.reps.team_choice(plan, outlook.sample)
+    return choice.effort, choice.at_bound, choice.levels
 
 
 def _level(
@@ -255,7 +245,7 @@ def _level(
     deals, or paid on their team, sees the team-mates' chosen effort) and the help
     reps give under ``plan`` applied (as a simulation applies it)."""
     ti = plan.pay_mix.target_incentive
-    chosen, at_bound, levels, _ = chosen_effort(plan, outlook, pop)
+    chosen, at_bound, levels = chosen_effort(plan, outlook, pop)
     help = choose_help(plan, outlook.sample, pop, help_spec)
     lo, hi, w = _interpolate(levels, chosen)
     samples = [split(float(e)) for e in levels]
