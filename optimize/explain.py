@@ -18,11 +18,13 @@ from .model import TargetProblem, evaluate_choice
 from .solve import Solution
 
 __all__ = [
+    "COLLABORATION_MEASURES",
     "STEPS",
     "binding",
     "describe_relaxation",
     "rationale",
     "relaxation",
+    "team_pay_share",
     "team_tradeoff",
     "usage",
 ]
@@ -195,23 +197,36 @@ def rationale(
     return df
 
 
-def team_tradeoff(shapes: pd.DataFrame, chosen: str) -> str | None:
-    """Why the chosen shape's team share, in one sentence: set against the shape
-    that differs only in its team share (no team share, or the next one offered).
+#: Measures that pay on collaboration rather than on one's own result.
+COLLABORATION_MEASURES = ("co_sold", "help_given")
 
-    ``shapes`` is the optimiser's table of shapes (``team_share``, ``family``,
-    ``mean_effort``, ``help_revenue`` …); None when the menu offered no team shares."""
-    if "team_share" not in shapes or shapes["team_share"].isna().all():
+
+def team_pay_share(plan) -> float:
+    """Share of the target incentive a plan pays on team or collaboration results."""
+    return float(
+        sum(
+            m.weight for m in plan.measures if m.level == "team" or m.name in COLLABORATION_MEASURES
+        )
+    )
+
+
+def team_tradeoff(shapes: pd.DataFrame, chosen: str) -> str | None:
+    """Why the chosen shape pays what it pays on team and collaboration results, in
+    one sentence: set against the best feasible shape on the other side (without
+    such pay when the chosen one has it, with it when not).
+
+    ``shapes`` is the optimiser's table of shapes (``team_pay``, ``mean_effort``,
+    ``help_revenue`` …); None when the menu offered no choice between the two."""
+    if "team_pay" not in shapes:
         return None
-    row = shapes.loc[shapes["shape"] == chosen].iloc[0]
     ok = shapes[shapes["status"].isin(["optimal", "feasible"])]
-    same = ok[(ok["family"] == row["family"]) & (ok["shape"] != chosen)]
-    if same.empty:
+    row = ok.loc[ok["shape"] == chosen].iloc[0]
+    paid = row["team_pay"] > 1e-9
+    others = ok[(ok["team_pay"] > 1e-9) != paid]
+    if others.empty:
         return None
-    w = row["team_share"]
-    lower = same[same["team_share"] < w].sort_values("team_share")
-    other = lower.iloc[0] if len(lower) else same.sort_values("team_share").iloc[0]
-    lo, hi = (other, row) if other["team_share"] < w else (row, other)
+    other = others.loc[others["objective"].idxmax()]
+    lo, hi = (other, row) if paid else (row, other)
     effort = hi["mean_effort"] / lo["mean_effort"] - 1
     help_ = hi.get("help_revenue", 0.0) - lo.get("help_revenue", 0.0)
     revenue = hi["expected_revenue"] / lo["expected_revenue"] - 1
@@ -223,13 +238,15 @@ def team_tradeoff(shapes: pd.DataFrame, chosen: str) -> str | None:
         f"{hi['cost_of_sales']:.2%}, reps at target {lo['share_at_target']:.0%} → "
         f"{hi['share_at_target']:.0%}"
     )
-    verdict = f"the objective is {row['objective'] - other['objective']:+,.0f} against it"
-    if hi is row:
+    verdict = f"expected profit {profit:+,.0f} and objective {row['objective'] - other['objective']:+,.0f}"
+    if paid:
         return (
-            f"Team share {w:.0%} rather than {other['team_share']:.0%}: it {what}; expected "
-            f"profit {profit:+,.0f} and {verdict}, so the optimiser chose it."
+            f"{hi['team_pay']:.0%} of pay on team and collaboration results ({chosen}) against "
+            f"the best shape without ({other['shape']}): it {what}; {verdict}, so the "
+            "optimiser chose it."
         )
     return (
-        f"Team share {w:.0%} rather than {other['team_share']:.0%}: the higher share {what}; "
-        f"expected profit {profit:+,.0f} and {verdict}, so the optimiser kept {w:.0%}."
+        f"No pay on team or collaboration results: the best shape with "
+        f"{hi['team_pay']:.0%} of it ({other['shape']}) {what}; against it the chosen shape "
+        f"has {verdict}, so the optimiser kept pay individual."
     )

@@ -25,7 +25,7 @@ from sim.population import Population
 from sim.run import make_population
 from sim.scenario import Scenario
 
-from .explain import binding, rationale, relaxation, team_tradeoff
+from .explain import binding, rationale, relaxation, team_pay_share, team_tradeoff
 from .linear import LinearResult, linear_plan
 from .model import TargetProblem, evaluate_choice
 from .shapes import PlanShape, apply_shape, menu_shapes, team_key
@@ -118,7 +118,7 @@ def _shape_row(r: ShapeResult) -> dict:
     row = {
         "shape": r.shape.label,
         "team_share": r.shape.team_share if r.shape.team_share is not None else np.nan,
-        "family": replace(r.shape, team_share=None).label,
+        "team_pay": team_pay_share(r.table.plan),
         "status": s.status,
         "objective": s.objective if s.ok else np.nan,
         "gap": s.gap,

@@ -107,7 +107,7 @@ def test_a_team_share_pays_own_sales_at_the_closed_form_rate(w):
     )
 
 
-def _key_accounts(tmp_path, lift: float, name: str):
+def _key_accounts(tmp_path, lift: float, name: str, menu: str = "team_shares = [0.0, 0.2, 0.4]"):
     """The shipped key-account teams with help of the given value and a team-share menu
     (a small tabulation, to keep the test quick)."""
     path = tmp_path / f"{name}.toml"
@@ -131,7 +131,7 @@ levels = {{ low = 0.8, high = 1.2, count = 5 }}
 achievability = {{ low = 0.3, high = 0.9 }}
 
 [optimize.menu]
-team_shares = [0.0, 0.2, 0.4]
+{menu}
 """,
         encoding="utf-8",
     )
@@ -154,12 +154,13 @@ def valuable_help(tmp_path_factory):
 def test_with_help_valuable_the_optimiser_buys_a_team_share(valuable_help):
     summary = json.loads((valuable_help / "summary.json").read_text())
     assert "team share 0%" not in summary["shape"] and "team share" in summary["shape"]
-    (why,) = [f for f in summary["findings"] if f.startswith("Team share")]
+    (why,) = [f for f in summary["findings"] if "on team and collaboration results" in f]
     assert "of individual effort" in why and "in help" in why and "chose it" in why
+    assert "the best shape without (revenue 80%/cross_sell 20%; team share 0%)" in why
     html = (valuable_help / "report.html").read_text()
     assert "free-riding on team-mates" in html
     shapes = (valuable_help / "shapes.csv").read_text().splitlines()
-    assert "team_share" in shapes[0] and "mean_help" in shapes[0]
+    assert "team_share" in shapes[0] and "team_pay" in shapes[0] and "mean_help" in shapes[0]
 
 
 def test_the_written_plan_reproduces_the_reports_numbers(valuable_help):
@@ -190,7 +191,8 @@ def test_with_help_worthless_the_optimiser_keeps_pay_individual(tmp_path):
     assert (
         rows.loc[0.0, "mean_effort"] > rows.loc[0.2, "mean_effort"] > rows.loc[0.4, "mean_effort"]
     )
-    assert "kept 0%" in opt.team_choice
+    assert opt.team_choice.startswith("No pay on team or collaboration results")
+    assert "kept pay individual" in opt.team_choice
     assert opt.team_choice == team_tradeoff(opt.shapes, opt.chosen.shape.label)
 
 
@@ -205,3 +207,41 @@ def test_a_team_share_above_the_primary_weight_is_a_clear_error(tmp_path):
     out = tmp_path / "out"
     assert main(["optimize", str(path), "--out", str(out), "--quiet"]) == 2
     assert not out.exists()
+
+
+COLLABORATION_MENU = """team_shares = []
+weights = [
+  { revenue = 0.8, cross_sell = 0.2 },
+  { revenue = 0.7, cross_sell = 0.2, help_given = 0.1 },
+]
+
+[[plan.measures]]
+name = "revenue"
+weight = 0.8
+target = 480000
+target_basis = "potential"
+curve = { points = [[0.5, 0.0], [1.0, 1.0], [1.5, 2.0]], tail_slope = 1.0, cap = 2.5 }
+
+[[plan.measures]]
+name = "cross_sell"
+weight = 0.2
+target = 200000
+curve = { points = [[0.4, 0.0], [1.0, 1.0]], tail_slope = 1.5, cap = 2.0 }
+
+[[plan.measures]]
+name = "help_given"
+weight = 0.0
+target = 30000
+curve = { points = [[0.0, 0.0], [1.0, 1.0]], tail_slope = 1.0, cap = 2.0 }"""
+
+
+def test_a_collaboration_measure_is_weighed_against_individual_pay(tmp_path):
+    """A menu with and without 10% on help given: with help worth having the optimiser
+    pays for it, reps help more, and the report says what it cost and bought."""
+    path = _key_accounts(tmp_path, 0.05, "collab", COLLABORATION_MENU)
+    opt = optimize_plan(load_scenario(path), explain=False)
+    assert dict(opt.chosen.shape.weights).get("help_given") == pytest.approx(0.1)
+    rows = opt.shapes.set_index("team_pay")
+    assert rows.loc[0.1, "mean_help"] > rows.loc[0.0, "mean_help"]
+    assert rows.loc[0.1, "help_revenue"] > rows.loc[0.0, "help_revenue"]
+    assert opt.team_choice.startswith("10% of pay on team and collaboration results")
