@@ -62,7 +62,7 @@ class Optimisation:
     frontier: pd.DataFrame | None = None
     relaxation: pd.DataFrame | None = None  # smallest relaxations, when nothing was feasible
     linear: LinearResult | None = None
-    team_choice: str | None = None  # why this team share, in words (menu with team shares)
+    team_choice: str | None = None  # why this much pay on team and collaboration results
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
