@@ -4,7 +4,9 @@
   report what that would buy (MILPs have no useful duals; a re-solve is honest);
 - :func:`relaxation`: for an infeasible problem, the smallest relaxations that
   make it feasible (the elastic model), one sentence each;
-- :func:`rationale`: for each rep, why this target.
+- :func:`rationale`: for each rep, why this target;
+- :func:`team_tradeoff`: why this team share: the effort it costs (free-riding),
+  the help it buys, and what both do to cost, achievability and profit.
 """
 
 from __future__ import annotations
@@ -15,7 +17,17 @@ import pandas as pd
 from .model import TargetProblem, evaluate_choice
 from .solve import Solution
 
-__all__ = ["STEPS", "binding", "describe_relaxation", "rationale", "relaxation", "usage"]
+__all__ = [
+    "COLLABORATION_MEASURES",
+    "STEPS",
+    "binding",
+    "describe_relaxation",
+    "rationale",
+    "relaxation",
+    "team_pay_share",
+    "team_tradeoff",
+    "usage",
+]
 
 #: How far each family is loosened to see what relaxing it buys.
 STEPS = {
@@ -183,3 +195,58 @@ def rationale(
         why.append("; ".join(parts))
     df["why"] = why
     return df
+
+
+#: Measures that pay on collaboration rather than on one's own result.
+COLLABORATION_MEASURES = ("co_sold", "help_given")
+
+
+def team_pay_share(plan) -> float:
+    """Share of the target incentive a plan pays on team or collaboration results."""
+    return float(
+        sum(
+            m.weight for m in plan.measures if m.level == "team" or m.name in COLLABORATION_MEASURES
+        )
+    )
+
+
+def team_tradeoff(shapes: pd.DataFrame, chosen: str) -> str | None:
+    """Why the chosen shape pays what it pays on team and collaboration results, in
+    one sentence: set against the best feasible shape on the other side (without
+    such pay when the chosen one has it, with it when not).
+
+    ``shapes`` is the optimiser's table of shapes (``team_pay``, ``mean_effort``,
+    ``help_revenue`` …); None when the menu offered no choice between the two."""
+    if "team_pay" not in shapes:
+        return None
+    ok = shapes[shapes["status"].isin(["optimal", "feasible"])]
+    row = ok.loc[ok["shape"] == chosen].iloc[0]
+    paid = row["team_pay"] > 1e-9
+    others = ok[(ok["team_pay"] > 1e-9) != paid]
+    if others.empty:
+        return None
+    other = others.loc[others["objective"].idxmax()]
+    lo, hi = (other, row) if paid else (row, other)
+    effort = hi["mean_effort"] / lo["mean_effort"] - 1
+    help_ = hi.get("help_revenue", 0.0) - lo.get("help_revenue", 0.0)
+    revenue = hi["expected_revenue"] / lo["expected_revenue"] - 1
+    profit = row["expected_profit"] - other["expected_profit"]
+    what = (
+        f"{'costs' if effort < 0 else 'adds'} {abs(effort):.1%} of individual effort "
+        f"(free-riding on team-mates) and buys {max(help_, 0.0):,.0f} of team-mates' revenue "
+        f"in help; revenue moves {revenue:+.1%}, cost of sales {lo['cost_of_sales']:.2%} → "
+        f"{hi['cost_of_sales']:.2%}, reps at target {lo['share_at_target']:.0%} → "
+        f"{hi['share_at_target']:.0%}"
+    )
+    verdict = f"expected profit {profit:+,.0f} and objective {row['objective'] - other['objective']:+,.0f}"
+    if paid:
+        return (
+            f"{hi['team_pay']:.0%} of pay on team and collaboration results ({chosen}) against "
+            f"the best shape without ({other['shape']}): it {what}; {verdict}, so the "
+            "optimiser chose it."
+        )
+    return (
+        f"No pay on team or collaboration results: the best shape with "
+        f"{hi['team_pay']:.0%} of it ({other['shape']}) {what}; against it the chosen shape "
+        f"has {verdict}, so the optimiser kept pay individual."
+    )

@@ -25,10 +25,10 @@ from sim.population import Population
 from sim.run import make_population
 from sim.scenario import Scenario
 
-from .explain import binding, rationale, relaxation
+from .explain import binding, rationale, relaxation, team_pay_share, team_tradeoff
 from .linear import LinearResult, linear_plan
 from .model import TargetProblem, evaluate_choice
-from .shapes import PlanShape, apply_shape, menu_shapes
+from .shapes import PlanShape, apply_shape, menu_shapes, team_key
 from .solve import Solution, SolverPool
 from .spec import OptimizeSpec, optimize_spec
 from .tabulate import Outlook, Table, baselines, plan_at, primary_measure, tabulate, team_outlook
@@ -62,6 +62,7 @@ class Optimisation:
     frontier: pd.DataFrame | None = None
     relaxation: pd.DataFrame | None = None  # smallest relaxations, when nothing was feasible
     linear: LinearResult | None = None
+    team_choice: str | None = None  # why this much pay on team and collaboration results
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
@@ -116,6 +117,8 @@ def _shape_row(r: ShapeResult) -> dict:
     s = r.solution
     row = {
         "shape": r.shape.label,
+        "team_share": r.shape.team_share if r.shape.team_share is not None else np.nan,
+        "team_pay": team_pay_share(r.table.plan),
         "status": s.status,
         "objective": s.objective if s.ok else np.nan,
         "gap": s.gap,
@@ -130,9 +133,20 @@ def _shape_row(r: ShapeResult) -> dict:
                 "expected_revenue": e["expected_revenue"],
                 "share_at_target": e["reps_at_target"] / r.problem.reps,
                 "cost_of_sales": e["expected_pay"] / e["expected_revenue"],
+                **_team_row(r.table, s.level),
             }
         )
     return row
+
+
+def _team_row(table: Table, level: np.ndarray) -> dict:
+    """Effort and help at the chosen levels: what team pay costs and buys."""
+    rows = np.arange(len(level))
+    out = {"mean_effort": float(table.effort[rows, level].mean())}
+    if table.help is not None:
+        out["mean_help"] = float(table.help[rows, level].mean())
+        out["help_revenue"] = float(table.help_value[rows, level].sum())
+    return out
 
 
 def _frontier(p: TargetProblem, chosen: Solution, spec: OptimizeSpec, solve) -> pd.DataFrame:
@@ -203,20 +217,22 @@ def optimize_plan(
         return Optimisation(scenario, spec, pop, "", pd.DataFrame(), linear=lin)
 
     primary = primary_measure(scenario.plan, spec)
-    note("tabulating outcomes with reps best-responding")
-    outlook = team_outlook(scenario, pop, spec, seed, executor)
     base = baselines(scenario, pop, spec)
     shapes = menu_shapes(scenario.plan, spec.menu)
     try:
-        plans = [apply_shape(scenario.plan, s, spec.menu.threshold_payout) for s in shapes]
+        plans = [apply_shape(scenario.plan, s, spec.menu.threshold_payout, primary) for s in shapes]
     except ValueError as exc:
         raise ScenarioError(f"{scenario.source or '<scenario>'}: optimize.menu: {exc}") from None
+    if spec.menu.team_shares:  # the team copy's targets are the primary's, summed per team
+        base = {**base, team_key(primary): base[primary]}
     primary_ids = [p.measure_ids for p in plans]
     if any(primary not in ids for ids in primary_ids):
         raise ScenarioError(
             f"{scenario.source or '<scenario>'}: optimize.menu: every shape must pay on the "
             f"primary measure {primary!r}"
         )
+    note("tabulating outcomes with reps best-responding")
+    outlook = team_outlook(scenario, pop, spec, seed, executor)
     with ThreadPoolExecutor(max_workers=spec.workers) as threads:
         tables = list(
             threads.map(
@@ -293,6 +309,7 @@ def optimize_plan(
         targets=reasons,
         binding=bind,
         frontier=front,
+        team_choice=team_tradeoff(table, best.shape.label),
         timings=_timings(clock),
     )
 

@@ -2,8 +2,11 @@
 
 A shape is what stays fixed while the target MILP chooses levels: which
 measures pay and with what weight, and the curve (threshold, accelerator, cap)
-of the volume measures. The menu is expanded into every combination; each
-shape is applied to the base plan to give the plan the simulator evaluates.
+of the volume measures, and the team share (the share of pay on the sales
+team's result of the primary measure: team pay dilutes each rep's own effort,
+Holmström 1982, and pays for help, Itoh 1991). The menu is expanded into every
+combination; each shape is applied to the base plan to give the plan the
+simulator evaluates.
 """
 
 from __future__ import annotations
@@ -18,7 +21,14 @@ from sim.plan import Measure, Plan
 
 from .spec import Menu
 
-__all__ = ["PlanShape", "apply_shape", "menu_shapes", "volume_measures", "weight_grid"]
+__all__ = [
+    "PlanShape",
+    "apply_shape",
+    "menu_shapes",
+    "team_key",
+    "volume_measures",
+    "weight_grid",
+]
 
 
 @dataclass(frozen=True)
@@ -31,14 +41,22 @@ class PlanShape:
     accelerator: float | None = None
     cap: float | None = None
     curve_set: bool = False  # whether threshold/accelerator/cap replace the base curves
+    team_share: float | None = None  # share of pay on the team's primary result (None: as weighted)
 
     @property
     def label(self) -> str:
         w = "/".join(f"{m} {v:.0%}" for m, v in self.weights)
+        if self.team_share is not None:
+            w += f"; team share {self.team_share:.0%}"
         if not self.curve_set:
             return w
         cap = "no cap" if self.cap is None else f"cap {self.cap:.0%}"
         return f"{w}; threshold {self.threshold:.0%}, accelerator {self.accelerator:g}×, {cap}"
+
+
+def team_key(primary: str) -> str:
+    """Id of the team-level copy of the primary measure a team share pays on."""
+    return f"team_{primary}"
 
 
 def volume_measures(plan: Plan) -> list[Measure]:
@@ -64,7 +82,7 @@ def weight_grid(measures: list[str], max_active: int, floor: float, step: float)
 
 
 def menu_shapes(plan: Plan, menu: Menu) -> list[PlanShape]:
-    """The menu expanded: every weight vector × threshold × accelerator × cap."""
+    """The menu expanded: every weight vector × threshold × accelerator × cap × team share."""
     if menu.weights is not None:
         weights = menu.weights
     elif menu.measures is not None:
@@ -76,6 +94,7 @@ def menu_shapes(plan: Plan, menu: Menu) -> list[PlanShape]:
     thresholds = menu.thresholds or [base[0]]
     accelerators = menu.accelerators or [base[1]]
     caps = menu.caps or [base[2]]
+    shares = menu.team_shares or [None]
     return [
         PlanShape(
             weights=tuple((m, float(v)) for m, v in w.items() if v > 0),
@@ -83,8 +102,9 @@ def menu_shapes(plan: Plan, menu: Menu) -> list[PlanShape]:
             accelerator=a if curve_set else None,
             cap=c if curve_set else None,
             curve_set=curve_set,
+            team_share=share,
         )
-        for w, t, a, c in itertools.product(weights, thresholds, accelerators, caps)
+        for w, t, a, c, share in itertools.product(weights, thresholds, accelerators, caps, shares)
     ]
 
 
@@ -107,8 +127,14 @@ def family_curve(
     return PayoutCurve(points=points, tail_slope=accelerator, cap=cap)
 
 
-def apply_shape(plan: Plan, shape: PlanShape, threshold_payout: float | None = None) -> Plan:
-    """The base plan with the shape's weights (unlisted measures dropped) and curve."""
+def apply_shape(
+    plan: Plan,
+    shape: PlanShape,
+    threshold_payout: float | None = None,
+    primary: str | None = None,
+) -> Plan:
+    """The base plan with the shape's weights (unlisted measures dropped), curve and
+    team share (which needs the ``primary`` measure's id)."""
     weights = dict(shape.weights)
     measures = []
     curve = (
@@ -124,6 +150,32 @@ def apply_shape(plan: Plan, shape: PlanShape, threshold_payout: float | None = N
         if curve is not None and m.id in vols:
             update["curve"] = curve
         measures.append(m.model_copy(update=update))
+    if shape.team_share is not None:
+        measures = _with_team_share(measures, shape, primary)
     if not np.isclose(sum(m.weight for m in measures), 1.0):
         raise ValueError(f"shape {shape.label}: weights of the plan's measures do not sum to 1")
     return Plan.model_validate({**plan.model_dump(), "measures": measures})
+
+
+def _with_team_share(measures: list[Measure], shape: PlanShape, primary: str | None) -> list:
+    """Split the primary measure's weight (with any team copy's) into the rep's own
+    result, weight W − w, and the team's, weight w (a copy keyed ``team_<primary>``)."""
+    w = float(shape.team_share)
+    own = next((m for m in measures if m.id == primary), None)
+    if own is None or own.level != "individual":
+        raise ValueError(
+            f"shape {shape.label}: a team share needs the individual primary measure "
+            f"{primary!r} in the shape"
+        )
+    key = team_key(own.id)
+    total = sum(m.weight for m in measures if m.id in (own.id, key))
+    if w > total + 1e-9:
+        raise ValueError(
+            f"shape {shape.label}: team share {w:.0%} exceeds {own.id}'s weight {total:.0%}"
+        )
+    team = own.model_copy(update={"key": key, "level": "team", "weight": w})
+    out = [m.model_copy(update={"weight": total - w}) if m.id == own.id else m for m in measures]
+    out = [m for m in out if m.id != key]
+    if w > 0:
+        out.insert(out.index(next(m for m in out if m.id == own.id)) + 1, team)
+    return out

@@ -12,6 +12,9 @@ levels, enter the table.
 Every rep's column at a level is computed with every rep at that level: a rep's
 pay depends only on their own target, except for team measures, where the
 tabulation assumes team-mates at the same level (stated in the report).
+With ``[behaviour.help]`` on, reps help team-mates as a simulation's reps do
+(:func:`~sim.behaviour.collaboration.choose_help` under each level's plan), so
+the tables carry what team pay buys in help and what help costs the helpers.
 """
 
 from __future__ import annotations
@@ -23,7 +26,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.behaviour.base import Effort
-from sim.behaviour.collaboration import own_effort_outcomes
+from sim.behaviour.collaboration import (
+    HelpSpec,
+    apply_help,
+    at_profile,
+    choose_help,
+    help_cost,
+)
 from sim.behaviour.response import BestResponse, PlanSample, TeamSample, risk_aversion
 from sim.errors import ScenarioError
 from sim.outcomes import Outcomes
@@ -81,6 +90,8 @@ class Table:
     effort: np.ndarray  # best-response effort
     at_bound: np.ndarray  # the best response lies at a declared bound of effort
     scenario_pay: np.ndarray  # incentive pay in each of the first simulated years (S, reps, L)
+    help: np.ndarray | None = None  # help each rep gives team-mates
+    help_value: np.ndarray | None = None  # team-mates' revenue the rep's help added
 
 
 def primary_measure(plan: Plan, spec: OptimizeSpec) -> str:
@@ -207,23 +218,14 @@ def _interpolate(efforts: np.ndarray, chosen: np.ndarray):
 
 def chosen_effort(plan: Plan, outlook: Outlook, pop: Population):
     """Each rep's best-response effort under ``plan`` on the uniform sample (as a
-    simulation's reps choose it), with the grid it was chosen on and the plan paid
-    at each of its levels. A rep values their own effort with team-mates at today's
-    (:func:`~sim.behaviour.collaboration.own_effort_outcomes`: team pay is diluted)."""
-    paid = {}
-
-    def value_at(e: float) -> np.ndarray:
-        uniform = outlook.sample.at(e)
-        paid[e] = evaluate_plan(plan, uniform, pop)
-        own = own_effort_outcomes(plan, uniform, outlook.sample.at(1.0), pop)
-        po = paid[e] if own is uniform else evaluate_plan(plan, own, pop)
-        return outlook.reps.value(plan, po, pop)
-
+    simulation's reps choose it: :meth:`~sim.behaviour.response.BestResponse.team_choice`),
+    with whether it lies at a bound and the grid it was chosen on. A rep values
+    their own effort with team-mates at their own best responses (team pay is
+    diluted: :func:`~sim.behaviour.collaboration.own_effort_outcomes`)."""
     if not outlook.responding:
-        value_at(1.0)
-        return np.ones(pop.size), np.zeros(pop.size, bool), np.ones(1), paid
-    choice = outlook.reps.choose(value_at, outlook.efforts)
-    return choice.effort, choice.at_bound, choice.levels, paid
+        return np.ones(pop.size), np.zeros(pop.size, bool), np.ones(1)
+    choice, _, _ = outlook.reps.team_choice(plan, outlook.sample)
+    return choice.effort, choice.at_bound, choice.levels
 
 
 def _level(
@@ -233,20 +235,28 @@ def _level(
     primary: str,
     scenarios: int,
     split: Callable[[float], Outcomes],
+    help_spec: HelpSpec,
 ) -> dict[str, np.ndarray]:
     """Best-response statistics of every rep under ``plan`` (one target level).
 
     Effort is chosen on the uniform sample (as a simulation's reps choose it);
-    what it brings is read off ``split``, the sample split across tasks."""
+    what it brings is read off ``split``, the sample split across tasks, with
+    every rep at their own chosen effort at once (so a rep credited on team-mates'
+    deals, or paid on their team, sees the team-mates' chosen effort) and the help
+    reps give under ``plan`` applied (as a simulation applies it)."""
     ti = plan.pay_mix.target_incentive
-    chosen, at_bound, levels, uniform = chosen_effort(plan, outlook, pop)
+    chosen, at_bound, levels = chosen_effort(plan, outlook, pop)
+    help = choose_help(plan, outlook.sample, pop, help_spec)
     lo, hi, w = _interpolate(levels, chosen)
-    cols = np.arange(pop.size)
+    samples = [split(float(e)) for e in levels]
     stats = []
-    for e in levels:
-        o = split(float(e))
-        po = uniform[float(e)] if o is outlook.sample.at(float(e)) else evaluate_plan(plan, o, pop)
+    for index in (lo, hi):  # every rep at their bracketing level at once: team-mates too
+        o = at_profile(samples, index)
+        if help.any():
+            o = apply_help(o, help, pop.team_index, help_spec.lift)
+        po = evaluate_plan(plan, o, pop)
         pay = po.total.astype(float)
+        added = o.components.get("help_value")
         stats.append(
             {
                 "ce": outlook.reps.value(plan, po, pop),
@@ -256,18 +266,19 @@ def _level(
                 "revenue": o.measure("revenue", 1)[..., 0].mean(0),
                 "margin": o.measure("gross_margin", 1)[..., 0].mean(0),
                 "scenario_pay": pay[:scenarios],
+                "help_value": np.zeros(pop.size) if added is None else added.sum(2).mean(0),
             }
         )
 
-    def mix(values: np.ndarray) -> np.ndarray:  # values (K, reps)
-        return (1 - w) * values[lo, cols] + w * values[hi, cols]
+    def mix(key: str) -> np.ndarray:
+        return (1 - w) * stats[0][key] + w * stats[1][key]
 
-    keys = ("ce", "pay", "upside", "p_target", "revenue", "margin")
-    out = {k: mix(np.stack([st[k] for st in stats])) for k in keys}
-    sp = np.stack([st["scenario_pay"] for st in stats])  # (K, S, reps)
-    out["scenario_pay"] = ((1 - w) * sp[lo, :, cols].T + w * sp[hi, :, cols].T).astype(np.float32)
-    out["utility"] = out["ce"] - outlook.reps.effort_cost(chosen)
+    keys = ("ce", "pay", "upside", "p_target", "revenue", "margin", "help_value")
+    out = {k: mix(k) for k in keys}
+    out["scenario_pay"] = mix("scenario_pay").astype(np.float32)
+    out["utility"] = out["ce"] - outlook.reps.effort_cost(chosen) - help_cost(help, help_spec, ti)
     out["effort"] = chosen
+    out["help"] = help
     out["at_bound"] = at_bound
     return out
 
@@ -290,7 +301,8 @@ def tabulate(
     plans = [plan_at(plan, base, np.full(pop.size, m), pop.name) for m in mults]
     mid = plans[int(np.argmin(np.abs(mults - 1.0)))]
     split = split_sample(mid, outlook, pop, chosen_effort(mid, outlook, pop)[0])
-    cols = [_level(p, outlook, pop, primary, scenarios, split) for p in plans]
+    help_spec = scenario.behaviour.help
+    cols = [_level(p, outlook, pop, primary, scenarios, split, help_spec) for p in plans]
 
     def stack(key: str) -> np.ndarray:
         return np.stack([c[key] for c in cols], axis=-1)
@@ -309,4 +321,6 @@ def tabulate(
         effort=stack("effort"),
         at_bound=stack("at_bound"),
         scenario_pay=stack("scenario_pay"),
+        help=stack("help"),
+        help_value=stack("help_value"),
     )

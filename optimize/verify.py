@@ -97,6 +97,16 @@ def promises(opt: Optimisation, result: SimulationResult) -> pd.DataFrame:
             "",
         ),
     ]
+    table = opt.chosen.table
+    if table.help_value is not None and table.help_value.any():
+        rows.append(
+            (
+                "revenue added by help",
+                float(table.help_value[np.arange(p.reps), level].sum()),
+                float(v.actuals["help_given"].astype(float).sum(1).mean()),
+                "",
+            )
+        )
     if c.bad_year is not None:
         rows.append(
             (

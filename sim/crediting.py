@@ -12,6 +12,7 @@ accounts outside their own sales team (collaboration across teams).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -28,6 +29,7 @@ __all__ = [
     "CREDITED",
     "CreditedOutcomes",
     "credit",
+    "credit_by_month",
     "credit_outcomes",
     "originated",
     "plan_credit",
@@ -123,6 +125,36 @@ def credit_outcomes(outcomes: Outcomes, plan: Plan, population: Population) -> O
             comps["co_sold_value"] = comps["co_sold_value"] + credit(revenue, away)
         memo[key] = CreditedOutcomes(comps, draws=outcomes.draws, credit=c)
     return memo[key]
+
+
+def credit_by_month(
+    outcomes: Outcomes,
+    plan: Plan,
+    population: Population,
+    members: Sequence[dict[int, list[int]]],
+) -> CreditedOutcomes:
+    """The outcomes ``plan`` pays on when who worked whose deals is recorded, month
+    by month (``members[m]``: originator -> reps on their deals in month m, as actuals
+    give it) instead of read off the account teams: each month is credited by the
+    plan's rules over that month's deal teams (:func:`sim.teams.credit_matrix`)."""
+    teams = population.account_teams
+    if teams is None:
+        raise ValueError("crediting recorded deal teams needs [[team.roles]]")
+    if len(members) != outcomes.months:
+        raise ValueError(f"{len(members)} months of deal teams for {outcomes.months} months")
+    matrices = [credit_matrix(teams, plan.credit, population.size, m) for m in members]
+    away = teams.home[:, None] != teams.home[None, :]
+    revenue = sum(outcomes.components[k] for k in _REVENUE)
+    comps = dict(outcomes.components)
+    for k in set(CREDITED) & read_components(plan):
+        x = outcomes.components[k]
+        comps[k] = np.concatenate(
+            [credit(x[..., m : m + 1], c) for m, c in enumerate(matrices)], axis=-1
+        )
+    co_sold = [credit(revenue[..., m : m + 1], c * away) for m, c in enumerate(matrices)]
+    comps["co_sold_value"] = comps.get("co_sold_value", 0.0) + np.concatenate(co_sold, axis=-1)
+    comps.setdefault("help_value", np.zeros(outcomes.shape))
+    return CreditedOutcomes(comps, draws=outcomes.draws, credit=np.mean(matrices, axis=0))
 
 
 def originated(outcomes: Outcomes, population: Population) -> Outcomes:

@@ -12,7 +12,7 @@ scenario's currency; shares are fractions (0.6 = 60%).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -280,8 +280,9 @@ class Menu(_Frozen):
     ``measures`` with at most ``max_active`` measures, each at least ``floor``.
     The curve family, applied to every volume measure: nothing below
     ``threshold``, then ``threshold_payout`` rising linearly to 100% at target,
-    ``accelerator`` × beyond target, up to ``cap``. An empty list keeps the
-    base plan's choice.
+    ``accelerator`` × beyond target, up to ``cap``. ``team_shares`` moves a share
+    of pay from the primary measure to the sales team's result of it. An empty
+    list keeps the base plan's choice.
     """
 
     weights: list[dict[str, float]] | None = Field(
@@ -331,6 +332,14 @@ class Menu(_Frozen):
         default_factory=list,
         description="Caps to choose from (largest payout share paid).",
         json_schema_extra={"unit": "payout share"},
+    )
+
+    team_shares: list[Annotated[float, Field(ge=0, lt=1)]] = Field(
+        default_factory=list,
+        description="Team shares to choose from: the share of the target incentive that "
+        "pays on the sales team's result of the primary measure instead of the rep's own "
+        "(taken from the primary measure's weight). Team pay dilutes effort and buys help.",
+        json_schema_extra={"unit": "share"},
     )
 
     @model_validator(mode="after")

@@ -181,12 +181,16 @@ def account_teams(
 
 
 def credit_matrix(
-    teams: AccountTeams | None, credit: dict[str, CreditRule], size: int
+    teams: AccountTeams | None,
+    credit: dict[str, CreditRule],
+    size: int,
+    members: dict[int, list[int]] | None = None,
 ) -> np.ndarray:
     """C[i, j]: the share of a deal originated by rep i credited to rep j.
 
     A deal's account team is its originator and every rep of a non-originating
-    role that serves the originator's sales team."""
+    role that serves the originator's sales team, or, with ``members`` (what
+    actuals record: originator -> the reps who worked their deals), those reps."""
     if teams is None:
         return np.eye(size)
     unknown = [r for r in credit if r not in teams.roles]
@@ -202,9 +206,12 @@ def credit_matrix(
     out = np.zeros((size, size))
     overlay = ~teams.originates
     for i in np.flatnonzero(teams.originates):
-        members = [i, *np.flatnonzero(overlay & teams.serves[:, teams.home[i]]).tolist()]
+        if members is None:
+            team = [i, *np.flatnonzero(overlay & teams.serves[:, teams.home[i]]).tolist()]
+        else:
+            team = [i, *dict.fromkeys(j for j in members.get(int(i), ()) if j != i)]
         by_role: dict[str, list[int]] = {}
-        for j in members:
+        for j in team:
             by_role.setdefault(teams.role[j], []).append(j)
         left, pool = 1.0, []
         for r, who in by_role.items():

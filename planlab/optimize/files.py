@@ -58,6 +58,8 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
         f"{best.problem.company_number:,.0f}); {up} reps' targets go up and {down} go down on "
         f"last period's."
     )
+    if opt.team_choice is not None:
+        lines.append(opt.team_choice)
     if opt.binding is not None:
         for _, r in opt.binding[opt.binding["binding"]].iterrows():
             lines.append(

@@ -79,6 +79,13 @@ class ActualsSpec(FileFormat):
         default_factory=dict, description="Rep name in the source -> rep name of the team."
     )
 
+    credits: str | None = Field(
+        default=None,
+        description="CSV file of who worked whose deals (columns period, seller, rep, role: "
+        "rep worked seller's deals of that month in role); the review credits actuals "
+        "by [plan.credit] over these deal teams (see sim.review.credits).",
+    )
+
     @model_validator(mode="after")
     def _check(self) -> ActualsSpec:
         for k in self.columns:

@@ -17,6 +17,10 @@ In the simulation a rep's best response is taken with the team-mates' effort
 held where it is (:func:`own_effort_outcomes`): the plan is paid on the team's
 result with only the rep's own contribution moving, so a team measure, a pool
 or a split pays a rep's effort at its own marginal rate, not the whole team's.
+Team-mates are held at their own best responses, not at today's effort: the
+Nash equilibrium of the team, found by iterating best responses
+(:func:`team_equilibrium`) until no rep's effort moves by more than
+:data:`EQUILIBRIUM_TOLERANCE`, at most :data:`EQUILIBRIUM_ROUNDS` rounds.
 With ``[behaviour.help]`` on, each rep chooses help by its marginal pay on the
 calibration sample (:func:`choose_help`, the plan paid by :func:`sim.payout.evaluate_plan`)
 and the engine's outcomes carry it (:func:`apply_help`): team-mates' bookings
@@ -25,6 +29,7 @@ rise, and the helper's ``help_given`` measure records what the help added.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -54,16 +59,23 @@ class Sample(Protocol):
 
 
 __all__ = [
+    "EQUILIBRIUM_ROUNDS",
+    "EQUILIBRIUM_TOLERANCE",
     "HELPED",
+    "Equilibrium",
     "HelpSpec",
     "OwnEffortOutcomes",
     "apply_help",
+    "at_profile",
     "choose_help",
+    "help_cost",
     "help_effort",
     "help_marginal_pay",
     "own_effort_outcomes",
     "own_marginal_share",
+    "pays_on_team",
     "team_effort",
+    "team_equilibrium",
 ]
 
 
@@ -135,6 +147,67 @@ class OwnEffortOutcomes(CreditedOutcomes):
             value.flags.writeable = False
             self._memo[key] = value
         return self._memo[key]
+
+
+def at_profile(samples: Sequence[Outcomes], index: np.ndarray) -> Outcomes:
+    """Outcomes with each rep working as in ``samples[index[rep]]`` (samples on common
+    random numbers): a rep's own bookings depend on their own effort alone, so their
+    column is read off the sample at their effort, whatever the team-mates do."""
+    index = np.asarray(index, dtype=np.intp)
+    first = samples[int(index[0])] if len(index) else samples[0]
+    if (index == index[0]).all():
+        return first
+    comps = {}
+    for k, v in first.components.items():
+        out = v.copy()
+        for j in np.unique(index):
+            cols = index == j
+            out[:, cols] = samples[int(j)].components[k][:, cols]
+        comps[k] = out
+    return Outcomes(comps, draws=first.draws)
+
+
+#: Largest change of any rep's effort (today's effort = 1) at which best responses
+#: to team-mates' best responses count as an equilibrium.
+EQUILIBRIUM_TOLERANCE = 1e-3
+#: Most rounds of best responses tried before the last one is kept as it is.
+EQUILIBRIUM_ROUNDS = 20
+
+
+@dataclass(frozen=True)
+class Equilibrium:
+    """Each rep's best response to team-mates' best responses, and how it was found."""
+
+    effort: np.ndarray  # (reps,)
+    rounds: int  # best-response rounds after the first response
+    gap: float  # largest change of any rep's effort in the last round
+    converged: bool  # gap within the tolerance
+
+
+def team_equilibrium(
+    respond: Callable[[np.ndarray], np.ndarray],
+    start: np.ndarray,
+    tolerance: float = EQUILIBRIUM_TOLERANCE,
+    max_rounds: int = EQUILIBRIUM_ROUNDS,
+) -> Equilibrium:
+    """The fixed point e = respond(e): ``respond(e)`` is every rep's best response
+    when the team-mates work as in the profile ``e``. Iterates from ``start`` (the
+    response to today's team) until no effort moves by more than ``tolerance``."""
+    effort = np.asarray(start, dtype=float)
+    gap = np.inf
+    for k in range(1, max_rounds + 1):
+        new = np.asarray(respond(effort), dtype=float)
+        gap = float(np.max(np.abs(new - effort))) if new.size else 0.0
+        effort = new
+        if gap <= tolerance:
+            return Equilibrium(effort, k, gap, True)
+    return Equilibrium(effort, max_rounds, gap, False)
+
+
+def pays_on_team(plan: Plan, population: Population) -> bool:
+    """Whether a rep's pay under ``plan`` moves with team-mates' effort: a team
+    measure, or credit that moves deals between reps."""
+    return _deviates(plan, plan_credit(plan, population))
 
 
 def _deviates(plan: Plan, c: np.ndarray) -> bool:
@@ -238,6 +311,12 @@ def apply_help(
         for k in HELPED:
             comps[k] = (outcomes.components[k] * factor).astype(outcomes.components[k].dtype)
     return Outcomes(comps, draws=outcomes.draws)
+
+
+def help_cost(help: np.ndarray, spec: HelpSpec, target_incentive: float) -> np.ndarray:
+    """What giving help costs each rep, in pay: c·TI·a²/2, the cost :func:`choose_help`
+    weighs against help's marginal pay."""
+    return spec.cost * target_incentive * np.square(np.asarray(help, dtype=float)) / 2
 
 
 def _pays_on_mates(plan: Plan, population: Population) -> bool:

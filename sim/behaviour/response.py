@@ -38,7 +38,7 @@ from ..rewards import qualification
 from ..streams import BLOCK_TRIALS, CALIBRATION, TRAITS, generator
 from .agency import certainty_equivalent
 from .base import Effort
-from .collaboration import own_effort_outcomes
+from .collaboration import Equilibrium, own_effort_outcomes, pays_on_team, team_equilibrium
 from .spec import EffortSpec
 
 __all__ = [
@@ -76,6 +76,7 @@ class Response:
     cost: np.ndarray  # effort cost coefficient d (reps,)
     risk: np.ndarray  # CARA risk aversion r (reps,)
     at_bound: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # (reps,)
+    equilibrium: Equilibrium | None = None  # how team-mates' best responses settled
 
 
 @dataclass(frozen=True)
@@ -159,13 +160,22 @@ class TeamSample:
 class PlanSample:
     """Pays one plan on the calibration sample at any effort (common random numbers)."""
 
-    def __init__(self, plan: Plan, sample: TeamSample, risk: np.ndarray):
+    def __init__(
+        self,
+        plan: Plan,
+        sample: TeamSample,
+        risk: np.ndarray,
+        mates: Outcomes | None = None,
+    ):
         self.plan, self.sample, self.pop, self.risk = plan, sample, sample.pop, risk
+        self.mates = mates  # the team-mates' work (default: today's, effort 1.0)
 
     def outcome(self, effort: Effort | float) -> PlanOutcome:
-        """The plan paid with each rep working at ``effort`` and their team-mates at
-        today's (1.0): a rep's own effort, not the team's, is what they choose."""
-        own = own_effort_outcomes(self.plan, self.sample.at(effort), self.sample.at(1.0), self.pop)
+        """The plan paid with each rep working at ``effort`` and their team-mates as
+        in ``mates`` (today's by default): a rep's own effort, not the team's, is what
+        they choose."""
+        mates = self.sample.at(1.0) if self.mates is None else self.mates
+        own = own_effort_outcomes(self.plan, self.sample.at(effort), mates, self.pop)
         return evaluate_plan(self.plan, own, self.pop)
 
     def value(self, effort: Effort | float) -> tuple[np.ndarray, PlanOutcome]:
@@ -294,6 +304,34 @@ class BestResponse:
         )
         return Choice(effort, at_bound, lv, v)
 
+    def team_choice(
+        self, plan: Plan, sample: TeamSample
+    ) -> tuple[Choice, PlanSample, Equilibrium | None]:
+        """Each rep's effort as a best response to team-mates' best responses (the
+        team's equilibrium, :func:`~sim.behaviour.collaboration.team_equilibrium`),
+        with the plan sample it was chosen on (team-mates at their chosen effort,
+        split across tasks as the plan makes them split it). Without pay on
+        team-mates' results a rep's choice is their own: the first response is the
+        equilibrium (None)."""
+        ps = PlanSample(plan, sample, self.risk)
+        choice = self.choose(lambda e: ps.value(e)[0])
+        if not self.spec.enabled or not pays_on_team(plan, sample.pop):
+            return choice, ps, None
+        ratio = {t: np.ones(sample.pop.size) for t in TASKS}
+        if plan is not self.today and self.shares is not None:
+            task, _ = self.split(ps, choice.effort)
+            ratio = {t: task[t] / choice.effort for t in TASKS}
+        last = [choice, ps]
+
+        def respond(effort: np.ndarray) -> np.ndarray:
+            mates = sample.at(Effort(*(effort * ratio[t] for t in TASKS)))
+            q = PlanSample(plan, sample, self.risk, mates)
+            last[:] = [self.choose(lambda e: q.value(e)[0], last[0].levels), q]
+            return last[0].effort
+
+        eq = team_equilibrium(respond, choice.effort)
+        return last[0], last[1], eq
+
     def split(self, sample: PlanSample, effort: np.ndarray) -> tuple[dict, dict]:
         """Task multipliers under ``sample``'s plan at annual effort ``effort``."""
         return task_split(sample, effort, self.spec, self.shares)
@@ -304,12 +342,12 @@ class BestResponse:
         ps = PlanSample(plan, sample, self.risk)
         if not self.spec.enabled or self.shares is None:
             ones = np.ones(pop.size)
-            effort, at_bound = ones, np.zeros(pop.size, bool)
+            effort, at_bound, eq = ones, np.zeros(pop.size, bool), None
             task = {t: ones for t in TASKS}
             shares = {t: ones / 3 for t in TASKS}
         else:
             sample_levels(sample, self.spec.levels)
-            choice = self.choose(lambda e: ps.value(e)[0])
+            choice, ps, eq = self.team_choice(plan, sample)
             effort, at_bound = choice.effort, choice.at_bound
             if plan is self.today:  # today's split, by definition of the calibration
                 task, shares = {t: effort for t in TASKS}, self.shares
@@ -330,6 +368,7 @@ class BestResponse:
             cost=self.cost,
             risk=self.risk,
             at_bound=at_bound,
+            equilibrium=eq,
         )
 
 

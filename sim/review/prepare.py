@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..actuals import Actuals
 from ..actuals.observed import with_actual_targets
@@ -13,6 +14,7 @@ from ..market import Shift
 from ..population import Population
 from ..run import make_population
 from ..scenario import Scenario
+from .credits import deal_teams, read_credits
 
 __all__ = ["Review", "next_period_scenario", "prepare_review"]
 
@@ -29,6 +31,7 @@ class Review:
     calibration: Calibration
     calibrated: Scenario  # the calibrated scenario: the model every later step starts from
     in_progress: PlanYear | None = None  # a later, incomplete year (for a check-in)
+    deal_teams: tuple[dict[int, list[int]], ...] | None = None  # per month: who worked whose deals
 
 
 def prepare_review(scenario: Scenario, actuals: Actuals, growth: float | None = None) -> Review:
@@ -52,6 +55,12 @@ def prepare_review(scenario: Scenario, actuals: Actuals, growth: float | None = 
         )
     year = complete[-1]
     team = with_actual_targets(pop, year)
+    recorded = None
+    if scenario.actuals.credits is not None:
+        path = Path(scenario.actuals.credits)
+        if not path.is_absolute() and scenario.base_dir is not None:
+            path = scenario.base_dir / path
+        recorded = tuple(deal_teams(read_credits(path, team), year.months))
     cal = calibrate(scenario, team, complete, growth)
     return Review(
         scenario=scenario,
@@ -62,6 +71,7 @@ def prepare_review(scenario: Scenario, actuals: Actuals, growth: float | None = 
         calibration=cal,
         calibrated=calibrated_scenario(scenario, team, cal),
         in_progress=later[-1] if later else None,
+        deal_teams=recorded,
     )
 
 

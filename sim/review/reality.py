@@ -19,6 +19,7 @@ from scipy.stats import binomtest
 from .. import metrics as M
 from ..actuals.observed import missing_measures, observed_outcomes
 from ..behaviour.flows import expected_flows
+from ..crediting import credit_by_month
 from ..money import money_text
 from ..payout import PlanOutcome, evaluate_plan
 from ..run import PROGRESS_BINS, SimulationResult, VariantResult
@@ -50,7 +51,10 @@ def actual_variant(review: Review) -> tuple[VariantResult, PlanOutcome]:
     and the plan's own payout of the same actuals."""
     year, plan, pop = review.year, review.calibrated.plan, review.population
     oc = observed_outcomes(year)
-    computed = evaluate_plan(plan, oc, pop)
+    paid_on = oc
+    if review.deal_teams is not None:  # credited over the deal teams the actuals record
+        paid_on = credit_by_month(oc, plan, pop, review.deal_teams)
+    computed = evaluate_plan(plan, paid_on, pop)
     f32 = np.float32
     total = year.values["payout"].sum(1)[None] if "payout" in year.values else computed.total
     outcome = dataclasses.replace(computed, total=np.asarray(total, dtype=f32))
