@@ -37,6 +37,7 @@ __all__ = [
     "SolverMissing",
     "SolverPool",
     "solution_state",
+    "solver_backend",
     "solve",
     "solve_now",
 ]
@@ -53,7 +54,10 @@ class SolverMissing(RuntimeError):
 class Solution:
     """The outcome of one solve, as plain data."""
 
-    status: str  # optimal | feasible | infeasible | unbounded | no solution | timed out
+    # optimal | feasible (stopped with a plan, unproven) | infeasible (proven) | unbounded
+    # | no solution (stopped at its limits without a plan) | timed out (killed at the
+    # deadline) | not solved (the time budget ran out before it started)
+    status: str
     solver: str
     level: np.ndarray | None = None  # chosen level per rep
     objective: float | None = None
@@ -91,7 +95,16 @@ def solution_state(sol_status: int, gap: float | None, wanted_gap: float) -> str
     return "feasible"
 
 
-def _solver(name: str, time_limit: float, gap: float, log: Path | None, warm: bool = False):
+def solver_backend(
+    name: str,
+    time_limit: float,
+    gap: float,
+    log: Path | None,
+    warm: bool = False,
+    nodes: int | None = None,
+):
+    """One thread and (optionally) a node limit: without a binding time limit, the same
+    problem gives the same answer on any machine under any load."""
     if name == "cbc":
         return pulp.PULP_CBC_CMD(
             msg=False,
@@ -100,6 +113,7 @@ def _solver(name: str, time_limit: float, gap: float, log: Path | None, warm: bo
             gapRel=gap,
             logPath=str(log) if log else None,
             threads=1,
+            maxNodes=nodes,
             _skip_v4_deprecation=True,
         )
     if name == "highs":
@@ -109,7 +123,8 @@ def _solver(name: str, time_limit: float, gap: float, log: Path | None, warm: bo
             raise SolverMissing(
                 "the HiGHS solver needs highspy: pip install 'planlab[highs]'"
             ) from None
-        return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap, threads=1)
+        extra = {} if nodes is None else {"mip_max_nodes": int(nodes)}
+        return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap, threads=1, **extra)
     raise ValueError(f"unknown solver {name!r}; choose one of {', '.join(SOLVERS)}")
 
 
@@ -127,19 +142,24 @@ def _cbc_bound(log: Path, maximise: bool) -> float | None:
 
 
 def _first_plan(
-    problem: TargetProblem, solver: str, time_limit: float, gap: float, relax
+    problem: TargetProblem,
+    solver: str,
+    time_limit: float,
+    gap: float,
+    relax,
+    nodes: int | None = None,
 ) -> np.ndarray | None:
     """A plan that meets the bad-year limit, found fast: solve without it, let the
     worst years of that plan be the ones allowed over the ceiling, and require the
     rest to stay under it (no year binaries). Any answer is feasible for the full model."""
-    free = solve_now(problem, solver, time_limit / 2, gap, relax, drop=("bad_year",))
+    free = solve_now(problem, solver, time_limit / 2, gap, relax, drop=("bad_year",), nodes=nodes)
     if not free.ok:
         return None
     rows = np.arange(problem.reps)
     years = problem.scenario_pay[:, rows, free.level].astype(float).sum(1)
     exceed = np.zeros(len(years), dtype=bool)
     exceed[np.argsort(years)[::-1][: bad_year_allowance(problem)]] = True
-    fixed = solve_now(problem, solver, time_limit / 2, gap, relax, exceed=exceed)
+    fixed = solve_now(problem, solver, time_limit / 2, gap, relax, exceed=exceed, nodes=nodes)
     return fixed.level if fixed.ok else None
 
 
@@ -152,8 +172,9 @@ def solve_now(
     elastic: bool = False,
     drop: tuple[str, ...] = (),
     exceed: np.ndarray | None = None,
+    nodes: int | None = None,
 ) -> Solution:
-    """Build and solve in this process (the solver's own time limit only).
+    """Build and solve in this process (the solver's own time and node limits only).
 
     With a bad-year constraint, a first plan found on a restriction warm-starts
     the solver (CBC otherwise often finds no plan at all in the time allowed).
@@ -162,7 +183,7 @@ def solve_now(
     start = None
     chance = "bad_year" in problem.active() and "bad_year" not in drop and exceed is None
     if chance and not elastic:
-        start = _first_plan(problem, solver, time_limit / 3, gap, relax)
+        start = _first_plan(problem, solver, time_limit / 3, gap, relax, nodes)
     t0 = time.perf_counter()
     first = t0 - t_first
     time_limit -= first
@@ -177,7 +198,7 @@ def solve_now(
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "solver.log" if solver == "cbc" else None
         t1 = time.perf_counter()
-        prob.solve(_solver(solver, limit, gap, log, warm=start is not None))
+        prob.solve(solver_backend(solver, limit, gap, log, warm=start is not None, nodes=nodes))
         took = time.perf_counter() - t1
         bound = _cbc_bound(log, maximise) if log else None
     highs_gap = None
@@ -194,7 +215,8 @@ def solve_now(
         core = evaluate_choice(problem, start)["objective_core"]
         return Solution("feasible", level=start, objective=core, **common)
     if sol not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-        return Solution("no solution", message=f"no plan found within {time_limit:g} s", **common)
+        within = f"{time_limit:g} s" + (f" and {nodes:,} nodes" if nodes is not None else "")
+        return Solution("no solution", message=f"no plan found within {within}", **common)
     x = var["x"]
     values = np.vectorize(lambda v: v.varValue or 0.0)(x)
     level = values.argmax(1)
@@ -320,6 +342,7 @@ class SolverPool:
         gap: float = 0.001,
         relax: dict[str, float] | None = None,
         elastic: bool = False,
+        nodes: int | None = None,
     ) -> Solution:
         task = {
             "problem": problem,
@@ -328,10 +351,11 @@ class SolverPool:
             "gap": gap,
             "relax": relax,
             "elastic": elastic,
+            "nodes": nodes,
         }
         if not self.guard:
             return solve_now(**task)
-        _solver(solver, 1.0, gap, None)  # a missing solver fails here, clearly
+        solver_backend(solver, 1.0, gap, None)  # a missing solver fails here, clearly
         with self._free:
             with self._lock:
                 worker = self._idle.pop() if self._idle else None
