@@ -260,7 +260,9 @@ def optimize_plan(
     problems = [target_problem(t, spec, scenario, pop, outlook, base, primary) for t in tables]
     s = spec.solver
     note(f"solving {len(problems)} plan shapes with {s.name}")
-    with SolverPool(spec.workers, guard=guard) as pool, ThreadPoolExecutor(spec.workers) as th:
+    # The pool closes first: after an interrupt its busy workers are killed, so the
+    # solving threads return at once instead of waiting out their time limits.
+    with ThreadPoolExecutor(spec.workers) as th, SolverPool(spec.workers, guard=guard) as pool:
 
         def solve_one(q: TargetProblem, **kw) -> Solution:
             limit = clock_budget.solve_limit(s.time_limit)

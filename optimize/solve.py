@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pulp
 
+from sim.executors import die_with_parent
+
 from .model import TargetProblem, bad_year_allowance, build_model, evaluate_choice
 
 __all__ = [
@@ -253,9 +255,11 @@ def _recv(stream):
     return pickle.loads(stream.read(size))
 
 
-def serve() -> None:
-    """Worker loop on stdin/stdout (``python -m optimize.worker``). Anything the solvers
-    print goes to /dev/null: the protocol keeps a private copy of stdout."""
+def serve(parent: int | None = None) -> None:
+    """Worker loop on stdin/stdout (``python -m optimize.worker PARENT_PID``). Anything
+    the solvers print goes to /dev/null: the protocol keeps a private copy of stdout.
+    When the parent ends, however it ends, the worker ends with its solver."""
+    die_with_parent(parent, group=True, kernel=False)
     inp = os.fdopen(os.dup(0), "rb")
     out = os.fdopen(os.dup(1), "wb")
     null = os.open(os.devnull, os.O_WRONLY)
@@ -277,7 +281,7 @@ class _Worker:
 
     def __init__(self):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "optimize.worker"],
+            [sys.executable, "-m", "optimize.worker", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             start_new_session=True,
@@ -318,6 +322,7 @@ class SolverPool:
     def __init__(self, workers: int = 1, guard: bool = True):
         self.guard = guard
         self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
         self._lock = threading.Lock()
         self._free = threading.Semaphore(workers)
         self.workers = workers
@@ -329,8 +334,13 @@ class SolverPool:
         self.close()
 
     def close(self) -> None:
+        """End every worker: idle ones when they have finished, busy ones (after an
+        interrupt, say) at once, so no one waits for a solve nobody will read."""
         with self._lock:
             idle, self._idle = self._idle, []
+            busy, self._busy = list(self._busy), set()
+        for w in busy:
+            w.kill()
         for w in idle:
             w.close()
 
@@ -361,12 +371,17 @@ class SolverPool:
                 worker = self._idle.pop() if self._idle else None
             if worker is None:
                 worker = _Worker()
+            with self._lock:
+                self._busy.add(worker)
             start = time.perf_counter()
             try:
                 result = worker.ask(task, time_limit)
             except (EOFError, OSError) as exc:  # the worker died (killed, out of memory)
                 worker.kill()
                 return Solution("no solution", solver, message=f"the solver process ended: {exc}")
+            finally:
+                with self._lock:
+                    self._busy.discard(worker)
             if result is not _TIMEOUT:
                 with self._lock:
                     self._idle.append(worker)
