@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from . import __version__
@@ -79,5 +80,17 @@ def _run(args, argv: list[str], module: str, name: str) -> int:
         return 130
 
 
+def run() -> None:
+    """The console script: :func:`main`, then exit. After Ctrl-C or SIGTERM the
+    command has cleaned up its files and ended its workers; the exit does not wait
+    for pool threads to finish the chunk they were running."""
+    code = main()
+    if code in (130, EXIT_TERMINATED):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -78,15 +78,18 @@ def start(args: list[str], tmp_path: Path) -> subprocess.Popen:
     )
 
 
-def kill_and_check(proc: subprocess.Popen, sig: int, least: int, timeout: float = 8.0):
-    """Kill ``proc`` with ``sig`` once it has ``least`` workers; every worker must end."""
+def kill_and_check(
+    proc: subprocess.Popen, sig: int, least: int, timeout: float = 8.0, group: bool = False
+):
+    """Kill ``proc`` (with ``group``, its process group, as a terminal's Ctrl-C does)
+    with ``sig`` once it has ``least`` workers; every worker must end."""
     try:
         workers = wait_for(
             lambda: d if len(d := descendants(proc.pid)) >= least else None,
             240,
             f"{least} worker processes",
         )
-        os.kill(proc.pid, sig)
+        (os.killpg if group else os.kill)(proc.pid, sig)
         proc.wait(60)
         left = wait_for(lambda: not alive(workers) or None, timeout, "workers to end") and set()
         assert not left
@@ -105,11 +108,21 @@ def test_pipeline_workers_end_when_simulate_is_killed(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-def test_sigterm_is_handled_like_ctrl_c(tmp_path):
+@pytest.mark.parametrize(
+    ("sig", "group", "code", "line"),
+    [
+        (signal.SIGTERM, False, 143, "planlab: terminated; nothing was written"),
+        (signal.SIGINT, True, 130, "planlab: interrupted; nothing was written"),
+    ],
+    ids=["sigterm", "ctrl-c"],
+)
+def test_sigterm_is_handled_like_ctrl_c(tmp_path, sig, group, code, line):
+    """SIGTERM to planlab alone, or Ctrl-C to its whole process group: one line, the
+    shell's exit code, no worker left and nothing written."""
     proc = start(["simulate", str(PIPELINE), "--engine", "pipeline", "--trials", "400"], tmp_path)
-    code, err = kill_and_check(proc, signal.SIGTERM, least=2)
-    assert code == 128 + signal.SIGTERM
-    assert err.strip().splitlines() == ["planlab: terminated; nothing was written"]
+    got, err = kill_and_check(proc, sig, least=2, group=group)
+    assert got == code
+    assert err.strip().splitlines() == [line]
     assert not (tmp_path / "out").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out")]
 
