@@ -61,24 +61,42 @@ def die_with_parent(parent: int | None = None, group: bool = False, kernel: bool
     On Linux the kernel sends SIGKILL at once (``prctl(PR_SET_PDEATHSIG)``; only when
     ``kernel``: the signal follows the *thread* that started the process, so it is
     asked for only when that thread lives as long as the pool). Everywhere a daemon
-    thread also checks every :data:`WATCH_INTERVAL` s whether the parent has gone (the
-    parent process id changes) and then ends this process, or with ``group`` its whole
-    process group (a solver worker leads its own, with the solver it runs).
-    ``parent`` is the parent's process id as the parent saw it (default: now)."""
-    parent = os.getppid() if parent is None else parent
+    thread also checks every :data:`WATCH_INTERVAL` s whether the parent has gone and
+    then ends this process, or with ``group`` its whole process group (a solver worker
+    leads its own, with the solver it runs). ``parent`` is the process id of the
+    process that asked for the worker (default: this one's parent); when a fork
+    server started the worker, both that process and the direct parent are watched."""
+    direct = os.getppid()
+    parent = direct if parent is None else parent
     if kernel and sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)
             libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the watch began
-        _end(group)
+
+    def gone() -> bool:
+        if os.getppid() != direct:  # re-parented: the direct parent has ended
+            return True
+        return parent != direct and not _exists(parent)
+
+    if (parent == direct and direct == 1) or (parent != direct and not _exists(parent)):
+        _end(group)  # the parent ended before the watch began
 
     def watch() -> None:
-        while os.getppid() == parent:
+        while not gone():
             time.sleep(WATCH_INTERVAL)
         _end(group)
 
     threading.Thread(target=watch, name="planlab-parent-watch", daemon=True).start()
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _end(group: bool) -> None:

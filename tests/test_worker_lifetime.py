@@ -218,3 +218,40 @@ def test_pool_workers_watch_their_parent(tmp_path):
         if parent.poll() is None:
             parent.kill()
             parent.wait(10)
+
+
+def test_a_worker_started_by_a_fork_server_watches_who_asked_for_it():
+    """Under a fork server the worker's direct parent is the server, not planlab:
+    the worker watches the process it was started for as well."""
+    asker = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    code = (
+        "import os, sys, time\n"
+        "from sim.executors import die_with_parent\n"
+        "pid = os.fork()\n"
+        "if pid == 0:\n"
+        "    die_with_parent(int(sys.argv[1]), kernel=False)\n"
+        "    time.sleep(600)\n"
+        "    os._exit(0)\n"
+        "print(pid, flush=True)\n"
+        "time.sleep(600)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    server = subprocess.Popen(
+        [sys.executable, "-c", code, str(asker.pid)],
+        env=env,
+        stdout=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        child = int(server.stdout.readline())
+        time.sleep(1)
+        assert alive({child})
+        asker.kill()
+        asker.wait(10)
+        wait_for(lambda: not alive({child}), 4 * WATCH_INTERVAL + 5, "the worker to end")
+        assert server.poll() is None  # its direct parent lives on
+    finally:
+        for p in (asker, server):
+            if p.poll() is None:
+                p.kill()
+                p.wait(10)
