@@ -301,3 +301,26 @@ def test_node_limited_solves_agree_run_after_run():
         second = pool.solve(p, "cbc", time_limit=60, nodes=3)
     assert first.ok and first.status == second.status
     np.testing.assert_array_equal(first.level, second.level)
+
+
+def test_review_time_limit_bounds_the_reoptimisation(tmp_path, capsys, monkeypatch):
+    """``review --time-limit`` is the re-optimisation's budget: when tabulation runs
+    out, one line (with the way round it), exit 1, nothing written."""
+    from tests.conftest import ROOT
+
+    class Ticking(Budget):
+        def __init__(self, seconds):
+            super().__init__(seconds, Ticks(1.0))
+
+    monkeypatch.setattr(run, "Budget", Ticking)
+    example = ROOT / "scenarios" / "review_example.toml"
+    out = tmp_path / "review"
+    args = ["review", str(example), "--drop-bad-rows", "--no-history", "--trials", "100"]
+    code = main([*args, "--time-limit", "6", "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and not out.exists()
+    warning, line = err.splitlines()  # the rows left out, then why it stopped
+    assert "Traceback" not in err and "bad row(s) left out" in warning
+    assert "--time-limit 6 s" in line and line.endswith(
+        "or review with --no-optimize; nothing was written"
+    )

@@ -122,7 +122,7 @@ def cmd_review(args, argv) -> int:
                 nxt = _next_period(args, result, tick)
         except OutOfTime as exc:  # the machine's speed, not the input: exit 1
             print(
-                f"planlab: {exc} (or review with --no-optimize); nothing was written",
+                f"planlab: {exc}, or review with --no-optimize; nothing was written",
                 file=sys.stderr,
             )
             return 1
