@@ -135,6 +135,7 @@ def next_period_plan(
     time_limit: float | None = None,
     gap: float | None = None,
     check: bool = True,
+    budget: float | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> NextPeriod:
     """Re-optimise next period's targets (and, unless ``targets_only``, the plan shape)
@@ -152,7 +153,13 @@ def next_period_plan(
             "design, and the ratchet limits apply to them."
         )
     opt = optimize_plan(
-        sc, solver=solver, time_limit=time_limit, gap=gap, seed=seed, progress=progress
+        sc,
+        solver=solver,
+        time_limit=time_limit,
+        gap=gap,
+        seed=seed,
+        progress=progress,
+        budget=budget,
     )
     pop = opt.population
     last = rep_targets(sc.plan.measure(primary), pop, 1)[:, 0]

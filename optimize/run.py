@@ -2,14 +2,16 @@
 
 :func:`optimize_plan` takes a scenario and returns an :class:`Optimisation` of
 plain tables: the shapes compared, each rep's target and why, the binding
-constraints and what relaxing each would buy, the budget frontier, and (when no
-plan meets the constraints) the smallest relaxations that would make one.
+constraints and what relaxing each would buy, the budget frontier, and (when
+shapes are proven infeasible) the smallest relaxations that would make them
+feasible. A time budget (:mod:`optimize.budget`) bounds tabulation and solves.
 With ``family = "linear"`` it returns the best salary + linear commission
 (:mod:`optimize.linear`) instead.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -25,6 +27,7 @@ from sim.population import Population
 from sim.run import make_population
 from sim.scenario import Scenario
 
+from .budget import Budget
 from .explain import binding, rationale, relaxation, team_pay_share, team_tradeoff
 from .linear import LinearResult, linear_plan
 from .model import TargetProblem, evaluate_choice
@@ -60,10 +63,11 @@ class Optimisation:
     targets: pd.DataFrame | None = None  # per rep: target and why
     binding: pd.DataFrame | None = None
     frontier: pd.DataFrame | None = None
-    relaxation: pd.DataFrame | None = None  # smallest relaxations, when nothing was feasible
+    relaxation: pd.DataFrame | None = None  # per proven-infeasible shape; None: none found
     linear: LinearResult | None = None
     team_choice: str | None = None  # why this much pay on team and collaboration results
     timings: dict[str, float] = field(default_factory=dict)
+    budget: float | None = None  # the whole optimisation's time limit (seconds), if any
 
     @property
     def feasible(self) -> bool:
@@ -194,16 +198,27 @@ def optimize_plan(
     guard: bool = True,
     progress=None,
     executor: Executor | None = None,
+    budget: float | Budget | None = None,
+    nodes: int | None = None,
 ) -> Optimisation:
     """Choose per-rep targets and the plan shape that maximise the scenario's objective
     under its constraints (or, with ``family = "linear"``, the best linear contract).
     ``executor`` (a Dask client's, say) runs the tabulation's simulations; by default
-    they run on a local thread pool, with the same result."""
+    they run on a local thread pool, with the same result. ``time_limit`` and ``nodes``
+    bound each solve; ``budget`` (seconds, or a :class:`Budget`) the whole
+    optimisation, tabulation included (:class:`~optimize.budget.OutOfTime` when
+    tabulation exhausts its share)."""
+    clock_budget = budget if isinstance(budget, Budget) else Budget(budget)
     spec = optimize_spec(scenario)
     settings = spec.solver.model_copy(
         update={
             k: v
-            for k, v in {"name": solver, "time_limit": time_limit, "gap": gap}.items()
+            for k, v in {
+                "name": solver,
+                "time_limit": time_limit,
+                "gap": gap,
+                "nodes": nodes,
+            }.items()
             if v is not None
         }
     )
@@ -233,21 +248,48 @@ def optimize_plan(
         )
     note("tabulating outcomes with reps best-responding")
     outlook = team_outlook(scenario, pop, spec, seed, executor)
+    levels_total = len(plans) * spec.levels.count
+    levels_done = [0]
+    lock = threading.Lock()
+
+    def level_done(step: int = 1) -> None:  # every shape's thread, after each level
+        with lock:
+            levels_done[0] += step
+            done = levels_done[0]
+        clock_budget.check_tabulation(done, levels_total)
+
+    def tabulate_shape(sh: PlanShape, pl: Plan) -> Table:
+        level_done(0)  # a shape starts only while tabulation has time left
+        return tabulate(sh, pl, outlook, base, pop, spec, primary, scenario, level_done)
+
     with ThreadPoolExecutor(max_workers=spec.workers) as threads:
-        tables = list(
-            threads.map(
-                lambda sp: tabulate(sp[0], sp[1], outlook, base, pop, spec, primary, scenario),
-                zip(shapes, plans, strict=True),
-            )
-        )
+        futures = [
+            threads.submit(tabulate_shape, sh, pl) for sh, pl in zip(shapes, plans, strict=True)
+        ]
+        try:
+            tables = [f.result() for f in futures]
+        except BaseException:  # out of time (or interrupted): start no other shape
+            for f in futures:
+                f.cancel()
+            raise
     clock["tabulated"] = time.perf_counter()
     problems = [target_problem(t, spec, scenario, pop, outlook, base, primary) for t in tables]
     s = spec.solver
     note(f"solving {len(problems)} plan shapes with {s.name}")
-    with SolverPool(spec.workers, guard=guard) as pool, ThreadPoolExecutor(spec.workers) as th:
+    # The pool closes first: after an interrupt its busy workers are killed, so the
+    # solving threads return at once instead of waiting out their time limits.
+    with ThreadPoolExecutor(spec.workers) as th, SolverPool(spec.workers, guard=guard) as pool:
+
+        def solve_one(q: TargetProblem, **kw) -> Solution:
+            limit = clock_budget.solve_limit(s.time_limit)
+            if limit is None:
+                return Solution(
+                    "not solved", s.name, message="the --time-limit ran out before this solve"
+                )
+            return pool.solve(q, s.name, limit, s.gap, nodes=s.nodes, **kw)
 
         def solve_all(probs, **kw) -> list[Solution]:
-            return list(th.map(lambda q: pool.solve(q, s.name, s.time_limit, s.gap, **kw), probs))
+            return list(th.map(lambda q: solve_one(q, **kw), probs))
 
         solutions = solve_all(problems)
         results = [
@@ -258,16 +300,22 @@ def optimize_plan(
         clock["solved"] = time.perf_counter()
         ok = [r for r in results if r.solution.ok]
         if not ok:
-            if not any(r.solution.status == "infeasible" for r in results):
-                # Out of time, not out of room: relaxing constraints would not explain it.
-                return Optimisation(scenario, spec, pop, primary, table, timings=_timings(clock))
-            note("no plan meets the constraints; finding the smallest relaxations")
-            answers = [a for a in solve_all(problems, elastic=True) if a.ok]
-            # The shape that needs the least relaxation in all.
-            elastic = min(answers, key=lambda a: a.objective) if answers else None
-            relax = relaxation(elastic) if elastic is not None else None
+            infeasible = [r for r in results if r.solution.status == "infeasible"]
+            relax = None
+            if infeasible:
+                # Only proven-infeasible shapes need relaxing; the others ran out of time.
+                note("finding the smallest relaxations for the infeasible shapes")
+                answers = solve_all([r.problem for r in infeasible], elastic=True)
+                relax = _relaxations(infeasible, answers)
             return Optimisation(
-                scenario, spec, pop, primary, table, relaxation=relax, timings=_timings(clock)
+                scenario,
+                spec,
+                pop,
+                primary,
+                table,
+                relaxation=relax,
+                timings=_timings(clock),
+                budget=clock_budget.seconds,
             )
         best = max(ok, key=lambda r: r.solution.objective)
         mult = best.table.multipliers[best.solution.level]
@@ -289,12 +337,7 @@ def optimize_plan(
             bind = binding(
                 best.problem,
                 best.solution,
-                lambda relaxes: list(
-                    th.map(
-                        lambda r: pool.solve(best.problem, s.name, s.time_limit, s.gap, relax=r),
-                        relaxes,
-                    )
-                ),
+                lambda relaxes: list(th.map(lambda r: solve_one(best.problem, relax=r), relaxes)),
             )
             front = _frontier(best.problem, best.solution, spec, solve_all)
         clock["explained"] = time.perf_counter()
@@ -311,7 +354,26 @@ def optimize_plan(
         frontier=front,
         team_choice=team_tradeoff(table, best.shape.label),
         timings=_timings(clock),
+        budget=clock_budget.seconds,
     )
+
+
+def _relaxations(infeasible: list[ShapeResult], answers: list[Solution]) -> pd.DataFrame | None:
+    """The smallest relaxations, per infeasible shape, ordered by the shape that needs
+    the least in all; ``None`` when no elastic solve found any (never an empty table)."""
+    found = sorted(
+        (
+            (a.objective, r.shape.label, relaxation(a))
+            for r, a in zip(infeasible, answers, strict=True)
+            if a.ok
+        ),
+        key=lambda t: (t[0], t[1]),
+    )
+    tables = [t.assign(shape=label) for _, label, t in found if len(t)]
+    if not tables:
+        return None
+    out = pd.concat(tables, ignore_index=True)
+    return out[["shape", *[c for c in out.columns if c != "shape"]]]
 
 
 def _timings(clock: dict[str, float]) -> dict[str, float]:

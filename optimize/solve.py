@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import pulp
 
+from sim.executors import die_with_parent
+
 from .model import TargetProblem, bad_year_allowance, build_model, evaluate_choice
 
 __all__ = [
@@ -37,6 +39,7 @@ __all__ = [
     "SolverMissing",
     "SolverPool",
     "solution_state",
+    "solver_backend",
     "solve",
     "solve_now",
 ]
@@ -53,7 +56,10 @@ class SolverMissing(RuntimeError):
 class Solution:
     """The outcome of one solve, as plain data."""
 
-    status: str  # optimal | feasible | infeasible | unbounded | no solution | timed out
+    # optimal | feasible (stopped with a plan, unproven) | infeasible (proven) | unbounded
+    # | no solution (stopped at its limits without a plan) | timed out (killed at the
+    # deadline) | not solved (the time budget ran out before it started)
+    status: str
     solver: str
     level: np.ndarray | None = None  # chosen level per rep
     objective: float | None = None
@@ -91,7 +97,16 @@ def solution_state(sol_status: int, gap: float | None, wanted_gap: float) -> str
     return "feasible"
 
 
-def _solver(name: str, time_limit: float, gap: float, log: Path | None, warm: bool = False):
+def solver_backend(
+    name: str,
+    time_limit: float,
+    gap: float,
+    log: Path | None,
+    warm: bool = False,
+    nodes: int | None = None,
+):
+    """One thread and (optionally) a node limit: without a binding time limit, the same
+    problem gives the same answer on any machine under any load."""
     if name == "cbc":
         return pulp.PULP_CBC_CMD(
             msg=False,
@@ -100,6 +115,7 @@ def _solver(name: str, time_limit: float, gap: float, log: Path | None, warm: bo
             gapRel=gap,
             logPath=str(log) if log else None,
             threads=1,
+            maxNodes=nodes,
             _skip_v4_deprecation=True,
         )
     if name == "highs":
@@ -109,7 +125,8 @@ def _solver(name: str, time_limit: float, gap: float, log: Path | None, warm: bo
             raise SolverMissing(
                 "the HiGHS solver needs highspy: pip install 'planlab[highs]'"
             ) from None
-        return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap, threads=1)
+        extra = {} if nodes is None else {"mip_max_nodes": int(nodes)}
+        return pulp.HiGHS(msg=False, timeLimit=time_limit, gapRel=gap, threads=1, **extra)
     raise ValueError(f"unknown solver {name!r}; choose one of {', '.join(SOLVERS)}")
 
 
@@ -127,19 +144,24 @@ def _cbc_bound(log: Path, maximise: bool) -> float | None:
 
 
 def _first_plan(
-    problem: TargetProblem, solver: str, time_limit: float, gap: float, relax
+    problem: TargetProblem,
+    solver: str,
+    time_limit: float,
+    gap: float,
+    relax,
+    nodes: int | None = None,
 ) -> np.ndarray | None:
     """A plan that meets the bad-year limit, found fast: solve without it, let the
     worst years of that plan be the ones allowed over the ceiling, and require the
     rest to stay under it (no year binaries). Any answer is feasible for the full model."""
-    free = solve_now(problem, solver, time_limit / 2, gap, relax, drop=("bad_year",))
+    free = solve_now(problem, solver, time_limit / 2, gap, relax, drop=("bad_year",), nodes=nodes)
     if not free.ok:
         return None
     rows = np.arange(problem.reps)
     years = problem.scenario_pay[:, rows, free.level].astype(float).sum(1)
     exceed = np.zeros(len(years), dtype=bool)
     exceed[np.argsort(years)[::-1][: bad_year_allowance(problem)]] = True
-    fixed = solve_now(problem, solver, time_limit / 2, gap, relax, exceed=exceed)
+    fixed = solve_now(problem, solver, time_limit / 2, gap, relax, exceed=exceed, nodes=nodes)
     return fixed.level if fixed.ok else None
 
 
@@ -152,8 +174,9 @@ def solve_now(
     elastic: bool = False,
     drop: tuple[str, ...] = (),
     exceed: np.ndarray | None = None,
+    nodes: int | None = None,
 ) -> Solution:
-    """Build and solve in this process (the solver's own time limit only).
+    """Build and solve in this process (the solver's own time and node limits only).
 
     With a bad-year constraint, a first plan found on a restriction warm-starts
     the solver (CBC otherwise often finds no plan at all in the time allowed).
@@ -162,7 +185,7 @@ def solve_now(
     start = None
     chance = "bad_year" in problem.active() and "bad_year" not in drop and exceed is None
     if chance and not elastic:
-        start = _first_plan(problem, solver, time_limit / 3, gap, relax)
+        start = _first_plan(problem, solver, time_limit / 3, gap, relax, nodes)
     t0 = time.perf_counter()
     first = t0 - t_first
     time_limit -= first
@@ -177,7 +200,7 @@ def solve_now(
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "solver.log" if solver == "cbc" else None
         t1 = time.perf_counter()
-        prob.solve(_solver(solver, limit, gap, log, warm=start is not None))
+        prob.solve(solver_backend(solver, limit, gap, log, warm=start is not None, nodes=nodes))
         took = time.perf_counter() - t1
         bound = _cbc_bound(log, maximise) if log else None
     highs_gap = None
@@ -194,7 +217,8 @@ def solve_now(
         core = evaluate_choice(problem, start)["objective_core"]
         return Solution("feasible", level=start, objective=core, **common)
     if sol not in (pulp.LpSolutionOptimal, pulp.LpSolutionIntegerFeasible):
-        return Solution("no solution", message=f"no plan found within {time_limit:g} s", **common)
+        within = f"{time_limit:g} s" + (f" and {nodes:,} nodes" if nodes is not None else "")
+        return Solution("no solution", message=f"no plan found within {within}", **common)
     x = var["x"]
     values = np.vectorize(lambda v: v.varValue or 0.0)(x)
     level = values.argmax(1)
@@ -231,9 +255,11 @@ def _recv(stream):
     return pickle.loads(stream.read(size))
 
 
-def serve() -> None:
-    """Worker loop on stdin/stdout (``python -m optimize.worker``). Anything the solvers
-    print goes to /dev/null: the protocol keeps a private copy of stdout."""
+def serve(parent: int | None = None) -> None:
+    """Worker loop on stdin/stdout (``python -m optimize.worker PARENT_PID``). Anything
+    the solvers print goes to /dev/null: the protocol keeps a private copy of stdout.
+    When the parent ends, however it ends, the worker ends with its solver."""
+    die_with_parent(parent, group=True, kernel=False)
     inp = os.fdopen(os.dup(0), "rb")
     out = os.fdopen(os.dup(1), "wb")
     null = os.open(os.devnull, os.O_WRONLY)
@@ -255,7 +281,7 @@ class _Worker:
 
     def __init__(self):
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "optimize.worker"],
+            [sys.executable, "-m", "optimize.worker", str(os.getpid())],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             start_new_session=True,
@@ -296,6 +322,7 @@ class SolverPool:
     def __init__(self, workers: int = 1, guard: bool = True):
         self.guard = guard
         self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
         self._lock = threading.Lock()
         self._free = threading.Semaphore(workers)
         self.workers = workers
@@ -307,8 +334,13 @@ class SolverPool:
         self.close()
 
     def close(self) -> None:
+        """End every worker: idle ones when they have finished, busy ones (after an
+        interrupt, say) at once, so no one waits for a solve nobody will read."""
         with self._lock:
             idle, self._idle = self._idle, []
+            busy, self._busy = list(self._busy), set()
+        for w in busy:
+            w.kill()
         for w in idle:
             w.close()
 
@@ -320,6 +352,7 @@ class SolverPool:
         gap: float = 0.001,
         relax: dict[str, float] | None = None,
         elastic: bool = False,
+        nodes: int | None = None,
     ) -> Solution:
         task = {
             "problem": problem,
@@ -328,21 +361,27 @@ class SolverPool:
             "gap": gap,
             "relax": relax,
             "elastic": elastic,
+            "nodes": nodes,
         }
         if not self.guard:
             return solve_now(**task)
-        _solver(solver, 1.0, gap, None)  # a missing solver fails here, clearly
+        solver_backend(solver, 1.0, gap, None)  # a missing solver fails here, clearly
         with self._free:
             with self._lock:
                 worker = self._idle.pop() if self._idle else None
             if worker is None:
                 worker = _Worker()
+            with self._lock:
+                self._busy.add(worker)
             start = time.perf_counter()
             try:
                 result = worker.ask(task, time_limit)
             except (EOFError, OSError) as exc:  # the worker died (killed, out of memory)
                 worker.kill()
                 return Solution("no solution", solver, message=f"the solver process ended: {exc}")
+            finally:
+                with self._lock:
+                    self._busy.discard(worker)
             if result is not _TIMEOUT:
                 with self._lock:
                     self._idle.append(worker)

@@ -292,17 +292,23 @@ def tabulate(
     spec: OptimizeSpec,
     primary: str,
     scenario: Scenario,
+    on_level: Callable[[], None] | None = None,
 ) -> Table:
     """Tabulate one plan shape at every target level (multiples of the baselines).
 
-    The task split is the one reps choose at the level nearest today's targets."""
+    The task split is the one reps choose at the level nearest today's targets.
+    ``on_level`` is called after each level (a time budget stops tabulation there)."""
     mults = np.linspace(spec.levels.low, spec.levels.high, spec.levels.count)
     scenarios = min(spec.scenarios, outlook.trials)
     plans = [plan_at(plan, base, np.full(pop.size, m), pop.name) for m in mults]
     mid = plans[int(np.argmin(np.abs(mults - 1.0)))]
     split = split_sample(mid, outlook, pop, chosen_effort(mid, outlook, pop)[0])
     help_spec = scenario.behaviour.help
-    cols = [_level(p, outlook, pop, primary, scenarios, split, help_spec) for p in plans]
+    cols = []
+    for p in plans:
+        cols.append(_level(p, outlook, pop, primary, scenarios, split, help_spec))
+        if on_level is not None:
+            on_level()
 
     def stack(key: str) -> np.ndarray:
         return np.stack([c[key] for c in cols], axis=-1)

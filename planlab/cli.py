@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 
 from . import __version__
 from .calibrate.parser import add_calibrate_command
 from .compare.parser import add_compare_command
 from .kit.options import EXIT_OK, EXIT_USAGE, HelpFormatter, Progress, UsageError
+from .kit.signals import EXIT_TERMINATED, Terminated, terminate_as_interrupt
 from .optimize.parser import add_optimize_command
 from .review.parser import add_review_commands
 from .schema.parser import add_schema_command
@@ -51,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     # The command's module (and with it numpy, pandas, the simulator) loads only now,
     # so --help and --version answer at once.
     module, name = args.func.split(":")
+    with terminate_as_interrupt():
+        return _run(args, argv, module, name)
+
+
+def _run(args, argv: list[str], module: str, name: str) -> int:
     with Progress(quiet=getattr(args, "quiet", True)).step("starting"):
         from sim.errors import ScenarioError
 
@@ -65,10 +72,25 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # output piped into a pager or head that stopped reading
         sys.stderr.close()
         return EXIT_OK
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        if isinstance(exc, Terminated):
+            print("planlab: terminated; nothing was written", file=sys.stderr)
+            return EXIT_TERMINATED
         print("planlab: interrupted; nothing was written", file=sys.stderr)
         return 130
 
 
+def run() -> None:
+    """The console script: :func:`main`, then exit. After Ctrl-C or SIGTERM the
+    command has cleaned up its files and ended its workers; the exit does not wait
+    for pool threads to finish the chunk they were running."""
+    code = main()
+    if code in (130, EXIT_TERMINATED):
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -18,7 +18,7 @@ import dataclasses
 import functools
 import os
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from dataclasses import fields
 
 import numpy as np
@@ -28,6 +28,7 @@ from .behaviour.dynamics import paid_flow_measures
 from .behaviour.model import PlanBehaviour
 from .crediting import credited_actuals, originated
 from .engine import Engine
+from .executors import close_pool, process_pool
 from .measures import MEASURES
 from .outcomes import Outcomes
 from .payout import PlanOutcome, evaluate_plan, plan_targets
@@ -318,9 +319,10 @@ def run_chunks(
     (default: up to 2) threads or processes, or in this thread for one worker."""
     n_workers = workers or min(2, os.cpu_count() or 1)
     own = executor is None and n_workers > 1 and len(bounds) > 1
-    kind = ProcessPoolExecutor if pool == "processes" else ThreadPoolExecutor
+    kind = process_pool if pool == "processes" else ThreadPoolExecutor
     runner = kind(n_workers) if own else executor
     done = 0
+    failed = True
     try:
         if runner is None:
             for b in bounds:
@@ -336,9 +338,10 @@ def run_chunks(
                 done += 1
                 if progress:
                     progress(done, len(bounds))
+        failed = False
     finally:
         if own:
-            runner.shutdown(cancel_futures=True)
+            close_pool(runner, failed)
 
 
 def chunk_task(

@@ -18,11 +18,27 @@ the scheduler with the same result.
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import logging
 import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Iterator
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ProcessPoolExecutor
 
-__all__ = ["ENV", "SchedulerError", "cluster_executor", "scheduler_address"]
+__all__ = [
+    "ENV",
+    "QuietHeartbeat",
+    "SchedulerError",
+    "close_pool",
+    "cluster_executor",
+    "dask_setup",
+    "die_with_parent",
+    "process_pool",
+    "scheduler_address",
+]
 
 #: Environment variable naming a scheduler when no option does.
 ENV = "PLANLAB_SCHEDULER"
@@ -30,8 +46,109 @@ ENV = "PLANLAB_SCHEDULER"
 LOCAL_WORKERS = 2
 
 
+#: Seconds between a worker's looks at its parent (the portable fallback).
+WATCH_INTERVAL = 0.25
+_PR_SET_PDEATHSIG = 1
+
+
 class SchedulerError(ValueError):
     """The named scheduler cannot be used (Dask missing, or no scheduler there)."""
+
+
+def die_with_parent(parent: int | None = None, group: bool = False, kernel: bool = True) -> None:
+    """Make this (worker) process end when its parent does, however the parent ends.
+
+    On Linux the kernel sends SIGKILL at once (``prctl(PR_SET_PDEATHSIG)``; only when
+    ``kernel``: the signal follows the *thread* that started the process, so it is
+    asked for only when that thread lives as long as the pool). Everywhere a daemon
+    thread also checks every :data:`WATCH_INTERVAL` s whether the parent has gone and
+    then ends this process, or with ``group`` its whole process group (a solver worker
+    leads its own, with the solver it runs). ``parent`` is the process id of the
+    process that asked for the worker (default: this one's parent); when a fork
+    server started the worker, both that process and the direct parent are watched."""
+    direct = os.getppid()
+    parent = direct if parent is None else parent
+    if kernel and sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+
+    def gone() -> bool:
+        if os.getppid() != direct:  # re-parented: the direct parent has ended
+            return True
+        return parent != direct and not _exists(parent)
+
+    if (parent == direct and direct == 1) or (parent != direct and not _exists(parent)):
+        _end(group)  # the parent ended before the watch began
+
+    def watch() -> None:
+        while not gone():
+            time.sleep(WATCH_INTERVAL)
+        _end(group)
+
+    threading.Thread(target=watch, name="planlab-parent-watch", daemon=True).start()
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _end(group: bool) -> None:
+    if group and os.getpgid(0) == os.getpid():
+        with contextlib.suppress(OSError):
+            os.killpg(os.getpid(), signal.SIGKILL)
+    os._exit(1)
+
+
+class QuietHeartbeat(logging.Filter):
+    """Drops a worker's "failed to communicate with scheduler during heartbeat": when
+    a local cluster shuts down, a worker's last heartbeat may find the scheduler gone
+    and print a traceback, though nothing went wrong."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "during heartbeat" not in str(record.msg)
+
+
+def dask_setup(worker) -> None:
+    """Preload of a ``--scheduler local`` worker: end with planlab, however it ends;
+    no heartbeat traceback at shutdown."""
+    die_with_parent(kernel=False)
+    logging.getLogger("distributed.worker").addFilter(QuietHeartbeat())
+
+
+def _pool_worker(parent: int, kernel: bool) -> None:
+    """Initialiser of a pool's worker: die with the parent; leave Ctrl-C to it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    die_with_parent(parent, kernel=kernel)
+
+
+def process_pool(workers: int) -> ProcessPoolExecutor:
+    """A local process pool whose workers end with this process, even when it is
+    killed (SIGKILL leaves no chance to clean up). Close it with :func:`close_pool`."""
+    kernel = threading.current_thread() is threading.main_thread()
+    return ProcessPoolExecutor(workers, initializer=_pool_worker, initargs=(os.getpid(), kernel))
+
+
+def close_pool(pool: Executor, failed: bool) -> None:
+    """Shut a pool down; after a failure or an interrupt (``failed``) without waiting
+    for running tasks: a process pool's workers are ended at once."""
+    if not failed:
+        pool.shutdown(cancel_futures=True)
+        return
+    # The executor keeps its processes in a private mapping (emptied by shutdown);
+    # ending them is the only way not to wait for a running chunk (Python 3.14 adds
+    # terminate_workers()).
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in processes:
+        with contextlib.suppress(Exception):
+            proc.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
 
 
 def scheduler_address(option: str | None) -> str | None:
@@ -69,6 +186,7 @@ def cluster_executor(
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=":0",
+                    preload=[__name__],  # dask_setup below, in each worker
                 )
             )
             target = cluster

@@ -357,7 +357,7 @@ class Menu(_Frozen):
 
 
 class SolverSpec(_Frozen):
-    """Which MILP solver, and how long it may take (wall clock, per solve)."""
+    """Which MILP solver, and how long one solve may take (wall clock, or nodes)."""
 
     name: Literal["cbc", "highs"] = Field(
         default="cbc", description="MILP solver: cbc (bundled with PuLP) or highs (highspy)."
@@ -374,6 +374,15 @@ class SolverSpec(_Frozen):
         lt=1,
         description="Relative optimality gap at which a solve stops.",
         json_schema_extra={"unit": "share"},
+    )
+    nodes: int | None = Field(
+        default=None,
+        ge=1,
+        description="Branch-and-bound nodes one solve may explore (none: no limit). Unlike "
+        "the time limit it stops a solve at the same point on any machine under any load, "
+        "so the plan is the same every run; the report says when it stopped one short of "
+        "proof.",
+        json_schema_extra={"unit": "nodes"},
     )
 
 

@@ -220,10 +220,15 @@ def test_cli_out_of_time_says_so(small, tmp_path, capsys, monkeypatch):
 
     monkeypatch.setattr(run, "SolverPool", Slow)
     out = tmp_path / "slow"
-    code = main(["optimize", str(small), "--out", str(out), "--time-limit", "3", "--quiet"])
+    code = main(["optimize", str(small), "--out", str(out), "--time-limit", "3000", "--quiet"])
     assert code == 1
-    (line,) = json.loads((out / "summary.json").read_text())["findings"]
-    assert "No plan found within the 3 s limit" in line and "timed out" in line
+    head, proven, unsolved, advice = json.loads((out / "summary.json").read_text())["findings"]
+    assert head == (
+        "No plan found within the limits (60 s per solve, --time-limit 3000 s for the "
+        "whole optimisation)."
+    )
+    assert proven == "No plan shape was proven infeasible." and "(timed out)" in unsolved
+    assert "--time-limit" in advice and not (out / "relaxation.csv").exists()
 
 
 @pytest.mark.parametrize(

@@ -3,8 +3,10 @@ result and check it by simulation."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
+from optimize.budget import OutOfTime
 from optimize.run import optimize_plan
 from optimize.solve import SolverMissing
 from optimize.verify import verify
@@ -40,7 +42,7 @@ def cmd_optimize(args, argv) -> int:
                 opt = optimize_plan(
                     scenario,
                     solver=args.solver,
-                    time_limit=args.time_limit,
+                    budget=args.time_limit,
                     gap=args.gap,
                     seed=args.seed,
                     progress=tick,
@@ -48,6 +50,9 @@ def cmd_optimize(args, argv) -> int:
                 )
         except SolverMissing as exc:
             raise UsageError(str(exc)) from None
+        except OutOfTime as exc:  # the machine's speed, not the input: exit 1
+            print(f"planlab: {exc}; nothing was written", file=sys.stderr)
+            return EXIT_ERROR
         result = check = None
         if opt.plan is not None:
             label = f"simulating the optimised plan beside the base plan ({args.trials:,} trials)"

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimize.outcome import SOLVED, chosen_lines, limits_text, no_plan_lines
 from optimize.run import Optimisation
 from optimize.verify import OPTIMISED, optimised_behaviour
 from sim import metrics as M
@@ -33,23 +34,15 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
     """The optimiser's findings in plain words, for the executive summary."""
     if opt.linear is not None:
         return opt.linear.findings()
-    if opt.plan is None and not (opt.shapes["status"] == "infeasible").any():
-        limit = opt.spec.solver.time_limit
-        return [
-            f"No plan found within the {limit:g} s limit per solve "
-            f"({', '.join(sorted(set(opt.shapes['status'])))}): allow more time with "
-            "--time-limit, or a larger --gap."
-        ]
+    limits = limits_text(opt.spec.solver, opt.budget)
     if opt.plan is None:
-        lines = ["No plan meets every constraint."]
-        if opt.relaxation is not None and len(opt.relaxation):
-            lines += [f"To make one feasible, {w}." for w in opt.relaxation["in_words"]]
-        return lines
+        return no_plan_lines(opt.shapes, opt.relaxation, limits)
     best = opt.chosen
-    n_ok = int(opt.shapes["status"].isin(["optimal", "feasible"]).sum())
+    n_ok = int(opt.shapes["status"].isin(SOLVED).sum())
     lines = [
         f"Chosen plan shape: {best.shape.label} (best of {n_ok} feasible shapes out of "
         f"{len(opt.shapes)}).",
+        *chosen_lines(opt.shapes, best.solution.status, best.solution.gap, limits),
     ]
     t = opt.targets
     up, down = int((t["change_on_last"] > 0.005).sum()), int((t["change_on_last"] < -0.005).sum())
@@ -111,7 +104,7 @@ def optimize_files(
         files["summary.json"] = to_json({**summary, "linear": opt.linear.table()})
         return files
     if opt.plan is None:
-        if opt.relaxation is not None:
+        if opt.relaxation is not None and len(opt.relaxation):  # never an empty file
             files["relaxation.csv"] = to_csv(opt.relaxation)
             summary["relaxation"] = opt.relaxation
         files["summary.json"] = to_json(summary)

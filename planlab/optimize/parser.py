@@ -15,7 +15,11 @@ def add_optimize_command(sub) -> None:
     p.add_argument("scenario", help="scenario TOML file (its [optimize] table sets the levers)")
     p.add_argument("--solver", choices=("cbc", "highs"), help="MILP solver (default: cbc)")
     p.add_argument(
-        "--time-limit", type=number_in(0), metavar="SECONDS", help="wall-clock limit per solve"
+        "--time-limit",
+        type=number_in(0),
+        metavar="SECONDS",
+        help="wall-clock limit of the whole optimisation: tabulation may use half, the "
+        "solves share the rest (each also stops at optimize.solver.time_limit)",
     )
     p.add_argument(
         "--gap",

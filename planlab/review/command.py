@@ -9,9 +9,11 @@ committed only once the output files are written.
 from __future__ import annotations
 
 import shutil
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from optimize.budget import OutOfTime
 from optimize.next_period import next_period_plan
 from optimize.solve import SolverMissing
 from sim import ScenarioError, load_scenario
@@ -102,7 +104,7 @@ def _next_period(args, result, progress):
             trials=args.trials,
             seed=args.seed,
             solver=args.solver,
-            time_limit=args.time_limit,
+            budget=args.time_limit,
             progress=progress,
         )
     except SolverMissing as exc:  # only a missing solver is the user's to fix
@@ -117,8 +119,15 @@ def cmd_review(args, argv) -> int:
         result = annual_review(scenario, actuals, trials=args.trials, seed=args.seed)
     nxt = None
     if not args.no_optimize:
-        with progress.step("re-setting next period's targets") as tick:
-            nxt = _next_period(args, result, tick)
+        try:
+            with progress.step("re-setting next period's targets") as tick:
+                nxt = _next_period(args, result, tick)
+        except OutOfTime as exc:  # the machine's speed, not the input: exit 1
+            print(
+                f"planlab: {exc}, or review with --no-optimize; nothing was written",
+                file=sys.stderr,
+            )
+            return 1
     with progress.step("writing the report and recording the version"):
         version = _record_and_write(
             args,

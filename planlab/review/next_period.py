@@ -117,8 +117,8 @@ def next_period_files(nxt: NextPeriod) -> dict[str, str]:
     opt = nxt.optimisation
     files = {"shapes.csv": to_csv(opt.shapes)}
     if opt.plan is None:
-        relax = opt.relaxation if opt.relaxation is not None else pd.DataFrame()
-        files["relaxation.csv"] = to_csv(relax)
+        if opt.relaxation is not None and len(opt.relaxation):  # never an empty file
+            files["relaxation.csv"] = to_csv(opt.relaxation)
         return files
     files[NEXT_SCENARIO] = _scenario_toml(nxt)
     files["next_plan.toml"] = _variant_toml(nxt)
@@ -207,8 +207,10 @@ def next_period_sheets(nxt: NextPeriod) -> dict[str, pd.DataFrame | pd.Series]:
     """The re-optimisation's sheets of the review workbook."""
     opt = nxt.optimisation
     if opt.plan is None:
-        relax = opt.relaxation if opt.relaxation is not None else pd.DataFrame()
-        return {"Next period relaxations": relax, "Plan shapes tried": opt.shapes}
+        tried = {"Plan shapes tried": opt.shapes}
+        if opt.relaxation is not None and len(opt.relaxation):
+            return {"Next period relaxations": opt.relaxation, **tried}
+        return tried
     sheets: dict[str, pd.DataFrame | pd.Series] = {"Next period targets": opt.targets}
     if nxt.result is not None:
         sheets["New vs last plan"] = _compared(nxt)

@@ -96,7 +96,11 @@ def _next_period_options(p: argparse.ArgumentParser) -> None:
     )
     g.add_argument("--solver", choices=("cbc", "highs"), help="MILP solver (default: cbc)")
     g.add_argument(
-        "--time-limit", type=_amount, metavar="SECONDS", help="wall-clock limit per solve"
+        "--time-limit",
+        type=_amount,
+        metavar="SECONDS",
+        help="wall-clock limit of the re-optimisation: tabulation may use half, the solves "
+        "share the rest (each also stops at optimize.solver.time_limit)",
     )
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import os
 from collections.abc import Callable
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 
 import pandas as pd
 
 from ..behaviour import Behaviour
+from ..executors import close_pool, process_pool
 from ..outcomes import Outcomes
 from ..plan import Plan
 from .engine import PipelineEngine, PipelineRun
@@ -55,8 +56,9 @@ def run_replications(
     bounds = [(first + f, n) for f, n in batches(replications, n_workers)]
     task = functools.partial(_task, engine, seed, behaviour, plan, ledger)
     own = executor is None and n_workers > 1 and len(bounds) > 1
-    pool = ProcessPoolExecutor(n_workers) if own else executor
+    pool = process_pool(n_workers) if own else executor
     results: list[PipelineRun] = []
+    failed = True
     try:
         if pool is None:
             for i, b in enumerate(bounds):
@@ -69,9 +71,10 @@ def run_replications(
                 results.append(fut.result())
                 if progress:
                     progress(i + 1, len(bounds))
+        failed = False
     finally:
         if own:
-            pool.shutdown(cancel_futures=True)
+            close_pool(pool, failed)
     table = None
     if ledger:
         table = pd.concat([r.ledger for r in results], ignore_index=True)
