@@ -103,7 +103,7 @@ def promises(opt: Optimisation, result: SimulationResult) -> pd.DataFrame:
             (
                 "revenue added by help",
                 float(table.help_value[np.arange(p.reps), level].sum()),
-                float(v.actuals["help_given"].astype(float).sum(1).mean()),
+                float(s.yearly["help_given"].mean()),
                 "",
             )
         )
