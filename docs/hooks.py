@@ -1,11 +1,14 @@
 """MkDocs hook: pages generated from the code at every build, so they cannot drift —
 the scenario reference from the typed models (``sim.scenario_reference``) and the
-command-line reference from the ``planlab`` argument parser."""
+command-line reference from the ``planlab`` argument parser — and formulas turned
+into MathML at build time, so the site renders them offline (no script from a CDN)."""
 
 from __future__ import annotations
 
 import argparse
 
+from maths import render_maths  # docs/maths.py: MkDocs puts a hook's folder on the path
+from mkdocs.exceptions import PluginError
 from mkdocs.structure.files import File, Files
 
 from planlab.cli import build_parser
@@ -51,3 +54,11 @@ def on_files(files: Files, config) -> Files:
     _put(files, config, "reference/scenario.md", scenario_reference())
     _put(files, config, "reference/cli.md", cli_reference())
     return files
+
+
+def on_page_content(page_html: str, page, config, files) -> str:
+    """Formulas as MathML (``docs/maths.py``); one that cannot be rendered fails the build."""
+    try:
+        return render_maths(page_html)
+    except ValueError as err:
+        raise PluginError(f"{page.file.src_uri}: {err}") from err
