@@ -48,11 +48,11 @@ $(DOCS_STAMP): $(DEV)
 	$(BIN)/python -m pip install --quiet -e ".[dev,docs]"
 	touch $(DOCS_STAMP)
 
-# The notebooks are executed during the build (their pages show the figures); what they
-# write goes to a temporary directory.
+# The notebook pages show the notebooks executed: from the copies `make test` kept in
+# build/notebooks/ when they were made from the same code, else executed once by the
+# build (docs/executed_notebooks.py); what they write goes to a temporary directory.
 docs: $(DOCS_STAMP)
-	PLANLAB_NOTEBOOK_OUT="$$(mktemp -d)" MPLBACKEND=module://matplotlib_inline.backend_inline \
-		NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean
 	$(BIN)/python docs/check_site.py site
 
 bench: $(DEV)

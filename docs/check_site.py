@@ -1,7 +1,8 @@
 """Checks a built documentation site (``make docs`` runs it on site/): every page works
 offline — no script, style sheet, font or image is loaded from another host (links to
-other sites are fine) — and the formula pages hold rendered maths (MathML), never raw
-TeX waiting for a script.
+other sites are fine) — the formula pages hold rendered maths (MathML), never raw
+TeX waiting for a script, and each notebook page shows the notebook executed, with its
+figures.
 
 Usage: ``python docs/check_site.py SITE_DIR``; exit code 1 and one line per problem.
 """
@@ -76,6 +77,9 @@ def site_problems(site: Path) -> list[str]:
     for css in sorted(site.rglob("*.css")):
         if _CSS_REMOTE.search(css.read_text("utf-8", errors="replace")):
             problems.append(f"{css.relative_to(site).as_posix()}: imports from another host")
+    for page in sorted(site.glob("notebooks/*/index.html")):
+        if "data:image/" not in page.read_text("utf-8"):
+            problems.append(f"{page.relative_to(site).as_posix()}: the notebook shows no figure")
     for name in FORMULA_PAGES:
         page = site / name
         if not page.is_file():

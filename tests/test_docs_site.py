@@ -120,6 +120,18 @@ def test_the_site_check_wants_rendered_maths_on_the_formula_pages(tmp_path):
     ]
 
 
+def test_the_site_check_wants_figures_on_the_notebook_pages(tmp_path):
+    site = _site(tmp_path, maths.render_maths('<span class="arithmatex">\\(x\\)</span>'))
+    page = site / "notebooks" / "01_design" / "index.html"
+    page.parent.mkdir(parents=True)
+    page.write_text("<pre>In [1]: plot()</pre>", encoding="utf-8")
+    assert check_site.site_problems(site) == [
+        "notebooks/01_design/index.html: the notebook shows no figure"
+    ]
+    page.write_text('<img src="data:image/png;base64,iVBORw0KGgo=">', encoding="utf-8")
+    assert check_site.site_problems(site) == []
+
+
 def test_the_site_config_loads_nothing_from_another_host():
     """No script or style sheet from a CDN, and the theme's web fonts switched off."""
     config = (ROOT / "mkdocs.yml").read_text("utf-8")
