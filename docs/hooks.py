@@ -50,6 +50,11 @@ def cli_reference() -> str:
     return "\n".join(parts)
 
 
+#: Front matter of a page of wide tables: the theme leaves out the site navigation
+#: (the page's own table of contents stays) to give the tables its room.
+_WIDE = "---\nhide:\n  - navigation\n---\n\n"
+
+
 def _put(files: Files, config, path: str, content: str) -> None:
     existing = files.get_file_from_path(path)
     if existing is not None:
@@ -82,7 +87,7 @@ def _show_executed_copies(files: Files) -> None:
 def on_files(files: Files, config) -> Files:
     """Add the generated reference pages to the site's files; notebook pages show the
     notebooks executed."""
-    _put(files, config, "reference/scenario.md", scenario_reference())
+    _put(files, config, "reference/scenario.md", _WIDE + scenario_reference())
     _put(files, config, "reference/cli.md", cli_reference())
     _show_executed_copies(files)
     return files
