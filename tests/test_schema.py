@@ -19,7 +19,9 @@ from pydantic import BaseModel, Field
 from planlab.cli import main
 from sim import ScenarioError, load_scenario
 from sim import scenario_schema as schema_module
+from sim.distributions import Fixed, Gamma, LogNormal, Normal, Pareto
 from sim.optimize_spec import OptimizeSpec
+from sim.population import TeamSpec
 from sim.scenario import Scenario
 from sim.scenario_reference import scenario_reference
 from sim.scenario_schema import DRAFT, scenario_schema
@@ -132,9 +134,14 @@ UNIT_WORDS = re.compile(
 )
 
 
+#: A distribution's numbers are in the unit of the key holding it, which must say it.
+_DISTRIBUTIONS = (Fixed, Normal, LogNormal, Gamma, Pareto)
+
+
 def _is_number(annotation) -> bool:
-    """A number, or a list, table or choice holding numbers (booleans are not numbers)."""
-    if annotation in (int, float):
+    """A number, a distribution of numbers, or a list, table or choice holding numbers
+    (booleans are not numbers)."""
+    if annotation in (int, float, *_DISTRIBUTIONS):
         return True
     return any(_is_number(a) for a in typing.get_args(annotation) if a is not bool)
 
@@ -165,6 +172,8 @@ def test_unit_check_sees_a_number_without_one():
 
     fields = Bare.model_fields
     assert [n for n, f in fields.items() if _is_number(f.annotation)] == ["slip", "days"]
+    size = TeamSpec.model_fields["accounts"]
+    assert _is_number(size.annotation) and _has_unit(size)
     assert not _has_unit(fields["slip"]) and _has_unit(fields["days"])
 
 
