@@ -1,7 +1,9 @@
 """MkDocs hook: pages generated from the code at every build, so they cannot drift —
 the scenario reference from the typed models (``sim.scenario_reference``) and the
-command-line reference from the ``planlab`` argument parser — and formulas turned
-into MathML at build time, so the site renders them offline (no script from a CDN)."""
+command-line reference from the ``planlab`` argument parser; notebook pages made
+from executed copies (``docs/executed_notebooks.py``), each notebook executed once;
+and formulas turned into MathML at build time, so the site renders them offline
+(no script from a CDN)."""
 
 from __future__ import annotations
 
