@@ -2,7 +2,8 @@
 #   make demo   set up .venv with the runtime dependencies only and run `planlab demo`
 #   make test   add the development tools (pytest, ruff, ...) and run the whole test suite
 # and `make notebooks` to open the notebooks in JupyterLab,
-# `make docs` to build the documentation site into site/ (warnings are errors).
+# `make docs` to build the documentation site into site/ (warnings are errors) and check
+# that it works offline (docs/check_site.py).
 PYTHON ?= python3
 VENV   ?= .venv
 DEMO_OUT ?= out/demo
@@ -47,11 +48,12 @@ $(DOCS_STAMP): $(DEV)
 	$(BIN)/python -m pip install --quiet -e ".[dev,docs]"
 	touch $(DOCS_STAMP)
 
-# The notebooks are executed during the build (their pages show the figures); what they
-# write goes to a temporary directory.
+# The notebook pages show the notebooks executed: from the copies `make test` kept in
+# build/notebooks/ when they were made from the same code, else executed once by the
+# build (docs/executed_notebooks.py); what they write goes to a temporary directory.
 docs: $(DOCS_STAMP)
-	PLANLAB_NOTEBOOK_OUT="$$(mktemp -d)" MPLBACKEND=module://matplotlib_inline.backend_inline \
-		NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --clean
+	$(BIN)/python docs/check_site.py site
 
 bench: $(DEV)
 	$(BIN)/python benchmarks/montecarlo.py

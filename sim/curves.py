@@ -39,7 +39,8 @@ class PayoutCurve(BaseModel):
     tail_slope: float | None = Field(
         default=None,
         ge=0,
-        description="Slope beyond the last breakpoint; None continues the last segment.",
+        description="Slope beyond the last breakpoint, in payout share per unit of attainment; None "
+        "continues the last segment.",
     )
     monotone: bool = Field(
         default=True, description="Declare (and check) that payout never falls as attainment rises."

@@ -24,7 +24,7 @@ class Fixed(_Dist):
     """Every draw equals ``value``."""
 
     dist: Literal["fixed"] = Field(default="fixed", description="Which distribution.")
-    value: float = Field(description="The value of every draw.")
+    value: float = Field(description="The value of every draw, in the key's unit.")
 
     @property
     def mean(self) -> float:
@@ -49,10 +49,14 @@ class Normal(_Dist):
     """Normal with ``mean`` and ``sd``, optionally clipped to ``[low, high]``."""
 
     dist: Literal["normal"] = Field(default="normal", description="Which distribution.")
-    mean_: float = Field(alias="mean", description="Mean.")
-    sd: float = Field(ge=0, description="Standard deviation.")
-    low: float | None = Field(default=None, description="Draws below are clipped up to this.")
-    high: float | None = Field(default=None, description="Draws above are clipped down to this.")
+    mean_: float = Field(alias="mean", description="Mean, in the key's unit.")
+    sd: float = Field(ge=0, description="Standard deviation, in the key's unit.")
+    low: float | None = Field(
+        default=None, description="Draws below are clipped up to this (the key's unit)."
+    )
+    high: float | None = Field(
+        default=None, description="Draws above are clipped down to this (the key's unit)."
+    )
 
     @property
     def mean(self) -> float:
@@ -90,8 +94,8 @@ class LogNormal(_Dist):
     """
 
     dist: Literal["lognormal"] = Field(default="lognormal", description="Which distribution.")
-    mean_: float = Field(alias="mean", gt=0, description="Mean.")
-    cv: float = Field(ge=0, description="Coefficient of variation (sd ÷ mean).")
+    mean_: float = Field(alias="mean", gt=0, description="Mean, in the key's unit.")
+    cv: float = Field(ge=0, description="Coefficient of variation (sd ÷ mean), unitless.")
 
     @property
     def sigma(self) -> float:
@@ -124,8 +128,8 @@ class Gamma(_Dist):
     """Gamma with the given ``mean`` and ``sd`` (tenure, cycle lengths)."""
 
     dist: Literal["gamma"] = Field(default="gamma", description="Which distribution.")
-    mean_: float = Field(alias="mean", gt=0, description="Mean.")
-    sd: float = Field(gt=0, description="Standard deviation.")
+    mean_: float = Field(alias="mean", gt=0, description="Mean, in the key's unit.")
+    sd: float = Field(gt=0, description="Standard deviation, in the key's unit.")
 
     @property
     def shape(self) -> float:
@@ -161,8 +165,8 @@ class Pareto(_Dist):
     """
 
     dist: Literal["pareto"] = Field(default="pareto", description="Which distribution.")
-    scale: float = Field(gt=0, description="Smallest value.")
-    alpha: float = Field(gt=2, description="Tail index (smaller: heavier tail).")
+    scale: float = Field(gt=0, description="Smallest value, in the key's unit.")
+    alpha: float = Field(gt=2, description="Tail index, unitless (smaller: heavier tail).")
 
     @property
     def mean(self) -> float:

@@ -49,7 +49,7 @@ class FileFormat(BaseModel):
     )
     skip_footer: int | Literal["auto"] = Field(
         default=0,
-        description="Rows to leave out at the end (a report's footer), or 'auto' for the "
+        description="Rows to leave out at the end, a count (a report's footer), or 'auto' for the "
         "trailing rows with a single field.",
     )
 

@@ -42,7 +42,8 @@ class NewBusiness(_Frozen):
         "is drawn, so memory grows with them).",
     )
     deal_size: Distribution = Field(
-        default=LogNormal(mean=180_000, cv=1.0), description="Size of one new-account deal."
+        default=LogNormal(mean=180_000, cv=1.0),
+        description="Size of one new-account deal, in currency.",
     )
 
 
@@ -53,7 +54,8 @@ class CrossSell(_Frozen):
         default=0.03, ge=0, description="Mean cross-sell deals per account held per month."
     )
     deal_size: Distribution = Field(
-        default=LogNormal(mean=60_000, cv=0.8), description="Size of one cross-sell deal."
+        default=LogNormal(mean=60_000, cv=0.8),
+        description="Size of one cross-sell deal, in currency.",
     )
 
 
@@ -68,7 +70,9 @@ class Renewal(_Frozen):
         default=0.9, ge=0, le=1, description="Chance an account renews at its yearly renewal."
     )
     ability_effect: float = Field(
-        default=0.05, ge=0, description="Change of retention per unit of log-ability."
+        default=0.05,
+        ge=0,
+        description="Change of the renewal chance (a share) per unit of log-ability.",
     )
     churn_reduces_cross_sell: bool = Field(
         default=False, description="A lost account stops buying more for the rest of the year."
@@ -84,18 +88,28 @@ class Cycle(_Frozen):
     mean_days: float = Field(
         default=150.0, gt=0, description="Mean days from first contact to close."
     )
-    shape: float = Field(default=4.0, gt=0, description="Gamma shape of the cycle length.")
+    shape: float = Field(
+        default=4.0, gt=0, description="Gamma shape of the cycle length (unitless)."
+    )
     ability_effect: float = Field(
-        default=0.3, ge=0, description="Exponent of ability in the mean (abler reps close faster)."
+        default=0.3,
+        ge=0,
+        description="Exponent of ability in the mean, unitless (abler reps close faster).",
     )
 
 
 class Satisfaction(_Frozen):
     """Customer-satisfaction score: rep level plus monthly noise, clipped to 0-10."""
 
-    mean: float = Field(default=8.0, ge=0, le=10, description="Mean score (0-10).")
-    rep_sd: float = Field(default=0.5, ge=0, description="Spread of reps' levels.")
-    month_sd: float = Field(default=0.6, ge=0, description="Month-to-month noise.")
+    mean: float = Field(
+        default=8.0, ge=0, le=10, description="Mean score, in points on the 0-10 scale."
+    )
+    rep_sd: float = Field(
+        default=0.5, ge=0, description="Spread (sd) of reps' levels, in score points."
+    )
+    month_sd: float = Field(
+        default=0.6, ge=0, description="Month-to-month noise (sd), in score points."
+    )
 
 
 class Margin(_Frozen):
@@ -105,9 +119,11 @@ class Margin(_Frozen):
         default=0.35, ge=0, lt=1, description="Cost of goods as a share of list price."
     )
     discount_mean: float = Field(
-        default=0.08, ge=0, lt=1, description="Mean discount off list price."
+        default=0.08, ge=0, lt=1, description="Mean discount off list price, a share (0.08 = 8%)."
     )
-    discount_sd: float = Field(default=0.03, ge=0, description="Spread of the discount.")
+    discount_sd: float = Field(
+        default=0.03, ge=0, description="Spread (sd) of the discount, a share of list price."
+    )
 
 
 class SalesCost(_Frozen):
@@ -117,10 +133,12 @@ class SalesCost(_Frozen):
     """
 
     fixed_per_month: float = Field(
-        default=2_500.0, ge=0, description="Fixed cost of selling per rep per month."
+        default=2_500.0, ge=0, description="Fixed cost of selling per rep per month, in currency."
     )
     per_opportunity: float = Field(
-        default=6_000.0, ge=0, description="Pursuit cost (travel, pre-sales) per opportunity."
+        default=6_000.0,
+        ge=0,
+        description="Pursuit cost (travel, pre-sales) per opportunity, in currency.",
     )
     win_rate: float = Field(default=0.3, gt=0, le=1, description="Share of opportunities won.")
 
@@ -137,19 +155,30 @@ class Shift(_Frozen):
     month: int = Field(
         ge=1, le=12, description="First month affected (1 = first month of the year)."
     )
-    factor: float = Field(default=1.0, gt=0, description="Known change of demand (× demand).")
-    sd: float = Field(default=0.0, ge=0, description="Log-sd of a shared random shock.")
+    factor: float = Field(
+        default=1.0, gt=0, description="Known change of demand, a multiple of demand (×)."
+    )
+    sd: float = Field(
+        default=0.0,
+        ge=0,
+        description="Log-sd of a shared random shock (unitless: 0.1 is about ±10%).",
+    )
 
 
 class Market(_Frozen):
     """Demand and deal economics for one plan year."""
 
-    growth: float = Field(default=0.0, gt=-1, description="Annual demand growth, e.g. 0.05.")
+    growth: float = Field(
+        default=0.0, gt=-1, description="Demand growth, a share per year (0.05 = +5%)."
+    )
     seasonality: tuple[float, ...] = Field(
-        default=(1.0,) * 12, description="Twelve monthly demand factors (normalised to mean 1)."
+        default=(1.0,) * 12,
+        description="Twelve monthly demand factors, multiples of the mean month (normalised to mean 1).",
     )
     shock_sd: float = Field(
-        default=0.1, ge=0, description="Log-sd of the demand shock shared by every rep in a trial."
+        default=0.1,
+        ge=0,
+        description="Log-sd of the demand shock shared by every rep in a trial (unitless: 0.1 is about ±10%).",
     )
     shifts: tuple[Shift, ...] = Field(
         default=(), description="Regime changes and mid-year shocks, stacked in order."

@@ -49,8 +49,8 @@ class _Frozen(BaseModel):
 class Band(_Frozen):
     """A range [low, high]."""
 
-    low: float = Field(description="Lower end of the range.")
-    high: float = Field(description="Upper end of the range.")
+    low: float = Field(description="Lower end of the range, in the key's unit.")
+    high: float = Field(description="Upper end of the range, in the key's unit.")
 
     @model_validator(mode="after")
     def _order(self) -> Band:
@@ -136,7 +136,9 @@ class Fairness(_Frozen):
         "chance of reaching target.",
     )
     spread: float = Field(
-        gt=0, description="Largest allowed spread (max − min) of that figure across reps."
+        gt=0,
+        description="Largest allowed spread (max − min) of that figure across reps: a "
+        "multiple (potential) or a share (achievability), unitless.",
     )
 
 
@@ -295,7 +297,7 @@ class Menu(_Frozen):
         default=None, description="Measures to generate weight vectors over (when no weights)."
     )
     max_active: int = Field(
-        default=3, ge=1, description="Most measures with a weight in a generated vector."
+        default=3, ge=1, description="Most measures with a weight in a generated vector (a count)."
     )
     floor: float = Field(
         default=0.2,
@@ -407,8 +409,8 @@ class TextbookReps(_Frozen):
         json_schema_extra={"unit": "currency/year"},
     )
     d: float | list[list[float]] = Field(
-        description="Effort cost: a number d (cost d·e²/2), or the matrix D (tasks × tasks, "
-        "positive definite; cost e′De/2)."
+        description="Effort cost, in currency/year per unit of effort squared: a number d (cost "
+        "d·e²/2), or the matrix D (tasks × tasks, positive definite; cost e′De/2)."
     )
     r: float = Field(
         ge=0, description="CARA risk aversion.", json_schema_extra={"unit": "per currency"}
@@ -420,7 +422,8 @@ class TextbookReps(_Frozen):
         json_schema_extra={"unit": "currency/year"},
     )
     noise: list[list[float]] | None = Field(
-        default=None, description="Covariance Σ of the measures' noise (several measures)."
+        default=None,
+        description="Covariance Σ of the measures' noise (several measures), in (currency/year)².",
     )
     ce0: float = Field(
         default=0.0,
@@ -432,7 +435,8 @@ class TextbookReps(_Frozen):
     )
     effort_floor: float | None = Field(
         default=None,
-        description="Lowest effort on a task (default: none, as the closed form assumes).",
+        description="Lowest effort on a task, in units of effort (unitless; default: none, as "
+        "the closed form assumes).",
     )
 
     @model_validator(mode="after")
@@ -495,8 +499,8 @@ class LinearSpec(_Frozen):
         default=0.0,
         gt=-1,
         lt=1,
-        description="With measures: how much effort on one task raises the cost of the other "
-        "(the cross term of D over √(D_ii·D_jj); 0: separate costs).",
+        description="With measures: how much effort on one task raises the cost of the other, "
+        "unitless (the cross term of D over √(D_ii·D_jj); 0: separate costs).",
     )
 
     @model_validator(mode="after")

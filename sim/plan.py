@@ -83,7 +83,7 @@ class Measure(_Frozen):
     )
     rep_targets: dict[str, float] | None = Field(
         default=None,
-        description="Annual target per rep name, for target_basis = 'listed'.",
+        description="Annual target per rep name, in the measure's unit, for target_basis = 'listed'.",
     )
     period_shares: tuple[float, ...] | None = Field(
         default=None, description="Share of an additive annual target in each period (sums to 1)."
@@ -166,7 +166,10 @@ class Gate(_Frozen):
     """
 
     measure: str = Field(description="The measure whose value (or attainment) is checked.")
-    floor: float = Field(description="Below this in a period, the gate closes.")
+    floor: float = Field(
+        description="Below this in a period, the gate closes (the measure's unit, or "
+        "attainment with on = 'attainment')."
+    )
     on: Literal["value", "attainment"] = Field(
         default="value", description="Check the measure's value, or its attainment (paid measures)."
     )
@@ -191,7 +194,8 @@ class Modifier(_Frozen):
 
     measure: str = Field(description="The measure whose value picks the band.")
     bands: tuple[float, ...] = Field(
-        min_length=1, description="Ascending cut points of the measure's value."
+        min_length=1,
+        description="Ascending cut points of the measure's value, in the measure's unit.",
     )
     factors: tuple[float, ...] = Field(
         description="Payout multiplier per band (one more than bands).",

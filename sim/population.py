@@ -28,7 +28,7 @@ class TeamSpec(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     reps: int = Field(
-        default=40, ge=1, le=1_000_000, description="Reps to generate (without a roster)."
+        default=40, ge=1, le=1_000_000, description="Reps to generate, a count (without a roster)."
     )
     teams: tuple[str, ...] = Field(
         default=("North", "South", "East", "West", "Central"),
@@ -38,11 +38,13 @@ class TeamSpec(BaseModel):
     seed: int | None = Field(
         default=None,
         ge=0,
-        description="Seed the generated team is drawn from (default: the scenario's seed). "
+        description="Seed the generated team is drawn from, unitless (default: the scenario's seed). "
         "A run's seed redraws the market, never the team.",
     )
     members: tuple[dict[str, str | float], ...] = Field(
-        default=(), description="Inline roster rows (the roster's columns), e.g. a calibrated team."
+        default=(),
+        description="Inline roster rows (the roster's columns, each in its column's unit), e.g. a calibrated "
+        "team.",
     )
     ability: Distribution = Field(
         default=LogNormal(mean=1.0, cv=0.3),
@@ -53,11 +55,12 @@ class TeamSpec(BaseModel):
         description="Territory potential, a multiple of demand (mean 1).",
     )
     tenure_years: Distribution = Field(
-        default=Gamma(mean=4.0, sd=3.0), description="Years in the role (promotion rewards)."
+        default=Gamma(mean=4.0, sd=3.0),
+        description="Time in the role, in years (promotion rewards).",
     )
     accounts: Distribution = Field(
         default=Gamma(mean=10.0, sd=3.0),
-        description="Key accounts a rep holds (renewals and cross-sell).",
+        description="Key accounts a rep holds, a count (renewals and cross-sell).",
     )
     roles: tuple[RoleSpec, ...] = Field(
         default=(),

@@ -90,7 +90,7 @@ class Simulation(BaseModel):
     seed: int = Field(
         default=20_261_127,
         ge=0,
-        description="Seed of every random draw: same seed, same result, on any machine.",
+        description="Seed of every random draw (unitless): same seed, same result, on any machine.",
     )
     chunk_trials: int = Field(
         default=500,

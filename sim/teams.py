@@ -63,7 +63,7 @@ class RoleSpec(_Frozen):
     )
     reps: tuple[str, ...] = Field(default=(), description="Reps holding the role, by name.")
     per_team: int = Field(
-        default=0, ge=0, description="Or: this many reps at the end of each sales team."
+        default=0, ge=0, description="Or: this many reps (a count) at the end of each sales team."
     )
     serves: tuple[str, ...] = Field(
         default=(), description="Sales teams whose deals the role works on (default: own team)."
@@ -89,7 +89,9 @@ class CreditRule(_Frozen):
         description="full: each rep of the role is credited with the whole deal; split: "
         "they share `share` of it; pool: they share what the splits leave; none: no credit."
     )
-    share: float | None = Field(default=None, ge=0, le=1, description="For split: the share.")
+    share: float | None = Field(
+        default=None, ge=0, le=1, description="For split: the share of the deal (0-1)."
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -14,12 +14,14 @@ from pathlib import Path
 import jsonschema
 import pytest
 import tomli_w
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from planlab.cli import main
 from sim import ScenarioError, load_scenario
 from sim import scenario_schema as schema_module
+from sim.distributions import Fixed, Gamma, LogNormal, Normal, Pareto
 from sim.optimize_spec import OptimizeSpec
+from sim.population import TeamSpec
 from sim.scenario import Scenario
 from sim.scenario_reference import scenario_reference
 from sim.scenario_schema import DRAFT, scenario_schema
@@ -121,6 +123,58 @@ def test_every_key_has_a_meaning(model):
     """Every key of every table a scenario file can hold says what it means."""
     blank = [key for key, _typ, _default, _unit, meaning in _rows(model) if not meaning]
     assert not blank, (model.__name__, blank)
+
+
+#: Words that name a unit (or say a number has none). A key's unit is given by its
+#: ``unit`` in the schema (the reference's unit column) or in words in its meaning.
+UNIT_WORDS = re.compile(
+    r"\b(unitless|shares?|count|chance|days?|months?|years?|seconds|currency|attainment"
+    r"|exponent|points?|multiples?)\b|×|(key|column|measure)'s unit",
+    flags=re.I,
+)
+
+
+#: A distribution's numbers are in the unit of the key holding it, which must say it.
+_DISTRIBUTIONS = (Fixed, Normal, LogNormal, Gamma, Pareto)
+
+
+def _is_number(annotation) -> bool:
+    """A number, a distribution of numbers, or a list, table or choice holding numbers
+    (booleans are not numbers)."""
+    if annotation in (int, float, *_DISTRIBUTIONS):
+        return True
+    return any(_is_number(a) for a in typing.get_args(annotation) if a is not bool)
+
+
+def _has_unit(field) -> bool:
+    """Its schema ``unit`` (the reference's unit column), or a unit word in its meaning."""
+    extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+    return bool(extra.get("unit")) or bool(UNIT_WORDS.search(field.description or ""))
+
+
+@pytest.mark.parametrize("model", [m for m in _models(Scenario) if m is not Scenario], ids=str)
+def test_every_number_has_a_unit(model):
+    """Every key holding a number says its unit (days, months, currency per month, a
+    share 0-1, a count, a multiple of something...) or that it has none."""
+    missing = [
+        name
+        for name, field in model.model_fields.items()
+        if _is_number(field.annotation) and not _has_unit(field)
+    ]
+    assert not missing, (model.__name__, missing)
+
+
+def test_unit_check_sees_a_number_without_one():
+    class Bare(BaseModel):
+        slip: float = Field(default=1.0, description="Mean slip (exponential).")
+        days: float | None = Field(default=None, description="Mean slip in days.")
+        on: bool = Field(default=True, description="Switch.")
+
+    fields = Bare.model_fields
+    assert [n for n, f in fields.items() if _is_number(f.annotation)] == ["slip", "days"]
+    size = TeamSpec.model_fields["accounts"]
+    assert _is_number(size.annotation) and _has_unit(size)
+    assert not _has_unit(fields["slip"]) and _has_unit(fields["days"])
 
 
 def test_every_table_and_head_key_has_a_meaning():

@@ -73,7 +73,7 @@ class ActualsSpec(FileFormat):
         default_factory=dict, description="planlab field -> column name in the source."
     )
     plan_year_start: int = Field(
-        default=1, ge=1, le=12, description="Calendar month the plan year starts in."
+        default=1, ge=1, le=12, description="Calendar month the plan year starts in (1 = January)."
     )
     reps: dict[str, str] = Field(
         default_factory=dict, description="Rep name in the source -> rep name of the team."

@@ -269,10 +269,14 @@ class HelpSpec(BaseModel):
 
     enabled: bool = Field(default=False, description="Switches help between team-mates on.")
     lift: float = Field(
-        default=0.01, ge=0, description="Rise of each team-mate's bookings per unit of help."
+        default=0.01,
+        ge=0,
+        description="Rise of each team-mate's bookings per unit of help, a share (0.01 = +1%).",
     )
     max_level: float = Field(
-        default=1.0, gt=0, description="Most help a rep can give (their time is finite)."
+        default=1.0,
+        gt=0,
+        description="Most help a rep can give, in units of help (unitless; their time is finite).",
     )
     cost: float = Field(
         default=0.05,
@@ -283,7 +287,7 @@ class HelpSpec(BaseModel):
         default=0.0,
         ge=0,
         le=1,
-        description="Weight a rep puts on team-mates' pay when choosing help (mutual "
+        description="Weight a rep puts on team-mates' pay when choosing help, a share 0-1 (mutual "
         "monitoring, Kandel & Lazear 1992); 0 = off.",
     )
 

@@ -72,7 +72,7 @@ class EffortSpec(_Frozen):
     risk_aversion: float = Field(
         default=1.0,
         ge=0,
-        description="Relative risk aversion at OTE: CARA r = risk_aversion / OTE. Field "
+        description="Relative risk aversion at OTE, unitless: CARA r = risk_aversion / OTE. Field "
         "estimates for salespeople are low to moderate (Misra & Nair 2011).",
     )
     cost_curvature: float = Field(
@@ -81,26 +81,32 @@ class EffortSpec(_Frozen):
         description="Exponent γ of the effort cost d·e^γ/γ; effort moves with marginal pay "
         "at elasticity 1/(γ-1) (2: the textbook quadratic).",
     )
-    risk_aversion_cv: float = Field(default=0.3, ge=0, description="Spread of r across reps.")
+    risk_aversion_cv: float = Field(
+        default=0.3,
+        ge=0,
+        description="Spread of r across reps (coefficient of variation, unitless).",
+    )
     levels: tuple[float, ...] = Field(
         default=(0.55, 0.7, 0.85, 1.0, 1.15, 1.3, 1.45),
-        description="Starting grid of annual effort levels, evaluated on common random "
-        "numbers; it grows by its outer step while a rep's best level is at its edge.",
+        description="Starting grid of annual effort levels, multiples of today's effort (1.0), "
+        "evaluated on common random numbers; it grows by its outer step while a rep's best level is at its edge.",
     )
     min_level: float = Field(
         default=0.1,
         gt=0,
-        description="Least effort a rep can choose (a declared bound: reps whose best "
+        description="Least effort a rep can choose, a multiple of today's effort (a declared bound: reps whose best "
         "response is here are counted and reported).",
     )
     max_level: float = Field(
         default=3.0,
-        description="Most effort a rep can choose (a declared bound, counted like min_level).",
+        description="Most effort a rep can choose, a multiple of today's effort (a declared bound, counted "
+        "like min_level).",
     )
     focus: float = Field(
         default=1.0,
         ge=0,
-        description="How strongly effort follows each task's marginal payoff (0: fixed split).",
+        description="How strongly effort follows each task's marginal payoff, an exponent (0: fixed "
+        "split).",
     )
     min_task_share: float = Field(
         default=0.25,
@@ -149,7 +155,7 @@ class DynamicsSpec(_Frozen):
     elasticity: float = Field(
         default=2.0,
         ge=0,
-        description="Effort within a period ∝ (marginal pay)^elasticity. Moving effort "
+        description="Effort within a period ∝ (marginal pay)^elasticity (unitless). Moving effort "
         "between months of a period costs far less than working more over the year, so "
         "this is larger than the annual elasticity 1/(cost_curvature - 1); fitted to the "
         "hockey stick of quota bonuses (Oyer 1998; Steenburgh 2008).",
@@ -191,7 +197,10 @@ class TimingSpec(_Frozen):
         "quota bonuses concentrate bookings at period ends, Oyer 1998; Steenburgh 2008).",
     )
     pull_discount: float = Field(
-        default=0.08, ge=0, lt=1, description="Extra discount given to close a deal early."
+        default=0.08,
+        ge=0,
+        lt=1,
+        description="Extra discount given to close a deal early, a share of the deal's value.",
     )
     slip_risk: float = Field(
         default=0.5,
@@ -232,7 +241,12 @@ class RetentionSpec(_Frozen):
     """
 
     enabled: bool = Field(default=False, description="Switches motivation and attrition on.")
-    base_attrition: float = Field(default=0.10, ge=0, le=1, description="Annual, at no gap.")
+    base_attrition: float = Field(
+        default=0.10,
+        ge=0,
+        le=1,
+        description="Annual attrition at no gap, a share of reps per year.",
+    )
     max_attrition: float = Field(
         default=0.6,
         ge=0,
@@ -241,13 +255,18 @@ class RetentionSpec(_Frozen):
         json_schema_extra={"unit": "share"},
     )
     sensitivity: float = Field(
-        default=4.0, ge=0, description="Rise of attrition per unit of relative CE gap."
+        default=4.0,
+        ge=0,
+        description="Rise of annual attrition (a share) per unit of relative CE gap (the gap "
+        "÷ the outside option, unitless).",
     )
     outside_option: float = Field(
         default=1.0, gt=0, description="Outside option as a multiple of the base plan's CE."
     )
     ability_premium: float = Field(
-        default=0.2, ge=0, description="Outside option scales with ability ** premium."
+        default=0.2,
+        ge=0,
+        description="Outside option scales with ability ** premium (an exponent, unitless).",
     )
     vacancy_months: int = Field(
         default=3,
@@ -257,7 +276,9 @@ class RetentionSpec(_Frozen):
         "before a hire starts.",
         json_schema_extra={"unit": "months"},
     )
-    coverage: float = Field(default=0.4, ge=0, le=1, description="Productivity while vacant.")
+    coverage: float = Field(
+        default=0.4, ge=0, le=1, description="Productivity while vacant, a share of a full rep's."
+    )
     ramp_months: int = Field(
         default=6,
         ge=0,

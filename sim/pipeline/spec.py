@@ -28,7 +28,7 @@ class Stage(_Frozen):
     name: str = Field(default="stage", description="The stage's name, as reports show it.")
     days: float = Field(ge=0, description="Mean days in the stage.")
     win: float = Field(ge=0, le=1, description="Chance of passing the stage.")
-    shape: float = Field(default=1.0, gt=0, description="Gamma shape of the duration.")
+    shape: float = Field(default=1.0, gt=0, description="Gamma shape of the duration (unitless).")
 
 
 #: Default stages: qualify, propose, negotiate, close — about 140 days to a won
@@ -60,7 +60,8 @@ class PipelineSpec(_Frozen):
     expansion_potential_cv: float = Field(
         default=0.5,
         ge=0,
-        description="Spread of expansion potential across existing accounts (gamma, mean 1): "
+        description="Spread of expansion potential across existing accounts (gamma, mean 1; a "
+        "coefficient of variation, unitless): "
         "expansion opportunities come from the accounts held in proportion to it.",
     )
     csat_expansion: float = Field(
@@ -70,7 +71,7 @@ class PipelineSpec(_Frozen):
         "above the mean (satisfied accounts buy more).",
     )
     expansion_skips: int = Field(
-        default=1, ge=0, description="Leading stages an expansion opportunity skips."
+        default=1, ge=0, description="Leading stages an expansion opportunity skips (a count)."
     )
     stages: tuple[Stage, ...] = Field(
         default=DEFAULT_STAGES,
@@ -81,31 +82,44 @@ class PipelineSpec(_Frozen):
         default=12,
         ge=1,
         le=1_000_000_000,
-        description="Slots of work a rep holds at once (a SimPy resource): account service "
+        description="Slots of work a rep holds at once, a count (a SimPy resource): account service "
         "takes some, each opportunity in progress one; more wait.",
     )
     service_slots: float = Field(
         default=2.0,
         ge=0,
-        description="Slots of the capacity that servicing accounts holds at service effort 1 "
+        description="Slots of the capacity (a count) that servicing accounts holds at service effort 1 "
         "(scaled by service effort; at least one slot is left for opportunities).",
     )
     skill_win: float = Field(
-        default=0.1, ge=0, description="Stage win chance scales with ability ** skill_win."
+        default=0.1,
+        ge=0,
+        description="Stage win chance scales with ability ** skill_win (an exponent, unitless).",
     )
     skill_speed: float = Field(
-        default=0.3, ge=0, description="Stage durations scale with ability ** -skill_speed."
+        default=0.3,
+        ge=0,
+        description="Stage durations scale with ability ** -skill_speed (an exponent, unitless).",
     )
     attention_win: float = Field(
-        default=0.2, ge=0, description="Stage win chance scales with task effort ** attention_win."
+        default=0.2,
+        ge=0,
+        description="Stage win chance scales with task effort ** attention_win (an exponent, "
+        "unitless).",
     )
     attention_speed: float = Field(
-        default=0.3, ge=0, description="Durations scale with task effort ** -attention_speed."
+        default=0.3,
+        ge=0,
+        description="Durations scale with task effort ** -attention_speed (an exponent, unitless).",
     )
     slip_probability: float = Field(
         default=0.2, ge=0, le=1, description="Chance a won deal's close date slips."
     )
-    slip_days: float = Field(default=30.0, ge=0, description="Mean slip (exponential).")
+    slip_days: float = Field(
+        default=30.0,
+        ge=0,
+        description="Mean slip of a won deal's close date, in days (exponential).",
+    )
     service_retention: float = Field(
         default=0.05, ge=0, description="Renewal chance per unit of service effort above 1."
     )
@@ -113,23 +127,35 @@ class PipelineSpec(_Frozen):
         default=0.03, ge=0, description="Renewal chance per satisfaction point above the mean."
     )
     service_csat: float = Field(
-        default=0.5, ge=0, description="Satisfaction target per unit of service effort above 1."
+        default=0.5,
+        ge=0,
+        description="Satisfaction target, in score points, per unit of service effort above 1.",
     )
     overload_csat: float = Field(
         default=1.0,
         ge=0,
-        description="Satisfaction lost per opportunity waiting, as a share of capacity "
+        description="Satisfaction lost, in score points, per opportunity waiting as a share of capacity "
         "(an overloaded rep answers slowly).",
     )
     csat_pull: float = Field(
-        default=0.3, ge=0, le=1, description="Monthly pull of satisfaction towards its target."
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Monthly pull of satisfaction towards its target: the share of the gap closed "
+        "each month.",
     )
-    account_csat_sd: float = Field(default=0.3, ge=0, description="Monthly account-level noise.")
+    account_csat_sd: float = Field(
+        default=0.3, ge=0, description="Monthly account-level noise (sd), in score points."
+    )
     travel_per_opportunity: float = Field(
-        default=1_500.0, ge=0, description="Travel cost of pursuing an opportunity."
+        default=1_500.0,
+        ge=0,
+        description="Travel cost of pursuing an opportunity, in currency per opportunity.",
     )
     presales_per_stage: float = Field(
-        default=1_500.0, ge=0, description="Pre-sales cost of each stage an opportunity enters."
+        default=1_500.0,
+        ge=0,
+        description="Pre-sales cost of each stage an opportunity enters, in currency per stage.",
     )
     warmup_months: int = Field(
         default=9,

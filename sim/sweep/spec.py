@@ -45,20 +45,25 @@ class Recession(_Frozen):
 
     month: int = Field(ge=1, le=12, description="First month of the downturn (1 = January).")
     depth: float = Field(gt=0, lt=1, description="Share of demand lost, e.g. 0.2.")
-    sd: float = Field(default=0.0, ge=0, description="Log-sd of the downturn's size per trial.")
+    sd: float = Field(
+        default=0.0, ge=0, description="Log-sd of the downturn's size per trial (unitless)."
+    )
 
 
 class MarketCase(_Frozen):
     """One market scenario: levers on the scenario's market, then any override by name."""
 
     description: str = Field(default="", description="The market scenario in words, for reports.")
-    demand: float = Field(default=1.0, gt=0, description="Multiplies deal flow.")
-    deal_size: float = Field(default=1.0, gt=0, description="Multiplies deal sizes.")
+    demand: float = Field(default=1.0, gt=0, description="Multiplies deal flow (× the market's).")
+    deal_size: float = Field(
+        default=1.0, gt=0, description="Multiplies deal sizes (× the market's)."
+    )
     churn: float = Field(
         default=0.0,
         ge=0,
         le=1,
-        description="Key-account churn: renewal rate lowered by it (lost accounts buy no more).",
+        description="Key-account churn: renewal chance lowered by this share (0.1: 10 points "
+        "more accounts lost; lost accounts buy no more).",
     )
     recession: Recession | None = Field(
         default=None,
@@ -80,9 +85,12 @@ class SweepSpec(_Frozen):
         description="Market scenarios by name, run beside the scenario's own market (base).",
     )
     cost_of_sales_band: tuple[float, float] = Field(
-        default=(0.03, 0.09), description="Acceptable cost of sales, low and high."
+        default=(0.03, 0.09),
+        description="Acceptable cost of sales, low and high, as shares of revenue.",
     )
-    trials: int | None = Field(default=None, ge=2, description="Trials per cell.")
+    trials: int | None = Field(
+        default=None, ge=2, description="Trials per cell, in simulated years."
+    )
 
     @field_validator("markets")
     @classmethod
