@@ -1,8 +1,10 @@
 """The ``planlab`` command line: simulate, compare, optimize, validate, demo, calibrate;
 sweep, review, checkin, history, schema. Each command lives in its own folder and registers itself here.
 
-Bad input exits with code 2 and a message naming the file and the key or row;
-no traceback, and nothing is written.
+Bad input exits with code 2 and a message naming the file and the key or row; a
+failure of the machine (full disk, read-only or busy device, permissions, a locked
+history store) with code 1 and a line naming the path and what to do; Ctrl-C with
+code 130. No traceback, and nothing is left half-written.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import sys
 from . import __version__
 from .calibrate.parser import add_calibrate_command
 from .compare.parser import add_compare_command
-from .kit.options import EXIT_OK, EXIT_USAGE, HelpFormatter, Progress, UsageError
+from .kit.interrupts import interrupted
+from .kit.options import EXIT_ERROR, EXIT_OK, EXIT_USAGE, HelpFormatter, Progress, UsageError
 from .optimize.parser import add_optimize_command
 from .review.parser import add_review_commands
 from .schema.parser import add_schema_command
@@ -46,7 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``planlab`` console script; returns the exit code."""
-    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        return _run(list(sys.argv[1:] if argv is None else argv))
+    except KeyboardInterrupt:
+        return interrupted()
+
+
+def _run(argv: list[str]) -> int:
     args = build_parser().parse_args(argv)
     # The command's module (and with it numpy, pandas, the simulator) loads only now,
     # so --help and --version answer at once.
@@ -54,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     with Progress(quiet=getattr(args, "quiet", True)).step("starting"):
         from sim.errors import ScenarioError
 
+        from .kit.failures import EnvironmentFailure, describe_os_error
         from .kit.files import OutputExists
 
         command = getattr(importlib.import_module(module), name)
@@ -62,12 +72,15 @@ def main(argv: list[str] | None = None) -> int:
     except (ScenarioError, OutputExists, UsageError) as exc:
         print(f"planlab: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except EnvironmentFailure as exc:
+        print(f"planlab: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except BrokenPipeError:  # output piped into a pager or head that stopped reading
         sys.stderr.close()
         return EXIT_OK
-    except KeyboardInterrupt:
-        print("planlab: interrupted; nothing was written", file=sys.stderr)
-        return 130
+    except OSError as exc:  # the machine: a full disk, a read-only or busy device, permissions
+        print(f"planlab: error: {describe_os_error(exc)}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

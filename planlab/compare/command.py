@@ -21,7 +21,7 @@ from sim.rep_differences import gains_and_losses, rep_differences
 from sim.run import SimulationResult
 
 from ..kit.excel import workbook_bytes
-from ..kit.files import check_out, manifest, to_csv, to_json, write_files
+from ..kit.files import check_out, manifest, run_inputs, to_csv, to_json, write_files
 from ..kit.html import Table
 from ..kit.options import EXIT_OK, Progress, UsageError, check_variants
 from ..kit.scheduler import scheduler_executor
@@ -136,7 +136,8 @@ def cmd_compare(args, argv) -> int:
             f"(the scenario's variants: {', '.join(scenario.variants) or 'none'})"
         )
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}-compare"
-    check_out(out, args.force)
+    inputs = run_inputs(scenario)
+    check_out(out, args.force, inputs)
     progress = Progress(quiet=args.quiet)
     with progress.step("simulating") as tick, scheduler_executor(args) as executor:
         result = simulate(
@@ -146,7 +147,7 @@ def cmd_compare(args, argv) -> int:
         tables = run_tables(result)
         diffs = differences(result, level=LEVEL)
         files = compare_files(result, argv, xlsx=args.xlsx, tables=tables, diffs=diffs)
-    write_files(out, files, args.force)
+    write_files(out, files, args.force, inputs)
     if not args.quiet:
         findings = comparison_findings(result, diffs, tables)
         _print(result, tables["company"], findings, files, out)

@@ -10,7 +10,7 @@ from optimize.solve import SolverMissing
 from optimize.verify import verify
 from sim import load_scenario
 
-from ..kit.files import check_out, write_files
+from ..kit.files import check_out, run_inputs, write_files
 from ..kit.options import EXIT_ERROR, EXIT_OK, Progress, UsageError
 from ..kit.scheduler import scheduler_executor
 from .files import optimisation_lines, optimize_files
@@ -22,7 +22,8 @@ def cmd_optimize(args, argv) -> int:
     path = Path(args.scenario)
     scenario = load_scenario(path)
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}_optimised"
-    check_out(out, args.force)
+    inputs = run_inputs(scenario)
+    check_out(out, args.force, inputs)
     progress = Progress(quiet=args.quiet)
     with scheduler_executor(args) as executor:
         try:
@@ -45,7 +46,7 @@ def cmd_optimize(args, argv) -> int:
                 result, check = verify(opt, trials=args.trials, executor=executor)
     with progress.step("writing the report and files"):
         files = optimize_files(opt, out, result, check, argv)
-    write_files(out, files, args.force)
+    write_files(out, files, args.force, inputs)
     if not args.quiet:
         for line in optimisation_lines(opt, check):
             print(f"- {line}")
