@@ -27,6 +27,8 @@ _ADVICE = {
     errno.EXDEV: "the output and its temporary copy are on different devices; choose another --out",
     errno.ENAMETOOLONG: "file name too long; choose a shorter --out",
     errno.EIO: "input/output error on the device; check the disk",
+    errno.ENOTDIR: "a file is in the way where a directory is needed; choose another path",
+    errno.EEXIST: "a file is in the way where a directory is needed; choose another path",
 }
 
 

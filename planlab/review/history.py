@@ -34,7 +34,7 @@ import sqlalchemy as sa
 from sim.errors import ScenarioError
 from sim.messages import shorten
 
-from ..kit.failures import EnvironmentFailure
+from ..kit.failures import EnvironmentFailure, describe_os_error
 from ..kit.files import to_json
 from ..kit.output_dir import Staged, process_alive, read_marker, recover
 from .parser import DEFAULT_STORE, LOCK_TIMEOUT
@@ -163,7 +163,7 @@ def _engine(store: str | Path | None, timeout: float = LOCK_TIMEOUT) -> sa.Engin
                     conn.execute(sa.text(f"ALTER TABLE {REVIEWS.name} ADD COLUMN {name} {kind}"))
     except OSError as exc:
         raise EnvironmentFailure(
-            f"{url}: cannot make the history store's folder ({exc.strerror})"
+            f"{url}: cannot make the history store's folder: {describe_os_error(exc)}"
         ) from None
     except (sa.exc.SQLAlchemyError, ImportError, ValueError) as exc:
         raise _failure(url, exc, "open the history store", timeout) from None
