@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -189,13 +190,18 @@ def test_a_directory_without_write_permission(tmp_path, capsys):
     assert list(locked.iterdir()) == []
 
 
-def test_an_unwritable_parent_is_a_message(tmp_path, capsys):
-    """A parent that cannot be made (a file in the way): exit 1 and the path."""
+def test_an_impossible_output_directory_is_refused_before_any_work(tmp_path, capsys, monkeypatch):
+    """A file in the way (exit 2) or a parent not writable, e.g. read-only (exit 1):
+    said at once, not after the simulation."""
+    import planlab.simulate.command as sc
+
+    monkeypatch.setattr(sc, "simulate", lambda *a, **k: pytest.fail("simulated anyway"))
     (tmp_path / "file").write_text("x")
-    code, _, err = run(
-        ["simulate", BASELINE, "--trials", 20, "--out", tmp_path / "file" / "run"], capsys
-    )
-    assert code == 1 and "Traceback" not in err and "file" in err
+    code, _, err = run(["simulate", BASELINE, "--out", tmp_path / "file" / "run"], capsys)
+    assert code == 2 and "Traceback" not in err and "is a file" in err
+    monkeypatch.setattr(od.os, "access", lambda *a, **k: False)
+    code, _, err = run(["simulate", BASELINE, "--out", tmp_path / "ro" / "run"], capsys)
+    assert code == 1 and "not writable" in err and str(tmp_path) in err
 
 
 def test_ctrl_c_while_writing_leaves_the_old_output(old, tmp_path, capsys, monkeypatch):
@@ -357,3 +363,24 @@ def test_marker_is_json_with_the_planlab_version(tmp_path):
     out = write_files(tmp_path / "run", FILES)
     data = json.loads((out / MARKER).read_text())
     assert data["planlab_version"] and data["created_utc"]
+
+
+@pytest.mark.parametrize("delay", [0.3, 2.0])
+def test_a_real_ctrl_c_is_one_line_exit_130_and_leaves_nothing(tmp_path, delay):
+    """SIGINT while planlab loads or simulates. A shell sees 130 either way: Python may
+    report an interrupt caught during an import by ending on SIGINT itself (-2 here)."""
+    out = tmp_path / "run"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "planlab", "simulate", str(BASELINE), "--trials", "20000"]
+        + ["--out", str(out), "--quiet"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
+    )
+    time.sleep(delay)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=600)
+    text = err.decode()
+    assert proc.returncode in (130, -signal.SIGINT), text
+    assert "Traceback" not in text and len(text.strip().splitlines()) <= 1
+    assert list(tmp_path.iterdir()) == []

@@ -134,11 +134,30 @@ def _check_replaceable(target: Path, inputs: Iterable[str | Path]) -> None:
         )
 
 
+def _check_writable(target: Path) -> None:
+    """Refuse a target whose directory cannot be made: a file in the way (exit 2), or
+    a parent this process may not write in, e.g. read-only (exit 1)."""
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if not parent.is_dir():
+        raise OutputExists(
+            f"{_where(target)}: cannot create the output directory: {_where(parent)} is a "
+            "file; choose another --out"
+        )
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise EnvironmentFailure(
+            f"{_where(target)}: cannot create the output directory: {_where(parent)} is not "
+            "writable (permission denied or read-only); choose another --out"
+        )
+
+
 def check_out(target: Path, force: bool, inputs: Iterable[str | Path] = ()) -> None:
     """Before any work: refuse an existing output directory without ``force``, and
-    with it one planlab may not replace (see the module note). Leftovers of a
-    killed run into ``target`` are recovered first."""
+    with it one planlab may not replace (see the module note); refuse a target that
+    cannot be written. Leftovers of a killed run into ``target`` are recovered first."""
     target = Path(target)
+    _check_writable(target)
     recover(target)
     if target.exists() or target.is_symlink():
         if not force:

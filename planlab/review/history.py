@@ -12,8 +12,8 @@ aside; :func:`commit` marks it recorded and puts the files in place in one
 short transaction. The store is locked only for those two short steps, and a
 writer waits for a lock at most ``lock_timeout`` seconds. A run killed half-way
 leaves a pending version; the next review of the scenario settles it: recorded
-if its output directory claims it, else abandoned. A number once taken is never
-reused, and only recorded versions are listed.
+if its output directory claims it, else abandoned, and the number of a version
+that may have been claimed is never reused. Only recorded versions are listed.
 """
 
 from __future__ import annotations
@@ -23,10 +23,12 @@ import getpass
 import json
 import os
 import socket
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pandas as pd
 import sqlalchemy as sa
@@ -143,6 +145,16 @@ def _failure(url: str, exc: BaseException, doing: str, timeout: float) -> Except
     )
 
 
+def _sqlite_engine(database: str, timeout: float) -> sa.Engine:
+    """A SQLite engine on a file name or ``file:`` URI (a name may hold ``?`` or ``#``),
+    waiting at most ``timeout`` seconds for another process's lock."""
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(database, timeout=timeout, uri=database.startswith("file:"))
+
+    return sa.create_engine("sqlite://", creator=connect, poolclass=sa.pool.NullPool)
+
+
 def _engine(store: str | Path | None, timeout: float = LOCK_TIMEOUT) -> sa.Engine:
     """An engine that writes: the store (and its tables and columns) made if missing."""
     url = store_url(store)
@@ -150,7 +162,7 @@ def _engine(store: str | Path | None, timeout: float = LOCK_TIMEOUT) -> sa.Engin
     try:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-            engine = sa.create_engine(url, connect_args={"timeout": timeout})
+            engine = _sqlite_engine(str(path), timeout)
         else:
             engine = sa.create_engine(url)
         _META.create_all(engine)
@@ -178,9 +190,8 @@ def _reader(store: str | Path | None) -> tuple[str, sa.Engine | None]:
     if path is not None:
         if not path.exists():
             raise ScenarioError(f"{url}: no history store there yet (run a review first)")
-        engine = sa.create_engine(
-            f"sqlite:///file:{path}?mode=ro&uri=true", connect_args={"timeout": LOCK_TIMEOUT}
-        )
+        # read-only: never writes, not even the tables of a new store
+        engine = _sqlite_engine(f"file:{quote(str(path.resolve()))}?mode=ro", LOCK_TIMEOUT)
     else:
         try:
             engine = sa.create_engine(url)
@@ -354,8 +365,9 @@ def commit(
 def release(
     scenario: str, version: int, store: str | Path | None = None, lock_timeout: float = 2.0
 ) -> None:
-    """Give up a pending version this run reserved (its files were never put in place).
-    Best effort: a version left pending is settled by the next review."""
+    """Give up a pending version this run reserved once its files are gone again: no
+    directory claims it, so the number is free. Best effort: a version left pending
+    is settled by the next review."""
     try:
         engine = _engine(store, lock_timeout)
     except (ScenarioError, EnvironmentFailure):
@@ -363,13 +375,11 @@ def release(
     try:
         with engine.begin() as conn:
             conn.execute(
-                REVIEWS.update()
-                .where(
+                REVIEWS.delete().where(
                     (REVIEWS.c.scenario == scenario)
                     & (REVIEWS.c.version == version)
                     & (REVIEWS.c.state == "pending")
                 )
-                .values(state="abandoned")
             )
     except sa.exc.SQLAlchemyError:
         pass
@@ -388,7 +398,7 @@ def record(
 
     ``then(version)`` (e.g. writing the output files that name the version) runs
     between reserving the number and recording it, with the store unlocked: if it
-    raises, the version is abandoned and never listed.
+    raises, nothing is recorded.
     """
     version = reserve(rec, store, lock_timeout=lock_timeout, attempts=attempts)
     try:
