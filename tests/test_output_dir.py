@@ -86,6 +86,14 @@ def test_force_refuses_a_directory_without_the_marker(tmp_path):
     assert (empty / "report.html").exists()
 
 
+def test_force_refuses_a_symbolic_link(old, tmp_path):
+    link = tmp_path / "link"
+    link.symlink_to(old, target_is_directory=True)
+    with pytest.raises(OutputExists, match="symbolic link"):
+        write_files(link, FILES, force=True)
+    assert link.is_symlink() and (old / "report.html").read_text() == "<p>old</p>"
+
+
 def test_force_refuses_the_current_directory_and_its_parents(old, monkeypatch):
     monkeypatch.chdir(old)
     with pytest.raises(OutputExists, match="current directory"):

@@ -99,6 +99,11 @@ def _check_replaceable(target: Path, inputs: Iterable[str | Path]) -> None:
     """Refuse to replace ``target`` unless it holds only planlab output and none of this
     run's inputs, and is not (and does not hold) the current directory."""
     where = _where(target)
+    if target.is_symlink():
+        raise OutputExists(
+            f"{where}: is a symbolic link; --force replaces only a real directory. Give the "
+            "directory it points to as --out, or another --out"
+        )
     if not target.is_dir():
         raise OutputExists(f"{where}: exists and is not a directory; choose another --out")
     resolved = target.resolve()
@@ -118,6 +123,12 @@ def _check_replaceable(target: Path, inputs: Iterable[str | Path]) -> None:
     if not present:
         return  # an empty directory: nothing to lose
     marker = read_marker(target)
+    if marker is None and (target / "manifest.json").is_file():
+        raise OutputExists(
+            f"{where}: has no {MARKER} (written by an older planlab, or not by planlab); "
+            "--force replaces only output that says planlab wrote it. Remove it yourself "
+            "or choose another --out"
+        )
     if marker is None:
         raise OutputExists(
             f"{where}: was not written by planlab (no {MARKER} in it); --force replaces only "

@@ -19,7 +19,6 @@ from sim.review import annual_review, check_in
 
 from ..kit.data_notes import say_data_notes
 from ..kit.files import check_out, file_writer, run_inputs, write_files
-from ..kit.interrupts import interrupts_deferred
 from ..kit.options import Progress, UsageError
 from ..kit.output_dir import stage
 from .files import checkin_files, checkin_record, review_files, review_record
@@ -83,8 +82,7 @@ def _record_and_write(
         about = {"history": {"scenario": rec.scenario, "version": version}}
         staged = stage(out, file_writer(files(version)), args.force, inputs, about=about)
         try:
-            with interrupts_deferred():
-                commit(rec.scenario, version, args.store, staged, lock_timeout=timeout)
+            commit(rec.scenario, version, args.store, staged, lock_timeout=timeout)
         except BaseException:
             staged.discard()
             raise

@@ -38,6 +38,7 @@ from sim.messages import shorten
 
 from ..kit.failures import EnvironmentFailure, describe_os_error
 from ..kit.files import to_json
+from ..kit.interrupts import interrupts_deferred
 from ..kit.output_dir import Staged, process_alive, read_marker, recover
 from .parser import DEFAULT_STORE, LOCK_TIMEOUT
 
@@ -337,19 +338,20 @@ def commit(
         with engine.connect() as conn:
             trans = conn.begin()
             try:
-                conn.execute(
+                conn.execute(  # waits here (Ctrl-C still stops it) for another's lock
                     REVIEWS.update()
                     .where((REVIEWS.c.scenario == scenario) & (REVIEWS.c.version == version))
                     .values(state="recorded")
                 )
-                if staged is not None:
-                    staged.swap()
-                try:
-                    trans.commit()
-                except BaseException:
+                with interrupts_deferred():  # the swap and the commit go together
                     if staged is not None:
-                        staged.undo()
-                    raise
+                        staged.swap()
+                    try:
+                        trans.commit()
+                    except BaseException:
+                        if staged is not None:
+                            staged.undo()
+                        raise
             except BaseException:
                 if trans.is_active:
                     trans.rollback()
