@@ -14,6 +14,8 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import planlab.kit.output_dir as od
 from planlab.cli import main
@@ -392,3 +394,29 @@ def test_a_real_ctrl_c_is_one_line_exit_130_and_leaves_nothing(tmp_path, delay):
     assert proc.returncode in (130, -signal.SIGINT), text
     assert "Traceback" not in text and len(text.strip().splitlines()) <= 1
     assert list(tmp_path.iterdir()) == []
+
+
+NAMES = st.sets(st.text(alphabet="abcdefgh", min_size=1, max_size=6), max_size=5)
+
+
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ours=NAMES, theirs=NAMES)
+def test_force_replaces_exactly_when_every_file_is_planlabs(tmp_path_factory, ours, theirs):
+    """Invariant: --force goes ahead if and only if the directory holds nothing but what
+    its marker lists; when refused, not a byte changes."""
+    out = tmp_path_factory.mktemp("case") / "run"
+    write_files(out, {f"{n}.csv": n for n in ours})
+    extra = theirs - ours
+    for n in extra:
+        (out / f"{n}.csv").write_text("mine")
+    before = snapshot(out)
+    if extra:
+        with pytest.raises(OutputExists, match="did not write"):
+            write_files(out, FILES, force=True)
+        assert snapshot(out) == before
+    else:
+        write_files(out, FILES, force=True)
+        assert set(snapshot(out)) == {*FILES, MARKER}
+    assert [p.name for p in out.parent.iterdir()] == ["run"]
