@@ -195,7 +195,7 @@ def recover(target: Path) -> list[Path]:
     """Clean up after runs into ``target`` that were killed: put the previous output
     back if the new one never arrived, and remove staging and set-aside directories
     whose process is gone. Returns what was removed or restored."""
-    target = Path(target)
+    target = Path(os.path.abspath(target))  # "." or "out/" named as the directory itself
     parent, prefix = target.parent, f".{target.name}."
     try:
         entries = [p for p in parent.iterdir() if p.name.startswith(prefix) and p.is_dir()]
@@ -370,9 +370,9 @@ def stage(
     files durable; nothing outside the staging directory is touched. A writing
     failure (disk full, read-only, permission) is an :class:`EnvironmentFailure`,
     and the staging directory is removed."""
-    target = Path(target)
     inputs = tuple(Path(p) for p in inputs)
-    check_out(target, force, inputs)
+    check_out(Path(target), force, inputs)
+    target = Path(os.path.abspath(target))  # renames need the directory's own name
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         staging = Path(
