@@ -1,22 +1,24 @@
 """The ``planlab`` command line: simulate, compare, optimize, validate, demo, calibrate;
 sweep, review, checkin, history, schema. Each command lives in its own folder and registers itself here.
 
-Bad input exits with code 2 and a message naming the file and the key or row;
-no traceback, and nothing is written.
+Bad input exits with code 2 and a message naming the file and the key or row; a
+failure of the machine (full disk, read-only or busy device, permissions, a locked
+history store) with code 1 and a line naming the path and what to do; Ctrl-C with
+code 130. No traceback, and nothing is left half-written.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
-import os
 import sys
 
 from . import __version__
 from .calibrate.parser import add_calibrate_command
 from .compare.parser import add_compare_command
-from .kit.options import EXIT_OK, EXIT_USAGE, HelpFormatter, Progress, UsageError
-from .kit.signals import EXIT_TERMINATED, Terminated, terminate_as_interrupt
+from .kit.interrupts import interrupted
+from .kit.options import EXIT_ERROR, EXIT_OK, EXIT_USAGE, HelpFormatter, Progress, UsageError
+from .kit.signals import terminate_as_interrupt
 from .optimize.parser import add_optimize_command
 from .review.parser import add_review_commands
 from .schema.parser import add_schema_command
@@ -49,18 +51,22 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``planlab`` console script; returns the exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
-    # The command's module (and with it numpy, pandas, the simulator) loads only now,
-    # so --help and --version answer at once.
-    module, name = args.func.split(":")
-    with terminate_as_interrupt():
-        return _run(args, argv, module, name)
+    try:
+        args = build_parser().parse_args(argv)
+        # The command's module (and with it numpy, pandas, the simulator) loads only
+        # now, so --help and --version answer at once.
+        module, name = args.func.split(":")
+        with terminate_as_interrupt():
+            return _command(args, argv, module, name)
+    except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (a Terminated)
+        return interrupted(exc)
 
 
-def _run(args, argv: list[str], module: str, name: str) -> int:
+def _command(args, argv: list[str], module: str, name: str) -> int:
     with Progress(quiet=getattr(args, "quiet", True)).step("starting"):
         from sim.errors import ScenarioError
 
+        from .kit.failures import EnvironmentFailure, describe_os_error
         from .kit.files import OutputExists
 
         command = getattr(importlib.import_module(module), name)
@@ -69,28 +75,16 @@ def _run(args, argv: list[str], module: str, name: str) -> int:
     except (ScenarioError, OutputExists, UsageError) as exc:
         print(f"planlab: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except EnvironmentFailure as exc:
+        print(f"planlab: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
     except BrokenPipeError:  # output piped into a pager or head that stopped reading
         sys.stderr.close()
         return EXIT_OK
-    except KeyboardInterrupt as exc:
-        if isinstance(exc, Terminated):
-            print("planlab: terminated; nothing was written", file=sys.stderr)
-            return EXIT_TERMINATED
-        print("planlab: interrupted; nothing was written", file=sys.stderr)
-        return 130
-
-
-def run() -> None:
-    """The console script: :func:`main`, then exit. After Ctrl-C or SIGTERM the
-    command has cleaned up its files and ended its workers; the exit does not wait
-    for pool threads to finish the chunk they were running."""
-    code = main()
-    if code in (130, EXIT_TERMINATED):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
-    sys.exit(code)
+    except OSError as exc:  # the machine: a full disk, a read-only or busy device, permissions
+        print(f"planlab: error: {describe_os_error(exc)}", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":
-    run()
+    sys.exit(main())

@@ -16,7 +16,15 @@ from pydantic import BaseModel, ValidationError
 
 from .suggest import did_you_mean
 
-__all__ = ["explain_error", "key_path", "keys_at", "plain_message", "walk"]
+__all__ = [
+    "MESSAGE_VALUE_CHARS",
+    "explain_error",
+    "key_path",
+    "keys_at",
+    "plain_message",
+    "shorten",
+    "walk",
+]
 
 #: Steps pydantic adds to an error's location that are not keys of the file.
 _NOT_A_KEY = re.compile(r"^(function-|union\[|tagged-union|lax-|json-or-python|chain\[)|\[")
@@ -100,9 +108,21 @@ def keys_at(model: type[BaseModel], loc: tuple) -> list[str]:
     return sorted({name for t in found if _is_model(t) for name in _field_names(t)})
 
 
+#: The longest value quoted in a message; longer ones are cut (a 1 MB cell is not a message).
+MESSAGE_VALUE_CHARS = 60
+
+
+def shorten(value: Any, limit: int = MESSAGE_VALUE_CHARS) -> str:
+    """``value`` as text on one line, cut to ``limit`` characters (``...`` marks the cut),
+    so a message quoting a huge cell or path stays one readable line."""
+    text = str(value)
+    if "\n" in text or "\r" in text:
+        text = " ".join(text.split())
+    return text if len(text) <= limit else text[: max(limit - 3, 1)] + "..."
+
+
 def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(repr(value))
 
 
 def plain_message(e: dict) -> str:

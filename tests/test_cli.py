@@ -29,6 +29,7 @@ def test_simulate_writes_every_output(tmp_path, capsys):
         "manifest.json",
         "reps.csv",
         "report.html",
+        ".planlab.json",  # the marker: planlab wrote this directory
     }
     summary = json.loads((out / "summary.json").read_text())
     assert summary["trials"] == 150 and summary["reps"] == 40
@@ -71,16 +72,16 @@ def test_variant_selection(tmp_path, capsys):
 
 def test_existing_output_needs_force(tmp_path, capsys):
     out = tmp_path / "run"
-    out.mkdir()
-    (out / "keep.txt").write_text("mine")
+    assert run(["simulate", BASELINE, "--trials", 50, "--out", out, "--quiet"], capsys)[0] == 0
+    before = (out / "summary.json").read_bytes()
     code, _, err = run(["simulate", BASELINE, "--trials", 50, "--out", out], capsys)
     assert code == 2 and "--force" in err and "Traceback" not in err
-    assert (out / "keep.txt").read_text() == "mine"
+    assert (out / "summary.json").read_bytes() == before
     code, _, err = run(
-        ["simulate", BASELINE, "--trials", 50, "--out", out, "--force", "--quiet"], capsys
+        ["simulate", BASELINE, "--trials", 60, "--out", out, "--force", "--quiet"], capsys
     )
     assert code == 0, err
-    assert not (out / "keep.txt").exists() and (out / "report.html").exists()
+    assert (out / "summary.json").read_bytes() != before and (out / "report.html").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary leftovers
 
 

@@ -22,6 +22,7 @@ FILES = {
     "summary.json",
     "manifest.json",
     "report.html",
+    ".planlab.json",  # the marker: planlab wrote this directory
 }
 
 
@@ -101,7 +102,11 @@ def test_compare_never_overwrites_without_force(tmp_path, capsys):
     args = ["compare", BASELINE, "--variants", "uncapped", "--trials", 40, "--out", out]
     code, _, err = run(args, capsys)
     assert code == 2 and "--force" in err and (out / "keep.txt").read_text() == "mine"
+    code, _, err = run([*args, "--force", "--quiet"], capsys)  # not planlab's: refused
+    assert code == 2 and "not written by planlab" in err and (out / "keep.txt").exists()
+    (out / "keep.txt").unlink()  # an empty directory may be replaced
     assert run([*args, "--force", "--quiet"], capsys)[0] == 0
+    assert run([*args, "--force", "--quiet"], capsys)[0] == 0  # and planlab's own output
     assert {p.name for p in out.iterdir()} == FILES
     assert [p.name for p in tmp_path.iterdir()] == ["run"]  # no temporary leftovers
 

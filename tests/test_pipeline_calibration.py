@@ -169,6 +169,7 @@ def test_simulate_engine_pipeline_end_to_end(tmp_path, capsys):
         "manifest.json",
         "reps.csv",
         "report.html",
+        ".planlab.json",
     }
     summary = json.loads((a / "summary.json").read_text())
     assert summary["trials"] == 6 and set(summary["variants"]) == {"base", "uncapped"}

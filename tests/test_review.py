@@ -75,6 +75,7 @@ def test_review_end_to_end(evil_scenario, tmp_path, capsys):
         "summary.json",
         "review.xlsx",
         "dropped_rows.csv",
+        ".planlab.json",
     }
     html = (out / "report.html").read_text(encoding="utf-8")
     assert_each_section_once(html)
@@ -239,6 +240,7 @@ def test_checkin_and_history_through_the_cli(tmp_path, capsys):
         "options.csv",
         "summary.json",
         "dropped_rows.csv",
+        ".planlab.json",
     }
     code, out, _ = run(["history", "--store", store], capsys)
     assert code == 0

@@ -29,6 +29,7 @@ FILES = {
     "manifest.json",
     "report.html",
     "workbook.xlsx",
+    ".planlab.json",  # the marker: planlab wrote this directory
 }
 
 

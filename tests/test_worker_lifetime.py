@@ -111,8 +111,8 @@ def test_pipeline_workers_end_when_simulate_is_killed(tmp_path):
 @pytest.mark.parametrize(
     ("sig", "group", "code", "line"),
     [
-        (signal.SIGTERM, False, 143, "planlab: terminated; nothing was written"),
-        (signal.SIGINT, True, 130, "planlab: interrupted; nothing was written"),
+        (signal.SIGTERM, False, 143, "planlab: terminated; no output was left half-written"),
+        (signal.SIGINT, True, 130, "planlab: interrupted; no output was left half-written"),
     ],
     ids=["sigterm", "ctrl-c"],
 )

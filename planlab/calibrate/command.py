@@ -21,7 +21,7 @@ from sim import load_scenario
 from sim.opportunities import load_opportunities
 
 from ..kit.data_notes import dropped_rows, say_data_notes
-from ..kit.files import check_out, to_csv, write_files
+from ..kit.files import check_out, run_inputs, to_csv, write_files
 from ..kit.memory import check_run_memory
 from ..kit.options import EXIT_OK, Progress
 from ..kit.terminal import text_table
@@ -43,7 +43,8 @@ def calibrate(args) -> Path:
             trials_key="--replications",
         )
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}_calibrated"
-    check_out(out, args.force)
+    inputs = run_inputs(scenario, args.export)
+    check_out(out, args.force, inputs)
     progress = Progress(quiet=args.quiet)
     warnings: tuple[str, ...] = ()
     with progress.step("fitting the market"):
@@ -71,7 +72,7 @@ def calibrate(args) -> Path:
         files["check.csv"] = to_csv(check)
     if args.export and export.dropped:
         files["dropped_rows.csv"] = to_csv(dropped_rows(export.dropped))
-    write_files(out, files, args.force)
+    write_files(out, files, args.force, inputs)
     if not args.quiet:
         for table in (cal.table, check):
             if table is not None:

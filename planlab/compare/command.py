@@ -21,7 +21,7 @@ from sim.rep_differences import gains_and_losses, rep_differences
 from sim.run import SimulationResult
 
 from ..kit.excel import workbook_bytes
-from ..kit.files import check_out, manifest, to_csv, to_json, write_files
+from ..kit.files import check_out, manifest, run_inputs, to_csv, to_json, write_files
 from ..kit.html import Table
 from ..kit.memory import check_run_memory
 from ..kit.options import EXIT_OK, Progress, UsageError, check_variants
@@ -144,7 +144,8 @@ def cmd_compare(args, argv) -> int:
         )
     check_run_memory(args, scenario, path, trials=args.trials, plans=1 + len(names))
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}-compare"
-    check_out(out, args.force)
+    inputs = run_inputs(scenario)
+    check_out(out, args.force, inputs)
     progress = Progress(quiet=args.quiet)
     with progress.step("simulating") as tick, scheduler_executor(args) as executor:
         result = simulate(
@@ -161,7 +162,7 @@ def cmd_compare(args, argv) -> int:
         diffs = differences(result, level=LEVEL)
         per_rep = rep_differences(result, level=LEVEL)
         files = compare_files(result, argv, args.xlsx, tables, diffs, per_rep)
-    write_files(out, files, args.force)
+    write_files(out, files, args.force, inputs)
     if not args.quiet:
         findings = comparison_findings(result, diffs, tables)
         _print(result, tables["company"], findings, files, out)

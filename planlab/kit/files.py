@@ -1,9 +1,6 @@
-"""Writing run outputs safely: all or nothing, never over an existing directory.
-
-Files are written into a fresh temporary directory beside the target and
-renamed into place at the end, so a failure leaves no half-written output. CSV
-cells that a spreadsheet would read as a formula (starting with ``= + - @``,
-tab or carriage return) are neutralised with a leading apostrophe; CSV numbers are
+"""Writing run outputs: all or nothing (see :mod:`planlab.kit.output_dir`), with CSV
+and JSON text safe to open. CSV cells that a spreadsheet would read as a formula
+(starting with ``= + - @``, tab or carriage return) are neutralised with a leading apostrophe; CSV numbers are
 rounded to a sensible precision (amounts to the cent).
 """
 
@@ -14,12 +11,9 @@ import datetime as dt
 import io
 import json
 import math
-import os
 import platform
-import shutil
 import sys
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -29,13 +23,17 @@ import pandas as pd
 
 from sim.run import SimulationResult
 
+from .output_dir import OutputExists, check_out, run_inputs, write_atomic
+
 __all__ = [
     "FORMULA_START",
     "OutputExists",
     "check_out",
     "csv_number",
+    "file_writer",
     "manifest",
     "neutralise",
+    "run_inputs",
     "to_csv",
     "to_json",
     "write_atomic",
@@ -43,10 +41,6 @@ __all__ = [
 ]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-class OutputExists(FileExistsError):
-    """The output directory exists (and overwriting was not asked for) or cannot be made."""
 
 
 def neutralise(value: Any) -> Any:
@@ -115,65 +109,29 @@ def to_json(obj: Any) -> str:
     return json.dumps(_plain(obj), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def check_out(target: Path, force: bool) -> None:
-    """Refuse an existing output directory without ``force`` (before any work is done)."""
-    if Path(target).exists() and not force:
-        raise OutputExists(
-            f"{target}: output directory exists; choose another --out or add --force"
-        )
+def write_files(
+    out: Path,
+    files: dict[str, str | bytes],
+    force: bool = False,
+    inputs: Iterable[str | Path] = (),
+    about: dict[str, Any] | None = None,
+) -> Path:
+    """Write every file of a run (name -> text or bytes) into ``out`` at once; see
+    :func:`~planlab.kit.output_dir.write_atomic` for what is refused and recovered."""
+    return write_atomic(out, file_writer(files), force=force, inputs=inputs, about=about)
 
 
-def write_files(out: Path, files: dict[str, str | bytes], force: bool = False) -> Path:
-    """Write every file of a run (name -> text or bytes) into ``out`` at once."""
+def file_writer(files: dict[str, str | bytes]) -> Callable[[Path], None]:
+    """A ``write(directory)`` function that writes ``files`` (name -> text or bytes)."""
 
-    def write(tmp: Path) -> None:
+    def write(directory: Path) -> None:
         for name, data in files.items():
             if isinstance(data, bytes):
-                (tmp / name).write_bytes(data)
+                (directory / name).write_bytes(data)
             else:
-                (tmp / name).write_text(data, encoding="utf-8")
+                (directory / name).write_text(data, encoding="utf-8")
 
-    return write_atomic(out, write, force=force)
-
-
-def write_atomic(target: Path, write: Callable[[Path], None], force: bool = False) -> Path:
-    """Call ``write(tmpdir)`` and move the result to ``target`` in one step.
-
-    Raises :class:`OutputExists` if ``target`` exists and ``force`` is false;
-    on any error the temporary directory is removed and ``target`` is untouched.
-    """
-    target = Path(target)
-    check_out(target, force)
-    if target.exists() and not target.is_dir():
-        raise OutputExists(f"{target}: exists and is not a directory")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputExists(
-            f"{target}: cannot create the output directory ({exc.strerror})"
-        ) from None
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    tmp.chmod(0o777 & ~umask)  # mkdtemp makes 0700; the output is an ordinary directory
-    try:
-        write(tmp)
-        if target.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", dir=target.parent))
-            target.rename(old / "previous")
-            try:
-                tmp.rename(target)
-            except BaseException:
-                (old / "previous").rename(target)  # put the previous output back
-                shutil.rmtree(old, ignore_errors=True)
-                raise
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return target
+    return write
 
 
 _PACKAGES = ("planlab", "numpy", "scipy", "pandas", "pydantic", "matplotlib", "pulp", "simpy")

@@ -12,7 +12,7 @@ from optimize.solve import SolverMissing
 from optimize.verify import verify
 from sim import load_scenario
 
-from ..kit.files import check_out, write_files
+from ..kit.files import check_out, run_inputs, write_files
 from ..kit.memory import check_run_memory
 from ..kit.options import EXIT_ERROR, EXIT_OK, Progress, UsageError
 from ..kit.scheduler import scheduler_executor
@@ -34,7 +34,8 @@ def cmd_optimize(args, argv) -> int:
         optimize_trials=scenario.optimize.trials or scenario.behaviour.effort.calibration_trials,
     )
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}_optimised"
-    check_out(out, args.force)
+    inputs = run_inputs(scenario)
+    check_out(out, args.force, inputs)
     progress = Progress(quiet=args.quiet)
     with scheduler_executor(args) as executor:
         try:
@@ -60,7 +61,7 @@ def cmd_optimize(args, argv) -> int:
                 result, check = verify(opt, trials=args.trials, executor=executor)
     with progress.step("writing the report and files"):
         files = optimize_files(opt, out, result, check, argv)
-    write_files(out, files, args.force)
+    write_files(out, files, args.force, inputs)
     if not args.quiet:
         for line in optimisation_lines(opt, check):
             print(f"- {line}")

@@ -2,13 +2,12 @@
 
 Bad actuals stop with exit code 2 and a message naming the file, row and
 column; nothing is computed, recorded or written unless ``--drop-bad-rows``
-is given (then the report lists the rows left out). A history version is
-committed only once the output files are written.
+is given (then the report lists the rows left out). A history version and its
+output directory are one unit (see :mod:`planlab.review.history`).
 """
 
 from __future__ import annotations
 
-import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -21,11 +20,12 @@ from sim.actuals import load_actuals
 from sim.review import annual_review, check_in
 
 from ..kit.data_notes import say_data_notes
-from ..kit.files import check_out, write_files
+from ..kit.files import check_out, file_writer, run_inputs, write_files
 from ..kit.memory import check_run_memory
 from ..kit.options import Progress, UsageError
+from ..kit.output_dir import stage
 from .files import checkin_files, checkin_record, review_files, review_record
-from .history import list_records, record, store_url
+from .history import LOCK_TIMEOUT, commit, list_records, release, reserve, store_url
 from .history_view import diff_lines, history_table, read_version, show_lines
 from .next_period import next_period_lines
 
@@ -52,40 +52,48 @@ def _load(args):
     return scenario, actuals, str(source)
 
 
-def _out(args, default: str) -> Path:
+def _out(args, default: str, inputs: tuple[Path, ...]) -> Path:
     out = Path(args.out) if args.out else Path("out") / default
-    check_out(out, args.force)
+    check_out(out, args.force, inputs)
     return out
 
 
-def _record_and_write(args, out: Path, rec, files: Callable[[int | None], dict]) -> int | None:
-    """Write the files (naming their history version) and record the version, so
-    that a version exists only with its files: the record commits after the write,
-    and the files are removed again if the commit fails."""
+def _inputs(args, scenario) -> tuple[Path, ...]:
+    """The files this run reads, which ``--force`` never replaces."""
+    return run_inputs(scenario, args.actuals, args.opportunities)
+
+
+def _record_and_write(
+    args, out: Path, rec, files: Callable[[int | None], dict], inputs: tuple[Path, ...]
+) -> int | None:
+    """Write the files (naming their history version) and record the version as one
+    unit: the number is reserved, the files are written aside with the store
+    unlocked, then the version is recorded and the files put in place together."""
     if args.no_history:
-        write_files(out, files(None), args.force)
+        write_files(out, files(None), args.force, inputs)
         return None
-    written = []
-
-    def write(version: int) -> None:
-        write_files(out, files(version), args.force)
-        written.append(out)
-
     url = store_url(args.store)
     local = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
     new_store = local is not None and not local.exists()
+    timeout = getattr(args, "lock_timeout", LOCK_TIMEOUT)
+    version = reserve(rec, args.store, out, lock_timeout=timeout)
+    if new_store:
+        _say(
+            args,
+            f"started the plan history in {local.resolve()} (set --store or $PLANLAB_HISTORY to keep it elsewhere)",
+        )
     try:
-        version = record(rec, args.store, then=write)
-        if new_store:
-            _say(
-                args,
-                f"started the plan history in {local.resolve()} (set --store or $PLANLAB_HISTORY to keep it elsewhere)",
-            )
-        return version
+        about = {"history": {"scenario": rec.scenario, "version": version}}
+        staged = stage(out, file_writer(files(version)), args.force, inputs, about=about)
+        try:
+            commit(rec.scenario, version, args.store, staged, lock_timeout=timeout)
+        except BaseException:
+            staged.discard()
+            raise
     except BaseException:
-        if written:  # the files were written but the version was not committed
-            shutil.rmtree(out, ignore_errors=True)
+        release(rec.scenario, version, args.store)
         raise
+    return version
 
 
 def _say(args, text: str) -> None:
@@ -113,7 +121,8 @@ def _next_period(args, result, progress):
 
 def cmd_review(args, argv) -> int:
     scenario, actuals, source = _load(args)
-    out = _out(args, f"{Path(args.scenario).stem}_review")
+    inputs = _inputs(args, scenario)
+    out = _out(args, f"{Path(args.scenario).stem}_review", inputs)
     progress = Progress(quiet=args.quiet)
     with progress.step("reviewing last year (calibration, fit, design against reality)"):
         result = annual_review(scenario, actuals, trials=args.trials, seed=args.seed)
@@ -134,6 +143,7 @@ def cmd_review(args, argv) -> int:
             out,
             review_record(result, source, nxt),
             lambda v: review_files(result, v, argv, nxt),
+            inputs,
         )
     rv = result.review
     _say(args, f"{scenario.name}: review of {rv.year.label}, {rv.population.size} reps")
@@ -151,7 +161,8 @@ def cmd_review(args, argv) -> int:
 
 def cmd_checkin(args, argv) -> int:
     scenario, actuals, source = _load(args)
-    out = _out(args, f"{Path(args.scenario).stem}_checkin")
+    inputs = _inputs(args, scenario)
+    out = _out(args, f"{Path(args.scenario).stem}_checkin", inputs)
     progress = Progress(quiet=args.quiet)
     with progress.step("simulating the rest of the year"):
         result = check_in(scenario, actuals, trials=args.trials, seed=args.seed)
@@ -161,6 +172,7 @@ def cmd_checkin(args, argv) -> int:
             out,
             checkin_record(result, scenario, source),
             lambda v: checkin_files(result, actuals, v, argv),
+            inputs,
         )
     _say(args, f"{scenario.name}: check-in of {result.year} after {result.months_observed} months")
     for line in result.findings():

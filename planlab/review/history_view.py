@@ -57,6 +57,8 @@ def pick_scenario(store, scenario: str | None) -> str:
     names = sorted(set(list_records(store)["scenario"]))
     if len(names) == 1:
         return names[0]
+    if not names:
+        raise ScenarioError("no reviews recorded yet: run planlab review or checkin first")
     raise ScenarioError(
         f"the history holds several scenarios ({', '.join(names)}); name one with --scenario"
     )

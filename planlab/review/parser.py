@@ -6,10 +6,13 @@ import argparse
 
 from ..kit.options import add_memory_option, whole_number
 
-__all__ = ["add_review_commands"]
+__all__ = ["DEFAULT_STORE", "LOCK_TIMEOUT", "add_review_commands"]
 
 #: Where reviews are recorded unless --store or $PLANLAB_HISTORY says otherwise.
 DEFAULT_STORE = "planlab_history.sqlite"
+
+#: Seconds a review waits for another process's lock on the history store.
+LOCK_TIMEOUT = 30.0
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -51,6 +54,13 @@ def _common(p: argparse.ArgumentParser) -> None:
         help=f"history store: SQLite file or URL (default: $PLANLAB_HISTORY or {DEFAULT_STORE})",
     )
     p.add_argument("--no-history", action="store_true", help="do not record in the history")
+    p.add_argument(
+        "--lock-timeout",
+        type=_amount,
+        default=LOCK_TIMEOUT,
+        metavar="SECONDS",
+        help="how long to wait while another process holds the history store's lock",
+    )
     p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
 

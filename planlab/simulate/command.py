@@ -12,7 +12,7 @@ from sim import load_scenario, simulate
 from sim.optimize_spec import check_optimize
 from sim.run import check_roster_targets, make_population
 
-from ..kit.files import check_out, write_files
+from ..kit.files import check_out, run_inputs, write_files
 from ..kit.memory import check_run_memory
 from ..kit.options import EXIT_OK, Progress, check_variants
 from ..kit.scheduler import scheduler_executor
@@ -51,7 +51,8 @@ def _run(scenario_path: Path, args, argv) -> int:
     plans = len({"base", *(variants if variants is not None else scenario.variants)})
     check_run_memory(args, scenario, scenario_path, trials=args.trials, plans=plans, engine=engine)
     out = Path(args.out) if args.out else Path("out") / scenario_path.stem
-    check_out(out, args.force)
+    inputs = run_inputs(scenario)
+    check_out(out, args.force, inputs)
     progress = Progress(quiet=args.quiet)
     with progress.step("simulating") as tick, scheduler_executor(args) as executor:
         result = simulate(
@@ -67,7 +68,7 @@ def _run(scenario_path: Path, args, argv) -> int:
     with progress.step("writing the report and tables"):
         tables = run_tables(result)
         files = run_files(result, argv, xlsx=args.xlsx, tables=tables)
-    write_files(out, files, args.force)
+    write_files(out, files, args.force, inputs)
     if not args.quiet:
         _print_summary(result, tables["summary"], out, files)
     return EXIT_OK

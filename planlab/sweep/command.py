@@ -7,7 +7,7 @@ from pathlib import Path
 from sim import load_scenario
 from sim.sweep.run import run_sweep
 
-from ..kit.files import check_out, write_files
+from ..kit.files import check_out, run_inputs, write_files
 from ..kit.memory import check_run_memory
 from ..kit.options import EXIT_OK, Progress, UsageError, check_variants
 from ..kit.scheduler import scheduler_executor
@@ -37,7 +37,8 @@ def cmd_sweep(args, argv) -> int:
         trials_key="--trials ([sweep] trials)",
     )
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}-sweep"
-    check_out(out, args.force)
+    inputs = run_inputs(scenario)
+    check_out(out, args.force, inputs)
     progress = Progress(quiet=args.quiet)
     label = "simulating every variant in every market"
     with progress.step(label) as tick, scheduler_executor(args) as executor:
@@ -46,7 +47,7 @@ def cmd_sweep(args, argv) -> int:
         )
     with progress.step("writing the report and tables"):
         files = sweep_files(result, argv)
-    write_files(out, files, args.force)
+    write_files(out, files, args.force, inputs)
     if not args.quiet:
         print(
             f"{scenario.name}: {len(result.variants)} variants x {len(result.markets)} markets, "

@@ -1,0 +1,51 @@
+"""Ctrl-C: one line and exit code 130 at any moment, and never between an output and
+its history version. Imports nothing heavy, so it serves while planlab loads."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from .signals import EXIT_TERMINATED, Terminated
+
+__all__ = ["EXIT_INTERRUPTED", "INTERRUPTED", "TERMINATED", "interrupted", "interrupts_deferred"]
+
+#: What Ctrl-C prints: outputs are whole (the previous one or the new one), never half-written.
+INTERRUPTED = "planlab: interrupted; no output was left half-written"
+
+#: What SIGTERM prints (``kill``, ``timeout``, a service manager): the same promise.
+TERMINATED = "planlab: terminated; no output was left half-written"
+
+#: The exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it.
+EXIT_INTERRUPTED = 130
+
+
+def interrupted(exc: BaseException | None = None) -> int:
+    """Say that Ctrl-C (or SIGTERM, when ``exc`` is a :class:`Terminated`) stopped the
+    command; the exit code to return."""
+    terminated = isinstance(exc, Terminated)
+    with contextlib.suppress(OSError, ValueError):  # stderr closed
+        print(TERMINATED if terminated else INTERRUPTED, file=sys.stderr)
+    return EXIT_TERMINATED if terminated else EXIT_INTERRUPTED
+
+
+@contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl-C back while a few renames and a commit run, then deliver it, so an
+    interrupt never splits an output from its history version. Outside the main
+    thread signals cannot be caught, and the block runs as it is."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
+    if caught:
+        raise KeyboardInterrupt
