@@ -16,7 +16,21 @@ from pydantic import BaseModel, ValidationError
 
 from .suggest import did_you_mean
 
-__all__ = ["explain_error", "key_path", "keys_at", "plain_message", "walk"]
+__all__ = ["LINE_LIMIT", "explain_error", "key_path", "keys_at", "plain_message", "shorten", "walk"]
+
+#: Longest line of an error message; a longer one quotes a huge value and is cut.
+LINE_LIMIT = 1000
+
+
+def shorten(text: str, limit: int = LINE_LIMIT) -> str:
+    """``text`` cut to about ``limit`` characters: its head and tail kept (where a
+    message names the file and row, and says what is wrong) and the middle replaced
+    by how much was cut, so a 1 MB cell never makes a 1 MB message."""
+    if len(text) <= limit:
+        return text
+    head, tail = (2 * limit) // 3, limit // 6
+    return f"{text[:head]} ...[{len(text) - head - tail:,} characters cut]... {text[-tail:]}"
+
 
 #: Steps pydantic adds to an error's location that are not keys of the file.
 _NOT_A_KEY = re.compile(r"^(function-|union\[|tagged-union|lax-|json-or-python|chain\[)|\[")
@@ -101,8 +115,7 @@ def keys_at(model: type[BaseModel], loc: tuple) -> list[str]:
 
 
 def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+    return shorten(repr(value), 60)
 
 
 def plain_message(e: dict) -> str:

@@ -52,7 +52,7 @@ def prepare_review(scenario: Scenario, actuals: Actuals, growth: float | None = 
         )
     year = complete[-1]
     team = with_actual_targets(pop, year)
-    cal = calibrate(scenario, team, complete, growth)
+    cal = calibrate(scenario, team, complete, growth, origin=actuals.origin)
     return Review(
         scenario=scenario,
         actuals=actuals,
