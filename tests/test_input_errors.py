@@ -273,3 +273,12 @@ def test_shorten_keeps_short_text_and_cuts_long_text(n):
         assert len(out) < 60 + 40
         assert out.startswith(text[:40]) and out.endswith(text[-10:])
         assert f"{n - 40 - 10:,} characters cut" in out
+
+
+@pytest.mark.parametrize("value", ["{ zz = 1 }", "[1, 2]", "1e308", "true"])
+def test_a_preset_that_is_not_a_name_is_a_message(value, tmp_path, capsys):
+    """Found by the fuzz test: a table or list as [opportunities] preset."""
+    path = tmp_path / "s.toml"
+    path.write_text(f'extends = "{BASELINE.as_posix()}"\n[opportunities]\npreset = {value}\n')
+    code, _, err = run(["validate", path], capsys)
+    assert code == 2 and "opportunities.preset" in err
