@@ -333,6 +333,13 @@ def load_opportunities(
         )
     if not records:
         raise ExportError(f"{where}: no usable opportunities; every row is bad or left out")
+    won = [r["amount"] for r in records if r["status"] == "won"]
+    if len(won) >= 2 and not any(a > 0 for a in won):
+        raise ExportError(
+            f"{where}: column {name['amount']!r}: all {len(won):,} won opportunities have "
+            "amount 0, so no deal size can be fitted; is the column mapped to the right "
+            f"field ({_SETTING} columns.amount)?"
+        )
     table = normalise_opportunities(pd.DataFrame.from_records(records))
     return OpportunityExport(
         table, origin, tuple([*listed, *declared]), tuple(notes), tuple(_warnings(table, where))

@@ -181,3 +181,17 @@ def test_amount_limit_is_the_stated_multiple_of_the_median(amounts):
         assert limit is None
     else:
         assert limit == pytest.approx(AMOUNT_MULTIPLE * float(np.median(positive)))
+
+
+def test_won_amounts_all_zero_stop_naming_the_column(tmp_path, capsys):
+    rows = list(csv.reader(DEALS.open(encoding="utf-8", newline="")))
+    header = rows[0]
+    for r in rows[1:]:
+        r[header.index("Amount")] = "0"
+    path = tmp_path / "deals.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    out = tmp_path / "o"
+    code, _, err = run(["calibrate", HUBSPOT, "--export", path, "--out", out], capsys)
+    assert code == 2 and not out.exists()
+    assert "deals.csv: column 'Amount': all " in err and "won opportunities have amount 0" in err
