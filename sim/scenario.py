@@ -360,7 +360,7 @@ def load_scenario(path: str | Path) -> Scenario:
         try:
             raws.append(roster_path.read_bytes())
         except OSError as exc:
-            why = "file not found" if not roster_path.exists() else exc.strerror
+            why = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
             raise ScenarioError(f"{path}: team.roster: {why}: {roster_path}") from None
     digest = hashlib.sha256(b"".join(raws)).hexdigest()
     return parse_scenario(data, origin=str(path), source=path, digest=digest)
