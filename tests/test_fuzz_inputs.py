@@ -144,7 +144,7 @@ def _toml(data: dict) -> str:
         return tomli_w.dumps({k: v for k, v in data.items() if k != "scenario"})
 
 
-@settings(max_examples=40, **FUZZ)
+@settings(max_examples=100, **FUZZ)
 @given(
     which=st.integers(0, len(SCENARIOS) - 1),
     pick=st.integers(0, 10_000),
@@ -167,7 +167,7 @@ def test_damaged_scenarios_validate_or_stop_with_a_message(
     run(["validate", path], tmp, capsys)
 
 
-@settings(max_examples=15, **FUZZ)
+@settings(max_examples=30, **FUZZ)
 @given(
     which=st.integers(0, len(SCENARIOS) - 1),
     cut=st.floats(0.0, 1.0),
