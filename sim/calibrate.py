@@ -36,6 +36,7 @@ from scipy.optimize import minimize_scalar
 from scipy.special import gammaln
 
 from .distributions import LogNormal
+from .errors import ScenarioError
 from .market import Market
 from .population import Population, TeamSpec
 from .scenario import Scenario
@@ -178,12 +179,22 @@ def shrink_productivity(deals: np.ndarray, exposure: np.ndarray) -> tuple[np.nda
     return (a + deals) / (a + exposure), a
 
 
-def _deal_size(values: np.ndarray, counts: np.ndarray, fallback: LogNormal) -> DealSize:
+def _deal_size(values: np.ndarray, counts: np.ndarray, fallback: LogNormal, said: str) -> DealSize:
+    """Mean and cv of one kind's deal sizes; ``said`` names the columns for an error."""
     n = float(counts.sum())
     if n < 2:
         return DealSize(fallback.mean, fallback.cv, int(n))
-    mu = values.sum() / n
-    var = float(((values - counts * mu) ** 2).sum() / n)
+    total = float(values.sum())
+    if not total > 0:
+        raise ScenarioError(
+            f"{said}: {int(n):,} deals counted but their bookings are all 0, so no deal size "
+            "can be fitted; check which columns [actuals.columns] maps"
+        )
+    mu = total / n
+    with np.errstate(over="ignore", invalid="ignore"):
+        var = float(((values - counts * mu) ** 2).sum() / n)
+    if not (np.isfinite(mu) and np.isfinite(var)):
+        raise ScenarioError(f"{said}: bookings too large to fit a deal size (sum {total:.3g})")
     return DealSize(float(mu), float(np.sqrt(max(var, 0.0)) / mu), int(n))
 
 
@@ -198,11 +209,13 @@ def calibrate(
     population: Population,
     years: list,
     growth: float | None = None,
+    origin: str = "actuals",
 ) -> Calibration:
     """Estimate the market and each rep's productivity from plan years of actuals.
 
     ``years`` are :class:`sim.actuals.years.PlanYear` for the reps of
     ``population``, oldest first; the last is the year the scenario simulates.
+    ``origin`` names the actuals in errors (counted deals without bookings).
     """
     obs = np.stack([y.observed for y in years])  # (Y, reps, 12)
     n_new = np.stack([y.field("new_count") for y in years])
@@ -236,8 +249,21 @@ def calibrate(
     used = obs & (lam > 0)
     dispersion = float(((deals - lam) ** 2)[used].sum() / max(lam[used].sum(), 1e-12))
     mk = scenario.market
-    new_size = _deal_size(v_new[obs], n_new[obs], mk.new_business.deal_size)
-    xsell_size = _deal_size(v_x[obs], n_x[obs], mk.cross_sell.deal_size)
+    col = scenario.actuals.columns
+    new_size = _deal_size(
+        v_new[obs],
+        n_new[obs],
+        mk.new_business.deal_size,
+        f"{origin}: new deals ({col.get('new_count', 'new_count')!r}, "
+        f"{col.get('new_value', 'new_value')!r})",
+    )
+    xsell_size = _deal_size(
+        v_x[obs],
+        n_x[obs],
+        mk.cross_sell.deal_size,
+        f"{origin}: cross-sell deals ({col.get('xsell_count', 'xsell_count')!r}, "
+        f"{col.get('xsell_value', 'xsell_value')!r})",
+    )
     last, all_ = _last_month(deals.sum(0))  # per rep
     share_team = float(last.sum() / max(all_.sum(), 1))
     expected = float(season.reshape(4, 3)[:, 2].sum() / season.sum())

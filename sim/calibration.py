@@ -39,6 +39,7 @@ __all__ = [
     "calibrate_to_export",
     "calibrate_to_pipeline",
     "compare_engines",
+    "extreme_rows",
     "market_overrides",
 ]
 
@@ -200,15 +201,76 @@ def calibrate_to_export(
     months its close dates fall in, first to last — an export of whole months); rates are scaled by the scenario's
     team (ability, potential, accounts).
     """
-    from .opportunities import exposure_months
     from .run import make_population
+
+    pop = make_population(scenario)
+    cal = _fit_export(scenario, opportunities, pop, months)
+    warnings = (
+        *_inferred_kind_effect(opportunities, cal.table),
+        *_influence(scenario, opportunities, pop, months, cal.table),
+    )
+    return dataclasses.replace(cal, warnings=warnings)
+
+
+def _fit_export(
+    scenario: Scenario, opportunities: pd.DataFrame, pop: Population, months: float | None
+) -> Calibration:
+    from .opportunities import exposure_months
 
     if months is None:  # the calendar months the close dates fall in, first to last
         months = exposure_months(opportunities)
     owners = opportunities["owner"].nunique()
-    pop = make_population(scenario)
-    cal = calibrate_market(scenario, opportunities, pop, owners * months)
-    return dataclasses.replace(cal, warnings=_inferred_kind_effect(opportunities, cal.table))
+    return calibrate_market(scenario, opportunities, pop, owners * months)
+
+
+#: A fit moved more than this factor by a handful of rows says so.
+INFLUENCE_FACTOR = 10.0
+
+
+def extreme_rows(opportunities: pd.DataFrame) -> dict[str, pd.Index]:
+    """The handfuls of rows most able to move a fit, by what makes them extreme: the
+    largest won amounts, the longest won cycles, the earliest and latest close dates
+    and the earliest created dates, ``k`` of each (1 per 200 rows, 1 to 5)."""
+    k = max(1, min(5, len(opportunities) // 200))
+    won = opportunities[opportunities["status"] == "won"]
+    closed = opportunities[opportunities["closed"].notna()]
+    return {
+        "largest won amounts": won["amount"].nlargest(k).index,
+        "longest won cycles": won["cycle_days"].nlargest(k).index,
+        "earliest close dates": closed["closed"].nsmallest(k).index,
+        "latest close dates": closed["closed"].nlargest(k).index,
+        "earliest created dates": opportunities["created"].nsmallest(k).index,
+    }
+
+
+def _influence(
+    scenario: Scenario,
+    opportunities: pd.DataFrame,
+    pop: Population,
+    months: float | None,
+    table: pd.DataFrame,
+) -> tuple[str, ...]:
+    """A warning for each handful of :func:`extreme_rows` whose leaving out moves a
+    fitted parameter by more than :data:`INFLUENCE_FACTOR`: the fit rests on them."""
+    out = []
+    for what, rows in extreme_rows(opportunities).items():
+        rest = opportunities.drop(index=rows)
+        if len(rows) == 0 or not (rest["status"] == "won").any():
+            continue
+        robust = _fit_export(scenario, rest, pop, months).table["after"]
+        moved = []
+        for name, full in table["after"].items():
+            other = float(robust[name])
+            if full > 0 and other > 0 and max(full / other, other / full) > INFLUENCE_FACTOR:
+                moved.append(f"{name} {full:.3g}, without them {other:.3g}")
+        if moved:
+            labels = opportunities.loc[rows, "row"] if "row" in opportunities else rows
+            out.append(
+                f"the {len(rows)} {what} (row {', '.join(str(int(x)) for x in sorted(labels))}) "
+                f"move the fit more than {INFLUENCE_FACTOR:g}x: {'; '.join(moved)}. Check "
+                "those rows; a placeholder date or an amount in the wrong unit?"
+            )
+    return tuple(out)
 
 
 def _inferred_kind_effect(opportunities: pd.DataFrame, table: pd.DataFrame) -> tuple[str, ...]:

@@ -85,8 +85,24 @@ def _decode(raw: bytes, path: Path, what: str, encoding: str | None) -> tuple[st
         ) from None
 
 
+class _FieldTooLong(Exception):
+    """A field beyond the CSV reader's limit, at ``row`` (1 = the header)."""
+
+    def __init__(self, row: int) -> None:
+        super().__init__(row)
+        self.row = row
+
+
 def _parse(text: str, delimiter: str) -> list[list[str]]:
-    return [row for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    rows: list[list[str]] = []
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        rows.extend(reader)
+    except csv.Error as exc:  # a field over the limit; the reader says nothing else here
+        if "field larger than field limit" in str(exc):
+            raise _FieldTooLong(len(rows) + 1) from None
+        raise
+    return rows
 
 
 def _sniff(text: str) -> str:
@@ -95,7 +111,10 @@ def _sniff(text: str) -> str:
     lines = [ln for ln in text.splitlines() if ln.strip()][:20]
     best, best_fields = ",", 1
     for d in DELIMITERS:
-        counts = [len(r) for r in _parse("\n".join(lines), d)]
+        try:
+            counts = [len(r) for r in _parse("\n".join(lines), d)]
+        except (_FieldTooLong, csv.Error):
+            continue
         if not counts:
             continue
         header = counts[0]
@@ -133,7 +152,15 @@ def read_table(
         delimiter = _sniff(text)
         if delimiter != ",":
             said.append(f"{_DELIMITER_NAMES[delimiter]}-separated, detected")
-    rows = _parse(text, delimiter)
+    try:
+        rows = _parse(text, delimiter)
+    except _FieldTooLong as exc:
+        raise ScenarioError(
+            f"{path}: row {exc.row}: a field longer than {csv.field_size_limit():,} characters; "
+            'an opening quote (") without its closing quote makes the rest of the file one field'
+        ) from None
+    except csv.Error as exc:
+        raise ScenarioError(f"{path}: not a readable CSV file ({exc})") from None
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
     if not rows:

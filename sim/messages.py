@@ -17,6 +17,7 @@ from pydantic import BaseModel, ValidationError
 from .suggest import did_you_mean
 
 __all__ = [
+    "LINE_LIMIT",
     "MESSAGE_VALUE_CHARS",
     "explain_error",
     "key_path",
@@ -25,6 +26,12 @@ __all__ = [
     "shorten",
     "walk",
 ]
+
+#: Longest line of an error message; a longer one quotes a huge value and is cut.
+LINE_LIMIT = 1000
+
+#: The longest value quoted in a message; longer ones are cut (a 1 MB cell is not a message).
+MESSAGE_VALUE_CHARS = 60
 
 #: Steps pydantic adds to an error's location that are not keys of the file.
 _NOT_A_KEY = re.compile(r"^(function-|union\[|tagged-union|lax-|json-or-python|chain\[)|\[")
@@ -108,17 +115,22 @@ def keys_at(model: type[BaseModel], loc: tuple) -> list[str]:
     return sorted({name for t in found if _is_model(t) for name in _field_names(t)})
 
 
-#: The longest value quoted in a message; longer ones are cut (a 1 MB cell is not a message).
-MESSAGE_VALUE_CHARS = 60
-
-
 def shorten(value: Any, limit: int = MESSAGE_VALUE_CHARS) -> str:
-    """``value`` as text on one line, cut to ``limit`` characters (``...`` marks the cut),
-    so a message quoting a huge cell or path stays one readable line."""
+    """``value`` as text on one line of at most ``limit`` characters, so a message
+    quoting a huge cell, path or line stays readable. A long cut keeps the head (where a
+    message names the file and row) and the tail, and says how much was left out;
+    where that note does not fit, ``...`` marks the cut."""
     text = str(value)
     if "\n" in text or "\r" in text:
         text = " ".join(text.split())
-    return text if len(text) <= limit else text[: max(limit - 3, 1)] + "..."
+    if len(text) <= limit:
+        return text
+    note = f" ...[{len(text):,} characters, cut]... "
+    room = limit - len(note)
+    if room < 20:
+        return text[: max(limit - 3, 1)] + "..."
+    head = (2 * room) // 3
+    return f"{text[:head]}{note}{text[len(text) - (room - head) :]}"
 
 
 def _shown(value: Any) -> str:

@@ -38,6 +38,7 @@ from .dates import DateOrder, date_order, read_date
 from .errors import ScenarioError
 from .opportunity_spec import FIELDS, KINDS, STATUSES, OpportunitySpec
 from .opportunity_status import UNKNOWN, read_status, status_hint, word_lookup
+from .plausible import AMOUNT_MULTIPLE, MAX_CYCLE_DAYS, amount_limit, date_window
 from .population import Population
 from .problems import Problem, problem_listing
 
@@ -315,6 +316,9 @@ def load_opportunities(
             problems.add(lineno, name.get(f, f), message)
         if record is not None and not said:
             records.append({**record, "row": lineno})
+    for i, f, message in _implausible(records):
+        problems.add(records[i]["row"], name.get(f, f), message)
+    records = [r for r in records if r["row"] not in problems.bad]
     notes = [n for n in (text.detected, fmt.note, order.note) if n]
     if text.footer:
         notes.append(f"{len(text.footer)} footer row(s) left out, e.g. {text.footer[0][0]!r}")
@@ -329,10 +333,60 @@ def load_opportunities(
         )
     if not records:
         raise ExportError(f"{where}: no usable opportunities; every row is bad or left out")
+    won = [r["amount"] for r in records if r["status"] == "won"]
+    if len(won) >= 2 and not any(a > 0 for a in won):
+        raise ExportError(
+            f"{where}: column {name['amount']!r}: all {len(won):,} won opportunities have "
+            "amount 0, so no deal size can be fitted; is the column mapped to the right "
+            f"field ({_SETTING} columns.amount)?"
+        )
     table = normalise_opportunities(pd.DataFrame.from_records(records))
     return OpportunityExport(
         table, origin, tuple([*listed, *declared]), tuple(notes), tuple(_warnings(table, where))
     )
+
+
+def _implausible(records: list[dict]) -> list[tuple[int, str, str]]:
+    """Readable rows whose values no business has (:mod:`sim.plausible`): dates outside
+    the export's plausible window, runaway amounts and cycles, as (record, field, message)."""
+    window = date_window(
+        pd.Series([r[f] for r in records for f in ("created", "closed") if r[f] is not None])
+    )
+    limit = amount_limit([r["amount"] for r in records])
+    out = []
+    for i, r in enumerate(records):
+        for f in ("created", "closed"):
+            when = r[f]
+            if window is not None and when is not None and not window.holds(pd.Timestamp(when)):
+                out.append(
+                    (
+                        i,
+                        f,
+                        f"{pd.Timestamp(when):%Y-%m-%d} is outside the export's plausible dates, "
+                        f"{window.said()}; a placeholder date?",
+                    )
+                )
+        if limit is not None and r["amount"] > limit:
+            out.append(
+                (
+                    i,
+                    "amount",
+                    f"{r['amount']:,.6g} is more than {AMOUNT_MULTIPLE:,} times the median amount "
+                    f"({limit / AMOUNT_MULTIPLE:,.0f}); an amount in the wrong unit?",
+                )
+            )
+        if r["created"] is not None and r["closed"] is not None:
+            days = (pd.Timestamp(r["closed"]) - pd.Timestamp(r["created"])).days
+            if days > MAX_CYCLE_DAYS:
+                out.append(
+                    (
+                        i,
+                        "closed",
+                        f"a sales cycle of {days:,} days (created {pd.Timestamp(r['created']):%Y-%m-%d}) "
+                        f"is longer than the plausible {MAX_CYCLE_DAYS:,} days (5 years)",
+                    )
+                )
+    return out
 
 
 def _date_hint(message: str) -> str:

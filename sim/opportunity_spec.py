@@ -148,7 +148,8 @@ class OpportunitySpec(FileFormat):
         """The preset's keys under the given ones; listed values add to the defaults."""
         if not isinstance(data, dict):
             return data
-        preset = PRESETS.get(data.get("preset")) or {}
+        name = data.get("preset")
+        preset = (PRESETS.get(name) if isinstance(name, str) else None) or {}
         out = {k: v for k, v in preset.items() if k not in _MERGED}
         out.update({k: v for k, v in data.items() if k not in _MERGED})
         defaults = {"status_values": _STATUS_VALUES, "kind_values": _KIND_VALUES, "columns": {}}

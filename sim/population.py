@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from .csvfile import read_rows
 from .distributions import Distribution, Gamma, LogNormal
 from .errors import ScenarioError
+from .scenario_limits import MAX_NUMBER, MAX_SAID
 from .teams import AccountTeams, RoleSpec, account_teams
 
 __all__ = ["Population", "TeamSpec", "build_population", "read_roster"]
@@ -201,7 +202,15 @@ def read_roster(path: Path) -> dict[str, np.ndarray]:
     header = [h.strip() for h in rows[0]]
     for req in ("name", "team"):
         if req not in header:
-            raise ScenarioError(f"{path}: roster needs a {req!r} column; found {header}")
+            # The file may be anything (a mistyped path): say what a roster is, never
+            # echo its content; name a column only when it is the wanted one misspelt.
+            near = [h for h in header if h.lower() == req]
+            hint = f"; its column {near[0]!r} must be written {req!r}" if near else ""
+            raise ScenarioError(
+                f"{path}: not a roster: its first row must name the columns, with a {req!r} "
+                f"column (name, team, then optional ability, potential, tenure_years, "
+                f"accounts, target_<measure>){hint}"
+            )
     known = {"name", "team", *_NUMERIC}
     for h in header:
         if h not in known and not h.startswith(("target_", "actual_")):
@@ -239,6 +248,11 @@ def read_roster(path: Path) -> dict[str, np.ndarray]:
             if not math.isfinite(num) or num < 0 or (positive and num == 0):
                 need = "a positive number" if positive else "a number >= 0"
                 raise ScenarioError(f"{path}: row {lineno}, column {h!r}: {val!r} must be {need}")
+            if num > MAX_NUMBER:
+                raise ScenarioError(
+                    f"{path}: row {lineno}, column {h!r}: {num:.6g} is beyond the largest "
+                    f"value a scenario accepts ({MAX_SAID})"
+                )
             out[h].append(num)
     if not out["name"]:
         raise ScenarioError(f"{path}: roster has no reps")

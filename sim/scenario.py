@@ -30,7 +30,7 @@ from .behaviour.spec import BehaviourSpec
 from .errors import ScenarioError
 from .market import Market
 from .measures import MEASURES
-from .messages import explain_error
+from .messages import explain_error, shorten
 from .opportunity_spec import OpportunitySpec
 from .optimize_spec import OptimizeSpec, check_optimize
 from .overrides import ATOMIC
@@ -38,6 +38,7 @@ from .overrides import merge_tables as _merge
 from .pipeline.spec import PipelineSpec
 from .plan import Plan
 from .population import TeamSpec
+from .scenario_limits import MAX_DEPTH, MAX_EXTENDS, check_numbers, nesting_depth
 from .suggest import did_you_mean
 from .sweep.spec import SweepSpec
 
@@ -208,31 +209,61 @@ def resolve_variant(base_plan: dict, overrides: dict, where: str) -> dict:
     return merged
 
 
-def _read_toml(path: Path, chain: tuple[Path, ...] = ()) -> tuple[dict, list[bytes]]:
-    if not path.is_file():
+def _read_toml(
+    path: Path, chain: tuple[Path, ...] = (), named_by: str = ""
+) -> tuple[dict, list[bytes]]:
+    """A scenario file's tables with every file it extends merged under them, and the
+    bytes of each file read. ``named_by`` is ``"FILE: extends"`` when another file
+    named this one, so that a bad ``extends`` is reported against the file that holds it."""
+    try:
+        found = path.is_file()
+    except OSError as exc:  # a name too long for the file system, say
+        found = False
+        if not named_by:
+            raise ScenarioError(f"{path}: cannot open the scenario file ({exc.strerror})") from None
+    if not found:
+        if named_by:
+            raise ScenarioError(f"{named_by}: no scenario file at {shorten(str(path), 200)}")
         raise ScenarioError(f"{path}: scenario file not found")
     if path.resolve() in chain:
-        raise ScenarioError(f"{path}: 'extends' loops back to a file already read")
+        raise ScenarioError(f"{named_by}: {path} loops back to a file already read")
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(
+            f"{named_by}: more than {MAX_EXTENDS} files extend one another "
+            f"(starting at {chain[0]}); flatten the chain"
+        )
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise ScenarioError(f"{path}: cannot read the scenario file ({exc.strerror})") from None
+    too_deep = (
+        f"{path}: tables or lists nested more than {MAX_DEPTH} deep; a scenario needs a few levels"
+    )
     try:
         data = tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError as exc:
         raise ScenarioError(f"{path}: not UTF-8 text ({exc.reason})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:  # the reader is recursive: nesting beyond Python's stack
+        raise ScenarioError(too_deep) from None
+    if nesting_depth(data) > MAX_DEPTH:
+        raise ScenarioError(too_deep)
     team = data.get("team")
     if isinstance(team, dict) and isinstance(team.get("roster"), str):
         # A roster is relative to the file that names it, whichever file extends it.
-        team["roster"] = str((path.parent / team["roster"]).resolve())
+        try:
+            team["roster"] = str((path.parent / team["roster"]).resolve())
+        except (OSError, ValueError) as exc:
+            raise ScenarioError(f"{path}: team.roster: not a usable file name ({exc})") from None
     parent = data.pop("extends", None)
     if parent is None:
         return data, [raw]
-    if not isinstance(parent, str):
+    if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(f"{path}: extends: expected a file name")
-    base, raws = _read_toml(path.parent / parent, (*chain, path.resolve()))
+    if "\0" in parent:
+        raise ScenarioError(f"{path}: extends: a file name cannot hold a NUL character")
+    base, raws = _read_toml(path.parent / parent, (*chain, path.resolve()), f"{path}: extends")
     inherited = base.pop("variants", {})
     drop = data.pop("drop_variants", [])
     if not isinstance(drop, list) or not all(isinstance(v, str) for v in drop):
@@ -255,6 +286,9 @@ def parse_scenario(
     data: dict, origin: str = "<scenario>", source: Path | None = None, digest: str = ""
 ) -> Scenario:
     """Validate a raw scenario table (as read from TOML) into a :class:`Scenario`."""
+    if nesting_depth(data) > MAX_DEPTH:
+        raise ScenarioError(f"{origin}: tables or lists nested more than {MAX_DEPTH} deep")
+    check_numbers(data, origin)
     data = copy.deepcopy(data)
     known = {"scenario", "plan", "variants", *TABLES}
     for k in data:
@@ -323,9 +357,11 @@ def load_scenario(path: str | Path) -> Scenario:
     roster = (data.get("team") or {}).get("roster") if isinstance(data.get("team"), dict) else None
     if isinstance(roster, str):
         roster_path = path.parent / roster
-        if not roster_path.is_file():
-            raise ScenarioError(f"{path}: team.roster: file not found: {roster_path}")
-        raws.append(roster_path.read_bytes())
+        try:
+            raws.append(roster_path.read_bytes())
+        except OSError as exc:
+            why = "file not found" if isinstance(exc, FileNotFoundError) else exc.strerror
+            raise ScenarioError(f"{path}: team.roster: {why}: {roster_path}") from None
     digest = hashlib.sha256(b"".join(raws)).hexdigest()
     return parse_scenario(data, origin=str(path), source=path, digest=digest)
 

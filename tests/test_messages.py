@@ -8,8 +8,13 @@ from sim.messages import MESSAGE_VALUE_CHARS, shorten
 
 def test_a_huge_value_is_cut_and_marked():
     text = shorten("x" * 1_000_000)
-    assert len(text) == MESSAGE_VALUE_CHARS
-    assert text.endswith("...")
+    assert len(text) <= MESSAGE_VALUE_CHARS
+    assert "1,000,000 characters, cut" in text
+
+
+def test_a_short_limit_marks_the_cut_with_dots():
+    text = shorten("x" * 1_000, 30)
+    assert len(text) == 30 and text.endswith("...")
 
 
 def test_a_short_value_is_left_as_it_is():

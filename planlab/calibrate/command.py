@@ -56,7 +56,8 @@ def calibrate(args) -> Path:
         else:  # replications far from those ``simulate`` runs, so a check is out of sample
             cal = C.calibrate_to_pipeline(scenario, args.replications, args.seed, first=10**9)
     if args.export:
-        say_data_notes(export.notes, warnings, len(export.dropped), args.quiet)
+        rows = len({(p.origin, p.row) for p in export.dropped})
+        say_data_notes(export.notes, warnings, rows, args.quiet)
     rel = os.path.relpath(path.resolve(), out.resolve())
     doc = {"extends": Path(rel).as_posix(), "market": C.market_overrides(scenario, cal.scenario)}
     source = args.export or f"the pipeline engine, {args.replications} replications"

@@ -164,8 +164,10 @@ def _sql(url: str, table: str | None, query: str | None) -> RawTable:
                 frame = pd.read_sql_table(table, conn)
             else:
                 frame = pd.read_sql_query(sa.text(query), conn)
-    except (sa.exc.SQLAlchemyError, ValueError) as exc:
-        raise ScenarioError(f"{url}: cannot read {what} ({exc})".splitlines()[0]) from None
+    except (sa.exc.SQLAlchemyError, pd.errors.DatabaseError, ValueError) as exc:
+        # pandas wraps a failed query in its own DatabaseError; say the database's reason.
+        reason = str(getattr(exc, "__cause__", None) or exc).splitlines()[0]
+        raise ScenarioError(f"{url}: cannot read {what} ({reason})") from None
     finally:
         engine.dispose()
     return RawTable(frame, f"{url} ({what})", 1, "record")

@@ -20,7 +20,9 @@ import pandas as pd
 from ..amounts import PLAIN, number_format, read_number
 from ..dates import date_order, is_blank, read_month
 from ..errors import ScenarioError
+from ..plausible import AMOUNT_MULTIPLE, amount_limit, date_window
 from ..problems import Problem, problem_listing
+from ..scenario_limits import MAX_NUMBER, MAX_SAID
 from .sources import RawTable, Uncached
 from .spec import REQUIRED, TEXT_FIELDS, ActualsSpec, known_field
 
@@ -165,6 +167,7 @@ def validate(
             else:
                 num[i] = x
         values[f] = num
+    _implausible(bad, values, periods, source_name, problems)
     first: dict[tuple[str, pd.Period], int] = {}
     for i, (r, p) in enumerate(zip(reps, periods, strict=True)):
         if not r or p is None:
@@ -210,6 +213,37 @@ def validate(
     return Actuals(
         out, raw.origin, tuple(c for c in out.columns), tuple(listed), notes=tuple(notes)
     )
+
+
+def _implausible(bad, values: dict, periods: list, source_name: dict, problems: dict) -> None:
+    """Flag readable cells no business has (:mod:`sim.plausible`): a month outside the
+    actuals' plausible window, an amount above a multiple of its column's median."""
+    readable = [i for i, p in enumerate(periods) if p is not None]
+    window = date_window(pd.Series([periods[i].to_timestamp() for i in readable]))
+    for i in readable:
+        if window is not None and not window.holds(periods[i].to_timestamp()):
+            bad(
+                i,
+                source_name["period"],
+                f"{periods[i]} is outside the actuals' plausible months, {window.said()}; "
+                "a placeholder date?",
+            )
+    for f, num in values.items():
+        for i in np.flatnonzero(num > MAX_NUMBER):
+            bad(i, source_name[f], f"{num[i]:.6g} is beyond the largest value read ({MAX_SAID})")
+        if f.endswith("_count") or f == "csat":
+            continue
+        ok = np.array([i not in problems for i in range(len(num))], dtype=bool)
+        limit = amount_limit(num[ok])
+        if limit is None:
+            continue
+        for i in np.flatnonzero(ok & (num > limit)):
+            bad(
+                i,
+                source_name[f],
+                f"{num[i]:,.6g} is more than {AMOUNT_MULTIPLE:,} times the column's median "
+                f"({limit / AMOUNT_MULTIPLE:,.0f}); an amount in the wrong unit?",
+            )
 
 
 def _plain(v: object) -> bool:

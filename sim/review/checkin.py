@@ -260,7 +260,7 @@ def check_in(
     cur, history = _current_year(years)
     k = cur.months_observed
     pop = _targets(pop, cur)
-    cal = calibrate(scenario, pop, history or [cur], growth)
+    cal = calibrate(scenario, pop, history or [cur], growth, origin=actuals.origin)
     ahead = 1 if history else 0  # the year in progress is one year after the calibrated one
     demand = (
         scenario.market.model_copy(

@@ -61,7 +61,7 @@ def prepare_review(scenario: Scenario, actuals: Actuals, growth: float | None = 
         if not path.is_absolute() and scenario.base_dir is not None:
             path = scenario.base_dir / path
         recorded = tuple(deal_teams(read_credits(path, team), year.months))
-    cal = calibrate(scenario, team, complete, growth)
+    cal = calibrate(scenario, team, complete, growth, origin=actuals.origin)
     return Review(
         scenario=scenario,
         actuals=actuals,
