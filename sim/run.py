@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 
+from .behaviour import Behaviour
 from .behaviour.collaboration import apply_help, choose_help
 from .behaviour.model import build_behaviours
 from .behaviour.response import TeamSample
@@ -138,6 +139,7 @@ def simulate(
     keep_outcomes: bool = False,
     progress: Callable[[int, int], None] | None = None,
     engine: str = "montecarlo",
+    respond: Callable[[Behaviour], Behaviour] | None = None,
 ) -> SimulationResult:
     """Simulate the scenario's plans (base first, then ``variants``; default all).
 
@@ -146,6 +148,8 @@ def simulate(
     parallel unless an ``executor`` is given. The result is the same for any
     chunk size, worker count or executor. ``engine`` is ``"montecarlo"`` or
     ``"pipeline"`` (the SimPy key-account pipeline: replications on processes).
+    ``respond`` wraps each plan's behaviour model when reps respond to the plan (the
+    check-in shows them the actual months through it).
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")
@@ -167,9 +171,11 @@ def simulate(
     pop = make_population(scenario)
     check_roster_targets(scenario, pop)
     spec = {None: scenario.behaviour, True: scenario.behaviour.all_on()}.get(behaviour, behaviour)
-    behaviours = {}
+    behaviours = models = {}
     if isinstance(spec, BehaviourSpec) and spec.enabled:
-        behaviours = build_behaviours(spec, plans, scenario.market, pop, seed)
+        behaviours = models = build_behaviours(spec, plans, scenario.market, pop, seed)
+        if respond is not None:
+            behaviours = {name: respond(b) for name, b in models.items()}
     helps = {}
     if behaviours and spec.help.enabled:
         helps = team_help(spec, plans, scenario, pop, seed)
@@ -178,7 +184,8 @@ def simulate(
     if engine == "pipeline":
         eng = PipelineEngine(scenario.market, pop, scenario.pipeline, 12, pull)
     else:
-        eng = MonteCarloEngine(scenario.market, pop, pull_discount=pull)
+        months = spec.timing.pull_months if behaviours else 1
+        eng = MonteCarloEngine(scenario.market, pop, pull_discount=pull, pull_months=months)
     n_workers = workers or min(2, os.cpu_count() or 1)
     bounds = chunk_bounds(eng, trials, chunk_trials or sim.chunk_trials, n_workers)
     collect = Collector(trials)
@@ -191,7 +198,7 @@ def simulate(
         executor=executor,
         progress=progress,
     )
-    out = {name: collect.variant(name, plan, behaviours.get(name)) for name, plan in plans.items()}
+    out = {name: collect.variant(name, plan, models.get(name)) for name, plan in plans.items()}
     return SimulationResult(
         scenario=scenario,
         population=pop,

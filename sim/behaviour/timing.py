@@ -15,12 +15,15 @@ import numpy as np
 
 from ..payout import ToDate, marginal_pay, pay_to_date
 from ..plan import Plan
-from .base import MonthState
+from .base import MonthState, pull_discount
 from .dynamics import paid_flow_measures, remaining_flows
 from .flows import Flows
 from .spec import TimingSpec
 
-__all__ = ["shift_share"]
+__all__ = ["PRICED", "shift_share"]
+
+#: Components a pull discount lowers (the engine takes the discount off these).
+PRICED = ("new_value", "xsell_value")
 
 
 def _next_value(plan, targets, team_index, flows, period, values, task_effort):
@@ -45,8 +48,11 @@ def shift_share(
     values: dict[str, np.ndarray],
     task_effort: dict[str, np.ndarray],
     spec: TimingSpec,
+    ahead: int = 1,
 ) -> np.ndarray:
-    """Share of ``values`` each rep moves: into the closing period (pull) or out of it (push)."""
+    """Share of ``values`` each rep moves: into the closing period (pull, from ``ahead``
+    months after the close, at :func:`~sim.behaviour.base.pull_discount`) or out of it
+    (push)."""
     share = spec.max_shift_share if kind == "pull" else spec.max_push_share
     moved = {c: v * share for c, v in values.items()}
     hurdle = spec.hurdle * plan.pay_mix.target_incentive / plan.periods
@@ -57,7 +63,12 @@ def shift_share(
 
     now = pay(state.booked_period)
     if kind == "pull":
-        with_deals = {c: state.booked_period[c] + moved.get(c, 0.0) for c in state.booked_period}
+        # The rep is paid on what the customer pays: the value less the discount.
+        rate = pull_discount(spec.pull_discount, ahead)
+        paid = {c: v * (1.0 - rate) if c in PRICED else v for c, v in moved.items()}
+        if "gross_margin" in paid:  # the discount comes off the margin too
+            paid["gross_margin"] = paid["gross_margin"] - rate * sum(moved[c] for c in PRICED)
+        with_deals = {c: state.booked_period[c] + paid.get(c, 0.0) for c in state.booked_period}
         gain = pay(with_deals) - now - later
     else:
         without = {c: state.booked_period[c] - moved.get(c, 0.0) for c in state.booked_period}
