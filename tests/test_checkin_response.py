@@ -13,6 +13,7 @@ import dataclasses
 import numpy as np
 import pytest
 
+from planlab.review.report import checkin_html
 from sim import load_scenario
 from sim.actuals import load_actuals
 from sim.actuals.validate import Actuals
@@ -120,3 +121,6 @@ def test_reps_respond_to_where_the_actual_months_left_them(example):
     (c, low), (_, normal), (_, high) = (rest(responding, f) for f in (0.3, 1.0, 3.0))
     assert low > 1.03 * normal and high < 0.97 * normal
     assert any("respond" in a and f"month {k + 1}" in a for a in c.assumptions)
+    # The report says so in its first facts.
+    html = checkin_html(c, _scaled(actuals, "FY2027", 0.3))
+    assert "Reps respond to the plan" in html and "fixed effort" not in html

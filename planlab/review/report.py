@@ -166,9 +166,9 @@ def checkin_html(c: CheckIn, actuals: Actuals, version: int | None = None) -> st
         (
             "Rep behaviour",
             behaviour_note(
-                None,
+                c.scenario.behaviour,
                 "the rest of the year is simulated at fixed effort, so that replacing the "
-                "observed months by the actuals conditions it exactly",
+                "observed months by the actuals conditions it exactly ([behaviour] is off)",
             ),
         ),
         ("Plan year", c.year),
