@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError
-from sim.optimize_spec import check_optimize
+from sim.optimize_spec import check_optimize, reps_respond
 from sim.payout import rep_targets
 from sim.plan import Plan
 from sim.population import Population
@@ -203,7 +203,8 @@ def optimize_plan(
         return Optimisation(scenario, spec, pop, "", pd.DataFrame(), linear=lin)
 
     primary = primary_measure(scenario.plan, spec)
-    note("tabulating outcomes with reps best-responding")
+    how = "reps best-responding" if reps_respond(scenario.behaviour, spec) else "fixed effort"
+    note(f"tabulating outcomes with {how}")
     outlook = team_outlook(scenario, pop, spec, seed, executor)
     base = baselines(scenario, pop, spec)
     shapes = menu_shapes(scenario.plan, spec.menu)

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.behaviour.spec import BehaviourSpec
+from sim.optimize_spec import reps_respond
 from sim.run import SimulationResult, simulate
 
 from .model import bad_year_cost, evaluate_choice
@@ -28,7 +29,7 @@ def optimised_behaviour(opt: Optimisation) -> BehaviourSpec:
     reps best-responding in effort when the optimiser tabulated them so. A hand-off
     file carries this, so that simulating it gives what the report promised."""
     behaviour = opt.scenario.behaviour
-    if opt.spec.responding and not behaviour.effort.enabled:
+    if reps_respond(behaviour, opt.spec) and not behaviour.effort.enabled:
         effort = behaviour.effort.model_copy(update={"enabled": True})
         behaviour = behaviour.model_copy(update={"effort": effort})
     return behaviour
