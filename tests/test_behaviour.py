@@ -511,6 +511,36 @@ def test_a_longer_pull_window_costs_more_in_discounts():
     assert three["pulled_in"].sum() > one["pulled_in"].sum()
 
 
+@pytest.mark.parametrize("true_up", [False, True])
+def test_timing_weighs_the_true_up_like_effort_does(true_up):
+    # A quarterly quota bonus (a lump sum at 100% of the quarter's target). At the first
+    # quarter's close a rep stands at 90% of it; pulling in the share of next month's
+    # deals a rep can (30% of deals worth half the quarter's target) wins the bonus. Without a true-up that is worth it. With
+    # one, the annual curve pays on the year's bookings (the rep is at 22% of the year
+    # with nine months to go, where its marginal rate exceeds the quarter's, zero just
+    # below the step at the close): the pull moves bookings within the year and only
+    # gives the discount away, so the rep does not pull: the rule effort follows
+    # (a rep is paid at the larger marginal rate, sim.payout.marginal_pay).
+    sc = scenario(BONUS)
+    plan = sc.plan.model_copy(update={"true_up": true_up})
+    pop = make_population(sc)
+    b = build_behaviours(spec(timing={"hurdle": 0.0}), {"base": plan}, sc.market, pop, SEED)
+    quarter = b["base"].targets["revenue"][:, 0]
+    zero = np.zeros((1, pop.size))
+    comps = ("new_value", "new_count", "xsell_value", "xsell_count", "cycle_days_sum")
+    comps += ("gross_margin", "discount_given")
+    booked = {c: zero.copy() for c in comps}
+    booked["new_value"] = 0.9 * quarter[None, :]
+    values = {c: zero.copy() for c in comps}
+    values["new_value"] = 0.5 * quarter[None, :]
+    state = sim.behaviour.MonthState(2, 12, plan, booked, dict(booked), 0)
+    share = b["base"].shift("pull", state, values)
+    if true_up:
+        assert not share.any()
+    else:
+        assert (share > 0).all()
+
+
 # -- retention --------------------------------------------------------------------------------
 
 RETENTION_VARIANTS = """
