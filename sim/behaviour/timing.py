@@ -7,6 +7,12 @@ when it carries attainment across a threshold, a step or into an accelerator;
 pushing this month's deals out is worth it when they earn nothing now (past a
 cap, or hopelessly short of the threshold) but would next period. Under a
 straight linear commission neither move gains anything.
+
+Deals can be pulled from up to ``pull_months`` months after the close, at a
+discount that grows with the distance (:func:`~sim.behaviour.base.pull_discount`);
+the rep is paid on the discounted value. With an annual true-up a move is weighed
+at the larger of the period's and the annual curve's marginal rate, the rule
+effort follows (:func:`sim.payout.marginal_pay`).
 """
 
 from __future__ import annotations
