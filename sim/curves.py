@@ -213,11 +213,7 @@ class PayoutCurve(BaseModel):
                 d = jump * np.exp(-0.5 * z * z) * np.where(z > -rem * inv_s, 1.0, 0.0)
                 dens = d if dens is None else dens + d
             if step:
-                p = ndtr(z)  # in place from here: one array per kink
-                p -= below
-                np.maximum(p, 0.0, out=p)
-                p *= step
-                acc += p
+                acc += np.maximum(ndtr(z) - below, 0.0) * step
         norm = np.maximum(1.0 - below, 1e-300)
         out = acc / norm + slopes[-1]
         if dens is not None:
