@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError
-from sim.optimize_spec import check_optimize
+from sim.optimize_spec import check_optimize, reps_respond
 from sim.payout import rep_targets
 from sim.plan import Plan
 from sim.population import Population
@@ -246,7 +246,8 @@ def optimize_plan(
             f"{scenario.source or '<scenario>'}: optimize.menu: every shape must pay on the "
             f"primary measure {primary!r}"
         )
-    note("tabulating outcomes with reps best-responding")
+    how = "reps best-responding" if reps_respond(scenario.behaviour, spec) else "fixed effort"
+    note(f"tabulating outcomes with {how}")
     outlook = team_outlook(scenario, pop, spec, seed, executor)
     levels_total = len(plans) * spec.levels.count
     levels_done = [0]

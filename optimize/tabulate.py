@@ -35,6 +35,7 @@ from sim.behaviour.collaboration import (
 )
 from sim.behaviour.response import BestResponse, PlanSample, TeamSample, risk_aversion
 from sim.errors import ScenarioError
+from sim.optimize_spec import reps_respond
 from sim.outcomes import Outcomes
 from sim.payout import evaluate_plan, rep_targets
 from sim.plan import Plan
@@ -167,7 +168,7 @@ def team_outlook(
     plan = scenario.plan
     trials = tabulation_trials(scenario, spec)
     sample = TeamSample(scenario.market, pop, trials, seed, spec.workers, executor)
-    if spec.responding:
+    if reps_respond(scenario.behaviour, spec):
         effort_spec = effort_spec.model_copy(update={"enabled": True})
         reps = BestResponse.calibrate(plan, sample, effort_spec, seed)
         efforts = np.asarray(effort_spec.levels, dtype=float)

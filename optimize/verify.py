@@ -13,10 +13,12 @@ import numpy as np
 import pandas as pd
 
 from sim.behaviour.spec import BehaviourSpec
+from sim.optimize_spec import reps_respond
 from sim.run import SimulationResult, simulate
 
 from .model import bad_year_cost, evaluate_choice
 from .run import Optimisation
+from .tabulate import tabulation_trials
 
 __all__ = ["OPTIMISED", "optimised_behaviour", "verify"]
 
@@ -28,8 +30,11 @@ def optimised_behaviour(opt: Optimisation) -> BehaviourSpec:
     reps best-responding in effort when the optimiser tabulated them so. A hand-off
     file carries this, so that simulating it gives what the report promised."""
     behaviour = opt.scenario.behaviour
-    if opt.spec.responding and not behaviour.effort.enabled:
-        effort = behaviour.effort.model_copy(update={"enabled": True})
+    if reps_respond(behaviour, opt.spec):
+        # The reps the tables were made with: effort costs and task split calibrated on
+        # the same sample (``[optimize] trials`` years when set, else the behaviour's).
+        trials = tabulation_trials(opt.scenario, opt.spec)
+        effort = behaviour.effort.model_copy(update={"enabled": True, "calibration_trials": trials})
         behaviour = behaviour.model_copy(update={"effort": effort})
     return behaviour
 

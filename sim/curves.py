@@ -191,20 +191,30 @@ class PayoutCurve(BaseModel):
         """
         base = np.asarray(base, dtype=float)
         rem = np.asarray(rem_mean, dtype=float)
-        inv_s = 1.0 / np.maximum(np.asarray(rem_sd, dtype=float), 1e-9)
+        sd = np.asarray(rem_sd, dtype=float)
+        kinks, slopes, jumps = self._slope_structure
+        if not sd.any() and not rem.any():
+            # Nothing left to come (a period's close): the slope where the rep stands
+            # (the limit of the general formula; a step exactly here has no slope).
+            at = np.searchsorted(kinks, base + rem, side="right")
+            return np.asarray(slopes)[at] + np.zeros(np.broadcast(base, rem, sd).shape)
+        inv_s = 1.0 / np.maximum(sd, 1e-9)
         below = ndtr(-rem * inv_s)  # mass the truncation at "no more sales" removes
         shift = (base + rem) * inv_s  # z at kink x is x·inv_s − shift
-        kinks, slopes, jumps = self._slope_structure
         # E[c'] = Σ_k slope_k·P(kink_{k-1} < A < kink_k) + Σ jumps·density; rearranged
         # as Σ_k P(A <= kink_k)·(slope_k − slope_{k+1}) + last slope, one pass per kink.
         acc = np.zeros(np.broadcast(base, rem, inv_s).shape)
         dens = None
         for k, (x, jump) in enumerate(zip(kinks, jumps, strict=True)):
+            step = slopes[k] - slopes[k + 1]
+            if not step and not jump:
+                continue
             z = x * inv_s - shift
-            acc += np.maximum(ndtr(z) - below, 0.0) * (slopes[k] - slopes[k + 1])
             if jump:
                 d = jump * np.exp(-0.5 * z * z) * np.where(z > -rem * inv_s, 1.0, 0.0)
                 dens = d if dens is None else dens + d
+            if step:
+                acc += np.maximum(ndtr(z) - below, 0.0) * step
         norm = np.maximum(1.0 - below, 1e-300)
         out = acc / norm + slopes[-1]
         if dens is not None:

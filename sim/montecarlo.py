@@ -21,7 +21,7 @@ from typing import ClassVar
 
 import numpy as np
 
-from .behaviour import Behaviour, Effort, FixedEffort, MonthState
+from .behaviour import Behaviour, Effort, FixedEffort, MonthState, pull_discount
 from .distributions import Distribution
 from .market import Market
 from .measures import COMPONENTS
@@ -72,7 +72,8 @@ class MonteCarloEngine:
     months: int = 12
     service_retention: float = 0.05  # retention change per unit of service effort above 1
     service_csat: float = 0.5  # csat change per unit of service effort above 1
-    pull_discount: float = 0.08  # extra discount a rep gives to pull a deal forward
+    pull_discount: float = 0.08  # extra discount a rep gives to pull a deal a month forward
+    pull_months: int = 1  # how many months ahead of a close reps can pull deals from
     stream: int = TRIALS  # stream family (calibration samples use their own)
     #: The :class:`~sim.engine.Engine` interface: chunks of whole stream blocks, on threads.
     unit: ClassVar[int] = BLOCK_TRIALS
@@ -246,6 +247,7 @@ class MonteCarloEngine:
         booked_period = {c: zero.copy() for c in SHIFTED}
         carry = None  # bookings pushed out of the previous month
         last_period = booked_period  # to-date totals of the last closed period
+        held = None  # reps who pushed deals out of the last close: they pull none in
         for m in range(self.months):
             period = m // per_period
             if m % per_period == 0:
@@ -319,41 +321,54 @@ class MonteCarloEngine:
             for c in ("pulled_in", "pushed_out", "timing_discount"):
                 o[c][...] = 0.0
 
-            pushed = None
             if carry is not None:  # deals pushed out of last month close now
                 _add(o, carry, 1.0)
-                pushed = (carry["new_value"] + carry["xsell_value"]) > 0
+                held = (carry["new_value"] + carry["xsell_value"]) > 0
                 carry = None
-            if m % per_period == 0 and m > 0:  # pull some of this month into the closed period
-                prev = {c: v[..., m - 1] for c, v in out.items()}
-                close = MonthState(m - 1, self.months, plan, booked, last_period, period - 1)
-                self._pull(behaviour, close, o, prev, [booked], pushed)
+            ahead = m % per_period + 1  # months since the last period's close
+            if m >= per_period and ahead <= self.pull_months:
+                # Pull some of this month's deals into the closed period's last month.
+                c = m - ahead
+                prev = {k: v[..., c] for k, v in out.items()}
+                close = MonthState(c, self.months, plan, booked, last_period, period - 1)
+                self._pull(behaviour, close, o, prev, [booked, last_period], held, ahead)
             _book(booked, booked_period, o)
             if m % per_period == per_period - 1:  # period close: push out, or pull from next year
                 close = MonthState(m, self.months, plan, booked, booked_period, period)
                 carry = self._push(behaviour, close, o, [booked, booked_period])
+                held = None
                 if m == self.months - 1 and behaviour.shifts_deals:
-                    # Next January: this December's demand path moved on by one month.
-                    jan = demand[:, -1:] * (mk.demand(self.months + 1)[-1] / mk.demand()[-1])
-                    lam = np.broadcast_to(jan * e_new * base_new, (n, r))
-                    lam_next_x = np.broadcast_to(jan * (eff.xsell * seat) * rate_x, (n, r))
-                    nxt = self._next_year(seed, blocks, edges, lam, lam_next_x, cycle_scale)
-                    draws += nxt.pop("_draws")
                     pushed_now = (
                         None if carry is None else (carry["new_value"] + carry["xsell_value"]) > 0
                     )
-                    self._pull(behaviour, close, nxt, o, [booked, booked_period], pushed_now)
+                    year = mk.demand(self.months + self.pull_months)
+                    for ahead in range(1, self.pull_months + 1):
+                        # Next year's months: this December's demand path moved on.
+                        f = demand[:, -1:] * (year[self.months + ahead - 1] / year[self.months - 1])
+                        lam = np.broadcast_to(f * e_new * base_new, (n, r))
+                        lam_next_x = np.broadcast_to(f * (eff.xsell * seat) * rate_x, (n, r))
+                        nxt = self._next_year(
+                            seed, blocks, edges, lam, lam_next_x, cycle_scale, ahead
+                        )
+                        draws += nxt.pop("_draws")
+                        books = [booked, booked_period]
+                        self._pull(behaviour, close, nxt, o, books, pushed_now, ahead)
                 last_period = {c: v.copy() for c, v in booked_period.items()}
         return draws
 
-    def _next_year(self, seed, blocks, edges, lam_new, lam_x, cycle_scale) -> dict:
-        """Next January's deals, drawn only so that reps can pull them into this year.
+    def _next_year(self, seed, blocks, edges, lam_new, lam_x, cycle_scale, ahead=1) -> dict:
+        """Next year's deals of month ``ahead`` (1: January), drawn only so that reps
+        can pull them into this year.
 
         Counts and sizes are drawn; their cycle days, discount and margin are the
         expected ones (no further draws), so pulling never flatters those measures.
         """
         got = [
-            self._deals(self._streams(seed, b, self.months, size), lam_new[lo:hi], lam_x[lo:hi])
+            self._deals(
+                self._streams(seed, b, self.months + ahead - 1, size),
+                lam_new[lo:hi],
+                lam_x[lo:hi],
+            )
             for (b, size), lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
         ]
         n_new, n_x, v_new, v_x = (np.concatenate([g[i] for g in got]) for i in range(4))
@@ -372,10 +387,16 @@ class MonteCarloEngine:
             "_draws": k,
         }
 
-    def _pull(self, behaviour, state, source, dest, books, pushed) -> None:
-        """Move the share of ``source`` deals that reps pull into the closing month
-        ``dest``, at an extra discount; ``books`` are the to-date totals to update."""
-        share = behaviour.shift("pull", state, source)
+    def _pull(self, behaviour, state, source, dest, books, pushed, ahead=1) -> None:
+        """Move the share of ``source`` deals (``ahead`` months after the close) that
+        reps pull into the closing month ``dest``, at the extra discount
+        :func:`~sim.behaviour.base.pull_discount`; ``books`` are the to-date totals
+        to update."""
+        share = (  # ``ahead`` is passed only when a window asks for it
+            behaviour.shift("pull", state, source, ahead)
+            if ahead > 1
+            else behaviour.shift("pull", state, source)
+        )
         if share is None:
             return
         if pushed is not None:  # a rep who just pushed deals out does not pull any in
@@ -384,9 +405,10 @@ class MonteCarloEngine:
         for c, v in moved.items():
             source[c] -= v
         value = moved["new_value"] + moved["xsell_value"]
-        given = value * self.pull_discount
-        moved["new_value"] = moved["new_value"] * (1.0 - self.pull_discount)
-        moved["xsell_value"] = moved["xsell_value"] * (1.0 - self.pull_discount)
+        rate = pull_discount(self.pull_discount, ahead)
+        given = value * rate
+        moved["new_value"] = moved["new_value"] * (1.0 - rate)
+        moved["xsell_value"] = moved["xsell_value"] * (1.0 - rate)
         moved["gross_margin"] = moved["gross_margin"] - given
         moved["discount_given"] = moved["discount_given"] + given
         _add(dest, moved, 1.0)

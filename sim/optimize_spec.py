@@ -20,10 +20,13 @@ from .errors import ScenarioError
 from .suggest import did_you_mean
 
 if TYPE_CHECKING:
+    from .behaviour.spec import BehaviourSpec
     from .plan import Plan
     from .population import TeamSpec
 
 __all__ = [
+    "reps_respond",
+    "check_responding",
     "Band",
     "Baseline",
     "BadYear",
@@ -567,8 +570,11 @@ class OptimizeSpec(_Frozen):
         default=SolverSpec(),
         description="Which MILP solver, and how long it may take per solve.",
     )
-    responding: bool = Field(
-        default=True, description="Reps best-respond in effort when outcomes are tabulated."
+    responding: bool | None = Field(
+        default=None,
+        description="Whether reps best-respond in effort when outcomes are tabulated (and in "
+        "the hand-off files). Unset: as [behaviour.effort] enabled says when that is set, "
+        "else yes. Set both only if they agree: a conflict is an error.",
     )
     trials: int | None = Field(
         default=None,
@@ -673,3 +679,29 @@ def _without_none(value):
     if isinstance(value, dict):
         return {k: _without_none(v) for k, v in value.items() if v is not None}
     return value
+
+
+def reps_respond(behaviour: BehaviourSpec, spec: OptimizeSpec) -> bool:
+    """Whether reps best-respond in effort in the optimiser's tables: the one rule.
+
+    ``[optimize] responding`` when set; else ``[behaviour.effort] enabled`` when the
+    scenario sets it; else yes (the optimiser's default: a plan is judged on how reps
+    answer it). :func:`check_responding` refuses the two keys set to different values."""
+    if spec.responding is not None:
+        return spec.responding
+    if "enabled" in behaviour.effort.model_fields_set:
+        return behaviour.effort.enabled
+    return True
+
+
+def check_responding(behaviour: BehaviourSpec, spec: OptimizeSpec) -> None:
+    """Refuse ``[optimize] responding`` and ``[behaviour.effort] enabled`` set apart."""
+    effort = behaviour.effort
+    explicit = spec.responding is not None and "enabled" in effort.model_fields_set
+    if explicit and spec.responding != effort.enabled:
+        raise ValueError(
+            f"optimize.responding = {str(spec.responding).lower()} conflicts with "
+            f"behaviour.effort.enabled = {str(effort.enabled).lower()}: whether reps "
+            "best-respond in effort is one setting; keep one of the two keys, or give "
+            "both the same value"
+        )

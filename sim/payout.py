@@ -23,6 +23,7 @@ __all__ = [
     "PlanOutcome",
     "attainment",
     "ToDate",
+    "annual_marginal_pay",
     "annual_targets",
     "effort_measures",
     "gated_curve",
@@ -369,9 +370,18 @@ def marginal_pay(
     """
     out = _marginal(to_date, remaining, to_date.plan.periods)
     if year is not None and to_date.plan.true_up and to_date.plan.periods > 1:
-        annual = _marginal(year[0], year[1], 1)
+        annual = annual_marginal_pay(*year)
         out = {k: np.maximum(v, annual[k]) for k, v in out.items()}
     return out
+
+
+def annual_marginal_pay(
+    year_to_date: ToDate, remaining: dict[str, tuple[np.ndarray, np.ndarray]]
+) -> dict[str, np.ndarray]:
+    """Marginal pay of one more unit booked now on the annual curve the true-up pays:
+    ``year_to_date`` holds the year's bookings against :func:`annual_targets`,
+    ``remaining`` the rest of the year (as :func:`marginal_pay` reads them)."""
+    return _marginal(year_to_date, remaining, 1)
 
 
 def _marginal(to_date: ToDate, remaining: dict, periods: int) -> dict[str, np.ndarray]:

@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
 
+from .behaviour import Behaviour
 from .behaviour.collaboration import apply_help, choose_help
 from .behaviour.model import build_behaviours
 from .behaviour.response import TeamSample
@@ -139,6 +140,7 @@ def simulate(
     progress: Callable[[int, int], None] | None = None,
     engine: str = "montecarlo",
     rep_years: bool = True,
+    respond: Callable[[Behaviour], Behaviour] | None = None,
 ) -> SimulationResult:
     """Simulate the scenario's plans (base first, then ``variants``; default all).
 
@@ -147,6 +149,8 @@ def simulate(
     parallel unless an ``executor`` is given. The result is the same for any
     chunk size, worker count or executor. ``engine`` is ``"montecarlo"`` or
     ``"pipeline"`` (the SimPy key-account pipeline: replications on processes).
+    ``respond`` wraps each plan's behaviour model when reps respond to the plan (the
+    check-in shows them the actual months through it).
 
     Metrics and reports read each variant's bounded summary, accumulated as chunks
     finish. ``rep_years=False`` drops the per-(trial, rep) arrays (``outcome`` and
@@ -172,9 +176,11 @@ def simulate(
     pop = make_population(scenario)
     check_roster_targets(scenario, pop)
     spec = {None: scenario.behaviour, True: scenario.behaviour.all_on()}.get(behaviour, behaviour)
-    behaviours = {}
+    behaviours = models = {}
     if isinstance(spec, BehaviourSpec) and spec.enabled:
-        behaviours = build_behaviours(spec, plans, scenario.market, pop, seed)
+        behaviours = models = build_behaviours(spec, plans, scenario.market, pop, seed)
+        if respond is not None:
+            behaviours = {name: respond(b) for name, b in models.items()}
     helps = {}
     if behaviours and spec.help.enabled:
         helps = team_help(spec, plans, scenario, pop, seed)
@@ -183,7 +189,8 @@ def simulate(
     if engine == "pipeline":
         eng = PipelineEngine(scenario.market, pop, scenario.pipeline, 12, pull)
     else:
-        eng = MonteCarloEngine(scenario.market, pop, pull_discount=pull)
+        months = spec.timing.pull_months if behaviours else 1
+        eng = MonteCarloEngine(scenario.market, pop, pull_discount=pull, pull_months=months)
     n_workers = workers or min(2, os.cpu_count() or 1)
     bounds = chunk_bounds(eng, trials, chunk_trials or sim.chunk_trials, n_workers)
     collect = Collector(trials, pop.size, rep_years)
@@ -196,7 +203,7 @@ def simulate(
         executor=executor,
         progress=progress,
     )
-    out = {name: collect.variant(name, plan, behaviours.get(name)) for name, plan in plans.items()}
+    out = {name: collect.variant(name, plan, models.get(name)) for name, plan in plans.items()}
     return SimulationResult(
         scenario=scenario,
         population=pop,

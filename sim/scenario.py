@@ -23,7 +23,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from .actuals.spec import ActualsSpec, CheckinSpec
 from .behaviour.spec import BehaviourSpec
@@ -32,7 +32,7 @@ from .market import Market
 from .measures import MEASURES
 from .messages import explain_error, shorten
 from .opportunity_spec import OpportunitySpec
-from .optimize_spec import OptimizeSpec, check_optimize
+from .optimize_spec import OptimizeSpec, check_optimize, check_responding
 from .overrides import ATOMIC
 from .overrides import merge_tables as _merge
 from .pipeline.spec import PipelineSpec
@@ -154,6 +154,11 @@ class Scenario(BaseModel):
     )
     source: str | None = Field(default=None, description="File the scenario was read from.")
     digest: str = Field(default="", description="SHA-256 of the file(s) read.")
+
+    @model_validator(mode="after")
+    def _one_effort_switch(self) -> Scenario:
+        check_responding(self.behaviour, self.optimize)
+        return self
 
     @property
     def plans(self) -> dict[str, Plan]:

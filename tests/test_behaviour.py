@@ -12,14 +12,18 @@ exact up to floating-point rounding.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import tomllib
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import sim
+from sim.behaviour import pull_discount
 from sim.behaviour.flows import expected_flows
 from sim.behaviour.model import build_behaviours
 from sim.behaviour.spec import BehaviourSpec
@@ -430,6 +434,111 @@ def test_timing_moves_value_between_months_consistently():
     moved = pulled - out_by_pull - pushed + pushed_before
     np.testing.assert_allclose(revenue["t"] - revenue["f"], moved, rtol=0, atol=1e-6)
     np.testing.assert_allclose(given, 0.08 * (pulled + given), rtol=1e-12, atol=1e-9)
+
+
+@dataclasses.dataclass(frozen=True)
+class _PullAll:
+    """Reps at fixed effort who pull every deal the engine offers them into a close."""
+
+    plan_dependent: bool = True
+    shifts_deals: bool = True
+    asked: list = dataclasses.field(default_factory=list)
+
+    def effort(self, state):
+        return None
+
+    def shift(self, kind, state, values, ahead=1):
+        self.asked.append((kind, state.month, ahead))
+        return np.ones_like(values["new_value"]) if kind == "pull" else None
+
+    def presence(self, seed, block, trials, months):
+        return None
+
+
+@given(
+    rate=st.floats(0.0, 0.9, allow_nan=False),
+    ahead=st.integers(1, 11),
+)
+def test_pull_discount_is_the_monthly_rate_compounded(rate, ahead):
+    # d(1) = rate; d(k) = 1 - (1 - rate)^k rises with k and stays below 1.
+    d = pull_discount(rate, ahead)
+    assert d == pytest.approx(1.0 - (1.0 - rate) ** ahead, abs=1e-15)
+    assert pull_discount(rate, 1) == pytest.approx(rate, abs=1e-15)
+    assert d <= pull_discount(rate, ahead + 1) + 1e-15 and d < 1.0
+
+
+def test_a_pull_window_moves_whole_months_at_a_discount_growing_with_distance():
+    # Reps who pull everything, window of two months, quarterly plan: each quarter's
+    # close (months 2, 5, 8) takes the next two months' deals at 1 - (1 - r)^k, leaving
+    # them empty; December takes next year's first two months (drawn from their own
+    # streams). Effort is fixed, so every draw is the foundation's: an exact identity.
+    sc = scenario(BONUS)
+    pop = make_population(sc)
+    rate = 0.05
+    engine = MonteCarloEngine(sc.market, pop, pull_discount=rate, pull_months=2)
+    who = _PullAll()
+    timed = engine.simulate_blocks(SEED, 0, 2, 100, who, sc.plan).components
+    fixed = engine.simulate_blocks(SEED, 0, 2, 100).components
+
+    def revenue(c):
+        return c["new_value"] + c["xsell_value"]
+
+    t, f = revenue(timed), revenue(fixed)
+    d1, d2 = pull_discount(rate, 1), pull_discount(rate, 2)
+    for close in (2, 5, 8):
+        want = f[..., close] + (1 - d1) * f[..., close + 1] + (1 - d2) * f[..., close + 2]
+        np.testing.assert_allclose(t[..., close], want, rtol=1e-12)
+        assert not t[..., close + 1].any() and not t[..., close + 2].any()
+        disc = d1 * f[..., close + 1] + d2 * f[..., close + 2]
+        np.testing.assert_allclose(timed["timing_discount"][..., close], disc, rtol=1e-12)
+    # December: its own deals plus next year's January and February, net of discounts.
+    pulled, disc = timed["pulled_in"][..., 11], timed["timing_discount"][..., 11]
+    np.testing.assert_allclose(t[..., 11], f[..., 11] + pulled, rtol=1e-12)
+    assert (disc > d1 * (pulled + disc) - 1e-9).all() and disc.sum() > 0
+    assert (disc < d2 * (pulled + disc) + 1e-9).all()
+    assert {a for k, m, a in who.asked if k == "pull" and m == 11} == {1, 2}
+
+
+def test_a_longer_pull_window_costs_more_in_discounts():
+    # Larkin 2014: deals pulled from further ahead cost larger discounts. On common
+    # random numbers, a three-month window gives away more than next month only.
+    sc = scenario(THRESHOLD)
+    one, three = (
+        sim.simulate(sc, behaviour=spec(timing={"pull_months": k}), trials=100).base.actuals
+        for k in (1, 3)
+    )
+    assert three["timing_discount"].sum() > one["timing_discount"].sum() > 0
+    assert three["pulled_in"].sum() > one["pulled_in"].sum()
+
+
+@pytest.mark.parametrize("true_up", [False, True])
+def test_timing_weighs_the_true_up_like_effort_does(true_up):
+    # A quarterly quota bonus (a lump sum at 100% of the quarter's target). At the first
+    # quarter's close a rep stands at 90% of it; pulling in the share of next month's
+    # deals a rep can (30% of deals worth half the quarter's target) wins the bonus. Without a true-up that is worth it. With
+    # one, the annual curve pays on the year's bookings (the rep is at 22% of the year
+    # with nine months to go, where its marginal rate exceeds the quarter's, zero just
+    # below the step at the close): the pull moves bookings within the year and only
+    # gives the discount away, so the rep does not pull: the rule effort follows
+    # (a rep is paid at the larger marginal rate, sim.payout.marginal_pay).
+    sc = scenario(BONUS)
+    plan = sc.plan.model_copy(update={"true_up": true_up})
+    pop = make_population(sc)
+    b = build_behaviours(spec(timing={"hurdle": 0.0}), {"base": plan}, sc.market, pop, SEED)
+    quarter = b["base"].targets["revenue"][:, 0]
+    zero = np.zeros((1, pop.size))
+    comps = ("new_value", "new_count", "xsell_value", "xsell_count", "cycle_days_sum")
+    comps += ("gross_margin", "discount_given")
+    booked = {c: zero.copy() for c in comps}
+    booked["new_value"] = 0.9 * quarter[None, :]
+    values = {c: zero.copy() for c in comps}
+    values["new_value"] = 0.5 * quarter[None, :]
+    state = sim.behaviour.MonthState(2, 12, plan, booked, dict(booked), 0)
+    share = b["base"].shift("pull", state, values)
+    if true_up:
+        assert not share.any()
+    else:
+        assert (share > 0).all()
 
 
 # -- retention --------------------------------------------------------------------------------

@@ -107,6 +107,11 @@ def test_review_end_to_end(evil_scenario, tmp_path, capsys):
     text = (out / "calibrated_scenario.toml").read_text(encoding="utf-8")
     sc = parse_scenario(tomllib.loads(text), origin="calibrated_scenario.toml")
     assert EVIL in [m["name"] for m in sc.team.members]
+    # Only the plan the review's figures are for; the header says why the variants went.
+    original = load_scenario(evil_scenario)
+    assert original.variants and not sc.variants
+    assert all(name in text for name in original.variants) and "left out" in text
+    assert sc.behaviour == original.behaviour
     assert main(["validate", str(out / "calibrated_scenario.toml")]) == 0
     capsys.readouterr()
 

@@ -118,7 +118,7 @@ class OneRepWorksHarder:
         e[self.rep] = self.level
         return Effort(e, e, e)
 
-    def shift(self, kind, state, values) -> None:
+    def shift(self, kind, state, values, ahead=1) -> None:
         return None
 
     def presence(self, seed, block, trials, months) -> None:

@@ -122,10 +122,23 @@ def checkin_record(c: CheckIn, scenario, source: str) -> Record:
 
 
 def _calibrated_toml(scenario, header: str) -> str:
-    # The actuals' file name was relative to the original scenario: not carried over.
+    """The calibrated model as a scenario file: the plan in force, its behaviour, the
+    calibrated team and market. The actuals' file name was relative to the original
+    scenario, and the scenario's plan variants were not part of the review's figures
+    (each hand-off carries only the plans its numbers were made with): neither is
+    carried over."""
     sc = scenario.model_copy(
-        update={"actuals": scenario.actuals.model_copy(update={"source": None})}
+        update={
+            "actuals": scenario.actuals.model_copy(update={"source": None}),
+            "variants": {},
+        }
     )
+    dropped = ", ".join(scenario.variants)
+    if dropped:
+        header += (
+            f"\nThe scenario's plan variants ({dropped}) are left out: the review's figures "
+            "are for the plan in force."
+        )
     return compact_scenario_toml(sc, header)
 
 

@@ -260,9 +260,9 @@ def checkin_html(c: CheckIn, actuals: Actuals, version: int | None = None) -> st
     ]
     findings = [
         behaviour_note(
-            None,
+            c.scenario.behaviour,
             "the rest of the year is simulated at fixed effort, so that replacing the "
-            "observed months by the actuals conditions it exactly",
+            "observed months by the actuals conditions it exactly ([behaviour] is off)",
         ),
         *c.findings(),
         *_data_note(actuals),

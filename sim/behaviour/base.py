@@ -18,7 +18,7 @@ import numpy as np
 
 from ..plan import Plan
 
-__all__ = ["Behaviour", "Effort", "FixedEffort", "MonthState"]
+__all__ = ["Behaviour", "Effort", "FixedEffort", "MonthState", "pull_discount"]
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,11 @@ class Behaviour(Protocol):
     def effort(self, state: MonthState) -> Effort | None: ...
 
     def shift(
-        self, kind: str, state: MonthState, values: dict[str, np.ndarray]
+        self, kind: str, state: MonthState, values: dict[str, np.ndarray], ahead: int = 1
     ) -> np.ndarray | None:
         """Share of ``values`` (a month's deals) to pull into the closing period
-        (``kind="pull"``) or push out of it (``kind="push"``)."""
+        (``kind="pull"``, from ``ahead`` months after the close) or push out of it
+        (``kind="push"``)."""
         ...
 
     def presence(self, seed: int, block: int, trials: int, months: int) -> np.ndarray | None:
@@ -78,8 +79,18 @@ class FixedEffort:
     def effort(self, state: MonthState) -> Effort | None:
         return None if self.level == 1.0 else Effort(self.level, self.level, self.level)
 
-    def shift(self, kind, state, values) -> None:
+    def shift(self, kind, state, values, ahead=1) -> None:
         return None
 
     def presence(self, seed, block, trials, months) -> None:
         return None
+
+
+def pull_discount(rate: float, ahead: int) -> float:
+    """Extra discount on a deal pulled ``ahead`` months forward into a period's close.
+
+    The customer asks ``rate`` for every month the signature is brought forward,
+    compounded: 1 - (1 - rate) ** ahead (``rate`` for next month's deals, rising
+    with how far ahead a deal is pulled, never reaching 100%). The engines give it
+    and the timing decision weighs it, so both use this one rule."""
+    return 1.0 - (1.0 - rate) ** ahead

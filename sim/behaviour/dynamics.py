@@ -122,7 +122,7 @@ class _Recorder:
         t = self.task_effort
         return Effort(t["new"], t["xsell"], t["service"])
 
-    def shift(self, kind, state, values) -> None:
+    def shift(self, kind, state, values, ahead=1) -> None:
         return None
 
     def presence(self, seed, block, trials, months) -> None:

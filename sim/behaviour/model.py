@@ -66,8 +66,10 @@ class PlanBehaviour:
             new, xsell = new * f["new"], xsell * f["xsell"]
         return Effort(new, xsell, t["service"])
 
-    def shift(self, kind: str, state: MonthState, values: dict) -> np.ndarray | None:
-        if not self.spec.timing.enabled:
+    def shift(
+        self, kind: str, state: MonthState, values: dict, ahead: int = 1
+    ) -> np.ndarray | None:
+        if not self.spec.timing.enabled or ahead > self.spec.timing.pull_months:
             return None
         return timing.shift_share(
             kind,
@@ -79,6 +81,7 @@ class PlanBehaviour:
             values,
             self.response.task,
             self.spec.timing,
+            ahead,
         )
 
     def presence(self, seed: int, block: int, trials: int, months: int) -> np.ndarray | None:

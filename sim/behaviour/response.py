@@ -90,7 +90,7 @@ class TaskEffort:
     def effort(self, state) -> Effort:
         return self.level
 
-    def shift(self, kind, state, values) -> None:
+    def shift(self, kind, state, values, ahead=1) -> None:
         return None
 
     def presence(self, seed, block, trials, months) -> None:

@@ -13,9 +13,12 @@ How the rest of the year is simulated, and what that assumes:
   shock stays hit); the company factor's remaining uncertainty becomes the
   shared shock of the months left.
 - The whole year is simulated with that model and the observed months are
-  replaced by the actuals. This is exact for the engine's model, in which
-  months are independent given the rep's productivity and the shared shocks.
-  Reps do not respond to the actuals to date (effort is fixed).
+  replaced by the actuals. Without behaviour this is exact for the engine's
+  model, in which months are independent given the rep's productivity and the
+  shared shocks. With the scenario's ``[behaviour]`` on, reps respond as in
+  every other command (the same best response), and from the first month not
+  observed they respond to where the actuals left them
+  (:class:`~sim.review.observed.ObservedMonths`).
 - The year's targets are the scenario's, or, when the actuals carry
   ``target_<measure>``, the months observed scaled to twelve.
 """
@@ -30,6 +33,8 @@ import pandas as pd
 
 from ..actuals import Actuals, CheckinOption
 from ..actuals.years import PlanYear, plan_years
+from ..behaviour import Behaviour
+from ..behaviour.spec import BehaviourSpec
 from ..calibrate import Calibration, calibrate, calibrated_scenario
 from ..errors import ScenarioError
 from ..market import Shift
@@ -40,14 +45,13 @@ from ..plan import Plan
 from ..population import Population
 from ..run import make_population, simulate
 from ..scenario import Scenario
+from .observed import OBSERVABLE, ObservedMonths
 
 __all__ = ["STAY", "TEAM_PRIOR_SD", "CheckIn", "check_in"]
 
 STAY = "stay the course"
 #: Prior spread of a team's level this year around the company's (shrinkage of team factors).
 TEAM_PRIOR_SD = 0.10
-#: Components the actuals can replace in the months observed.
-_OBSERVABLE = ("new_value", "new_count", "xsell_value", "xsell_count")
 
 
 @dataclass(frozen=True)
@@ -147,7 +151,7 @@ def _condition(outcomes: Outcomes, cur: PlanYear) -> Outcomes:
     comps = dict(outcomes.components)
     mask = np.zeros(cur.observed.shape, dtype=bool)
     mask[:, :k] = cur.observed[:, :k]
-    for c in _OBSERVABLE:
+    for c in OBSERVABLE:
         arr = np.array(comps[c], dtype=float)
         arr[:, mask] = cur.field(c)[mask][None, :]
         comps[c] = arr
@@ -192,7 +196,7 @@ def _retargeted(
 
 def _uplifted(outcomes: Outcomes, who: np.ndarray, uplift: float, k: int) -> Outcomes:
     comps = dict(outcomes.components)
-    for c in _OBSERVABLE:
+    for c in OBSERVABLE:
         arr = np.array(comps[c], dtype=float)
         arr[:, who, k:] *= 1.0 + uplift
         comps[c] = arr
@@ -245,6 +249,32 @@ def _option(
     return total, revenue, att, threshold
 
 
+def _response_assumption(spec: BehaviourSpec, k: int) -> str:
+    """What the projection assumes about how reps respond, in one sentence."""
+    if not spec.enabled:
+        return (
+            "Reps do not respond to the plan (behaviour off): effort is fixed, and months are "
+            "independent given productivity and the shared shock, so replacing the observed "
+            "months by the actuals conditions each simulated year exactly."
+        )
+    on = [
+        n
+        for n in ("effort", "dynamics", "timing", "ratchet", "retention", "help")
+        if getattr(spec, n).enabled
+    ]
+    monthly = spec.dynamics.enabled or spec.timing.enabled
+    where = (
+        f"from month {k + 1} on, each month's effort and deal timing respond to attainment "
+        "to date with the observed months taken from the actuals"
+        if monthly
+        else "at their annual best response to the plan (no monthly response: dynamics off)"
+    )
+    return (
+        f"Reps respond to the plan ({', '.join(on)} on): they work {where}; no deals are "
+        "moved into or out of the observed months."
+    )
+
+
 def check_in(
     scenario: Scenario,
     actuals: Actuals,
@@ -280,11 +310,16 @@ def check_in(
             "name": f"{scenario.name} ({cur.label} check-in)",
             "team": sc.team.model_copy(update={"members": members}),
             "market": sc.market.model_copy(update={"shock_sd": sd, "shifts": shifts}),
-            "behaviour": type(scenario.behaviour)(),
+            "behaviour": scenario.behaviour,
             "variants": {},
         }
     )
-    res = simulate(sc, [], trials=trials, seed=seed, keep_outcomes=True)
+    actual = {c: cur.field(c) for c in OBSERVABLE}
+
+    def respond(b: Behaviour) -> Behaviour:
+        return ObservedMonths(b, actual, cur.observed, k, sc.plan.periods)
+
+    res = simulate(sc, [], trials=trials, seed=seed, keep_outcomes=True, respond=respond)
     outcomes = _condition(res.outcomes, cur)
     plan, first = sc.plan, sc.plan.measures[0]
     team_pop = res.population
@@ -335,10 +370,10 @@ def check_in(
         f"{k} of 12 months observed; the rest simulated {trials:,} times (seed {seed}).",
         f"This year's level against the calibrated model: company {factors['company']:.2f}; "
         "team levels shrunk towards it; both assumed to persist.",
-        "Months are independent given productivity and the shared shock, so replacing the "
-        "observed months of each simulated year by the actuals conditions it exactly.",
-        "Reps do not change effort in response to where they stand (fixed effort); a SPIF's "
-        "uplift is the stated assumption of its option.",
+        "The observed months of each simulated year are replaced by the actuals.",
+        _response_assumption(sc.behaviour, k),
+        "A SPIF's uplift is the stated assumption of its option; options are weighed on "
+        "the same simulated months (reps do not respond anew to an option).",
     )
     if any(n.startswith("target_") for n in cur.values):
         assumptions += ("Annual targets are the months observed scaled to twelve.",)
