@@ -252,8 +252,11 @@ def optimize_plan(
     levels_total = len(plans) * spec.levels.count
     levels_done = [0]
     lock = threading.Lock()
+    stop = threading.Event()  # set after Ctrl-C or a failure: running shapes end too
 
     def level_done(step: int = 1) -> None:  # every shape's thread, after each level
+        if stop.is_set():
+            raise KeyboardInterrupt
         with lock:
             levels_done[0] += step
             done = levels_done[0]
@@ -269,7 +272,8 @@ def optimize_plan(
         ]
         try:
             tables = [f.result() for f in futures]
-        except BaseException:  # out of time (or interrupted): start no other shape
+        except BaseException:  # out of time (or interrupted): start no other shape,
+            stop.set()  # and end the running ones at their next target level
             for f in futures:
                 f.cancel()
             raise

@@ -123,8 +123,10 @@ def dask_setup(worker) -> None:
 
 
 def _pool_worker(parent: int, kernel: bool) -> None:
-    """Initialiser of a pool's worker: die with the parent; leave Ctrl-C to it."""
+    """Initialiser of a pool's worker: die with the parent; leave Ctrl-C to it, and end
+    quietly on SIGTERM (a forked worker would otherwise inherit planlab's handler)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     die_with_parent(parent, kernel=kernel)
 
 

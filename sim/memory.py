@@ -128,6 +128,8 @@ def estimate_peak(scenario: Scenario, **options) -> float:
 
 def _team_size(scenario: Scenario) -> int:
     team = scenario.team
+    if team.members:
+        return len(team.members)
     if team.roster:
         path = Path(team.roster)
         if not path.is_absolute() and scenario.base_dir is not None:

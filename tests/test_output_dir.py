@@ -337,9 +337,13 @@ def test_leftovers_of_older_planlab_versions_are_recovered(old, tmp_path):
     aside.mkdir()
     old.rename(aside / "previous")
     (tmp_path / ".unrelated.abcdefgh").mkdir()  # not ours: left alone
+    mine = tmp_path / ".run.archive1"  # the user's own, named like a leftover
+    mine.mkdir()
+    (mine / "notes.txt").write_text("keep")
     recover(old)
     assert (old / "report.html").read_text() == "<p>old</p>"
-    assert _leftovers(tmp_path) == [".unrelated.abcdefgh"]
+    assert _leftovers(tmp_path) == [".run.archive1", ".unrelated.abcdefgh"]
+    assert (mine / "notes.txt").read_text() == "keep"
 
 
 def test_a_live_runs_staging_directory_is_left_alone(old, tmp_path):
@@ -347,6 +351,26 @@ def test_a_live_runs_staging_directory_is_left_alone(old, tmp_path):
     live.mkdir()
     recover(old)
     assert live.exists()
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_during_the_swap_leaves_the_old_output_whole(old, tmp_path, monkeypatch, sig):
+    """Ctrl-C or SIGTERM arriving while the new output is swapped in: the stop is held
+    back until the swap is done, then the old output is put back, never deleted."""
+    from planlab.kit.signals import Terminated, terminate_as_interrupt
+
+    swap = od.Staged.swap
+
+    def swap_then_stop(self):
+        swap(self)
+        os.kill(os.getpid(), sig)
+
+    monkeypatch.setattr(od.Staged, "swap", swap_then_stop)
+    before = snapshot(old)
+    expected = Terminated if sig == signal.SIGTERM else KeyboardInterrupt
+    with pytest.raises(expected), terminate_as_interrupt():
+        write_files(old, FILES, force=True)
+    assert snapshot(old) == before and _leftovers(tmp_path) == []
 
 
 def test_stage_touches_nothing_old_until_swap(old, tmp_path):

@@ -35,17 +35,22 @@ def interrupted(exc: BaseException | None = None) -> int:
 
 @contextmanager
 def interrupts_deferred() -> Iterator[None]:
-    """Hold Ctrl-C back while a few renames and a commit run, then deliver it, so an
-    interrupt never splits an output from its history version. Outside the main
+    """Hold Ctrl-C and SIGTERM back while a few renames and a commit run, then deliver
+    them, so a stop never splits an output from its history version. Outside the main
     thread signals cannot be caught, and the block runs as it is."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
     caught: list[int] = []
-    previous = signal.signal(signal.SIGINT, lambda signum, frame: caught.append(signum))
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {s: signal.signal(s, lambda signum, frame: caught.append(signum)) for s in held}
     try:
         yield
     finally:
-        signal.signal(signal.SIGINT, signal.default_int_handler if previous is None else previous)
+        for s, handler in previous.items():
+            default = signal.default_int_handler if s == signal.SIGINT else signal.SIG_DFL
+            signal.signal(s, default if handler is None else handler)
+    if signal.SIGTERM in caught:
+        raise Terminated()
     if caught:
         raise KeyboardInterrupt

@@ -191,6 +191,13 @@ def process_alive(pid: int) -> bool:
     return True
 
 
+def _written_by_planlab(entry: Path) -> bool:
+    """An older planlab's leftover: a set-aside output (``previous``) or partial output
+    files, never a user's own hidden directory that happens to match the name."""
+    names = ("previous", MARKER, "manifest.json", "summary.json", "report.html")
+    return any((entry / name).exists() for name in names)
+
+
 def recover(target: Path) -> list[Path]:
     """Clean up after runs into ``target`` that were killed: put the previous output
     back if the new one never arrived, and remove staging and set-aside directories
@@ -209,7 +216,7 @@ def recover(target: Path) -> list[Path]:
             kind = m.group(1)
             if process_alive(int(m.group(2))):
                 continue  # a run still in progress
-        elif _LEGACY.match(rest):
+        elif _LEGACY.match(rest) and _written_by_planlab(entry):
             kind = "old" if rest.startswith("old.") else "new"
         else:
             continue
@@ -417,12 +424,12 @@ def write_atomic(
     try:
         with interrupts_deferred():
             staged.swap()
-            staged.finish()
     except BaseException as exc:
         staged.undo()
         if isinstance(exc, OSError) and not isinstance(exc, FileExistsError):
             raise _os_failure(exc, Path(target)) from None
         raise
+    staged.finish()  # the new output is final: a stop now leaves only the old one aside
     return Path(target)
 
 
@@ -432,7 +439,8 @@ def run_inputs(scenario: Any, *paths: str | Path | None) -> tuple[Path, ...]:
     ``--force`` never replaces a directory holding one of them."""
     base = Path(scenario.source).parent if getattr(scenario, "source", None) else Path()
     found = [getattr(scenario, "source", None), getattr(scenario.team, "roster", None)]
-    actuals = getattr(getattr(scenario, "actuals", None), "source", None)
-    found.append(base / actuals if actuals else None)
+    for key in ("source", "credits"):
+        given = getattr(getattr(scenario, "actuals", None), key, None)
+        found.append(base / given if given else None)
     found += list(paths)
     return tuple(Path(p) for p in found if p is not None and "://" not in str(p))

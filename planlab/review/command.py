@@ -32,9 +32,26 @@ from .next_period import next_period_lines
 __all__ = ["cmd_checkin", "cmd_history", "cmd_review"]
 
 
-def _load(args):
+def _load(args, checkin: bool = False):
     scenario = load_scenario(args.scenario)
-    check_run_memory(args, scenario, args.scenario, trials=args.trials)
+    if checkin:  # the rest of the year, every monthly array kept
+        trials = args.trials or scenario.checkin.trials
+        check_run_memory(args, scenario, args.scenario, trials=trials, rep_years=True)
+    else:  # the fit and the design simulations keep their rep-years; then the optimiser
+        reopt = not args.no_optimize
+        check_run_memory(
+            args,
+            scenario,
+            args.scenario,
+            trials=args.trials,
+            plans=2,
+            rep_years=True,
+            optimize_trials=(
+                scenario.optimize.trials or scenario.behaviour.effort.calibration_trials
+            )
+            if reopt
+            else None,
+        )
     source = args.actuals or scenario.actuals.source
     if source is None:
         raise ScenarioError(
@@ -160,7 +177,7 @@ def cmd_review(args, argv) -> int:
 
 
 def cmd_checkin(args, argv) -> int:
-    scenario, actuals, source = _load(args)
+    scenario, actuals, source = _load(args, checkin=True)
     inputs = _inputs(args, scenario)
     out = _out(args, f"{Path(args.scenario).stem}_checkin", inputs)
     progress = Progress(quiet=args.quiet)

@@ -219,7 +219,8 @@ class TimingSpec(_Frozen):
         description="How many months ahead of a period's close a rep can pull deals from "
         "(at most the next period within the year; at the year's close, next year's first "
         "months). Long sales cycles give reps control over which quarter a deal closes "
-        "in (Larkin 2014).",
+        "in (Larkin 2014). Monte Carlo engine; the pipeline engine pulls only final-stage "
+        "deals due next month.",
         json_schema_extra={"unit": "months"},
     )
     slip_risk: float = Field(
