@@ -91,6 +91,9 @@ def memory_estimate(
         unit = 1
     else:
         drivers["[market] deals_per_month"] = f"{scenario.market.new_business.deals_per_month:g}"
+        held = getattr(scenario.team.accounts, "mean", None)
+        if held is not None and scenario.market.cross_sell.deals_per_account_month > 0:
+            drivers["[team] accounts (mean)"] = f"{held:g}"
         unit = BLOCK_TRIALS
     chunk = max(unit, min(sim.chunk_trials, max(1, CHUNK_REP_TRIALS // reps)) // unit * unit)
     chunk = min(chunk, trials)

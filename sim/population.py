@@ -20,7 +20,11 @@ from .errors import ScenarioError
 from .scenario_limits import MAX_NUMBER, MAX_SAID
 from .teams import AccountTeams, RoleSpec, account_teams
 
-__all__ = ["Population", "TeamSpec", "build_population", "read_roster"]
+__all__ = ["MAX_ACCOUNTS", "Population", "TeamSpec", "build_population", "read_roster"]
+
+#: Key accounts one rep can hold in the model: a key-account book is tens of accounts;
+#: beyond this a value is a typo, and renewals alone would not fit in memory.
+MAX_ACCOUNTS = 10_000
 
 
 class TeamSpec(BaseModel):
@@ -165,7 +169,14 @@ def build_population(
     for key, dist in draws.items():  # always draw, so a roster column does not shift streams
         drawn = np.maximum(dist.sample(rng, n), 0.0)
         values[key] = cols.get(key, drawn)
-    accounts = np.rint(values["accounts"]).astype(np.int64)
+    held = np.asarray(values["accounts"], dtype=float)
+    if held.size and not float(held.max()) <= MAX_ACCOUNTS:
+        where = "a roster's accounts column" if "accounts" in cols else "[team] accounts"
+        raise ScenarioError(
+            f"{origin}: {where}: a rep holding {float(held.max()):,.0f} key accounts is "
+            f"beyond what planlab models (at most {MAX_ACCOUNTS:,} per rep)"
+        )
+    accounts = np.rint(held).astype(np.int64)
     ability = np.maximum(values["ability"], 1e-6)
     csat = np.clip(satisfaction_mean + satisfaction_rep_sd * rng.standard_normal(n), 0, 10)
     try:

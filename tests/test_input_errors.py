@@ -282,3 +282,23 @@ def test_a_preset_that_is_not_a_name_is_a_message(value, tmp_path, capsys):
     path.write_text(f'extends = "{BASELINE.as_posix()}"\n[opportunities]\npreset = {value}\n')
     code, _, err = run(["validate", path], capsys)
     assert code == 2 and "opportunities.preset" in err
+
+
+def test_absurd_accounts_per_rep_are_refused_before_any_memory_is_used(tmp_path, capsys):
+    """Found by fuzzing: a mean of 1e9 key accounts per rep ended in a MemoryError
+    while the renewals were drawn. The model refuses it, naming the key; the command
+    line refuses it earlier still, from the memory estimate, naming the same key."""
+    from sim.population import MAX_ACCOUNTS
+    from sim.run import make_population
+
+    text = BASELINE.read_text(encoding="utf-8")
+    old = 'accounts = { dist = "gamma", mean = 10.0, sd = 3.0 }'
+    assert old in text
+    path = tmp_path / "b.toml"
+    path.write_text(text.replace(old, old.replace("10.0", "1e9")), encoding="utf-8")
+    with pytest.raises(ScenarioError, match=rf"\[team\] accounts: .*at most {MAX_ACCOUNTS:,}"):
+        make_population(load_scenario(path))
+    code = main(["simulate", str(path), "--trials", "10", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 2 and "[team] accounts (mean) = 1e+09" in err and "Traceback" not in err
+    assert not (tmp_path / "o").exists()
