@@ -64,6 +64,19 @@ class Budget:
                 "less (fewer optimize.trials, optimize.levels.count or menu shapes)"
             )
 
+    def watch(self, what: str, advice: str) -> Callable[[int, int], None]:
+        """A progress callback for a step after the solves (the check simulation): it
+        stops the step (:class:`OutOfTime`) once the whole budget is spent."""
+
+        def check(done: int, total: int) -> None:
+            if self.seconds is not None and done < total and self.left() <= 0:
+                raise OutOfTime(
+                    f"{what} ran past --time-limit {self.seconds:g} s ({done} of {total} "
+                    f"chunks done); {advice}"
+                )
+
+        return check
+
     def solve_limit(self, per_solve: float) -> float | None:
         """Seconds the next solve may take: its own limit or what is left, whichever is
         less; ``None`` when too little is left to start one."""

@@ -30,6 +30,7 @@ from sim.review import Review, next_period_scenario
 from sim.run import SimulationResult
 from sim.scenario import Scenario
 
+from .budget import Budget
 from .run import Optimisation, optimize_plan
 from .shapes import volume_measures
 from .spec import optimize_spec
@@ -135,7 +136,7 @@ def next_period_plan(
     time_limit: float | None = None,
     gap: float | None = None,
     check: bool = True,
-    budget: float | None = None,
+    budget: float | Budget | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> NextPeriod:
     """Re-optimise next period's targets (and, unless ``targets_only``, the plan shape)
@@ -144,6 +145,7 @@ def next_period_plan(
         review, company_number=company_number, ratchet=ratchet, targets_only=targets_only
     )
     spec = optimize_spec(sc)
+    budget = budget if isinstance(budget, Budget) else Budget(budget)  # tables, solves, check
     label = next_period_label(review)
     primary = primary_measure(sc.plan, spec)
     notes = []
@@ -175,7 +177,7 @@ def next_period_plan(
             seed = sc.simulation.seed if seed is None else int(seed)
             # The run's trial streams are ones the optimiser never drew from; the same
             # seed keeps reps choosing effort on the sample the tables were built on.
-            result, table = verify(opt, trials=trials, seed=seed)
+            result, table = verify(opt, trials=trials, seed=seed, budget=budget)
     return NextPeriod(
         label=label,
         scenario=sc,

@@ -16,6 +16,7 @@ from sim.behaviour.spec import BehaviourSpec
 from sim.optimize_spec import reps_respond
 from sim.run import SimulationResult, simulate
 
+from .budget import Budget
 from .model import bad_year_cost, evaluate_choice
 from .run import Optimisation
 from .tabulate import tabulation_trials
@@ -44,9 +45,11 @@ def verify(
     trials: int = 1_000,
     seed: int | None = None,
     executor: Executor | None = None,
+    budget: Budget | None = None,
 ) -> tuple[SimulationResult, pd.DataFrame]:
     """Simulate base and optimised plans on draws the optimiser never saw (the trial
-    streams; it tabulated on the calibration streams); compare with its promises."""
+    streams; it tabulated on the calibration streams); compare with its promises.
+    With a ``budget`` (the command's --time-limit) the simulation stops when it is spent."""
     if opt.plan is None:
         raise ValueError("no optimised plan to verify")
     sc = opt.scenario
@@ -63,6 +66,11 @@ def verify(
         behaviour=behaviour,
         executor=executor,
         rep_years=False,
+        progress=None
+        if budget is None
+        else budget.watch(
+            "the check simulation of the chosen plan", "lower --trials or raise --time-limit"
+        ),
     )
     return result, promises(opt, result)
 

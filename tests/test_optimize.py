@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from optimize.budget import Budget, OutOfTime
 from optimize.run import optimize_plan
 from optimize.solve import Solution
 from optimize.verify import verify
@@ -260,3 +261,26 @@ def test_cli_bad_optimize_settings_exit_2(write_scenario, tmp_path, capsys, sett
     assert message in err and str(path) in err
     assert "Traceback" not in err
     assert not out.exists()
+
+
+def test_check_simulation_stops_when_the_time_limit_is_spent(optimised):
+    """--time-limit bounds the whole command: the check simulation of the chosen plan
+    stops (OutOfTime, counted by a stopped clock, not timed) once the budget is spent,
+    and runs to the end while some is left."""
+
+    class Stopped:
+        now = 0.0
+
+        def __call__(self) -> float:
+            return self.now
+
+    clock = Stopped()
+    budget = Budget(10, clock)
+    clock.now = 11.0  # the optimisation used it all
+    with pytest.raises(
+        OutOfTime, match=r"check simulation .* --time-limit 10 s \(\d+ of \d+ chunks"
+    ):
+        verify(optimised, trials=1_000, seed=987, budget=budget)
+    clock.now = 5.0
+    result, _ = verify(optimised, trials=1_000, seed=987, budget=budget)
+    assert result.trials == 1_000

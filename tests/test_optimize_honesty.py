@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import optimize.next_period as next_period
 import optimize.run as run
+import planlab.optimize.command as optimize_command
 from optimize.budget import LEAST_SOLVE, TABULATION_SHARE, Budget, OutOfTime
 from optimize.outcome import chosen_lines, limits_text, no_plan_lines, proven_infeasible
 from optimize.run import optimize_plan
@@ -182,6 +184,7 @@ def test_cli_tabulation_out_of_time_is_one_line_exit_1_nothing_written(
             super().__init__(seconds, Ticks(1.0))
 
     monkeypatch.setattr(run, "Budget", Ticking)
+    monkeypatch.setattr(optimize_command, "Budget", Ticking)
     out = tmp_path / "never"
     code = main(["optimize", str(tiny), "--out", str(out), "--time-limit", "4", "--quiet"])
     err = capsys.readouterr().err
@@ -313,6 +316,7 @@ def test_review_time_limit_bounds_the_reoptimisation(tmp_path, capsys, monkeypat
             super().__init__(seconds, Ticks(1.0))
 
     monkeypatch.setattr(run, "Budget", Ticking)
+    monkeypatch.setattr(next_period, "Budget", Ticking)
     example = ROOT / "scenarios" / "review_example.toml"
     out = tmp_path / "review"
     args = ["review", str(example), "--drop-bad-rows", "--no-history", "--trials", "100"]

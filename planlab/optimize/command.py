@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from optimize.budget import OutOfTime
+from optimize.budget import Budget, OutOfTime
 from optimize.run import optimize_plan
 from optimize.solve import SolverMissing
 from optimize.verify import verify
@@ -37,28 +37,33 @@ def cmd_optimize(args, argv) -> int:
     inputs = run_inputs(scenario)
     check_out(out, args.force, inputs)
     progress = Progress(quiet=args.quiet)
+    budget = Budget(args.time_limit)  # the whole command: optimisation and its check
     with scheduler_executor(args) as executor:
         try:
             with progress.step("optimising (tables, solves, explanations)") as tick:
                 opt = optimize_plan(
                     scenario,
                     solver=args.solver,
-                    budget=args.time_limit,
+                    budget=budget,
                     gap=args.gap,
                     seed=args.seed,
                     progress=tick,
                     executor=executor,
                 )
+            result = check = None
+            if opt.plan is not None:
+                label = (
+                    f"simulating the optimised plan beside the base plan ({args.trials:,} trials)"
+                )
+                with progress.step(label):
+                    result, check = verify(
+                        opt, trials=args.trials, executor=executor, budget=budget
+                    )
         except SolverMissing as exc:
             raise UsageError(str(exc)) from None
         except OutOfTime as exc:  # the machine's speed, not the input: exit 1
             print(f"planlab: {exc}; nothing was written", file=sys.stderr)
             return EXIT_ERROR
-        result = check = None
-        if opt.plan is not None:
-            label = f"simulating the optimised plan beside the base plan ({args.trials:,} trials)"
-            with progress.step(label):
-                result, check = verify(opt, trials=args.trials, executor=executor)
     with progress.step("writing the report and files"):
         files = optimize_files(opt, out, result, check, argv)
     write_files(out, files, args.force, inputs)

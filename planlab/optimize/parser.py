@@ -18,8 +18,9 @@ def add_optimize_command(sub) -> None:
         "--time-limit",
         type=number_in(0),
         metavar="SECONDS",
-        help="wall-clock limit of the whole optimisation: tabulation may use half, the "
-        "solves share the rest (each also stops at optimize.solver.time_limit)",
+        help="wall-clock limit of the whole optimisation and its check: tabulation may use "
+        "half, the solves share the rest (each also stops at optimize.solver.time_limit), "
+        "and the check simulation stops when it is spent (exit 1, nothing written)",
     )
     p.add_argument(
         "--gap",
