@@ -200,3 +200,30 @@ def test_sweep_table_parses_from_toml():
     assert sc.sweep.markets["slow"].demand == 0.5
     with pytest.raises(Exception, match="sweep.markets: .*'base' is the scenario's own market"):
         parse_scenario({**data, "sweep": {"markets": {"base": {}}}})
+
+
+def test_ctrl_c_drops_every_queued_chunk(monkeypatch):
+    """Ctrl-C while a sweep runs: the chunks still queued for any market are dropped,
+    so the command stops after the running ones instead of finishing the sweep."""
+    import sim.chunks
+    from sim.sweep.run import run_sweep
+
+    ran = []
+    real = sim.chunks.simulate_chunk
+
+    def counting(*args, **kwargs):
+        ran.append(1)
+        return real(*args, **kwargs)
+
+    def interrupt(done, total):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sim.chunks, "simulate_chunk", counting)
+    sc = load_scenario(BASELINE.parent / "key_account_sweep.toml")
+    sim_spec = sc.simulation.model_copy(update={"chunk_trials": 100})
+    sc = sc.model_copy(update={"simulation": sim_spec})
+    markets = len(sweep_markets(sc))
+    chunks_per_market = 4
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(sc, trials=100 * chunks_per_market, workers=1, progress=interrupt)
+    assert markets > 1 and len(ran) < markets * chunks_per_market

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -29,7 +30,15 @@ from ..run import simulate
 from ..scenario import Scenario
 from .spec import BASE_MARKET, apply_case
 
-__all__ = ["HEADLINE", "SweepResult", "robustness", "run_sweep", "sweep_markets"]
+__all__ = [
+    "HEADLINE",
+    "StoppableExecutor",
+    "SweepResult",
+    "SweepStopped",
+    "robustness",
+    "run_sweep",
+    "sweep_markets",
+]
 
 #: Headline metrics of a sweep (a heatmap each), and whether higher is better.
 HEADLINE: dict[str, bool] = {
@@ -185,16 +194,21 @@ def run_sweep(
     # Every market's chunks go to one executor at once (no idle workers between
     # markets); each market is reduced to its tables as soon as it finishes.
     with contextlib.ExitStack() as stack:
-        pool = executor or stack.enter_context(
-            ThreadPoolExecutor(workers or min(2, os.cpu_count() or 1))
+        stop = threading.Event()
+        pool = executor or StoppableExecutor(
+            stack.enter_context(ThreadPoolExecutor(workers or min(2, os.cpu_count() or 1))), stop
         )
         drivers = stack.enter_context(ThreadPoolExecutor(len(markets)))
         futures = {drivers.submit(one_market, m): m for m in markets}
         done: dict[str, tuple] = {}
-        for fut in as_completed(futures):
-            done[futures[fut]] = fut.result()
-            if progress:
-                progress(len(done), len(markets))
+        try:
+            for fut in as_completed(futures):
+                done[futures[fut]] = fut.result()
+                if progress:
+                    progress(len(done), len(markets))
+        except BaseException:  # Ctrl-C or a failure: queued chunks end at once, unrun,
+            stop.set()  # so only the running ones finish
+            raise
     cells, reps, verdicts = (list(x) for x in zip(*(done[m] for m in markets), strict=True))
     all_cells = pd.concat(cells, ignore_index=True)
     variants = ["base", *(n for n in names if n != "base")]
@@ -210,6 +224,27 @@ def run_sweep(
         verdicts=pd.concat(verdicts),
         ranking=robustness(all_cells, variants, market_names, spec.cost_of_sales_band),
     )
+
+
+class SweepStopped(Exception):
+    """A queued chunk of a sweep that was stopped (Ctrl-C or a failure elsewhere)."""
+
+
+def _unless_stopped(stop: threading.Event, fn: Callable, *args, **kwargs):
+    if stop.is_set():
+        raise SweepStopped("the sweep was stopped before this chunk ran")
+    return fn(*args, **kwargs)
+
+
+class StoppableExecutor(Executor):
+    """A local thread pool whose queued tasks end unrun once ``stop`` is set. (Cancelling
+    them instead would leave the markets' loops waiting for futures that never finish.)"""
+
+    def __init__(self, inner: Executor, stop: threading.Event) -> None:
+        self.inner, self.stop = inner, stop
+
+    def submit(self, fn, /, *args, **kwargs):
+        return self.inner.submit(_unless_stopped, self.stop, fn, *args, **kwargs)
 
 
 def sweep_markets(scenario: Scenario) -> dict[str, Market]:
