@@ -7,12 +7,59 @@ drift from what ``planlab validate`` accepts.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from .scenario import HEAD_KEYS
 from .scenario_schema import scenario_schema
 
-__all__ = ["scenario_reference"]
+__all__ = ["UNIT_WORDS", "scenario_reference", "stated_unit"]
+
+#: Words that name a unit (or say a number has none). A key's unit is its schema
+#: ``unit``, or these words in its meaning (which the tests hold every number to).
+UNIT_WORDS = re.compile(
+    r"\b(unitless|shares?|count|chance|days?|months?|years?|seconds|currency|attainment"
+    r"|exponent|points?|multiples?)\b|×|(key|column|measure)'s unit",
+    flags=re.I,
+)
+
+#: "in currency per opportunity", "in days": the unit as the meaning words it.
+_IN_UNIT = re.compile(
+    r"\bin ((?:currency|days|months|years|seconds|points)(?: per [a-z-]+(?: [a-z-]+)?)?)",
+    flags=re.I,
+)
+
+#: Definitions holding a distribution of numbers (in the unit of the key holding it).
+_DISTRIBUTIONS = {"Fixed", "Normal", "LogNormal", "Gamma", "Pareto"}
+
+
+def _holds_number(node: Any) -> bool:
+    if not isinstance(node, dict):
+        return False
+    if node.get("type") in ("number", "integer") or _ref_name(node) in _DISTRIBUTIONS:
+        return True
+    parts = [*node.get("anyOf", ()), *node.get("oneOf", ())]
+    parts += [node.get("items"), node.get("additionalProperties")]
+    return any(_holds_number(p) for p in parts)
+
+
+def stated_unit(unit: str | None, meaning: str | None) -> str:
+    """A key's unit for the reference: its schema ``unit``, else the unit its meaning
+    names ("in days", "a share", "a count", "unitless"...); empty when it names none."""
+    if unit:
+        return unit
+    text = meaning or ""
+    found = _IN_UNIT.search(text)
+    if found:
+        return found.group(1)
+    word = UNIT_WORDS.search(text)
+    if not word:
+        return ""
+    if word.group(2):
+        return "the key's unit"
+    rate = text[: word.start()].rstrip().lower().endswith("per")  # "per month": a rate
+    return f"per {word.group(0).lower()}" if rate else word.group(0).lower()
+
 
 _INTRO = """\
 # Scenario reference
@@ -158,7 +205,7 @@ class _Writer:
                 whole = self.defs[_complete(_ref_name(node))].get("description", "")
                 meaning = whole.split("\n\n", 1)[0]  # its section has the rest
             meaning = " ".join(meaning.split()).replace("``", "`").replace("|", "\\|")
-            unit = node.get("unit", "")
+            unit = stated_unit(node.get("unit"), meaning) if _holds_number(node) else ""
             lines.append(f"| `{key}` | {typ.replace('|', '/')} | {default} | {unit} | {meaning} |")
         self.sections.append("\n".join(lines) + "\n")
 

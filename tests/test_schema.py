@@ -23,7 +23,7 @@ from sim.distributions import Fixed, Gamma, LogNormal, Normal, Pareto
 from sim.optimize_spec import OptimizeSpec
 from sim.population import TeamSpec
 from sim.scenario import Scenario
-from sim.scenario_reference import scenario_reference
+from sim.scenario_reference import scenario_reference, stated_unit
 from sim.scenario_schema import DRAFT, scenario_schema
 from sim.scenario_toml import dump_scenario
 
@@ -125,15 +125,6 @@ def test_every_key_has_a_meaning(model):
     assert not blank, (model.__name__, blank)
 
 
-#: Words that name a unit (or say a number has none). A key's unit is given by its
-#: ``unit`` in the schema (the reference's unit column) or in words in its meaning.
-UNIT_WORDS = re.compile(
-    r"\b(unitless|shares?|count|chance|days?|months?|years?|seconds|currency|attainment"
-    r"|exponent|points?|multiples?)\b|×|(key|column|measure)'s unit",
-    flags=re.I,
-)
-
-
 #: A distribution's numbers are in the unit of the key holding it, which must say it.
 _DISTRIBUTIONS = (Fixed, Normal, LogNormal, Gamma, Pareto)
 
@@ -149,7 +140,7 @@ def _is_number(annotation) -> bool:
 def _has_unit(field) -> bool:
     """Its schema ``unit`` (the reference's unit column), or a unit word in its meaning."""
     extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
-    return bool(extra.get("unit")) or bool(UNIT_WORDS.search(field.description or ""))
+    return bool(stated_unit(extra.get("unit"), field.description))
 
 
 @pytest.mark.parametrize("model", [m for m in _models(Scenario) if m is not Scenario], ids=str)
@@ -337,3 +328,14 @@ def test_schema_directive_file_checks_in_an_editor_the_same_way(tmp_path):
     path = tmp_path / "s.toml"
     path.write_text("#:schema ./scenario.schema.json\n" + text, encoding="utf-8")
     assert load_scenario(path).name == load_scenario(SHIPPED[0]).name
+
+
+def test_the_reference_gives_every_number_its_unit():
+    """The unit column names the unit of every key holding a number, from its schema
+    ``unit`` or from the words of its meaning."""
+    rows = {r[0]: r for r in _rows(Scenario.model_fields["pipeline"].annotation)}
+    assert rows["`slip_days`"][3] == "days"
+    assert rows["`travel_per_opportunity`"][3] == "currency per opportunity"
+    assert stated_unit(None, "Key accounts a rep holds, a count.") == "count"
+    assert stated_unit("months", "anything") == "months"
+    assert stated_unit(None, "A label.") == ""
