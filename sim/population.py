@@ -65,7 +65,8 @@ class TeamSpec(BaseModel):
     )
     accounts: Distribution = Field(
         default=Gamma(mean=10.0, sd=3.0),
-        description="Key accounts a rep holds, a count (renewals and cross-sell).",
+        description="Key accounts a rep holds, a count (renewals and cross-sell); at most "
+        "10,000 per rep (MAX_ACCOUNTS): beyond that a value is a typo.",
     )
     roles: tuple[RoleSpec, ...] = Field(
         default=(),
