@@ -7,13 +7,14 @@ variation keeps scenario files readable for non-statisticians.
 
 from __future__ import annotations
 
+import typing
 from typing import Annotated, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from scipy import special
 
-__all__ = ["Distribution", "Fixed", "Gamma", "LogNormal", "Normal", "Pareto"]
+__all__ = ["DISTRIBUTIONS", "Distribution", "Fixed", "Gamma", "LogNormal", "Normal", "Pareto"]
 
 
 class _Dist(BaseModel):
@@ -189,3 +190,6 @@ class Pareto(_Dist):
 
 
 Distribution = Annotated[Fixed | Normal | LogNormal | Gamma | Pareto, Field(discriminator="dist")]
+
+#: Every distribution a scenario key may hold (the members of :data:`Distribution`).
+DISTRIBUTIONS: tuple[type, ...] = typing.get_args(typing.get_args(Distribution)[0])

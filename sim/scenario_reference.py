@@ -10,6 +10,7 @@ import json
 import re
 from typing import Any
 
+from .distributions import DISTRIBUTIONS
 from .scenario import HEAD_KEYS
 from .scenario_schema import scenario_schema
 
@@ -30,7 +31,7 @@ _IN_UNIT = re.compile(
 )
 
 #: Definitions holding a distribution of numbers (in the unit of the key holding it).
-_DISTRIBUTIONS = {"Fixed", "Normal", "LogNormal", "Gamma", "Pareto"}
+_DISTRIBUTIONS = {d.__name__ for d in DISTRIBUTIONS}
 
 
 def _holds_number(node: Any) -> bool:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field
 from planlab.cli import main
 from sim import ScenarioError, load_scenario
 from sim import scenario_schema as schema_module
-from sim.distributions import Fixed, Gamma, LogNormal, Normal, Pareto
+from sim.distributions import DISTRIBUTIONS
 from sim.optimize_spec import OptimizeSpec
 from sim.population import TeamSpec
 from sim.scenario import Scenario
@@ -125,14 +125,10 @@ def test_every_key_has_a_meaning(model):
     assert not blank, (model.__name__, blank)
 
 
-#: A distribution's numbers are in the unit of the key holding it, which must say it.
-_DISTRIBUTIONS = (Fixed, Normal, LogNormal, Gamma, Pareto)
-
-
 def _is_number(annotation) -> bool:
-    """A number, a distribution of numbers, or a list, table or choice holding numbers
-    (booleans are not numbers)."""
-    if annotation in (int, float, *_DISTRIBUTIONS):
+    """A number, a distribution of numbers (in the unit of the key holding it, which must
+    say it), or a list, table or choice holding numbers (booleans are not numbers)."""
+    if annotation in (int, float, *DISTRIBUTIONS):
         return True
     return any(_is_number(a) for a in typing.get_args(annotation) if a is not bool)
 
