@@ -9,6 +9,7 @@ from pathlib import Path
 from optimize.budget import Budget, OutOfTime
 from optimize.run import optimize_plan
 from optimize.solve import SolverMissing
+from optimize.tabulate import tabulation_trials
 from optimize.verify import verify
 from sim import load_scenario
 
@@ -31,7 +32,7 @@ def cmd_optimize(args, argv) -> int:
         trials=args.trials,
         plans=2,
         behaviour=True,
-        optimize_trials=scenario.optimize.trials or scenario.behaviour.effort.calibration_trials,
+        optimize_trials=tabulation_trials(scenario, scenario.optimize),
     )
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}_optimised"
     inputs = run_inputs(scenario)

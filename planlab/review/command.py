@@ -15,6 +15,7 @@ from pathlib import Path
 from optimize.budget import OutOfTime
 from optimize.next_period import next_period_plan
 from optimize.solve import SolverMissing
+from optimize.tabulate import tabulation_trials
 from sim import ScenarioError, load_scenario
 from sim.actuals import load_actuals
 from sim.review import annual_review, check_in
@@ -38,7 +39,7 @@ def _load(args, checkin: bool = False):
         trials = args.trials or scenario.checkin.trials
         check_run_memory(args, scenario, args.scenario, trials=trials, rep_years=True)
     else:  # the fit and the design simulations keep their rep-years; then the optimiser
-        reopt = not args.no_optimize
+        tables = None if args.no_optimize else tabulation_trials(scenario, scenario.optimize)
         check_run_memory(
             args,
             scenario,
@@ -46,11 +47,7 @@ def _load(args, checkin: bool = False):
             trials=args.trials,
             plans=2,
             rep_years=True,
-            optimize_trials=(
-                scenario.optimize.trials or scenario.behaviour.effort.calibration_trials
-            )
-            if reopt
-            else None,
+            optimize_trials=tables,
         )
     source = args.actuals or scenario.actuals.source
     if source is None:
