@@ -7,8 +7,7 @@ from __future__ import annotations
 import os
 import sys
 
-from planlab.kit.interrupts import EXIT_INTERRUPTED, interrupted
-from planlab.kit.signals import EXIT_TERMINATED
+from planlab.kit.interrupts import EXIT_INTERRUPTED, EXIT_TERMINATED, interrupted
 
 __all__ = ["entry", "run"]
 

@@ -16,9 +16,8 @@ import sys
 from . import __version__
 from .calibrate.parser import add_calibrate_command
 from .compare.parser import add_compare_command
-from .kit.interrupts import interrupted
+from .kit.interrupts import interrupted, terminate_as_interrupt
 from .kit.options import EXIT_ERROR, EXIT_OK, EXIT_USAGE, HelpFormatter, Progress, UsageError
-from .kit.signals import terminate_as_interrupt
 from .optimize.parser import add_optimize_command
 from .review.parser import add_review_commands
 from .schema.parser import add_schema_command

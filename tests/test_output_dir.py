@@ -357,7 +357,7 @@ def test_a_live_runs_staging_directory_is_left_alone(old, tmp_path):
 def test_a_stop_during_the_swap_leaves_the_old_output_whole(old, tmp_path, monkeypatch, sig):
     """Ctrl-C or SIGTERM arriving while the new output is swapped in: the stop is held
     back until the swap is done, then the old output is put back, never deleted."""
-    from planlab.kit.signals import Terminated, terminate_as_interrupt
+    from planlab.kit.interrupts import Terminated, terminate_as_interrupt
 
     swap = od.Staged.swap
 

@@ -1,5 +1,12 @@
-"""Ctrl-C: one line and exit code 130 at any moment, and never between an output and
-its history version. Imports nothing heavy, so it serves while planlab loads."""
+"""Ctrl-C and SIGTERM: one line and exit code 130 (143) at any moment, and never
+between an output and its history version. Imports nothing heavy, so it serves while
+planlab loads.
+
+A service manager, ``timeout`` or ``kill`` ends a process with SIGTERM. Python's
+default is to die at once, skipping every ``finally``: the atomic output writer's
+clean-up and the pools' shutdown. Raising :class:`Terminated` (a
+``KeyboardInterrupt``) instead runs the same clean-up as Ctrl-C.
+"""
 
 from __future__ import annotations
 
@@ -10,9 +17,16 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from .signals import EXIT_TERMINATED, Terminated
-
-__all__ = ["EXIT_INTERRUPTED", "INTERRUPTED", "TERMINATED", "interrupted", "interrupts_deferred"]
+__all__ = [
+    "EXIT_INTERRUPTED",
+    "EXIT_TERMINATED",
+    "INTERRUPTED",
+    "TERMINATED",
+    "Terminated",
+    "interrupted",
+    "interrupts_deferred",
+    "terminate_as_interrupt",
+]
 
 #: What Ctrl-C prints: outputs are whole (the previous one or the new one), never half-written.
 INTERRUPTED = "planlab: interrupted; no output was left half-written"
@@ -22,6 +36,31 @@ TERMINATED = "planlab: terminated; no output was left half-written"
 
 #: The exit code of a command stopped by Ctrl-C (128 + SIGINT), as shells report it.
 EXIT_INTERRUPTED = 130
+
+#: Exit code after SIGTERM (128 + 15, as a shell reports it).
+EXIT_TERMINATED = 128 + signal.SIGTERM
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM arrived: stop like Ctrl-C."""
+
+
+def _raise(signum, frame) -> None:
+    raise Terminated()
+
+
+@contextlib.contextmanager
+def terminate_as_interrupt() -> Iterator[None]:
+    """Inside: SIGTERM raises :class:`Terminated` in the main thread. The previous
+    handler is restored afterwards (a caller's own, when ``main`` runs in-process)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, _raise)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def interrupted(exc: BaseException | None = None) -> int:
