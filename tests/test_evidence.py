@@ -52,8 +52,8 @@ def test_every_study_has_its_scenario_with_its_source_written_in_it():
                 strict=True,
                 reason="with the paper's settings (one extra discount per timed deal, "
                 "whole months moved, two quarters ahead) the discount cost is about 1.7% "
-                "of revenue; at the year's close alone no extra discount gives more than "
-                "about 2.5% on the scenario's plan (docs: evidence page)",
+                "of revenue; with that window no extra discount gives more than about "
+                "2.5% on the scenario's plan (docs: evidence page)",
             ),
         ),
     ],

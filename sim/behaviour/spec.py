@@ -35,10 +35,10 @@ table, ``tests/test_evidence.py`` asserts it, scenarios in ``scenarios/evidence/
   cycles); the discount itself (8%) is the default, the paper's figure not found.
 - Not met: Larkin's 6-8% of revenue in timing discounts. planlab gives about
   1.7%: pulling at the year's close pays only where this year's rate beats next
-  year's by more than the discount, and at that close alone no discount gives
-  more than about 2.5% (larger ones deter more pulls than they cost per deal).
-  The paper's schedule, extra discount per deal and quarterly deadlines would be
-  needed (scenarios/evidence/larkin_2014.toml).
+  year's by more than the discount, and with a two-quarter window no discount
+  gives more than about 2.5% (larger ones deter more pulls than they cost per
+  deal). The paper's extra discount per deal and window would be needed (a year
+  and 9% or more a deal reach 3%; scenarios/evidence/larkin_2014.toml).
 
 Effort costs d are calibrated per rep on today's plan (today's effort 1.0 is
 the best response to it); the studies' firms enter through their scenarios
