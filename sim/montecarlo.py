@@ -74,6 +74,7 @@ class MonteCarloEngine:
     service_csat: float = 0.5  # csat change per unit of service effort above 1
     pull_discount: float = 0.08  # extra discount a rep gives to pull a deal a month forward
     pull_months: int = 1  # how many months ahead of a close reps can pull deals from
+    pull_discount_per: str = "month"  # the discount compounds per month, or one per deal
     stream: int = TRIALS  # stream family (calibration samples use their own)
     #: The :class:`~sim.engine.Engine` interface: chunks of whole stream blocks, on threads.
     unit: ClassVar[int] = BLOCK_TRIALS
@@ -405,7 +406,7 @@ class MonteCarloEngine:
         for c, v in moved.items():
             source[c] -= v
         value = moved["new_value"] + moved["xsell_value"]
-        rate = pull_discount(self.pull_discount, ahead)
+        rate = pull_discount(self.pull_discount, ahead, self.pull_discount_per)
         given = value * rate
         moved["new_value"] = moved["new_value"] * (1.0 - rate)
         moved["xsell_value"] = moved["xsell_value"] * (1.0 - rate)

@@ -190,7 +190,10 @@ def simulate(
         eng = PipelineEngine(scenario.market, pop, scenario.pipeline, 12, pull)
     else:
         months = spec.timing.pull_months if behaviours else 1
-        eng = MonteCarloEngine(scenario.market, pop, pull_discount=pull, pull_months=months)
+        per = spec.timing.pull_discount_per if behaviours else "month"
+        eng = MonteCarloEngine(
+            scenario.market, pop, pull_discount=pull, pull_months=months, pull_discount_per=per
+        )
     n_workers = workers or min(2, os.cpu_count() or 1)
     bounds = chunk_bounds(eng, trials, chunk_trials or sim.chunk_trials, n_workers)
     collect = Collector(trials, pop.size, rep_years)

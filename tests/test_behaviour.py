@@ -467,6 +467,19 @@ def test_pull_discount_is_the_monthly_rate_compounded(rate, ahead):
     assert d <= pull_discount(rate, ahead + 1) + 1e-15 and d < 1.0
 
 
+@given(
+    rate=st.floats(0.0, 0.9, allow_nan=False),
+    ahead=st.integers(1, 11),
+)
+def test_a_discount_per_deal_is_the_same_whatever_the_distance(rate, ahead):
+    # Larkin 2014's form: one extra discount per moved deal. It equals the monthly
+    # form for next month's deals and never exceeds it further ahead.
+    d = pull_discount(rate, ahead, "deal")
+    assert d == rate
+    assert d == pytest.approx(pull_discount(rate, 1), abs=1e-15)
+    assert d <= pull_discount(rate, ahead) + 1e-15
+
+
 def test_a_pull_window_moves_whole_months_at_a_discount_growing_with_distance():
     # Reps who pull everything, window of two months, quarterly plan: each quarter's
     # close (months 2, 5, 8) takes the next two months' deals at 1 - (1 - r)^k, leaving
@@ -497,6 +510,58 @@ def test_a_pull_window_moves_whole_months_at_a_discount_growing_with_distance():
     assert (disc > d1 * (pulled + disc) - 1e-9).all() and disc.sum() > 0
     assert (disc < d2 * (pulled + disc) + 1e-9).all()
     assert {a for k, m, a in who.asked if k == "pull" and m == 11} == {1, 2}
+
+
+def test_a_pull_window_priced_per_deal_gives_every_moved_deal_the_same_discount():
+    # The same identity as above with one discount per deal: each quarter's close takes
+    # the next two months' deals at (1 - r), whatever their distance; December's pulls
+    # from next year carry exactly r of the value moved.
+    sc = scenario(BONUS)
+    pop = make_population(sc)
+    rate = 0.05
+    engine = MonteCarloEngine(
+        sc.market, pop, pull_discount=rate, pull_months=2, pull_discount_per="deal"
+    )
+    timed = engine.simulate_blocks(SEED, 0, 2, 100, _PullAll(), sc.plan).components
+    fixed = engine.simulate_blocks(SEED, 0, 2, 100).components
+
+    def revenue(c):
+        return c["new_value"] + c["xsell_value"]
+
+    t, f = revenue(timed), revenue(fixed)
+    for close in (2, 5, 8):
+        moved = f[..., close + 1] + f[..., close + 2]
+        np.testing.assert_allclose(t[..., close], f[..., close] + (1 - rate) * moved, rtol=1e-12)
+        np.testing.assert_allclose(timed["timing_discount"][..., close], rate * moved, rtol=1e-12)
+    pulled, disc = timed["pulled_in"][..., 11], timed["timing_discount"][..., 11]
+    assert disc.sum() > 0
+    np.testing.assert_allclose(disc, rate * (pulled + disc), rtol=1e-12, atol=1e-9)
+
+
+def test_the_scenario_key_prices_pulled_deals_per_deal_in_engine_and_decision():
+    # [behaviour.timing] pull_discount_per = "deal" reaches the engine: with a
+    # three-month window every pulled deal carries exactly pull_discount (the monthly
+    # form gives deals two or three months ahead more), and more is pulled than when
+    # the discount compounds, since far deals cost the rep less (common random numbers).
+    sc = scenario(THRESHOLD)
+    runs = {
+        per: sim.simulate(
+            sc,
+            behaviour=spec(timing={"pull_months": 3, "pull_discount_per": per}),
+            trials=100,
+        ).base.actuals
+        for per in ("deal", "month")
+    }
+    pulled, given = (runs["deal"][k].astype(float) for k in ("pulled_in", "timing_discount"))
+    assert pulled.sum() > 0
+    np.testing.assert_allclose(given, 0.08 * (pulled + given), rtol=1e-5, atol=1e-3)
+    monthly = runs["month"]
+    assert monthly["timing_discount"].sum() > 0.08 * (
+        monthly["pulled_in"].sum() + monthly["timing_discount"].sum()
+    )
+    assert (
+        pulled.sum() + given.sum() > monthly["pulled_in"].sum() + monthly["timing_discount"].sum()
+    )
 
 
 def test_a_longer_pull_window_costs_more_in_discounts():

@@ -86,11 +86,16 @@ class FixedEffort:
         return None
 
 
-def pull_discount(rate: float, ahead: int) -> float:
+def pull_discount(rate: float, ahead: int, per: str = "month") -> float:
     """Extra discount on a deal pulled ``ahead`` months forward into a period's close.
 
-    The customer asks ``rate`` for every month the signature is brought forward,
-    compounded: 1 - (1 - rate) ** ahead (``rate`` for next month's deals, rising
-    with how far ahead a deal is pulled, never reaching 100%). The engines give it
-    and the timing decision weighs it, so both use this one rule."""
+    With ``per="month"`` the customer asks ``rate`` for every month the signature is
+    brought forward, compounded: 1 - (1 - rate) ** ahead (``rate`` for next month's
+    deals, rising with how far ahead a deal is pulled, never reaching 100%). With
+    ``per="deal"`` a moved deal carries one extra discount ``rate`` whatever the
+    distance, the form Larkin (2014) estimates: a price cut granted so that the deal
+    closes when the rep wants it. The engines give it and the timing decision
+    weighs it, so both use this one rule."""
+    if per == "deal":
+        return rate
     return 1.0 - (1.0 - rate) ** ahead

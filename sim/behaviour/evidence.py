@@ -150,8 +150,12 @@ def _larkin(sc: Scenario, trials: int, seed: int | None) -> Effect:
     a = r.base.actuals
     disc = a["timing_discount"].sum(1) / a["revenue"].sum(1).mean()
     m, lo, hi = _interval(disc)
-    moved = float(a["pulled_in"].sum(1).mean() / a["revenue"].sum(1).mean())
-    return Effect(m, lo, hi, {"revenue_pulled_in_share": moved})
+    rev = a["revenue"].sum(1).mean()
+    pulled = float(a["pulled_in"].sum(1).mean() / rev)
+    pushed = float(a["pushed_out"].sum(1).mean() / rev)
+    return Effect(
+        m, lo, hi, {"revenue_pulled_in_share": pulled, "revenue_pushed_out_share": pushed}
+    )
 
 
 def _give_up(sc: Scenario, trials: int, seed: int | None) -> Effect:

@@ -70,7 +70,7 @@ def shift_share(
     now = pay(state.booked_period)
     if kind == "pull":
         # The rep is paid on what the customer pays: the value less the discount.
-        rate = pull_discount(spec.pull_discount, ahead)
+        rate = pull_discount(spec.pull_discount, ahead, spec.pull_discount_per)
         paid = {c: v * (1.0 - rate) if c in PRICED else v for c, v in moved.items()}
         if "gross_margin" in paid:  # the discount comes off the margin too
             paid["gross_margin"] = paid["gross_margin"] - rate * sum(moved[c] for c in PRICED)
