@@ -154,11 +154,12 @@ def simulate_chunk(
     keep: bool,
     trials: int,
     bounds: tuple[int, int],
-    helps: dict[str, Callable[[Outcomes], Outcomes]] | None = None,
+    helps: dict[str, Callable[[Outcomes, int], Outcomes]] | None = None,
     rep_years: bool = True,
 ) -> ChunkResult:
     """Simulate trials ``bounds = (first, n)`` of a run of ``trials`` and pay every
-    plan on them; ``helps`` adds, per plan, the help team-mates give each other.
+    plan on them; ``helps`` adds, per plan, what reps do for each other (help to
+    team-mates, referrals to other teams: ``helps[plan](outcomes, first)``).
 
     Each plan is reduced to its summary (:func:`sim.summary.chunk_summary`); the
     per-(trial, rep) arrays travel back only with ``rep_years``."""
@@ -174,7 +175,7 @@ def simulate_chunk(
             else engine.simulate_trials(seed, first, n, behaviours[name], plan)
         )
         if helps and name in helps:
-            oc = helps[name](oc)
+            oc = helps[name](oc, first)
         part = pay_outcomes(plan, oc, engine.population, keep, bool(behaviours))
         part["rep_bookings"] = block_pieces(first, part["rep_bookings"], trials)
         part["summary"] = chunk_summary(

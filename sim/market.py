@@ -18,6 +18,7 @@ __all__ = [
     "Margin",
     "Market",
     "NewBusiness",
+    "Referrals",
     "Renewal",
     "SalesCost",
     "Satisfaction",
@@ -165,6 +166,33 @@ class Shift(_Frozen):
     )
 
 
+class Referrals(_Frozen):
+    """Leads a rep passes to account managers of other sales teams (:mod:`sim.referrals`).
+
+    The defaults are planning assumptions, not fitted to field evidence (no study
+    in DESIGN.md measures referral rates): state your own from the CRM's lead
+    sources where you can."""
+
+    rate: float = Field(
+        default=0.1,
+        ge=0,
+        description="Leads a rep passes to other sales teams per month with no help effort "
+        "(a count; planning assumption).",
+    )
+    per_help: float = Field(
+        default=0.5,
+        ge=0,
+        description="Extra leads per month for each unit of help the rep gives "
+        "(a count per unit of [behaviour.help]; planning assumption).",
+    )
+    conversion: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Share of leads that become opportunities (0-1; planning assumption).",
+    )
+
+
 class Market(_Frozen):
     """Demand and deal economics for one plan year."""
 
@@ -192,6 +220,11 @@ class Market(_Frozen):
     )
     margin: Margin = Field(default=Margin(), description="Gross margin and discounts.")
     sales_cost: SalesCost = Field(default=SalesCost(), description="Cost of selling.")
+    referrals: Referrals | None = Field(
+        default=None,
+        description="Leads passed between sales teams, which a plan can pay on "
+        "(the referrals measure); off unless declared.",
+    )
 
     @field_validator("seasonality")
     @classmethod

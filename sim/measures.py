@@ -11,7 +11,8 @@ The seven measures of the source article map to: ``revenue``; new accounts
 ``cross_sell``; ``cycle_days`` (lower is better); ``csat``; and sales cost /
 gross profit (``sales_cost`` lower is better, ``gross_margin``, ``margin_rate``).
 Collaboration targets pay on ``co_sold`` and ``help_given``, read from the
-components crediting adds (:mod:`sim.crediting`), not from the engines.
+components crediting adds (:mod:`sim.crediting`), not from the engines, and on
+``referrals``, which the referral flow adds (:mod:`sim.referrals`).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["COMPONENTS", "MEASURES", "MeasureKind"]
+__all__ = ["COLLABORATION_MEASURES", "COMPONENTS", "MEASURES", "MeasureKind"]
 
 #: Monthly components every engine returns, shape (trials, reps, months).
 COMPONENTS: tuple[str, ...] = (
@@ -42,6 +43,8 @@ COMPONENTS: tuple[str, ...] = (
     "pushed_out",  # bookings pushed out of this month into the next one
     "timing_discount",  # extra discount given to pull deals forward
 )
+#: Measures of collaboration: read from components crediting, help and referrals add.
+COLLABORATION_MEASURES: tuple[str, ...] = ("co_sold", "help_given", "referrals")
 
 
 @dataclass(frozen=True)
@@ -162,6 +165,14 @@ MEASURES: dict[str, MeasureKind] = {
             ("help_value",),
             description="Team-mates' bookings one's help added (collaboration; "
             "see sim.behaviour.collaboration).",
+        ),
+        MeasureKind(
+            "referrals",
+            "higher",
+            ("referrals",),
+            unit="count",
+            description="Leads passed to other sales teams that became opportunities "
+            "(collaboration; see sim.referrals).",
         ),
     )
 }

@@ -12,6 +12,9 @@ import functools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
 
 from .behaviour import Behaviour
 from .behaviour.collaboration import apply_help, choose_help
@@ -37,6 +40,7 @@ from .outcomes import Outcomes
 from .pipeline.engine import PipelineEngine
 from .plan import Plan
 from .population import Population, build_population
+from .referrals import ReferralFlow, expected_referrals, referral_flow
 from .results import SimulationResult, VariantResult
 from .scenario import Scenario
 from .streams import population_rng
@@ -48,11 +52,13 @@ __all__ = [
     "KEPT_MEASURES",
     "PROGRESS_BINS",
     "SimulationResult",
+    "TeamStep",
     "VariantResult",
     "check_roster_targets",
     "effort_by_progress",
     "make_population",
     "simulate",
+    "team_steps",
 ]
 
 #: Engines ``simulate`` can run.
@@ -110,19 +116,51 @@ def check_roster_targets(scenario: Scenario, population: Population) -> None:
     check_credit(scenario.plans, population, origin)  # crediting rules fit the account teams
 
 
-def team_help(
-    spec: BehaviourSpec, plans: dict[str, Plan], scenario: Scenario, pop: Population, seed: int
-) -> dict[str, Callable[[Outcomes], Outcomes]]:
-    """Per plan that pays reps on team-mates' results, the help its reps give, as a
-    step applied to every chunk's outcomes (picklable, so any executor runs it)."""
-    sample = TeamSample(scenario.market, pop, spec.effort.calibration_trials, seed)
+@dataclass(frozen=True)
+class TeamStep:
+    """What reps do for each other under one plan, applied to every chunk's outcomes
+    (picklable, so any executor runs it): the help they give team-mates, then the
+    referrals they pass to other sales teams."""
+
+    help: np.ndarray  # help each rep gives (reps,)
+    team_index: np.ndarray
+    lift: float
+    referrals: ReferralFlow | None
+
+    def __call__(self, outcomes: Outcomes, first: int) -> Outcomes:
+        if self.help.any():
+            outcomes = apply_help(outcomes, self.help, self.team_index, self.lift)
+        if self.referrals is not None:
+            outcomes = self.referrals(outcomes, first, self.help)
+        return outcomes
+
+
+def team_steps(
+    spec: BehaviourSpec | None,
+    plans: dict[str, Plan],
+    scenario: Scenario,
+    pop: Population,
+    seed: int,
+) -> dict[str, TeamStep]:
+    """Per plan, the help its reps give (when reps respond, ``spec``, and the plan pays
+    on help or team-mates' results) and the referrals they pass (``[market.referrals]``)."""
+    ref = scenario.market.referrals
+    flow = None
+    if ref is not None:
+        try:
+            flow = referral_flow(ref, scenario.market, pop, seed)
+        except ValueError as exc:
+            raise ScenarioError(f"{scenario.source or '<scenario>'}: market.{exc}") from None
+    helping = spec is not None and spec.help.enabled
+    sample = (
+        TeamSample(scenario.market, pop, spec.effort.calibration_trials, seed) if helping else None
+    )
+    expect = None if ref is None else functools.partial(expected_referrals, spec=ref)
     out = {}
     for name, plan in plans.items():
-        help = choose_help(plan, sample, pop, spec.help)
-        if help.any():
-            out[name] = functools.partial(
-                apply_help, help=help, team_index=pop.team_index, lift=spec.help.lift
-            )
+        help = choose_help(plan, sample, pop, spec.help, expect) if helping else np.zeros(pop.size)
+        if help.any() or flow is not None:
+            out[name] = TeamStep(help, pop.team_index, spec.help.lift if helping else 0.0, flow)
     return out
 
 
@@ -181,9 +219,7 @@ def simulate(
         behaviours = models = build_behaviours(spec, plans, scenario.market, pop, seed)
         if respond is not None:
             behaviours = {name: respond(b) for name, b in models.items()}
-    helps = {}
-    if behaviours and spec.help.enabled:
-        helps = team_help(spec, plans, scenario, pop, seed)
+    helps = team_steps(spec if behaviours else None, plans, scenario, pop, seed)
     pull = spec.timing.pull_discount if behaviours else MonteCarloEngine.pull_discount
     eng: Engine
     if engine == "pipeline":

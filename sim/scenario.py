@@ -160,6 +160,20 @@ class Scenario(BaseModel):
         check_responding(self.behaviour, self.optimize)
         return self
 
+    @model_validator(mode="after")
+    def _referrals_declared(self) -> Scenario:
+        if self.market.referrals is not None:
+            return self
+        for name, plan in self.plans.items():
+            where = "plan" if name == BASE else f"variants.{name}"
+            for i, m in enumerate(plan.measures):
+                if m.name == "referrals":
+                    raise ValueError(
+                        f"{where}.measures[{i}]: pays on referrals, but the scenario "
+                        "declares no [market.referrals] (leads passed between sales teams)"
+                    )
+        return self
+
     @property
     def plans(self) -> dict[str, Plan]:
         """The base plan and every variant, base first."""

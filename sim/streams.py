@@ -43,6 +43,8 @@ __all__ = [
     "PIPELINE",
     "PIPELINE_REP",
     "POPULATION",
+    "REFERRALS",
+    "REFERRAL_KINDS",
     "RENEWAL",
     "SHOCK",
     "TRAITS",
@@ -66,6 +68,10 @@ PIPELINE = 11
 #: Key, after a replication's, of each rep's own pipeline stream (per-rep common
 #: random numbers: one rep's effort never moves another rep's draws).
 PIPELINE_REP = 1
+#: Purpose of the referral flow between sales teams (:mod:`sim.referrals`), and its
+#: kinds of variate: leads passed, opportunities, receiver, win, deal size.
+REFERRALS = 12
+REFERRAL_KINDS = ("leads", "opportunities", "receiver", "win", "size")
 #: Key (in place of a month) of a block's stream of trial-wide demand shocks.
 SHOCK = 99
 #: Kinds of variate, each from its own child stream per block and month.
