@@ -53,7 +53,12 @@ CREDITED: tuple[str, ...] = (
     "timing_discount",
 )
 #: Components collaboration measures read, added to credited outcomes.
-COLLABORATION_COMPONENTS: tuple[str, ...] = ("co_sold_value", "help_value", "referrals")
+COLLABORATION_COMPONENTS: tuple[str, ...] = (
+    "co_sold_value",
+    "help_value",
+    "referrals",
+    "collaboration_score",
+)
 _REVENUE = ("new_value", "xsell_value")
 
 
@@ -89,6 +94,7 @@ def credit(x: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 def _pays_on_collaboration(plan: Plan) -> bool:
     names = {m.name for m in plan.measures} | {g.measure for g in plan.gates}
+    names |= {d.measure for d in plan.modifiers}
     return bool(names & set(COLLABORATION_MEASURES))
 
 

@@ -8,11 +8,12 @@ growth, a shock shared by every rep in a trial, and the rep's effort.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .distributions import Distribution, LogNormal
 
 __all__ = [
+    "CollaborationScore",
     "CrossSell",
     "Cycle",
     "Margin",
@@ -193,6 +194,43 @@ class Referrals(_Frozen):
     )
 
 
+class CollaborationScore(_Frozen):
+    """A manager's assessed collaboration score of each rep, month by month, on a stated
+    scale (:mod:`sim.assessment`). Its mean rises with the help the rep gives.
+
+    The defaults are planning assumptions on a 1-5 scale, not fitted to field evidence
+    (no study in DESIGN.md measures how assessments follow help)."""
+
+    low: float = Field(default=1.0, description="Lowest score of the scale (points).")
+    high: float = Field(default=5.0, description="Highest score of the scale (points).")
+    mean: float = Field(
+        default=3.0,
+        description="Mean score of a rep who gives no help (points; planning assumption).",
+    )
+    per_help: float = Field(
+        default=1.0,
+        ge=0,
+        description="Rise of the mean score per unit of help (points per unit of "
+        "[behaviour.help]; planning assumption).",
+    )
+    sd: float = Field(
+        default=0.5,
+        ge=0,
+        description="Assessment noise: sd of one month's score around its mean (points; "
+        "planning assumption).",
+    )
+
+    @model_validator(mode="after")
+    def _scale(self) -> CollaborationScore:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        if not self.low <= self.mean <= self.high:
+            raise ValueError(
+                f"mean {self.mean:g} lies outside the scale {self.low:g}-{self.high:g}"
+            )
+        return self
+
+
 class Market(_Frozen):
     """Demand and deal economics for one plan year."""
 
@@ -224,6 +262,11 @@ class Market(_Frozen):
         default=None,
         description="Leads passed between sales teams, which a plan can pay on "
         "(the referrals measure); off unless declared.",
+    )
+    collaboration_score: CollaborationScore | None = Field(
+        default=None,
+        description="Managers' assessed collaboration score, which a plan can pay on or "
+        "use as a modifier (the collaboration_score measure); off unless declared.",
     )
 
     @field_validator("seasonality")

@@ -12,7 +12,8 @@ The seven measures of the source article map to: ``revenue``; new accounts
 gross profit (``sales_cost`` lower is better, ``gross_margin``, ``margin_rate``).
 Collaboration targets pay on ``co_sold`` and ``help_given``, read from the
 components crediting adds (:mod:`sim.crediting`), not from the engines, and on
-``referrals``, which the referral flow adds (:mod:`sim.referrals`).
+``referrals``, which the referral flow adds (:mod:`sim.referrals`), and on
+managers' ``collaboration_score`` (:mod:`sim.assessment`).
 """
 
 from __future__ import annotations
@@ -44,7 +45,12 @@ COMPONENTS: tuple[str, ...] = (
     "timing_discount",  # extra discount given to pull deals forward
 )
 #: Measures of collaboration: read from components crediting, help and referrals add.
-COLLABORATION_MEASURES: tuple[str, ...] = ("co_sold", "help_given", "referrals")
+COLLABORATION_MEASURES: tuple[str, ...] = (
+    "co_sold",
+    "help_given",
+    "referrals",
+    "collaboration_score",
+)
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,15 @@ MEASURES: dict[str, MeasureKind] = {
             unit="count",
             description="Leads passed to other sales teams that became opportunities "
             "(collaboration; see sim.referrals).",
+        ),
+        MeasureKind(
+            "collaboration_score",
+            "higher",
+            ("collaboration_score",),
+            average=True,
+            unit="score",
+            description="Managers' assessed collaboration score, on the scale of "
+            "[market.collaboration_score] (see sim.assessment).",
         ),
     )
 }

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .assessment import ScoreFlow
 from .behaviour import Behaviour
 from .behaviour.collaboration import apply_help, choose_help
 from .behaviour.model import build_behaviours
@@ -43,7 +44,7 @@ from .population import Population, build_population
 from .referrals import ReferralFlow, expected_referrals, referral_flow
 from .results import SimulationResult, VariantResult
 from .scenario import Scenario
-from .streams import population_rng
+from .streams import ASSESSMENT, CALIBRATION, population_rng
 
 __all__ = [
     "BEHAVIOUR_ACTUALS",
@@ -126,13 +127,28 @@ class TeamStep:
     team_index: np.ndarray
     lift: float
     referrals: ReferralFlow | None
+    score: ScoreFlow | None = None
 
     def __call__(self, outcomes: Outcomes, first: int) -> Outcomes:
         if self.help.any():
             outcomes = apply_help(outcomes, self.help, self.team_index, self.lift)
-        if self.referrals is not None:
-            outcomes = self.referrals(outcomes, first, self.help)
+        for flow in (self.referrals, self.score):
+            if flow is not None:
+                outcomes = flow(outcomes, first, self.help)
         return outcomes
+
+
+def _help_brings(outcomes: Outcomes, help: np.ndarray, scenario: Scenario, seed: int) -> Outcomes:
+    """What help brings besides team-mates' bookings on the calibration sample, as
+    ``scenario``'s market declares it: expected referrals, and assessed scores drawn
+    from the calibration sample's own assessment stream."""
+    mk = scenario.market
+    if mk.referrals is not None:
+        outcomes = expected_referrals(outcomes, help, mk.referrals)
+    if mk.collaboration_score is not None:
+        flow = ScoreFlow(mk.collaboration_score, seed, (ASSESSMENT, CALIBRATION))
+        outcomes = flow(outcomes, 0, help)
+    return outcomes
 
 
 def team_steps(
@@ -143,8 +159,9 @@ def team_steps(
     seed: int,
 ) -> dict[str, TeamStep]:
     """Per plan, the help its reps give (when reps respond, ``spec``, and the plan pays
-    on help or team-mates' results) and the referrals they pass (``[market.referrals]``)."""
-    ref = scenario.market.referrals
+    on help or team-mates' results), the referrals they pass (``[market.referrals]``)
+    and their assessed collaboration scores (``[market.collaboration_score]``)."""
+    ref, assessed = scenario.market.referrals, scenario.market.collaboration_score
     flow = None
     if ref is not None:
         try:
@@ -155,12 +172,14 @@ def team_steps(
     sample = (
         TeamSample(scenario.market, pop, spec.effort.calibration_trials, seed) if helping else None
     )
-    expect = None if ref is None else functools.partial(expected_referrals, spec=ref)
+    score = None if assessed is None else ScoreFlow(assessed, seed)
+    expect = functools.partial(_help_brings, scenario=scenario, seed=seed)
     out = {}
     for name, plan in plans.items():
         help = choose_help(plan, sample, pop, spec.help, expect) if helping else np.zeros(pop.size)
-        if help.any() or flow is not None:
-            out[name] = TeamStep(help, pop.team_index, spec.help.lift if helping else 0.0, flow)
+        if help.any() or flow is not None or score is not None:
+            lift = spec.help.lift if helping else 0.0
+            out[name] = TeamStep(help, pop.team_index, lift, flow, score)
     return out
 
 

@@ -161,16 +161,26 @@ class Scenario(BaseModel):
         return self
 
     @model_validator(mode="after")
-    def _referrals_declared(self) -> Scenario:
-        if self.market.referrals is not None:
-            return self
+    def _collaboration_declared(self) -> Scenario:
+        need = {
+            "referrals": (self.market.referrals, "leads passed between sales teams"),
+            "collaboration_score": (
+                self.market.collaboration_score,
+                "the scale and how help moves the score",
+            ),
+        }
         for name, plan in self.plans.items():
             where = "plan" if name == BASE else f"variants.{name}"
-            for i, m in enumerate(plan.measures):
-                if m.name == "referrals":
+            used = [
+                *((f"measures[{i}]", m.name) for i, m in enumerate(plan.measures)),
+                *((f"gates[{i}]", g.measure) for i, g in enumerate(plan.gates)),
+                *((f"modifiers[{i}]", d.measure) for i, d in enumerate(plan.modifiers)),
+            ]
+            for key, measure in used:
+                if measure in need and need[measure][0] is None:
                     raise ValueError(
-                        f"{where}.measures[{i}]: pays on referrals, but the scenario "
-                        "declares no [market.referrals] (leads passed between sales teams)"
+                        f"{where}.{key}: pays on {measure}, but the scenario declares no "
+                        f"[market.{measure}] ({need[measure][1]})"
                     )
         return self
 

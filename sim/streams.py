@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "ASSESSMENT",
     "ATTRITION",
     "BLOCK_TRIALS",
     "CALIBRATION",
@@ -72,6 +73,8 @@ PIPELINE_REP = 1
 #: kinds of variate: leads passed, opportunities, receiver, win, deal size.
 REFERRALS = 12
 REFERRAL_KINDS = ("leads", "opportunities", "receiver", "win", "size")
+#: Purpose of the noise of managers' assessed collaboration scores (:mod:`sim.assessment`).
+ASSESSMENT = 13
 #: Key (in place of a month) of a block's stream of trial-wide demand shocks.
 SHOCK = 99
 #: Kinds of variate, each from its own child stream per block and month.

@@ -324,8 +324,9 @@ def help_cost(help: np.ndarray, spec: HelpSpec, target_incentive: float) -> np.n
     return spec.cost * target_incentive * np.square(np.asarray(help, dtype=float)) / 2
 
 
-#: Measures that pay on help directly: help given to team-mates, referrals it brings.
-HELP_MEASURES = ("help_given", "referrals")
+#: Measures that pay on help directly: help given to team-mates, referrals it brings,
+#: the collaboration score it raises.
+HELP_MEASURES = ("help_given", "referrals", "collaboration_score")
 
 
 def _pays_on_mates(plan: Plan, population: Population) -> bool:
@@ -334,6 +335,7 @@ def _pays_on_mates(plan: Plan, population: Population) -> bool:
         _deviates(plan, c)
         or any(m.name in HELP_MEASURES for m in plan.measures)
         or any(g.measure in HELP_MEASURES for g in plan.gates)
+        or any(d.measure in HELP_MEASURES for d in plan.modifiers)
     )
 
 
