@@ -218,3 +218,52 @@ def test_an_out_of_range_score_names_file_row_and_scale(tmp_path):
     assert "actuals.csv" in text
     assert re.search(r"row 14\b.*collaboration_score.*6 is outside the scale 1-5", text)
     assert "[market.collaboration_score]" in text
+
+
+def test_compare_on_the_shipped_teams_example_shows_the_score_variant(tmp_path):
+    """The shipped key-account example pays 5% on the managers' collaboration score in
+    one variant: compare shows its cost, revenue and the help it buys."""
+    import csv
+
+    from planlab.cli import main
+    from tests.conftest import ROOT
+
+    out = tmp_path / "teams"
+    path = ROOT / "scenarios" / "key_account_teams.toml"
+    args = ["compare", str(path), "--variants", "collaboration_score", "--trials", "60"]
+    assert main([*args, "--out", str(out), "--quiet"]) == 0
+    rows = {r["metric"]: r for r in csv.DictReader((out / "comparison.csv").open())}
+    num = {m: {k: float(v) for k, v in r.items() if k != "metric"} for m, r in rows.items()}
+    paid = "collaboration_score"
+    assert num["help_given"][paid] > 2 * num["help_given"]["base"]
+    assert num["revenue_expected"][paid] > num["revenue_expected"]["base"]
+    assert num["incentive_cost_expected"][paid] > num["incentive_cost_expected"]["base"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "collaboration score (1-5)" in html
+    assert "Referrals that became opportunities" not in html  # none declared
+
+
+def test_the_cli_names_a_bad_score_scale_and_the_optimiser_refuses_a_paid_score(tmp_path, capsys):
+    from planlab.cli import main
+    from tests.conftest import ROOT
+
+    text = (ROOT / "scenarios" / "key_account_teams.toml").read_text(encoding="utf-8")
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace("mean = 3.0\nper_help", "mean = 9.0\nper_help"), encoding="utf-8")
+    assert main(["validate", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "market.collaboration_score" in err and "outside the scale 1-5" in err
+    assert "Traceback" not in err
+    paid = tmp_path / "paid.toml"
+    paid.write_text(
+        f'extends = "{(ROOT / "scenarios" / "key_account_teams.toml").as_posix()}"\n'
+        '[[plan.modifiers]]\nmeasure = "collaboration_score"\n'
+        "bands = [3.0]\nfactors = [0.95, 1.05]\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "o"
+    code = main(["optimize", str(paid), "--out", str(out), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "pays on collaboration_score, which the optimiser does not model yet" in err
+    assert "Traceback" not in err and not out.exists()

@@ -195,3 +195,39 @@ def test_bad_referral_input_is_named():
     one = _scenario({"rate": 0.1}, team={"reps": 6, "teams": ["A"]})
     with pytest.raises(ScenarioError, match="market.referrals: team 'A' has no account manager"):
         simulate(one, trials=10)
+
+
+def test_compare_through_the_cli_shows_referrals_and_the_optimiser_refuses_them(tmp_path, capsys):
+    """End to end: a scenario file with [market.referrals] and a variant paying on them;
+    compare reports the referrals each plan brings, and names them in its findings."""
+    import csv
+
+    import tomli_w
+
+    from planlab.cli import main
+
+    data = {
+        "team": {"reps": 12, "teams": ["A", "B", "C"]},
+        "market": {"referrals": {"rate": 0.1, "per_help": 0.5, "conversion": 0.3}},
+        "plan": _plan(),
+        "variants": {"referral": _plan(0.2)},
+        "behaviour": {
+            "effort": {"enabled": True, "calibration_trials": 40},
+            "help": {"enabled": True},
+        },
+        "simulation": {"trials": 100, "seed": 5},
+    }
+    path = tmp_path / "referrals.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    out = tmp_path / "out"
+    assert main(["compare", str(path), "--out", str(out), "--quiet"]) == 0
+    rows = {r["metric"]: r for r in csv.DictReader((out / "comparison.csv").open())}
+    refs = {k: float(v) for k, v in rows["referrals"].items() if k != "metric"}
+    assert refs["referral"] > 1.5 * refs["base"] > 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Referrals that became opportunities" in html
+    assert "referrals a year" in html  # the finding names the difference
+    code = main(["optimize", str(path), "--out", str(tmp_path / "o"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "market.referrals: the optimiser does not model referrals yet" in err
+    assert "Traceback" not in err and not (tmp_path / "o").exists()
