@@ -199,7 +199,7 @@ def simulate_chunk(
         first_oc = oc if first_oc is None else first_oc
     if shared is not None:
         draws = shared.draws
-    kept = shared if shared is not None else first_oc  # with behaviour: the base plan's
+    kept = first_oc  # the base plan's, with what reps do for each other (help, referrals)
     return ChunkResult(first, n, parts, draws, kept if keep else None)
 
 

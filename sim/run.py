@@ -121,7 +121,7 @@ def check_roster_targets(scenario: Scenario, population: Population) -> None:
 class TeamStep:
     """What reps do for each other under one plan, applied to every chunk's outcomes
     (picklable, so any executor runs it): the help they give team-mates, then the
-    referrals they pass to other sales teams."""
+    referrals they pass to other sales teams and the scores their managers give."""
 
     help: np.ndarray  # help each rep gives (reps,)
     team_index: np.ndarray

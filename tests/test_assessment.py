@@ -151,11 +151,11 @@ def test_bad_score_input_is_named():
         _scenario({"mean": 7})
 
 
-def _review_files(tmp_path, scores: list[float]):
-    """A year of actuals for 12 reps with a collaboration_score column."""
+def _review_files(tmp_path, scores: list[float], months: int = 12):
+    """``months`` of actuals for 12 reps with a collaboration_score column."""
     rows = []
     for i in range(12):
-        for m in range(12):
+        for m in range(months):
             rows.append(
                 {
                     "rep": f"Rep {i + 1:02d}",
@@ -267,3 +267,20 @@ def test_the_cli_names_a_bad_score_scale_and_the_optimiser_refuses_a_paid_score(
     assert code == 2, err
     assert "pays on collaboration_score, which the optimiser does not model yet" in err
     assert "Traceback" not in err and not out.exists()
+
+
+def test_the_checkin_reads_the_observed_scores(tmp_path):
+    """Six months observed: the months' assessed scores replace the simulated ones, so
+    reps scored 5 so far expect more pay on the score than reps scored 1."""
+    from sim.review.checkin import check_in
+
+    pay = {}
+    for score in (1.0, 5.0):
+        folder = tmp_path / str(score)
+        folder.mkdir()
+        scenario = load_scenario(_review_files(folder, [score] * 12, months=6))
+        got = check_in(scenario, load_actuals(scenario), trials=40)
+        pay[score] = got.reps["payout_expected"]
+    # The score pays 10% of 40,000 at 4 points, linearly: half a year at 5 rather than 1
+    # moves the year's mean by 2 points, about 2,000 of pay per rep.
+    np.testing.assert_allclose(pay[5.0] - pay[1.0], 0.1 * 40000 * 2 / 4, rtol=0.05)

@@ -14,7 +14,12 @@ from ..plan import Plan
 from ..population import Population
 from .years import PlanYear
 
-__all__ = ["missing_measures", "observed_outcomes", "with_actual_targets"]
+__all__ = [
+    "COLLABORATION_FIELDS",
+    "missing_measures",
+    "observed_outcomes",
+    "with_actual_targets",
+]
 
 #: Fields of the actuals that collaboration measures read (the assessed score).
 COLLABORATION_FIELDS = ("collaboration_score",)

@@ -33,6 +33,7 @@ import numpy as np
 import pandas as pd
 
 from ..actuals import Actuals, CheckinOption
+from ..actuals.observed import COLLABORATION_FIELDS
 from ..actuals.years import PlanYear, plan_years
 from ..behaviour import Behaviour
 from ..behaviour.spec import BehaviourSpec
@@ -154,7 +155,8 @@ def _condition(outcomes: Outcomes, cur: PlanYear) -> Outcomes:
     comps = dict(outcomes.components)
     mask = np.zeros(cur.observed.shape, dtype=bool)
     mask[:, :k] = cur.observed[:, :k]
-    for c in OBSERVABLE:
+    scored = [c for c in COLLABORATION_FIELDS if c in cur.values and c in comps]
+    for c in (*OBSERVABLE, *scored):  # the assessed score too, when the actuals give it
         arr = np.array(comps[c], dtype=float)
         arr[:, mask] = cur.field(c)[mask][None, :]
         comps[c] = arr
