@@ -168,7 +168,7 @@ class Shift(_Frozen):
 
 
 class Referrals(_Frozen):
-    """Leads a rep passes to account managers of other sales teams (:mod:`sim.referrals`).
+    """Leads a rep passes to account managers of other sales teams (see sim.referrals).
 
     The defaults are planning assumptions, not fitted to field evidence (no study
     in DESIGN.md measures referral rates): state your own from the CRM's lead
@@ -196,7 +196,7 @@ class Referrals(_Frozen):
 
 class CollaborationScore(_Frozen):
     """A manager's assessed collaboration score of each rep, month by month, on a stated
-    scale (:mod:`sim.assessment`). Its mean rises with the help the rep gives.
+    scale (see sim.assessment). Its mean rises with the help the rep gives.
 
     The defaults are planning assumptions on a 1-5 scale, not fitted to field evidence
     (no study in DESIGN.md measures how assessments follow help)."""
@@ -216,8 +216,8 @@ class CollaborationScore(_Frozen):
     sd: float = Field(
         default=0.5,
         ge=0,
-        description="Assessment noise: sd of one month's score around its mean (points; "
-        "planning assumption).",
+        description="Assessment noise (points): the sd of each monthly score around its "
+        "mean; planning assumption.",
     )
 
     @model_validator(mode="after")
