@@ -187,6 +187,26 @@ def _frontier(p: TargetProblem, chosen: Solution, spec: OptimizeSpec, solve) -> 
     return pd.DataFrame(rows)
 
 
+def _refuse_collaboration_flows(scenario: Scenario) -> None:
+    """The optimiser's tables do not carry referrals nor the assessed collaboration
+    score (:mod:`sim.referrals`, :mod:`sim.assessment`): a scenario whose outcomes or
+    pay depend on them is refused rather than promised numbers a simulation would not
+    give. Raises ScenarioError naming the file and the key."""
+    origin = scenario.source or "<scenario>"
+    if scenario.market.referrals is not None:
+        raise ScenarioError(
+            f"{origin}: market.referrals: the optimiser does not model referrals yet; "
+            "optimise without [market.referrals], then compare the plans with it"
+        )
+    plan = scenario.plan
+    names = {m.name for m in plan.measures} | {g.measure for g in plan.gates}
+    if "collaboration_score" in names | {d.measure for d in plan.modifiers}:
+        raise ScenarioError(
+            f"{origin}: plan: pays on collaboration_score, which the optimiser does not "
+            "model yet; optimise a plan without it, then compare the plans with it"
+        )
+
+
 def optimize_plan(
     scenario: Scenario,
     *,
@@ -224,6 +244,7 @@ def optimize_plan(
     )
     spec = spec.model_copy(update={"solver": settings})
     seed = scenario.simulation.seed if seed is None else int(seed)
+    _refuse_collaboration_flows(scenario)
     pop = make_population(scenario)
     clock = {"start": time.perf_counter()}
     note = progress or (lambda *_: None)

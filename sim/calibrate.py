@@ -367,7 +367,11 @@ def calibrated_scenario(scenario: Scenario, population: Population, cal: Calibra
     return scenario.model_copy(
         update={
             "name": f"{scenario.name} (calibrated)",
-            "team": calibrated_team(population, cal),
+            # The account teams stay as declared: roles name reps, or take the last of
+            # each sales team, and the rows keep the team's order.
+            "team": calibrated_team(population, cal).model_copy(
+                update={"roles": scenario.team.roles}
+            ),
             "market": calibrated_market(scenario.market, cal),
             "plan": retarget(scenario.plan),
             "variants": {k: retarget(v) for k, v in scenario.variants.items()},

@@ -154,11 +154,12 @@ def simulate_chunk(
     keep: bool,
     trials: int,
     bounds: tuple[int, int],
-    helps: dict[str, Callable[[Outcomes], Outcomes]] | None = None,
+    helps: dict[str, Callable[[Outcomes, int], Outcomes]] | None = None,
     rep_years: bool = True,
 ) -> ChunkResult:
     """Simulate trials ``bounds = (first, n)`` of a run of ``trials`` and pay every
-    plan on them; ``helps`` adds, per plan, the help team-mates give each other.
+    plan on them; ``helps`` adds, per plan, what reps do for each other (help to
+    team-mates, referrals to other teams: ``helps[plan](outcomes, first)``).
 
     Each plan is reduced to its summary (:func:`sim.summary.chunk_summary`); the
     per-(trial, rep) arrays travel back only with ``rep_years``."""
@@ -174,7 +175,7 @@ def simulate_chunk(
             else engine.simulate_trials(seed, first, n, behaviours[name], plan)
         )
         if helps and name in helps:
-            oc = helps[name](oc)
+            oc = helps[name](oc, first)
         part = pay_outcomes(plan, oc, engine.population, keep, bool(behaviours))
         part["rep_bookings"] = block_pieces(first, part["rep_bookings"], trials)
         part["summary"] = chunk_summary(
@@ -198,7 +199,7 @@ def simulate_chunk(
         first_oc = oc if first_oc is None else first_oc
     if shared is not None:
         draws = shared.draws
-    kept = shared if shared is not None else first_oc  # with behaviour: the base plan's
+    kept = first_oc  # the base plan's, with what reps do for each other (help, referrals)
     return ChunkResult(first, n, parts, draws, kept if keep else None)
 
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import sparse
 
-from .measures import MEASURES
+from .measures import COLLABORATION_MEASURES, MEASURES
 from .outcomes import Outcomes
 from .plan import Measure, Plan
 from .population import Population
@@ -53,7 +53,12 @@ CREDITED: tuple[str, ...] = (
     "timing_discount",
 )
 #: Components collaboration measures read, added to credited outcomes.
-COLLABORATION_COMPONENTS: tuple[str, ...] = ("co_sold_value", "help_value")
+COLLABORATION_COMPONENTS: tuple[str, ...] = (
+    "co_sold_value",
+    "help_value",
+    "referrals",
+    "collaboration_score",
+)
 _REVENUE = ("new_value", "xsell_value")
 
 
@@ -89,7 +94,8 @@ def credit(x: np.ndarray, c: np.ndarray) -> np.ndarray:
 
 def _pays_on_collaboration(plan: Plan) -> bool:
     names = {m.name for m in plan.measures} | {g.measure for g in plan.gates}
-    return bool(names & {"co_sold", "help_given"})
+    names |= {d.measure for d in plan.modifiers}
+    return bool(names & set(COLLABORATION_MEASURES))
 
 
 def read_components(plan: Plan) -> set[str]:
@@ -131,12 +137,13 @@ def credit_by_month(
     outcomes: Outcomes,
     plan: Plan,
     population: Population,
-    members: Sequence[dict[int, list[int]]],
+    members: Sequence[dict[int, list[int]] | None],
 ) -> CreditedOutcomes:
     """The outcomes ``plan`` pays on when who worked whose deals is recorded, month
     by month (``members[m]``: originator -> reps on their deals in month m, as actuals
     give it) instead of read off the account teams: each month is credited by the
-    plan's rules over that month's deal teams (:func:`sim.teams.credit_matrix`)."""
+    plan's rules over that month's deal teams (:func:`sim.teams.credit_matrix`); a
+    month of ``None`` is credited over the account teams."""
     teams = population.account_teams
     if teams is None:
         raise ValueError("crediting recorded deal teams needs [[team.roles]]")
@@ -153,7 +160,8 @@ def credit_by_month(
         )
     co_sold = [credit(revenue[..., m : m + 1], c * away) for m, c in enumerate(matrices)]
     comps["co_sold_value"] = comps.get("co_sold_value", 0.0) + np.concatenate(co_sold, axis=-1)
-    comps.setdefault("help_value", np.zeros(outcomes.shape))
+    for k in COLLABORATION_COMPONENTS[1:]:
+        comps.setdefault(k, np.zeros(outcomes.shape))
     return CreditedOutcomes(comps, draws=outcomes.draws, credit=np.mean(matrices, axis=0))
 
 
@@ -172,10 +180,12 @@ def originated(outcomes: Outcomes, population: Population) -> Outcomes:
 
 def credited_actuals(outcomes: Outcomes, plan: Plan, population: Population) -> dict:
     """Annual values per (trial, rep) of what ``plan`` credits: credited revenue and
-    the collaboration measures (revenue co-sold outside one's team, help given)."""
+    the collaboration measures (revenue co-sold outside one's team, help given,
+    referrals that became opportunities)."""
     c = credit_outcomes(outcomes, plan, population)
     out = {"credited_revenue": c.measure("revenue", 1)[..., 0].astype(np.float32)}
-    for name, comp in (("co_sold", "co_sold_value"), ("help_given", "help_value")):
+    pairs = (("co_sold", "co_sold_value"), ("help_given", "help_value"), ("referrals", "referrals"))
+    for name, comp in pairs:
         if comp in c.components:
             out[name] = c.components[comp].sum(-1).astype(np.float32)
     return out
@@ -205,7 +215,7 @@ def credit_targets(
         population.account_teams is None
         or not measure.additive
         or measure.target_basis not in ("flat", "potential")
-        or measure.name in ("co_sold", "help_given")
+        or measure.name in COLLABORATION_MEASURES
     ):
         return targets
     overlay = ~population.account_teams.originates

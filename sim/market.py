@@ -8,16 +8,18 @@ growth, a shock shared by every rep in a trial, and the rep's effort.
 from __future__ import annotations
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from .distributions import Distribution, LogNormal
 
 __all__ = [
+    "CollaborationScore",
     "CrossSell",
     "Cycle",
     "Margin",
     "Market",
     "NewBusiness",
+    "Referrals",
     "Renewal",
     "SalesCost",
     "Satisfaction",
@@ -165,6 +167,70 @@ class Shift(_Frozen):
     )
 
 
+class Referrals(_Frozen):
+    """Leads a rep passes to account managers of other sales teams (see sim.referrals).
+
+    The defaults are planning assumptions, not fitted to field evidence (no study
+    in DESIGN.md measures referral rates): state your own from the CRM's lead
+    sources where you can."""
+
+    rate: float = Field(
+        default=0.1,
+        ge=0,
+        description="Leads a rep passes to other sales teams per month with no help effort "
+        "(a count; planning assumption).",
+    )
+    per_help: float = Field(
+        default=0.5,
+        ge=0,
+        description="Extra leads per month for each unit of help the rep gives "
+        "(a count per unit of [behaviour.help]; planning assumption).",
+    )
+    conversion: float = Field(
+        default=0.3,
+        ge=0,
+        le=1,
+        description="Share of leads that become opportunities (0-1; planning assumption).",
+    )
+
+
+class CollaborationScore(_Frozen):
+    """A manager's assessed collaboration score of each rep, month by month, on a stated
+    scale (see sim.assessment). Its mean rises with the help the rep gives.
+
+    The defaults are planning assumptions on a 1-5 scale, not fitted to field evidence
+    (no study in DESIGN.md measures how assessments follow help)."""
+
+    low: float = Field(default=1.0, description="Lowest score of the scale (points).")
+    high: float = Field(default=5.0, description="Highest score of the scale (points).")
+    mean: float = Field(
+        default=3.0,
+        description="Mean score of a rep who gives no help (points; planning assumption).",
+    )
+    per_help: float = Field(
+        default=1.0,
+        ge=0,
+        description="Rise of the mean score per unit of help (points per unit of "
+        "[behaviour.help]; planning assumption).",
+    )
+    sd: float = Field(
+        default=0.5,
+        ge=0,
+        description="Assessment noise (points): the sd of each monthly score around its "
+        "mean; planning assumption.",
+    )
+
+    @model_validator(mode="after")
+    def _scale(self) -> CollaborationScore:
+        if not self.low < self.high:
+            raise ValueError(f"low ({self.low:g}) must be below high ({self.high:g})")
+        if not self.low <= self.mean <= self.high:
+            raise ValueError(
+                f"mean {self.mean:g} lies outside the scale {self.low:g}-{self.high:g}"
+            )
+        return self
+
+
 class Market(_Frozen):
     """Demand and deal economics for one plan year."""
 
@@ -192,6 +258,16 @@ class Market(_Frozen):
     )
     margin: Margin = Field(default=Margin(), description="Gross margin and discounts.")
     sales_cost: SalesCost = Field(default=SalesCost(), description="Cost of selling.")
+    referrals: Referrals | None = Field(
+        default=None,
+        description="Leads passed between sales teams, which a plan can pay on "
+        "(the referrals measure); off unless declared.",
+    )
+    collaboration_score: CollaborationScore | None = Field(
+        default=None,
+        description="Managers' assessed collaboration score, which a plan can pay on or "
+        "use as a modifier (the collaboration_score measure); off unless declared.",
+    )
 
     @field_validator("seasonality")
     @classmethod

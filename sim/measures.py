@@ -11,7 +11,9 @@ The seven measures of the source article map to: ``revenue``; new accounts
 ``cross_sell``; ``cycle_days`` (lower is better); ``csat``; and sales cost /
 gross profit (``sales_cost`` lower is better, ``gross_margin``, ``margin_rate``).
 Collaboration targets pay on ``co_sold`` and ``help_given``, read from the
-components crediting adds (:mod:`sim.crediting`), not from the engines.
+components crediting adds (:mod:`sim.crediting`), not from the engines, and on
+``referrals``, which the referral flow adds (:mod:`sim.referrals`), and on
+managers' ``collaboration_score`` (:mod:`sim.assessment`).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Literal
 
 import numpy as np
 
-__all__ = ["COMPONENTS", "MEASURES", "MeasureKind"]
+__all__ = ["COLLABORATION_MEASURES", "COMPONENTS", "MEASURES", "MeasureKind"]
 
 #: Monthly components every engine returns, shape (trials, reps, months).
 COMPONENTS: tuple[str, ...] = (
@@ -41,6 +43,13 @@ COMPONENTS: tuple[str, ...] = (
     "pulled_in",  # bookings pulled into this month from the next one (deal timing)
     "pushed_out",  # bookings pushed out of this month into the next one
     "timing_discount",  # extra discount given to pull deals forward
+)
+#: Measures of collaboration: read from components crediting, help and referrals add.
+COLLABORATION_MEASURES: tuple[str, ...] = (
+    "co_sold",
+    "help_given",
+    "referrals",
+    "collaboration_score",
 )
 
 
@@ -162,6 +171,23 @@ MEASURES: dict[str, MeasureKind] = {
             ("help_value",),
             description="Team-mates' bookings one's help added (collaboration; "
             "see sim.behaviour.collaboration).",
+        ),
+        MeasureKind(
+            "referrals",
+            "higher",
+            ("referrals",),
+            unit="count",
+            description="Leads passed to other sales teams that became opportunities "
+            "(collaboration; see sim.referrals).",
+        ),
+        MeasureKind(
+            "collaboration_score",
+            "higher",
+            ("collaboration_score",),
+            average=True,
+            unit="score",
+            description="Managers' assessed collaboration score, on the scale of "
+            "[market.collaboration_score] (see sim.assessment).",
         ),
     )
 }

@@ -273,6 +273,12 @@ METRICS: tuple[Metric, ...] = (
         "money",
         "bookings team-mates' help added (behaviour model)",
     ),
+    Metric(
+        "referrals",
+        "Referrals that became opportunities",
+        "count",
+        "leads passed to other sales teams that became opportunities ([market.referrals])",
+    ),
 )
 
 #: Metrics that only move when reps respond to the plan (the behaviour model is on).
@@ -435,6 +441,7 @@ def yearly_metrics(
         "double_credit": y["credited_revenue"] - r,
         "co_sold_revenue": y["co_sold"],
         "help_given": y["help_given"],
+        "referrals": y["referrals"],
     }
     return pd.DataFrame(values, index=pd.RangeIndex(years, name="trial"))[[k.key for k in METRICS]]
 

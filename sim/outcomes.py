@@ -95,9 +95,10 @@ class Outcomes:
 
     @classmethod
     def concat(cls, parts: list[Outcomes]) -> Outcomes:
-        """Stack outcome tables along the trial axis."""
+        """Stack outcome tables along the trial axis (every component of the first,
+        collaboration components included)."""
         return cls(
-            {k: np.concatenate([p.components[k] for p in parts]) for k in COMPONENTS},
+            {k: np.concatenate([p.components[k] for p in parts]) for k in parts[0].components},
             draws=sum(p.draws for p in parts),
         )
 

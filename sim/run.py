@@ -12,7 +12,11 @@ import functools
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass
 
+import numpy as np
+
+from .assessment import ScoreFlow
 from .behaviour import Behaviour
 from .behaviour.collaboration import apply_help, choose_help
 from .behaviour.model import build_behaviours
@@ -37,9 +41,10 @@ from .outcomes import Outcomes
 from .pipeline.engine import PipelineEngine
 from .plan import Plan
 from .population import Population, build_population
+from .referrals import ReferralFlow, expected_referrals, referral_flow
 from .results import SimulationResult, VariantResult
 from .scenario import Scenario
-from .streams import population_rng
+from .streams import ASSESSMENT, CALIBRATION, population_rng
 
 __all__ = [
     "BEHAVIOUR_ACTUALS",
@@ -48,11 +53,13 @@ __all__ = [
     "KEPT_MEASURES",
     "PROGRESS_BINS",
     "SimulationResult",
+    "TeamStep",
     "VariantResult",
     "check_roster_targets",
     "effort_by_progress",
     "make_population",
     "simulate",
+    "team_steps",
 ]
 
 #: Engines ``simulate`` can run.
@@ -110,19 +117,69 @@ def check_roster_targets(scenario: Scenario, population: Population) -> None:
     check_credit(scenario.plans, population, origin)  # crediting rules fit the account teams
 
 
-def team_help(
-    spec: BehaviourSpec, plans: dict[str, Plan], scenario: Scenario, pop: Population, seed: int
-) -> dict[str, Callable[[Outcomes], Outcomes]]:
-    """Per plan that pays reps on team-mates' results, the help its reps give, as a
-    step applied to every chunk's outcomes (picklable, so any executor runs it)."""
-    sample = TeamSample(scenario.market, pop, spec.effort.calibration_trials, seed)
+@dataclass(frozen=True)
+class TeamStep:
+    """What reps do for each other under one plan, applied to every chunk's outcomes
+    (picklable, so any executor runs it): the help they give team-mates, then the
+    referrals they pass to other sales teams and the scores their managers give."""
+
+    help: np.ndarray  # help each rep gives (reps,)
+    team_index: np.ndarray
+    lift: float
+    referrals: ReferralFlow | None
+    score: ScoreFlow | None = None
+
+    def __call__(self, outcomes: Outcomes, first: int) -> Outcomes:
+        if self.help.any():
+            outcomes = apply_help(outcomes, self.help, self.team_index, self.lift)
+        for flow in (self.referrals, self.score):
+            if flow is not None:
+                outcomes = flow(outcomes, first, self.help)
+        return outcomes
+
+
+def _help_brings(outcomes: Outcomes, help: np.ndarray, scenario: Scenario, seed: int) -> Outcomes:
+    """What help brings besides team-mates' bookings on the calibration sample, as
+    ``scenario``'s market declares it: expected referrals, and assessed scores drawn
+    from the calibration sample's own assessment stream."""
+    mk = scenario.market
+    if mk.referrals is not None:
+        outcomes = expected_referrals(outcomes, help, mk.referrals)
+    if mk.collaboration_score is not None:
+        flow = ScoreFlow(mk.collaboration_score, seed, (ASSESSMENT, CALIBRATION))
+        outcomes = flow(outcomes, 0, help)
+    return outcomes
+
+
+def team_steps(
+    spec: BehaviourSpec | None,
+    plans: dict[str, Plan],
+    scenario: Scenario,
+    pop: Population,
+    seed: int,
+) -> dict[str, TeamStep]:
+    """Per plan, the help its reps give (when reps respond, ``spec``, and the plan pays
+    on help or team-mates' results), the referrals they pass (``[market.referrals]``)
+    and their assessed collaboration scores (``[market.collaboration_score]``)."""
+    ref, assessed = scenario.market.referrals, scenario.market.collaboration_score
+    flow = None
+    if ref is not None:
+        try:
+            flow = referral_flow(ref, scenario.market, pop, seed)
+        except ValueError as exc:
+            raise ScenarioError(f"{scenario.source or '<scenario>'}: market.{exc}") from None
+    helping = spec is not None and spec.help.enabled
+    sample = (
+        TeamSample(scenario.market, pop, spec.effort.calibration_trials, seed) if helping else None
+    )
+    score = None if assessed is None else ScoreFlow(assessed, seed)
+    expect = functools.partial(_help_brings, scenario=scenario, seed=seed)
     out = {}
     for name, plan in plans.items():
-        help = choose_help(plan, sample, pop, spec.help)
-        if help.any():
-            out[name] = functools.partial(
-                apply_help, help=help, team_index=pop.team_index, lift=spec.help.lift
-            )
+        help = choose_help(plan, sample, pop, spec.help, expect) if helping else np.zeros(pop.size)
+        if help.any() or flow is not None or score is not None:
+            lift = spec.help.lift if helping else 0.0
+            out[name] = TeamStep(help, pop.team_index, lift, flow, score)
     return out
 
 
@@ -181,9 +238,7 @@ def simulate(
         behaviours = models = build_behaviours(spec, plans, scenario.market, pop, seed)
         if respond is not None:
             behaviours = {name: respond(b) for name, b in models.items()}
-    helps = {}
-    if behaviours and spec.help.enabled:
-        helps = team_help(spec, plans, scenario, pop, seed)
+    helps = team_steps(spec if behaviours else None, plans, scenario, pop, seed)
     pull = spec.timing.pull_discount if behaviours else MonteCarloEngine.pull_discount
     eng: Engine
     if engine == "pipeline":

@@ -160,6 +160,30 @@ class Scenario(BaseModel):
         check_responding(self.behaviour, self.optimize)
         return self
 
+    @model_validator(mode="after")
+    def _collaboration_declared(self) -> Scenario:
+        need = {
+            "referrals": (self.market.referrals, "leads passed between sales teams"),
+            "collaboration_score": (
+                self.market.collaboration_score,
+                "the scale and how help moves the score",
+            ),
+        }
+        for name, plan in self.plans.items():
+            where = "plan" if name == BASE else f"variants.{name}"
+            used = [
+                *((f"measures[{i}]", m.name) for i, m in enumerate(plan.measures)),
+                *((f"gates[{i}]", g.measure) for i, g in enumerate(plan.gates)),
+                *((f"modifiers[{i}]", d.measure) for i, d in enumerate(plan.modifiers)),
+            ]
+            for key, measure in used:
+                if measure in need and need[measure][0] is None:
+                    raise ValueError(
+                        f"{where}.{key}: pays on {measure}, but the scenario declares no "
+                        f"[market.{measure}] ({need[measure][1]})"
+                    )
+        return self
+
     @property
     def plans(self) -> dict[str, Plan]:
         """The base plan and every variant, base first."""

@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "ASSESSMENT",
     "ATTRITION",
     "BLOCK_TRIALS",
     "CALIBRATION",
@@ -43,6 +44,8 @@ __all__ = [
     "PIPELINE",
     "PIPELINE_REP",
     "POPULATION",
+    "REFERRALS",
+    "REFERRAL_KINDS",
     "RENEWAL",
     "SHOCK",
     "TRAITS",
@@ -66,6 +69,12 @@ PIPELINE = 11
 #: Key, after a replication's, of each rep's own pipeline stream (per-rep common
 #: random numbers: one rep's effort never moves another rep's draws).
 PIPELINE_REP = 1
+#: Purpose of the referral flow between sales teams (:mod:`sim.referrals`), and its
+#: kinds of variate: leads passed, opportunities, receiver, win, deal size.
+REFERRALS = 12
+REFERRAL_KINDS = ("leads", "opportunities", "receiver", "win", "size")
+#: Purpose of the noise of managers' assessed collaboration scores (:mod:`sim.assessment`).
+ASSESSMENT = 13
 #: Key (in place of a month) of a block's stream of trial-wide demand shocks.
 SHOCK = 99
 #: Kinds of variate, each from its own child stream per block and month.

@@ -201,6 +201,7 @@ def chunk_summary(
         "credited_revenue": total("credited_revenue") if "credited_revenue" in actuals else None,
         "co_sold": total("co_sold"),
         "help_given": total("help_given"),
+        "referrals": total("referrals"),
         "pay_for_performance": rank_correlation(pay, rev, axis=1),
         "payout_gini": gini(pay, axis=1),
         "weighted_at_target": (wa >= 1.0).mean(1),

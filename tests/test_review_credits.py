@@ -18,6 +18,7 @@ from sim.actuals import ActualsError, load_actuals
 from sim.actuals.observed import observed_outcomes
 from sim.crediting import credit_by_month
 from sim.payout import plan_targets
+from sim.review.checkin import check_in
 from sim.review.credits import read_credits
 from sim.review.prepare import prepare_review
 from sim.review.reality import actual_variant
@@ -28,13 +29,13 @@ KEY_ACCOUNTS = ROOT / "scenarios" / "key_account_teams.toml"
 MONTHS = [f"2026-{m:02d}" for m in range(1, 13)]
 
 
-def _write(tmp_path, credits: str | None) -> object:
-    """The key-account teams with a year of actuals (account managers book 30,000 +
+def _write(tmp_path, credits: str | None, months: int = 12) -> object:
+    """The key-account teams with ``months`` of actuals (account managers book 30,000 +
     1,000 × rep number a month; overlays book nothing) and, if given, a credit file."""
     rows = []
     for i in range(1, 41):
         value = 30_000 + 1_000 * i if i <= 32 or i in (35, 36) else 0.0
-        for m in MONTHS:
+        for m in MONTHS[:months]:
             rows.append({"rep": f"Rep {i:02d}", "period": m, "new_value": value, "new_count": 1})
     pd.DataFrame(rows).to_csv(tmp_path / "actuals.csv", index=False)
     extra = ""
@@ -147,3 +148,51 @@ def test_the_review_command_stops_on_a_bad_credit_row(tmp_path, capsys):
     assert code == 2, err
     assert "credits.csv: row 2: rep 'Rep 99' is not a rep of the team" in err
     assert "Traceback" not in err and not out.exists()
+
+
+def _to_date(reps: pd.DataFrame, months: int) -> pd.Series:
+    """Revenue credited to date per rep: attainment to date times the target to date
+    (the target is spread evenly over the year's months)."""
+    return reps["attainment_to_date_revenue"] * reps["target_revenue"] * months / 12
+
+
+def test_the_checkin_credits_the_recorded_deal_teams(tmp_path):
+    """Six months observed; Rep 37 (solutions, North) worked Rep 01's deals in March
+    only: attainment to date credits them 25% of Rep 01's March bookings, and Rep 01
+    keeps the rest. Without the file, Rep 37 is credited on all of North's deals."""
+    path = _write(tmp_path, "period,seller,rep,role\n2026-03,Rep 01,Rep 37,solutions\n", 6)
+    scenario = load_scenario(path)
+    got = check_in(scenario, load_actuals(scenario), trials=40)
+    to_date = _to_date(got.reps, 6)
+    booked = 31_000.0
+    assert to_date["Rep 37"] == pytest.approx(0.25 * booked, rel=1e-5)
+    assert to_date["Rep 01"] == pytest.approx(5.75 * booked, rel=1e-5)
+    assert to_date["Rep 38"] == 0.0  # solutions, South: worked no deal
+    assert any("credits.csv" in a for a in got.assumptions)
+    (tmp_path / "declared").mkdir()
+    plain = load_scenario(_write(tmp_path / "declared", None, 6))
+    declared = check_in(plain, load_actuals(plain), trials=40)
+    assert _to_date(declared.reps, 6)["Rep 37"] > 10 * to_date["Rep 37"]
+    # The rest of the year is credited over the account teams: Rep 37 expects more pay
+    # than March's credit alone would give, and less than with every month declared.
+    pay = got.reps["payout_expected"]
+    assert 0 < pay["Rep 37"] < declared.reps["payout_expected"]["Rep 37"]
+
+
+def test_the_checkin_command_reads_the_credit_file(tmp_path, capsys):
+    path = _write(tmp_path, "period,seller,rep,role\n2026-03,Rep 01,Rep 37,solutions\n", 6)
+    out = tmp_path / "out"
+    args = ["checkin", str(path), "--out", str(out), "--no-history", "--trials", "40"]
+    code = main(args)
+    err = capsys.readouterr().err
+    assert code == 0, err
+    reps = pd.read_csv(out / "reps.csv").set_index("rep")
+    assert _to_date(reps, 6)["Rep 37"] == pytest.approx(0.25 * 31_000.0, rel=1e-4)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    path = _write(bad, "period,seller,rep,role\n2026-03,Rep 37,Rep 01,solutions\n", 6)
+    code = main(["checkin", str(path), "--out", str(bad / "out"), "--no-history", "--trials", "40"])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert "credits.csv: row 2:" in err
+    assert "Traceback" not in err and not (bad / "out").exists()

@@ -38,6 +38,7 @@ MATERIAL: dict[str, tuple[str, float]] = {
     "timing_discount_cost": ("rel_cost", 0.002),
     "double_credit": ("rel_cost", 0.01),
     "help_given": ("rel_cost", 0.01),
+    "referrals": ("rel", 0.05),
 }
 
 
@@ -199,6 +200,13 @@ CLAUSES: tuple[Clause, ...] = (
         lambda r, c: (
             f"buys {c.money(r['difference'])} {_more(r['difference'])} of "
             "team-mates' bookings through help"
+        ),
+    ),
+    Clause(
+        "referrals",
+        lambda r, c: (
+            f"brings {abs(r['difference']):,.1f} {_more(r['difference'])} referrals a year "
+            "that become opportunities in other sales teams"
         ),
     ),
 )

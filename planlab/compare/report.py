@@ -40,6 +40,8 @@ def comparison_section(
     cur = result.scenario.currency
     if not behaviour_applies(result):
         table = table.drop(index=[m for m in table.index if m in BEHAVIOUR_KEYS])
+    if result.scenario.market.referrals is None:  # no leads pass between teams: all zeros
+        table = table.drop(index=["referrals"], errors="ignore")
     cells = {
         variant: [
             _difference_cell(

@@ -42,8 +42,12 @@ def load_actuals(
         pop = make_population(scenario)
         teams = dict(zip(pop.name.tolist(), pop.team.tolist(), strict=True))
     raw = read_source(str(source), spec, scenario.base_dir, table=table, query=query)
+    score = scenario.market.collaboration_score
+    scales = {}
+    if score is not None:
+        scales["collaboration_score"] = (score.low, score.high, "[market.collaboration_score]")
     if opportunities is None:
-        return validate(raw, spec, teams, drop_bad_rows=drop_bad_rows)
+        return validate(raw, spec, teams, drop_bad_rows=drop_bad_rows, scales=scales)
     from ..opportunities import load_opportunities
     from .deals import with_deals
 
@@ -54,7 +58,9 @@ def load_actuals(
         and (scenario.base_dir / path).is_file()
     ):
         path = scenario.base_dir / path
-    actuals = validate(raw, spec, teams, drop_bad_rows=drop_bad_rows, required=("rep", "period"))
+    actuals = validate(
+        raw, spec, teams, drop_bad_rows=drop_bad_rows, required=("rep", "period"), scales=scales
+    )
     export = load_opportunities(
         path, scenario.opportunities, teams=teams, drop_bad_rows=drop_bad_rows
     )

@@ -14,8 +14,15 @@ from ..plan import Plan
 from ..population import Population
 from .years import PlanYear
 
-__all__ = ["missing_measures", "observed_outcomes", "with_actual_targets"]
+__all__ = [
+    "COLLABORATION_FIELDS",
+    "missing_measures",
+    "observed_outcomes",
+    "with_actual_targets",
+]
 
+#: Fields of the actuals that collaboration measures read (the assessed score).
+COLLABORATION_FIELDS = ("collaboration_score",)
 #: Components that are 1.0 when nothing is known (effort and seat as designed).
 _ONE = ("effort", "present")
 
@@ -35,6 +42,9 @@ def observed_outcomes(year: PlanYear) -> Outcomes:
             comps[c] = np.full(shape, np.nan)
         else:
             comps[c] = np.full(shape, 1.0 if c in _ONE else 0.0)
+    for c in COLLABORATION_FIELDS:  # read by collaboration measures, not by the engines
+        if c in year.values:
+            comps[c] = year.values[c][None].astype(float)
     return Outcomes(comps)
 
 

@@ -25,6 +25,8 @@ Fields (one row per rep and month):
 ``payout``             incentive paid for the month (optional)
 other components       any engine component (``csat``, ``gross_margin``,
                        ``renewals_due``, ``renewals_won`` ...) (optional)
+``collaboration_score`` the manager's assessed collaboration score of the month,
+                       on the scale of ``[market.collaboration_score]`` (optional)
 =====================  =========================================================
 """
 
@@ -44,8 +46,12 @@ REQUIRED = ("rep", "period", "new_value", "new_count")
 #: Text fields; every other field is a number >= 0.
 TEXT_FIELDS = ("rep", "period", "team")
 #: Every fixed field name (``target_<measure>`` comes on top).
-FIELDS = (*REQUIRED, "team", "xsell_value", "xsell_count", "payout") + tuple(
-    c for c in COMPONENTS if c not in ("new_value", "new_count", "xsell_value", "xsell_count")
+FIELDS = (
+    (*REQUIRED, "team", "xsell_value", "xsell_count", "payout")
+    + tuple(
+        c for c in COMPONENTS if c not in ("new_value", "new_count", "xsell_value", "xsell_count")
+    )
+    + ("collaboration_score",)
 )
 
 

@@ -88,11 +88,13 @@ def validate(
     teams: dict[str, str],
     drop_bad_rows: bool = False,
     required: tuple[str, ...] = REQUIRED,
+    scales: dict[str, tuple[float, float, str]] | None = None,
 ) -> Actuals:
     """Check ``raw`` against the team (rep name -> team) and return clean :class:`Actuals`.
 
     ``required`` are the fields the source must have (fewer when an opportunity
-    export provides the deals)."""
+    export provides the deals); ``scales`` gives fields read on a scale (low, high,
+    where the scale is declared), such as the assessed collaboration score."""
     frame = _rename(raw, spec, required)
     if frame.empty:
         raise ActualsError(f"{raw.origin}: the actuals table has no rows")
@@ -166,6 +168,14 @@ def validate(
                 bad(i, source_name[f], f"negative amount {x:g}")
             else:
                 num[i] = x
+        if f in (scales or {}):
+            low, high, declared = scales[f]
+            for i in np.flatnonzero((num < low) | (num > high)):
+                bad(
+                    i,
+                    source_name[f],
+                    f"{num[i]:g} is outside the scale {low:g}-{high:g} ({declared})",
+                )
         values[f] = num
     _implausible(bad, values, periods, source_name, problems)
     first: dict[tuple[str, pd.Period], int] = {}
@@ -231,7 +241,7 @@ def _implausible(bad, values: dict, periods: list, source_name: dict, problems: 
     for f, num in values.items():
         for i in np.flatnonzero(num > MAX_NUMBER):
             bad(i, source_name[f], f"{num[i]:.6g} is beyond the largest value read ({MAX_SAID})")
-        if f.endswith("_count") or f == "csat":
+        if f.endswith("_count") or f in ("csat", "collaboration_score"):
             continue
         ok = np.array([i not in problems for i in range(len(num))], dtype=bool)
         limit = amount_limit(num[ok])

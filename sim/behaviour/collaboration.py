@@ -62,6 +62,7 @@ __all__ = [
     "EQUILIBRIUM_ROUNDS",
     "EQUILIBRIUM_TOLERANCE",
     "HELPED",
+    "HELP_MEASURES",
     "Equilibrium",
     "HelpSpec",
     "OwnEffortOutcomes",
@@ -323,20 +324,33 @@ def help_cost(help: np.ndarray, spec: HelpSpec, target_incentive: float) -> np.n
     return spec.cost * target_incentive * np.square(np.asarray(help, dtype=float)) / 2
 
 
+#: Measures that pay on help directly: help given to team-mates, referrals it brings,
+#: the collaboration score it raises.
+HELP_MEASURES = ("help_given", "referrals", "collaboration_score")
+
+
 def _pays_on_mates(plan: Plan, population: Population) -> bool:
     c = plan_credit(plan, population)
     return (
         _deviates(plan, c)
-        or any(m.name == "help_given" for m in plan.measures)
-        or any(g.measure == "help_given" for g in plan.gates)
+        or any(m.name in HELP_MEASURES for m in plan.measures)
+        or any(g.measure in HELP_MEASURES for g in plan.gates)
+        or any(d.measure in HELP_MEASURES for d in plan.modifiers)
     )
 
 
-def choose_help(plan: Plan, sample: Sample, population: Population, spec: HelpSpec) -> np.ndarray:
+def choose_help(
+    plan: Plan,
+    sample: Sample,
+    population: Population,
+    spec: HelpSpec,
+    flow: Callable[[Outcomes, np.ndarray], Outcomes] | None = None,
+) -> np.ndarray:
     """Each rep's help a* = (its marginal pay + peer pressure × team-mates') / cost,
     at most ``max_level``, with marginal pay read off the plan paid on the calibration sample (today's
-    effort, no other help): exact for linear pay, first order otherwise. Zero when
-    the plan pays no rep on team-mates' results."""
+    effort, no other help): exact for linear pay, first order otherwise. ``flow`` adds
+    what else help brings, in expectation (referrals: :func:`sim.referrals.expected_referrals`).
+    Zero when the plan pays no rep on help or team-mates' results."""
     n = population.size
     if not spec.enabled or not _pays_on_mates(plan, population):
         return np.zeros(n)
@@ -346,6 +360,8 @@ def choose_help(plan: Plan, sample: Sample, population: Population, spec: HelpSp
 
     def pay(help: np.ndarray) -> np.ndarray:
         oc = apply_help(base, help, team_index, spec.lift)
+        if flow is not None:
+            oc = flow(oc, help)
         return evaluate_plan(plan, oc, population).total.astype(float).mean(0)
 
     pay0 = pay(np.zeros(n))

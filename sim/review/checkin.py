@@ -26,16 +26,19 @@ How the rest of the year is simulated, and what that assumes:
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 from ..actuals import Actuals, CheckinOption
+from ..actuals.observed import COLLABORATION_FIELDS
 from ..actuals.years import PlanYear, plan_years
 from ..behaviour import Behaviour
 from ..behaviour.spec import BehaviourSpec
 from ..calibrate import Calibration, calibrate, calibrated_scenario
+from ..crediting import credit_by_month, credit_outcomes, originated
 from ..errors import ScenarioError
 from ..market import Shift
 from ..money import money_change, money_text
@@ -45,6 +48,7 @@ from ..plan import Plan
 from ..population import Population
 from ..run import make_population, simulate
 from ..scenario import Scenario
+from .credits import recorded_deal_teams
 from .observed import OBSERVABLE, ObservedMonths
 
 __all__ = ["STAY", "TEAM_PRIOR_SD", "CheckIn", "check_in"]
@@ -151,7 +155,8 @@ def _condition(outcomes: Outcomes, cur: PlanYear) -> Outcomes:
     comps = dict(outcomes.components)
     mask = np.zeros(cur.observed.shape, dtype=bool)
     mask[:, :k] = cur.observed[:, :k]
-    for c in OBSERVABLE:
+    scored = [c for c in COLLABORATION_FIELDS if c in cur.values and c in comps]
+    for c in (*OBSERVABLE, *scored):  # the assessed score too, when the actuals give it
         arr = np.array(comps[c], dtype=float)
         arr[:, mask] = cur.field(c)[mask][None, :]
         comps[c] = arr
@@ -220,8 +225,30 @@ def _summarise(total, revenue, att, threshold) -> dict:
     }
 
 
+def _credited(
+    members: list[dict[int, list[int]] | None] | None,
+) -> Callable[[Outcomes, Plan, Population], Outcomes]:
+    """What a plan pays on: with a credit file, each observed month credited over the
+    deal teams it records and each later month over the account teams
+    (:func:`sim.crediting.credit_by_month`); without one, every month over the
+    account teams (:func:`sim.crediting.credit_outcomes`)."""
+
+    def paid_on(outcomes: Outcomes, plan: Plan, pop: Population) -> Outcomes:
+        if members is None:
+            return credit_outcomes(outcomes, plan, pop)
+        return credit_by_month(outcomes, plan, pop, members)
+
+    return paid_on
+
+
 def _option(
-    opt: CheckinOption, plan: Plan, pop: Population, outcomes: Outcomes, k: int, first: str
+    opt: CheckinOption,
+    plan: Plan,
+    pop: Population,
+    outcomes: Outcomes,
+    k: int,
+    first: str,
+    paid_on: Callable[[Outcomes, Plan, Population], Outcomes],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Total pay (trials, reps), revenue and first-measure attainment under one option."""
     who = np.isin(pop.team, opt.teams) if opt.teams else np.ones(pop.size, dtype=bool)
@@ -235,8 +262,12 @@ def _option(
         alt_plan, alt_pop = _retargeted(plan, pop, opt.measure, opt.factor, k)
     else:
         alt_plan, alt_pop = plan, pop
-    base = evaluate_plan(plan, outcomes, pop)
-    alt = evaluate_plan(alt_plan, outcomes, alt_pop) if alt_plan is not plan else base
+    base = evaluate_plan(plan, paid_on(outcomes, plan, pop), pop)
+    alt = (
+        evaluate_plan(alt_plan, paid_on(outcomes, alt_plan, alt_pop), alt_pop)
+        if alt_plan is not plan
+        else base
+    )
     total = np.where(who[None], alt.total, base.total).astype(float)
     att = np.where(who[None], alt.attainment[first], base.attainment[first]).astype(float)
     if opt.kind == "spif":
@@ -290,6 +321,9 @@ def check_in(
     cur, history = _current_year(years)
     k = cur.months_observed
     pop = _targets(pop, cur)
+    recorded = recorded_deal_teams(scenario, pop, cur.months)
+    members = None if recorded is None else [t if m < k else None for m, t in enumerate(recorded)]
+    paid_on = _credited(members)
     cal = calibrate(scenario, pop, history or [cur], growth, origin=actuals.origin)
     ahead = 1 if history else 0  # the year in progress is one year after the calibrated one
     demand = (
@@ -320,17 +354,18 @@ def check_in(
         return ObservedMonths(b, actual, cur.observed, k, sc.plan.periods)
 
     res = simulate(sc, [], trials=trials, seed=seed, keep_outcomes=True, respond=respond)
-    outcomes = _condition(res.outcomes, cur)
-    plan, first = sc.plan, sc.plan.measures[0]
     team_pop = res.population
-    stay = evaluate_plan(plan, outcomes, team_pop)
+    outcomes = originated(_condition(res.outcomes, cur), team_pop)  # overlays book nothing
+    plan, first = sc.plan, sc.plan.measures[0]
+    credited = paid_on(outcomes, plan, team_pop)
+    stay = evaluate_plan(plan, credited, team_pop)
     revenue = outcomes.measure("revenue", 1)[..., 0]
     total = stay.total.astype(float)
     att = stay.attainment[first.id].astype(float)
     thr = first.curve.threshold
     rows = {STAY: _summarise(total, revenue, att, thr)}
     for opt in scenario.checkin.options:
-        rows[opt.name] = _summarise(*_option(opt, plan, team_pop, outcomes, k, first.id))
+        rows[opt.name] = _summarise(*_option(opt, plan, team_pop, outcomes, k, first.id, paid_on))
     options = pd.DataFrame.from_dict(rows, orient="index")
     options.index.name = "option"
     base = options.loc[STAY]
@@ -342,7 +377,7 @@ def check_in(
     tgt = stay.targets[first.id]  # (reps, periods)
     per = 12 // plan.periods
     to_date_target = np.repeat(tgt / per, per, axis=1)[:, :k].sum(1)
-    booked = outcomes.measure(first.name, 12)[0, :, :k].sum(1) if first.additive else np.nan
+    booked = credited.measure(first.name, 12)[0, :, :k].sum(1) if first.additive else np.nan
     aq = np.quantile(att, (0.1, 0.5, 0.9), axis=0)
     pq = np.quantile(total, (0.1, 0.5, 0.9), axis=0)
     p_thr = np.mean(att >= thr, axis=0)
@@ -375,6 +410,12 @@ def check_in(
         "A SPIF's uplift is the stated assumption of its option; options are weighed on "
         "the same simulated months (reps do not respond anew to an option).",
     )
+    if recorded is not None:
+        assumptions += (
+            f"Pay and attainment credit the {k} observed months over the deal teams of "
+            f"{scenario.actuals.credits} and later months over the account teams, by "
+            "the plan's credit rules.",
+        )
     if any(n.startswith("target_") for n in cur.values):
         assumptions += ("Annual targets are the months observed scaled to twelve.",)
     return CheckIn(

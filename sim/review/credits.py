@@ -13,7 +13,9 @@ The seller originates deals (an account manager); ``rep`` worked them in
 the reviewed year is credited by the plan's ``[plan.credit]`` rules over the
 deal teams recorded for it (:func:`sim.crediting.credit_by_month`); a seller
 with no row in a month sold alone that month. Rows of months outside the
-reviewed year are left out.
+reviewed year are left out. The check-in credits the observed months of the
+year in progress the same way, and the months still to come over the account
+teams of ``[[team.roles]]``.
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ import pandas as pd
 
 from ..actuals.validate import ActualsError
 from ..population import Population
+from ..scenario import Scenario
 from ..suggest import did_you_mean
 from ..teams import DEFAULT_ROLE
 
-__all__ = ["COLUMNS", "DealTeams", "deal_teams", "read_credits"]
+__all__ = ["COLUMNS", "DealTeams", "deal_teams", "read_credits", "recorded_deal_teams"]
 
 _MONTH = re.compile(r"\d{4}-\d{2}(-\d{2})?")  # 2026-03 or a date in it
 #: The credit file's columns.
@@ -140,3 +143,16 @@ def deal_teams(credits: DealTeams, months: tuple[pd.Period, ...]) -> list[dict[i
             if int(r) not in team:
                 team.append(int(r))
     return out
+
+
+def recorded_deal_teams(
+    scenario: Scenario, population: Population, months: tuple[pd.Period, ...]
+) -> tuple[dict[int, list[int]], ...] | None:
+    """Per month of ``months``, the deal teams the scenario's credit file records
+    (``[actuals] credits``, relative to the scenario's folder), or None without one."""
+    if scenario.actuals.credits is None:
+        return None
+    path = Path(scenario.actuals.credits)
+    if not path.is_absolute() and scenario.base_dir is not None:
+        path = scenario.base_dir / path
+    return tuple(deal_teams(read_credits(path, population), months))

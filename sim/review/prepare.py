@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from ..actuals import Actuals
 from ..actuals.observed import with_actual_targets
@@ -14,7 +13,7 @@ from ..market import Shift
 from ..population import Population
 from ..run import make_population
 from ..scenario import Scenario
-from .credits import deal_teams, read_credits
+from .credits import recorded_deal_teams
 
 __all__ = ["Review", "next_period_scenario", "prepare_review"]
 
@@ -55,12 +54,7 @@ def prepare_review(scenario: Scenario, actuals: Actuals, growth: float | None = 
         )
     year = complete[-1]
     team = with_actual_targets(pop, year)
-    recorded = None
-    if scenario.actuals.credits is not None:
-        path = Path(scenario.actuals.credits)
-        if not path.is_absolute() and scenario.base_dir is not None:
-            path = scenario.base_dir / path
-        recorded = tuple(deal_teams(read_credits(path, team), year.months))
+    recorded = recorded_deal_teams(scenario, team, year.months)
     cal = calibrate(scenario, team, complete, growth, origin=actuals.origin)
     return Review(
         scenario=scenario,
