@@ -34,6 +34,7 @@ from .engine import Engine
 from .errors import ScenarioError
 from .montecarlo import MonteCarloEngine
 from .outcomes import Outcomes
+from .pipeline.coselling import CoSelling, co_selling, co_selling_help
 from .pipeline.engine import PipelineEngine
 from .plan import Plan
 from .population import Population, build_population
@@ -182,7 +183,14 @@ def simulate(
         if respond is not None:
             behaviours = {name: respond(b) for name, b in models.items()}
     helps = {}
-    if behaviours and spec.help.enabled:
+    if behaviours and spec.help.enabled and engine == "pipeline" and co_selling(pop):
+        # Help is co-selling, as events: each plan's reps accept their share of requests.
+        accept = co_selling_help(
+            plans, spec.help, scenario.market, scenario.pipeline, pop,
+            spec.effort.calibration_trials, seed,
+        )  # fmt: skip
+        behaviours = {name: CoSelling(b, accept[name]) for name, b in behaviours.items()}
+    elif behaviours and spec.help.enabled:
         helps = team_help(spec, plans, scenario, pop, seed)
     pull = spec.timing.pull_discount if behaviours else MonteCarloEngine.pull_discount
     eng: Engine

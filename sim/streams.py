@@ -41,6 +41,7 @@ __all__ = [
     "NEW_SIZE",
     "NOISE",
     "PIPELINE",
+    "PIPELINE_COSELL",
     "PIPELINE_REP",
     "POPULATION",
     "RENEWAL",
@@ -66,6 +67,9 @@ PIPELINE = 11
 #: Key, after a replication's, of each rep's own pipeline stream (per-rep common
 #: random numbers: one rep's effort never moves another rep's draws).
 PIPELINE_REP = 1
+#: Key, after a replication's, of each rep's stream of co-selling requests (whether a
+#: specialist asked accepts): apart from the rep's own, so asking never moves its draws.
+PIPELINE_COSELL = 2
 #: Key (in place of a month) of a block's stream of trial-wide demand shocks.
 SHOCK = 99
 #: Kinds of variate, each from its own child stream per block and month.

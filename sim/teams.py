@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "DEFAULT_ROLE",
+    "WIN_LIFT",
     "AccountTeams",
     "CreditRule",
     "RoleSpec",
@@ -39,6 +40,9 @@ __all__ = [
 
 #: Role of every rep no ``[[team.roles]]`` entry names: sells on their own accounts.
 DEFAULT_ROLE = "account_manager"
+#: Default rise of a stage's win chance with a co-seller on the deal (a planning
+#: assumption, not fitted: no study in the evidence table measures it).
+WIN_LIFT = 0.2
 
 
 class _Frozen(BaseModel):
@@ -68,17 +72,30 @@ class RoleSpec(_Frozen):
     serves: tuple[str, ...] = Field(
         default=(), description="Sales teams whose deals the role works on (default: own team)."
     )
+    co_sells: bool = Field(
+        default=False,
+        description="Pipeline engine: the role's reps co-sell the deals of the account "
+        "managers they serve. An opportunity reaching [pipeline] co_sell_stage asks them; "
+        "one with a free slot who accepts (the share of requests a rep accepts comes from "
+        "[behaviour.help]; all without it) holds that slot to the deal's end, so their own "
+        "opportunities wait when their capacity binds.",
+    )
     win_lift: float = Field(
-        default=0.0,
+        default=WIN_LIFT,
         ge=0,
-        description="Pipeline engine: co-selling a deal, a rep of this role takes one of "
-        "their slots for it and raises each stage's win chance by this share (0: no co-selling).",
+        description="Pipeline engine: rise of each remaining stage's win chance with a rep of "
+        "this role co-selling, a share (0.2 = +20%). A planning assumption: no study in the "
+        "evidence table measures it.",
     )
 
     @model_validator(mode="after")
     def _check(self) -> RoleSpec:
         if bool(self.reps) == bool(self.per_team):
             raise ValueError(f"role {self.name!r}: give either reps or per_team (not both)")
+        if "win_lift" in self.model_fields_set and not self.co_sells:
+            raise ValueError(f"role {self.name!r}: win_lift needs co_sells = true")
+        if self.co_sells and self.name == DEFAULT_ROLE:
+            raise ValueError(f"role {self.name!r}: account managers originate, they do not co-sell")
         return self
 
 
@@ -114,6 +131,7 @@ class AccountTeams:
     serves: np.ndarray  # bool (reps, teams): works on deals of that sales team
     home: np.ndarray  # sales team index per rep (reps,)
     win_lift: np.ndarray = field(default_factory=lambda: np.zeros(0))  # co-selling (reps,)
+    co_sells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (reps,)
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # credit matrices
 
     @property
@@ -122,10 +140,12 @@ class AccountTeams:
 
     def co_sellers(self) -> list[list[int]]:
         """Per rep, the reps who co-sell their deals in the pipeline engine: those of a
-        non-originating role with a ``win_lift`` that serve the rep's sales team."""
-        helpers = ~self.originates & (self.win_lift > 0)
+        role that ``co_sells`` and serves the rep's sales team (never the rep)."""
+        helpers = self.co_sells if self.co_sells.size else np.zeros(len(self.role), dtype=bool)
         return [
-            np.flatnonzero(helpers & self.serves[:, self.home[i]]).tolist() if o else []
+            [j for j in np.flatnonzero(helpers & self.serves[:, self.home[i]]).tolist() if j != i]
+            if o
+            else []
             for i, o in enumerate(self.originates)
         ]
 
@@ -145,6 +165,7 @@ def account_teams(
     role = np.full(n, DEFAULT_ROLE, dtype=object)
     originates = np.ones(n, dtype=bool)
     lift = np.zeros(n)
+    co_sells = np.zeros(n, dtype=bool)
     serves = np.zeros((n, len(team_names)), dtype=bool)
     serves[np.arange(n), home] = True
     index = {str(x): i for i, x in enumerate(names)}
@@ -173,13 +194,14 @@ def account_teams(
                 raise ValueError(f"{where}: rep {names[i]!r} already holds role {role[i]!r}")
             role[i] = spec.name
             originates[i] = spec.originates
-            lift[i] = spec.win_lift
+            lift[i] = spec.win_lift if spec.co_sells else 0.0
+            co_sells[i] = spec.co_sells
             if spec.serves:
                 serves[i] = False
                 serves[i, [team_names.index(t) for t in spec.serves]] = True
     if not originates.any():
         raise ValueError("team.roles: no rep originates deals (every rep is an overlay)")
-    return AccountTeams(role, originates, serves, home, lift)
+    return AccountTeams(role, originates, serves, home, lift, co_sells)
 
 
 def credit_matrix(
