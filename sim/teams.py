@@ -76,15 +76,22 @@ class RoleSpec(_Frozen):
         default=False,
         description="Pipeline engine: the role's reps co-sell the deals of the account "
         "managers they serve. An opportunity reaching [pipeline] co_sell_stage asks them; "
-        "one with a free slot who accepts (the share of requests a rep accepts comes from "
-        "[behaviour.help]; all without it) holds that slot to the deal's end, so their own "
-        "opportunities wait when their capacity binds.",
+        "one who accepts (the share of requests a rep accepts comes from [behaviour.help]; "
+        "all without it) takes one of their slots, in turn with their own opportunities, "
+        "and holds it to the deal's end, so their own work waits when their capacity binds.",
+    )
+    capacity: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000_000,
+        description="Pipeline engine: slots of work a rep of this role holds at once, a count "
+        "(default: [pipeline] capacity); a co-seller's slots serve their own and others' deals.",
     )
     win_lift: float = Field(
         default=WIN_LIFT,
         ge=0,
-        description="Pipeline engine: rise of each remaining stage's win chance with a rep of "
-        "this role co-selling, a share (0.2 = +20%). A planning assumption: no study in the "
+        description="Pipeline engine: rise of the win chance of each stage that ends with a "
+        "rep of this role co-selling the deal, a share (0.2 = +20%). A planning assumption: no study in the "
         "evidence table measures it.",
     )
 
@@ -132,6 +139,7 @@ class AccountTeams:
     home: np.ndarray  # sales team index per rep (reps,)
     win_lift: np.ndarray = field(default_factory=lambda: np.zeros(0))  # co-selling (reps,)
     co_sells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (reps,)
+    capacity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # 0: default
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # credit matrices
 
     @property
@@ -166,6 +174,7 @@ def account_teams(
     originates = np.ones(n, dtype=bool)
     lift = np.zeros(n)
     co_sells = np.zeros(n, dtype=bool)
+    capacity = np.zeros(n, dtype=np.int64)
     serves = np.zeros((n, len(team_names)), dtype=bool)
     serves[np.arange(n), home] = True
     index = {str(x): i for i, x in enumerate(names)}
@@ -196,12 +205,13 @@ def account_teams(
             originates[i] = spec.originates
             lift[i] = spec.win_lift if spec.co_sells else 0.0
             co_sells[i] = spec.co_sells
+            capacity[i] = spec.capacity or 0
             if spec.serves:
                 serves[i] = False
                 serves[i, [team_names.index(t) for t in spec.serves]] = True
     if not originates.any():
         raise ValueError("team.roles: no rep originates deals (every rep is an overlay)")
-    return AccountTeams(role, originates, serves, home, lift, co_sells)
+    return AccountTeams(role, originates, serves, home, lift, co_sells, capacity)
 
 
 def credit_matrix(

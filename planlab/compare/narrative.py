@@ -38,6 +38,7 @@ MATERIAL: dict[str, tuple[str, float]] = {
     "timing_discount_cost": ("rel_cost", 0.002),
     "double_credit": ("rel_cost", 0.01),
     "help_given": ("rel_cost", 0.01),
+    "co_sellers_revenue": ("rel_cost", 0.01),
 }
 
 
@@ -199,6 +200,13 @@ CLAUSES: tuple[Clause, ...] = (
         lambda r, c: (
             f"buys {c.money(r['difference'])} {_more(r['difference'])} of "
             "team-mates' bookings through help"
+        ),
+    ),
+    Clause(
+        "co_sellers_revenue",
+        lambda r, c: (
+            f"leaves co-selling specialists {c.money(r['difference'])} "
+            f"{_more(r['difference'])} of their own bookings"
         ),
     ),
 )

@@ -16,10 +16,12 @@ the behaviour model decides. On account teams (:mod:`sim.teams`) overlays
 originate nothing. Co-selling is a pair of events: an opportunity reaching
 ``co_sell_stage`` asks each specialist of a co-selling role serving its team;
 one who accepts (with the share of requests the behaviour's ``accept`` gives,
-chosen by :func:`sim.behaviour.collaboration.choose_help`; all without it) and
-has a free slot takes that slot from their own capacity and holds it to the
-deal's end, so their own opportunities wait when it binds, and each remaining
-stage's win chance rises by the role's ``win_lift``. Per helper the outcomes
+chosen by :func:`sim.behaviour.collaboration.choose_help`; all without it)
+asks for one of their own slots, in turn with their own opportunities, joins
+the deal when it is granted and holds it to the deal's end (a request still
+waiting then is withdrawn), so when their capacity binds their own
+opportunities wait behind the help; each stage that ends with them on the deal
+has its win chance raised by the role's ``win_lift``. Per helper the outcomes
 carry ``help_count`` (opportunities joined), ``help_days`` (slot-days on other
 reps' deals) and ``help_value`` (bookings the help added, in expectation).
 
@@ -115,7 +117,12 @@ class Replication:
         self.np_rng = np.random.Generator(np.random.PCG64(np_ss))
         self.rnds = [_rep_stream(seed, index, r) for r in range(self.R)]
         self.env = simpy.Environment()
-        self.slots = [simpy.Resource(self.env, spec.capacity) for _ in range(self.R)]
+        teams = pop.account_teams
+        caps = np.full(self.R, spec.capacity)
+        if teams is not None and teams.capacity.size:  # a role's own capacity, if it states one
+            caps = np.where(teams.capacity > 0, teams.capacity, caps)
+        self.capacity = caps.astype(float)
+        self.slots = [simpy.Resource(self.env, int(c)) for c in caps.tolist()]
         self.waiting = [0] * self.R
         self.service_held: list[list] = [[] for _ in range(self.R)]  # slots held for service
         self.final: list[dict] = [{} for _ in range(self.R)]  # opportunities in the last stage
@@ -127,7 +134,6 @@ class Replication:
         self.draws = 0
         self.next_id = 0
         # Account teams: overlays originate nothing; co-sellers join their teams' deals.
-        teams = pop.account_teams
         self.originates = None if teams is None else teams.originates.astype(float)
         co = None if teams is None else teams.co_sellers()
         self.co_sellers = co if co is not None and any(co) else None
@@ -250,8 +256,7 @@ class Replication:
         self.waiting[rep] += 1
         yield req
         self.waiting[rep] -= 1
-        helpers: list = []  # co-sellers on the deal: [rep, slot, joined, share of the win]
-        lift = 1.0
+        helpers: list = []  # co-sellers asked: [rep, slot request, joined at, share of the win]
         ask = -1 if self.co_sellers is None else max(self.ask - skipped, 0)
         last = len(stages) - 1
         speed, skill = self.speed[rep], self.skill[rep]
@@ -263,8 +268,6 @@ class Replication:
             self._cost(rep, spec.presales_per_stage)
             if i == ask:
                 helpers = self._ask(rep)
-                for h in helpers:
-                    lift *= 1.0 + self.win_lift[h[0]]
             mean = days * speed * att_speed[rep]
             dur = 0.0
             if mean > 0:
@@ -283,9 +286,12 @@ class Replication:
                 del final[proc]
             elif dur > 0:
                 yield env.timeout(dur)
-            p = win * skill * att_win[rep] * lift
-            if helpers and p > 0:  # each helper's part: the win chance without them / with
-                for h in helpers:
+            p = win * skill * att_win[rep]
+            if helpers:  # co-sellers who have joined by the stage's end lift its win chance
+                on = [h for h in helpers if h[2] is not None]
+                for h in on:
+                    p *= 1.0 + self.win_lift[h[0]]
+                for h in on if p > 0 else ():  # each one's part: win chance without / with
                     h[3] *= min(p / (1.0 + self.win_lift[h[0]]), 1.0) / min(p, 1.0)
             if rnd.random() >= p:
                 break
@@ -314,25 +320,38 @@ class Replication:
 
     def _ask(self, rep: int) -> list:
         """Ask each co-seller of ``rep``'s team to join an opportunity: one who accepts
-        (drawn from ``rep``'s co-selling stream) and has a free slot right now takes it."""
-        out, rnd, now = [], self.co_rnds[rep], self.env._now
-        m = self._month(now)
+        (drawn from ``rep``'s co-selling stream) asks for one of their own slots, in turn
+        with their own opportunities, and joins the deal when it is granted."""
+        out, rnd = [], self.co_rnds[rep]
         for s in self.co_sellers[rep]:
             self.draws += 1
             if rnd.random() >= self.accept[s]:
                 continue
-            res = self.slots[s]
-            if res.count < res.capacity and not res.queue:  # granted at once
-                out.append([s, res.request(), now, 1.0])
-                if 0 <= m < self.M:
-                    self.comp["help_count"][s, m] += 1.0
+            h = [s, self.slots[s].request(), None, 1.0]
+            if h[1].triggered:
+                self._join(h)
+            else:
+                h[1].callbacks.append(lambda event, h=h: self._join(h))
+            out.append(h)
         return out
 
+    def _join(self, h: list) -> None:
+        """A co-seller's slot is granted: they join the deal now."""
+        h[2] = self.env._now
+        m = self._month(h[2])
+        if 0 <= m < self.M:
+            self.comp["help_count"][h[0], m] += 1.0
+
     def _release_helpers(self, helpers: list) -> None:
-        """Co-sellers leave a deal that ended: their slots free, the days recorded."""
+        """Co-sellers leave a deal that ended: their slots free (or the request withdrawn
+        if none came in time), the days they held recorded."""
         now = self.env._now
         m = self._month(now)
         for s, req, joined, _ in helpers:
+            if joined is None and not req.triggered:
+                req.cancel()
+                continue
+            joined = now if joined is None else joined  # granted this instant
             self.slots[s].release(req)
             if 0 <= m < self.M:
                 self.comp["help_days"][s, m] += now - joined
@@ -363,8 +382,9 @@ class Replication:
         c["cycle_days_sum"][rep, m] += cycle
         c["gross_margin"][rep, m] += margin
         c["discount_given"][rep, m] += given
-        for s, _, _, share in helpers:
-            c["help_value"][s, m] += value * (1.0 - share)
+        for s, _, joined, share in helpers:
+            if joined is not None:
+                c["help_value"][s, m] += value * (1.0 - share)
         if self.timing:
             self.month_won[rep].append((m, key, value, cycle, margin, given))
 
@@ -460,7 +480,7 @@ class Replication:
         """Account servicing holds part of each rep's capacity (more with more service
         effort); the rest works opportunities. Slot requests queue like any other, and
         are changed only when the number wanted changes (few events)."""
-        top = self.spec.capacity - 1  # always leave one slot for opportunities
+        top = self.capacity - 1  # always leave one slot for opportunities
         want = np.clip(np.rint(self.spec.service_slots * service), 0, top).astype(int)
         for rep, k in enumerate(want.tolist()):
             held, slots = self.service_held[rep], self.slots[rep]
@@ -475,7 +495,7 @@ class Replication:
 
     def _end_month(self, m: int) -> None:
         sp, pop = self.spec, self.pop
-        load = np.asarray(self.waiting, dtype=float) / sp.capacity
+        load = np.asarray(self.waiting, dtype=float) / self.capacity
         service = np.asarray(self.service)
         target = pop.csat_base + sp.service_csat * (service - 1.0) - sp.overload_csat * load
         a = self.acc_rep
