@@ -54,7 +54,12 @@ def scenarios(reps: int, co_sells: bool = False) -> tuple[sim.Scenario, sim.Scen
     roles = (  # by position in each sales team, whatever its size
         # Co-selling, solutions specialists also sell their own accounts: help has a cost.
         s.team.roles[0].model_copy(update={"co_sells": co_sells, "originates": co_sells}),
-        s.team.roles[1].model_copy(update={"reps": (), "per_team": 1, "co_sells": co_sells}),
+        s.team.roles[1].model_copy(
+            # Co-selling, each industry specialist serves their own team (in the example
+            # the two serve two teams each; here all would serve the same two).
+            update={"reps": (), "per_team": 1, "co_sells": co_sells}
+            | ({"serves": ()} if co_sells else {})
+        ),
     )
     names = ["North", "South", "East", "West"] + [f"Team {i}" for i in range(5, reps // 10 + 1)]
     team = s.team.model_copy(update={"reps": reps, "roles": roles, "teams": tuple(names)})

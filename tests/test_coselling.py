@@ -267,3 +267,35 @@ def test_bad_co_selling_keys_are_named():
         _scenario(pipeline={"co_sell_stage": "pitch"})
     with pytest.raises(ScenarioError, match="win_lift needs co_sells = true"):
         _scenario(role={"name": "solutions", "per_team": 1, "win_lift": 0.3})
+
+
+@pytest.mark.parametrize("serves", [(), ("A", "B")])
+def test_help_chosen_in_rounds_equals_each_helper_moving_alone(serves):
+    """choose_help moves helpers together only when no one's help reaches another's pay:
+    its answer equals the marginal pay of each helper moving alone (the plan paid with
+    apply_help), over the cost, whether the specialists serve their own team or both."""
+    from sim.behaviour.collaboration import apply_help, choose_help
+    from sim.behaviour.response import TeamSample
+    from sim.payout import evaluate_plan
+
+    role = {"name": "solutions", "per_team": 2, "co_sells": True, "serves": list(serves)}
+    s = _scenario(12, ("A", "B"), role, measures=_team_plan(0.3))
+    pop = make_population(s)
+    spec = HelpSpec(enabled=True, cost=2.0)
+    effect = co_selling_effect(pop.account_teams, s.pipeline, spec.max_level)
+    sample = TeamSample(s.market, pop, 100, 3)
+    chosen = choose_help(s.plan, sample, pop, spec, effect)
+    base = sample.at(1.0)
+
+    def pay(help):
+        oc = apply_help(base, help, pop.team_index, spec.lift, effect)
+        return evaluate_plan(s.plan, oc, pop).total.astype(float).mean(0)
+
+    alone = np.zeros(pop.size)
+    for j in np.flatnonzero(effect.any(1)):
+        step = np.where(np.arange(pop.size) == j, 0.1, 0.0)
+        alone[j] = (pay(step) - pay(np.zeros(pop.size)))[j] / 0.1
+    ti = s.plan.pay_mix.target_incentive
+    expected = np.clip(alone / (spec.cost * ti), 0.0, spec.max_level)
+    assert (expected[effect.any(1)] > 0).all()
+    np.testing.assert_allclose(chosen, expected, rtol=1e-9, atol=1e-12)

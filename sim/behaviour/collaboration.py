@@ -342,6 +342,26 @@ def _pays_on_mates(plan: Plan, population: Population) -> bool:
     )
 
 
+def _rounds(effect: np.ndarray, c: np.ndarray, team_index: np.ndarray) -> list[np.ndarray]:
+    """Helpers (rows of ``effect`` with any effect) in rounds that can move together:
+    no one's help in a round lifts bookings that the pay of another in it, or of
+    their team-mates, moves with (credit ``c`` or a shared sales team)."""
+    n = len(team_index)
+    same = team_index[:, None] == team_index[None, :]
+    paid_on = (c.T > 0) | same  # [j, i]: j's pay may move with i's bookings
+    reach = (same.astype(float) @ paid_on.astype(float)) > 0  # ... j's or a team-mate's
+    lifted = effect > 0
+    rounds: list[list[int]] = []
+    for j in np.flatnonzero(lifted.any(1)).tolist():
+        for r in rounds:
+            if not any((lifted[k] & reach[j]).any() or (lifted[j] & reach[k]).any() for k in r):
+                r.append(j)
+                break
+        else:
+            rounds.append([j])
+    return [np.isin(np.arange(n), r) for r in rounds]
+
+
 def choose_help(
     plan: Plan,
     sample: Sample,
@@ -374,8 +394,8 @@ def choose_help(
             rank[members] = np.arange(len(members))
         # One rep per team at a time: team-mates' pay moves by theirs alone.
         ranks = [rank == k for k in range(rank.max() + 1)]
-    else:  # helpers may serve several teams: one at a time
-        ranks = [np.arange(n) == j for j in np.flatnonzero(effect.any(1))]
+    else:
+        ranks = _rounds(effect, plan_credit(plan, population), team_index)
     with ThreadPoolExecutor(max_workers=2) as pool:  # numpy releases the GIL
         paid = list(pool.map(lambda movers: pay(_STEP * movers), ranks))
     for movers, p in zip(ranks, paid, strict=True):
