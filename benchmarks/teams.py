@@ -8,11 +8,12 @@ no team measure; help switched on as before, but nobody is paid on a team-mate's
 result, so nobody helps), in one process, and prints the ratio of wall times. Target: with teams / without <= 1.5.
 
 With ``--engine pipeline`` the same pair runs on the pipeline engine, the
-overlays co-selling as events (``co_sells``: they join their teams' deals,
-queueing for their own slots, and lift the win chance; each chooses the share
-of requests it accepts), and the script also prints the help given and what
-it cost the co-sellers' own bookings: the same run with co-selling off (lift
-and requests gone, same seed) against the run with it.
+solutions specialists selling their own accounts and co-selling their team's
+deals as events (``co_sells``: they join the deals, queueing for their own
+slots, and lift the win chance; each chooses the share of requests it
+accepts), and the script also prints the help given and what it cost the
+co-sellers' own bookings: the same run with co-selling off (same seed)
+against the run with it.
 
 Usage::
 
@@ -52,14 +53,10 @@ def scenarios(reps: int, co_sells: bool = False) -> tuple[sim.Scenario, sim.Scen
         update={"effort": s.behaviour.effort.model_copy(update={"enabled": False})}
     )
     roles = (  # by position in each sales team, whatever its size
-        # Co-selling, solutions specialists also sell their own accounts: help has a cost.
+        # Co-selling, solutions specialists also sell their own accounts, so help has a
+        # cost; industry specialists stay overlays credited on their teams' deals.
         s.team.roles[0].model_copy(update={"co_sells": co_sells, "originates": co_sells}),
-        s.team.roles[1].model_copy(
-            # Co-selling, each industry specialist serves their own team (in the example
-            # the two serve two teams each; here all would serve the same two).
-            update={"reps": (), "per_team": 1, "co_sells": co_sells}
-            | ({"serves": ()} if co_sells else {})
-        ),
+        s.team.roles[1].model_copy(update={"reps": (), "per_team": 1}),
     )
     names = ["North", "South", "East", "West"] + [f"Team {i}" for i in range(5, reps // 10 + 1)]
     team = s.team.model_copy(update={"reps": reps, "roles": roles, "teams": tuple(names)})
