@@ -299,3 +299,74 @@ def test_help_chosen_in_rounds_equals_each_helper_moving_alone(serves):
     expected = np.clip(alone / (spec.cost * ti), 0.0, spec.max_level)
     assert (expected[effect.any(1)] > 0).all()
     np.testing.assert_allclose(chosen, expected, rtol=1e-9, atol=1e-12)
+
+
+COMPARE_TOML = """
+[team]
+reps = 12
+teams = ["North", "South"]
+
+[[team.roles]]
+name = "solutions"
+per_team = 1
+originates = true
+co_sells = true
+capacity = 4
+
+[pipeline]
+opportunities_per_month = 1.0
+co_sell_stage = "propose"
+
+[plan]
+name = "Individual"
+period = "quarter"
+pay_mix = { base = 150000, target_incentive = 40000 }
+
+[[plan.measures]]
+name = "revenue"
+weight = 1.0
+target = 600000
+curve = { points = [[0.5, 0.0], [1.0, 1.0]], tail_slope = 1.0 }
+
+[behaviour.effort]
+enabled = true
+calibration_trials = 100
+
+[behaviour.help]
+enabled = true
+cost = 0.5
+
+[variants.team_share]
+description = "40% of pay on the sales team's revenue"
+[variants.team_share.measures.revenue]
+weight = 0.6
+[variants.team_share.measures.team_revenue]
+name = "revenue"
+level = "team"
+weight = 0.4
+target = 600000
+curve = { points = [[0.5, 0.0], [1.0, 1.0]], tail_slope = 1.0 }
+"""
+
+
+def test_compare_on_the_pipeline_engine_reports_help_and_its_cost(tmp_path):
+    """planlab compare --engine pipeline: the team share buys co-selling, and the
+    comparison table shows opportunities co-sold, days co-selling and the co-sellers'
+    own revenue for both plans."""
+    import pandas as pd
+
+    from planlab.cli import main
+
+    path = tmp_path / "co.toml"
+    path.write_text(COMPARE_TOML, encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["compare", path, "--engine", "pipeline", "--trials", 4, "--out", out, "--quiet"]
+    assert main([str(a) for a in args]) == 0
+    table = pd.read_csv(out / "comparison.csv", index_col=0)
+    row = table.loc["co_sell_opportunities"]  # metrics down, variants across
+    assert float(row["team_share"]) > float(row["base"]) == 0.0
+    assert float(table.loc["co_sell_days", "team_share"]) > 0
+    assert float(table.loc["co_sellers_revenue", "base"]) > 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    for label in ("Opportunities co-sold", "Days co-selling", "Co-sellers&#39; own revenue"):
+        assert label in html
