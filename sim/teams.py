@@ -222,8 +222,8 @@ def credit_matrix(
 ) -> np.ndarray:
     """C[i, j]: the share of a deal originated by rep i credited to rep j.
 
-    A deal's account team is its originator and every rep of a non-originating
-    role that serves the originator's sales team, or, with ``members`` (what
+    A deal's account team is its originator and every rep of a non-originating or
+    co-selling role that serves the originator's sales team, or, with ``members`` (what
     actuals record: originator -> the reps who worked their deals), those reps."""
     if teams is None:
         return np.eye(size)
@@ -239,9 +239,12 @@ def credit_matrix(
         raise ValueError(f"credit: split shares add up to {splits:.4g}, more than 100%")
     out = np.zeros((size, size))
     overlay = ~teams.originates
+    if teams.co_sells.size:  # co-sellers who sell their own accounts work their teams' deals too
+        overlay = overlay | teams.co_sells
     for i in np.flatnonzero(teams.originates):
         if members is None:
-            team = [i, *np.flatnonzero(overlay & teams.serves[:, teams.home[i]]).tolist()]
+            served = np.flatnonzero(overlay & teams.serves[:, teams.home[i]]).tolist()
+            team = [i, *(j for j in served if j != i)]
         else:
             team = [i, *dict.fromkeys(j for j in members.get(int(i), ()) if j != i)]
         by_role: dict[str, list[int]] = {}
@@ -260,6 +263,8 @@ def credit_matrix(
         left = max(left, 0.0)
         if pool:
             out[i, pool] += left / len(pool)
-        elif rules[teams.role[i]].rule == "split":
+        elif rules[teams.role[i]].rule == "split" or (
+            teams.role[i] not in credit and rules[teams.role[i]].rule == "none"
+        ):  # a split, or a role the plan does not name, keeps what is left of its own deals
             out[i, i] += left
     return out

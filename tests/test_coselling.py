@@ -370,3 +370,24 @@ def test_compare_on_the_pipeline_engine_reports_help_and_its_cost(tmp_path):
     html = (out / "report.html").read_text(encoding="utf-8")
     for label in ("Opportunities co-sold", "Days co-selling", "Co-sellers&#39; own revenue"):
         assert label in html
+
+
+def test_co_selling_specialists_who_sell_their_own_accounts_are_credited_by_the_rules():
+    """A co-selling role that originates: a plan naming no role credits each deal to its
+    originator alone (identity); a split credits the specialist their share of their
+    team's deals and keeps the rest of their own deals with them."""
+    from sim.teams import CreditRule, credit_matrix
+
+    role = {"name": "solutions", "per_team": 1, "originates": True, "co_sells": True}
+    teams = make_population(_scenario(6, ("A", "B"), role)).account_teams
+    np.testing.assert_array_equal(credit_matrix(teams, {}, 6), np.eye(6))
+    split = {"account_manager": CreditRule(rule="split", share=0.8)}
+    split["solutions"] = CreditRule(rule="split", share=0.2)
+    c = credit_matrix(teams, split, 6)
+    np.testing.assert_allclose(c.sum(1), 1.0)  # every deal credited once
+    for i in range(6):
+        j = int(np.flatnonzero(teams.co_sells & (teams.home == teams.home[i]))[0])
+        if i != j:
+            assert c[i, j] == pytest.approx(0.2) and c[i, i] == pytest.approx(0.8)
+        else:
+            assert c[i, i] == pytest.approx(1.0)
