@@ -7,10 +7,19 @@ the same scenario without teams (the individual plan: no roles, no crediting,
 no team measure; help switched on as before, but nobody is paid on a team-mate's
 result, so nobody helps), in one process, and prints the ratio of wall times. Target: with teams / without <= 1.5.
 
+With ``--engine pipeline`` the same pair runs on the pipeline engine, the
+solutions specialists selling their own accounts and co-selling their team's
+deals as events (``co_sells``: they join the deals, queueing for their own
+slots, and lift the win chance; each chooses the share of requests it
+accepts), and the script also prints the help given and what it cost the
+co-sellers' own bookings: the same run with co-selling off (same seed)
+against the run with it.
+
 Usage::
 
     .venv/bin/python benchmarks/teams.py            # 200 reps x 12 months x 10,000 trials
     .venv/bin/python benchmarks/teams.py --quick    # 1/10 of the trials
+    .venv/bin/python benchmarks/teams.py --engine pipeline    # 100 replications (--quick: 20)
 """
 
 from __future__ import annotations
@@ -27,21 +36,26 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402
 
 import sim  # noqa: E402
+from sim.metrics import company_metrics  # noqa: E402
+from sim.run import ENGINES  # noqa: E402
 
 SCENARIO = ROOT / "scenarios" / "key_account_teams.toml"
 TARGET_RATIO = 1.5
 
 
-def scenarios(reps: int) -> tuple[sim.Scenario, sim.Scenario]:
+def scenarios(reps: int, co_sells: bool = False) -> tuple[sim.Scenario, sim.Scenario]:
     """(with teams, without): the team-share plan with overlays, crediting and help
     (effort fixed), and the individual plan of the same team and behaviour settings
-    with no roles and no crediting (help is on, but no plan pays for it)."""
+    with no roles and no crediting (help is on, but no plan pays for it). With
+    ``co_sells`` the overlays co-sell in the pipeline engine."""
     s = sim.load_scenario(SCENARIO)
     behaviour = s.behaviour.model_copy(
         update={"effort": s.behaviour.effort.model_copy(update={"enabled": False})}
     )
     roles = (  # by position in each sales team, whatever its size
-        s.team.roles[0],
+        # Co-selling, solutions specialists also sell their own accounts, so help has a
+        # cost; industry specialists stay overlays credited on their teams' deals.
+        s.team.roles[0].model_copy(update={"co_sells": co_sells, "originates": co_sells}),
         s.team.roles[1].model_copy(update={"reps": (), "per_team": 1}),
     )
     names = ["North", "South", "East", "West"] + [f"Team {i}" for i in range(5, reps // 10 + 1)]
@@ -67,17 +81,38 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="1/10 of the trials")
     ap.add_argument("--reps", type=int, default=200)
-    ap.add_argument("--trials", type=int, default=10_000)
+    ap.add_argument("--trials", type=int, default=None)
+    ap.add_argument("--engine", choices=ENGINES, default="montecarlo")
     args = ap.parse_args()
-    trials = args.trials // 10 if args.quick else args.trials
-    on, off = scenarios(args.reps)
-    print(f"{args.reps} reps x 12 months x {trials:,} trials, 2 workers")
-    r_off, t_off = timed(lambda: sim.simulate(off, [], trials=trials, workers=2))
-    r_on, t_on = timed(lambda: sim.simulate(on, [], trials=trials, workers=2))
+    pipeline = args.engine == "pipeline"
+    trials = args.trials or (100 if pipeline else 10_000)
+    trials = max(1, trials // (5 if pipeline else 10)) if args.quick else trials
+    on, off = scenarios(args.reps, co_sells=pipeline)
+    print(f"{args.reps} reps x 12 months x {trials:,} trials, 2 workers, {args.engine} engine")
+    kw = dict(trials=trials, workers=2, engine=args.engine)
+    r_off, t_off = timed(lambda: sim.simulate(off, [], **kw))
+    r_on, t_on = timed(lambda: sim.simulate(on, [], **kw))
     helped = float(r_on.base.actuals["help_given"].sum(1).mean())
     assert float(r_off.base.actuals.get("help_given", np.zeros(1)).sum()) == 0.0
     print(f"without teams: {t_off:.1f} s    with crediting and help: {t_on:.1f} s")
     print(f"help given per year (with teams): {helped:,.0f}")
+    if pipeline:
+        m = company_metrics(r_on.base)
+        roles = tuple(r.model_copy(update={"co_sells": False}) for r in on.team.roles)
+        quiet = on.model_copy(update={"team": on.team.model_copy(update={"roles": roles})})
+        r_quiet = sim.simulate(quiet, [], **kw)  # the same reps, nobody co-selling
+        helpers = r_on.population.account_teams.co_sells
+        alone = float(r_quiet.base.actuals["revenue"][:, helpers].sum(1).mean())
+        own = m["co_sellers_revenue"]
+        print(
+            f"co-selling per year: {m['co_sell_opportunities']:,.0f} opportunities joined, "
+            f"{m['co_sell_days']:,.0f} slot-days, {m['help_given']:,.0f} of bookings added"
+        )
+        print(
+            f"co-sellers' own bookings: {own:,.0f} with co-selling, {alone:,.0f} without "
+            f"({own / alone - 1:+.1%}); team revenue {m['revenue_expected']:,.0f} with, "
+            f"{company_metrics(r_quiet.base)['revenue_expected']:,.0f} without"
+        )
     ratio = t_on / t_off
     verdict = "ok" if ratio <= TARGET_RATIO else "ABOVE TARGET"
     print(f"ratio with / without teams: {ratio:.2f} (target <= {TARGET_RATIO}) {verdict}")

@@ -58,6 +58,8 @@ CHUNK_REP_TRIALS = 100_000
 CHUNKS_PER_WORKER = 8
 #: Annual measure values kept per (trial, rep) besides the plan's own measures.
 KEPT_MEASURES = ("revenue", "gross_margin")
+#: Annual help given, per (trial, rep), where an engine records it (pipeline co-selling).
+HELP_ACTUALS = {"co_sell_deals": "help_count", "co_sell_days": "help_days"}
 #: Annual values kept when the behaviour model is on (zero without it).
 BEHAVIOUR_ACTUALS = ("pulled_in", "pushed_out", "timing_discount", "left")
 #: Bins of attainment to date (share of the period target) for the effort profile.
@@ -71,6 +73,9 @@ def annual_actuals(outcomes: Outcomes, plan: Plan, behaviour: bool) -> dict[str,
     have = set(outcomes.components)  # a collaboration score, say, is not simulated
     names = [n for n in names if set(MEASURES[n].numerator + MEASURES[n].denominator) <= have]
     out = {n: outcomes.measure(n, 1)[..., 0].astype(np.float32) for n in dict.fromkeys(names)}
+    for name, comp in HELP_ACTUALS.items():
+        if comp in have:
+            out[name] = outcomes.components[comp].sum(-1).astype(np.float32)
     if behaviour:
         c = outcomes.components
         for k in BEHAVIOUR_ACTUALS[:-1]:

@@ -271,7 +271,27 @@ METRICS: tuple[Metric, ...] = (
         "help_given",
         "Bookings from help",
         "money",
-        "bookings team-mates' help added (behaviour model)",
+        "bookings team-mates' help added (behaviour model; in the pipeline engine, by co-selling)",
+    ),
+    Metric(
+        "co_sell_opportunities",
+        "Opportunities co-sold",
+        "count",
+        "other reps' opportunities specialists joined per year (pipeline engine)",
+    ),
+    Metric(
+        "co_sell_days",
+        "Days co-selling",
+        "number",
+        "slot-days specialists held on other reps' deals per year: capacity taken from their "
+        "own pipeline (pipeline engine)",
+    ),
+    Metric(
+        "co_sellers_revenue",
+        "Co-sellers' own revenue",
+        "money",
+        "revenue co-selling specialists booked on their own deals: what their help costs them "
+        "shows as its fall against a plan with less help (pipeline engine)",
     ),
     Metric(
         "referrals",
@@ -442,6 +462,9 @@ def yearly_metrics(
         "co_sold_revenue": y["co_sold"],
         "help_given": y["help_given"],
         "referrals": y["referrals"],
+        "co_sell_opportunities": y.get("co_sell_deals", np.zeros(years)),
+        "co_sell_days": y.get("co_sell_days", np.zeros(years)),
+        "co_sellers_revenue": y.get("co_sellers_revenue", np.zeros(years)),
     }
     return pd.DataFrame(values, index=pd.RangeIndex(years, name="trial"))[[k.key for k in METRICS]]
 

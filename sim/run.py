@@ -38,6 +38,7 @@ from .engine import Engine
 from .errors import ScenarioError
 from .montecarlo import MonteCarloEngine
 from .outcomes import Outcomes
+from .pipeline.coselling import CoSelling, co_selling, co_selling_help
 from .pipeline.engine import PipelineEngine
 from .plan import Plan
 from .population import Population, build_population
@@ -238,7 +239,17 @@ def simulate(
         behaviours = models = build_behaviours(spec, plans, scenario.market, pop, seed)
         if respond is not None:
             behaviours = {name: respond(b) for name, b in models.items()}
-    helps = team_steps(spec if behaviours else None, plans, scenario, pop, seed)
+    co_sell = bool(behaviours) and spec.help.enabled and engine == "pipeline" and co_selling(pop)
+    if co_sell:
+        # Help is co-selling, as events: each plan's reps accept their share of requests.
+        accept = co_selling_help(
+            plans, spec.help, scenario.market, scenario.pipeline, pop,
+            spec.effort.calibration_trials, seed,
+        )  # fmt: skip
+        behaviours = {name: CoSelling(b, accept[name]) for name, b in behaviours.items()}
+    # Referrals and assessed scores flow in both engines; help scales bookings only
+    # where it is not already co-selling events.
+    helps = team_steps(spec if behaviours and not co_sell else None, plans, scenario, pop, seed)
     pull = spec.timing.pull_discount if behaviours else MonteCarloEngine.pull_discount
     eng: Engine
     if engine == "pipeline":

@@ -42,6 +42,7 @@ __all__ = [
     "NEW_SIZE",
     "NOISE",
     "PIPELINE",
+    "PIPELINE_COSELL",
     "PIPELINE_REP",
     "POPULATION",
     "REFERRALS",
@@ -75,6 +76,9 @@ REFERRALS = 12
 REFERRAL_KINDS = ("leads", "opportunities", "receiver", "win", "size")
 #: Purpose of the noise of managers' assessed collaboration scores (:mod:`sim.assessment`).
 ASSESSMENT = 13
+#: Key, after a replication's, of each rep's stream of co-selling requests (whether a
+#: specialist asked accepts): apart from the rep's own, so asking never moves its draws.
+PIPELINE_COSELL = 2
 #: Key (in place of a month) of a block's stream of trial-wide demand shocks.
 SHOCK = 99
 #: Kinds of variate, each from its own child stream per block and month.

@@ -202,6 +202,9 @@ def chunk_summary(
         "co_sold": total("co_sold"),
         "help_given": total("help_given"),
         "referrals": total("referrals"),
+        "co_sell_deals": total("co_sell_deals"),
+        "co_sell_days": total("co_sell_days"),
+        "co_sellers_revenue": zero,
         "pay_for_performance": rank_correlation(pay, rev, axis=1),
         "payout_gini": gini(pay, axis=1),
         "weighted_at_target": (wa >= 1.0).mean(1),
@@ -210,6 +213,9 @@ def chunk_summary(
     if yearly["credited_revenue"] is None:
         yearly["credited_revenue"] = yearly["revenue"]
     if pop is not None:
+        teams = pop.account_teams  # what co-sellers book themselves: the cost of their help
+        if teams is not None and teams.co_sells.size and teams.co_sells.any():
+            yearly["co_sellers_revenue"] = rev[:, teams.co_sells].sum(1)
         members = [pop.team == t for t in pop.team_names]
         yearly["team_revenue"] = np.stack([rev[:, m].sum(1) for m in members], axis=1)
         yearly["team_cost"] = np.stack([pay[:, m].sum(1) for m in members], axis=1)

@@ -30,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
     "DEFAULT_ROLE",
+    "WIN_LIFT",
     "AccountTeams",
     "CreditRule",
     "RoleSpec",
@@ -39,6 +40,9 @@ __all__ = [
 
 #: Role of every rep no ``[[team.roles]]`` entry names: sells on their own accounts.
 DEFAULT_ROLE = "account_manager"
+#: Default rise of a stage's win chance with a co-seller on the deal (a planning
+#: assumption, not fitted: no study in the evidence table measures it).
+WIN_LIFT = 0.2
 
 
 class _Frozen(BaseModel):
@@ -68,17 +72,37 @@ class RoleSpec(_Frozen):
     serves: tuple[str, ...] = Field(
         default=(), description="Sales teams whose deals the role works on (default: own team)."
     )
+    co_sells: bool = Field(
+        default=False,
+        description="Pipeline engine: the role's reps co-sell the deals of the account "
+        "managers they serve. An opportunity reaching [pipeline] co_sell_stage asks them; "
+        "one who accepts (the share of requests a rep accepts comes from [behaviour.help]; "
+        "all without it) takes one of their slots, in turn with their own opportunities, "
+        "and holds it to the deal's end, so their own work waits when their capacity binds.",
+    )
+    capacity: int | None = Field(
+        default=None,
+        ge=1,
+        le=1_000_000_000,
+        description="Pipeline engine: slots of work a rep of this role holds at once, a count "
+        "(default: [pipeline] capacity); a co-seller's slots serve their own and others' deals.",
+    )
     win_lift: float = Field(
-        default=0.0,
+        default=WIN_LIFT,
         ge=0,
-        description="Pipeline engine: co-selling a deal, a rep of this role takes one of "
-        "their slots for it and raises each stage's win chance by this share (0: no co-selling).",
+        description="Pipeline engine: rise of the win chance of each stage that ends with a "
+        "rep of this role co-selling the deal, a share (0.2 = +20%). A planning assumption: no study in the "
+        "evidence table measures it.",
     )
 
     @model_validator(mode="after")
     def _check(self) -> RoleSpec:
         if bool(self.reps) == bool(self.per_team):
             raise ValueError(f"role {self.name!r}: give either reps or per_team (not both)")
+        if "win_lift" in self.model_fields_set and not self.co_sells:
+            raise ValueError(f"role {self.name!r}: win_lift needs co_sells = true")
+        if self.co_sells and self.name == DEFAULT_ROLE:
+            raise ValueError(f"role {self.name!r}: account managers originate, they do not co-sell")
         return self
 
 
@@ -114,6 +138,8 @@ class AccountTeams:
     serves: np.ndarray  # bool (reps, teams): works on deals of that sales team
     home: np.ndarray  # sales team index per rep (reps,)
     win_lift: np.ndarray = field(default_factory=lambda: np.zeros(0))  # co-selling (reps,)
+    co_sells: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))  # (reps,)
+    capacity: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # 0: default
     memo: dict = field(default_factory=dict, compare=False, repr=False)  # credit matrices
 
     @property
@@ -122,10 +148,12 @@ class AccountTeams:
 
     def co_sellers(self) -> list[list[int]]:
         """Per rep, the reps who co-sell their deals in the pipeline engine: those of a
-        non-originating role with a ``win_lift`` that serve the rep's sales team."""
-        helpers = ~self.originates & (self.win_lift > 0)
+        role that ``co_sells`` and serves the rep's sales team (never the rep)."""
+        helpers = self.co_sells if self.co_sells.size else np.zeros(len(self.role), dtype=bool)
         return [
-            np.flatnonzero(helpers & self.serves[:, self.home[i]]).tolist() if o else []
+            [j for j in np.flatnonzero(helpers & self.serves[:, self.home[i]]).tolist() if j != i]
+            if o
+            else []
             for i, o in enumerate(self.originates)
         ]
 
@@ -145,6 +173,8 @@ def account_teams(
     role = np.full(n, DEFAULT_ROLE, dtype=object)
     originates = np.ones(n, dtype=bool)
     lift = np.zeros(n)
+    co_sells = np.zeros(n, dtype=bool)
+    capacity = np.zeros(n, dtype=np.int64)
     serves = np.zeros((n, len(team_names)), dtype=bool)
     serves[np.arange(n), home] = True
     index = {str(x): i for i, x in enumerate(names)}
@@ -173,13 +203,15 @@ def account_teams(
                 raise ValueError(f"{where}: rep {names[i]!r} already holds role {role[i]!r}")
             role[i] = spec.name
             originates[i] = spec.originates
-            lift[i] = spec.win_lift
+            lift[i] = spec.win_lift if spec.co_sells else 0.0
+            co_sells[i] = spec.co_sells
+            capacity[i] = spec.capacity or 0
             if spec.serves:
                 serves[i] = False
                 serves[i, [team_names.index(t) for t in spec.serves]] = True
     if not originates.any():
         raise ValueError("team.roles: no rep originates deals (every rep is an overlay)")
-    return AccountTeams(role, originates, serves, home, lift)
+    return AccountTeams(role, originates, serves, home, lift, co_sells, capacity)
 
 
 def credit_matrix(
@@ -190,8 +222,8 @@ def credit_matrix(
 ) -> np.ndarray:
     """C[i, j]: the share of a deal originated by rep i credited to rep j.
 
-    A deal's account team is its originator and every rep of a non-originating
-    role that serves the originator's sales team, or, with ``members`` (what
+    A deal's account team is its originator and every rep of a non-originating or
+    co-selling role that serves the originator's sales team, or, with ``members`` (what
     actuals record: originator -> the reps who worked their deals), those reps."""
     if teams is None:
         return np.eye(size)
@@ -207,9 +239,12 @@ def credit_matrix(
         raise ValueError(f"credit: split shares add up to {splits:.4g}, more than 100%")
     out = np.zeros((size, size))
     overlay = ~teams.originates
+    if teams.co_sells.size:  # co-sellers who sell their own accounts work their teams' deals too
+        overlay = overlay | teams.co_sells
     for i in np.flatnonzero(teams.originates):
         if members is None:
-            team = [i, *np.flatnonzero(overlay & teams.serves[:, teams.home[i]]).tolist()]
+            served = np.flatnonzero(overlay & teams.serves[:, teams.home[i]]).tolist()
+            team = [i, *(j for j in served if j != i)]
         else:
             team = [i, *dict.fromkeys(j for j in members.get(int(i), ()) if j != i)]
         by_role: dict[str, list[int]] = {}
@@ -228,6 +263,8 @@ def credit_matrix(
         left = max(left, 0.0)
         if pool:
             out[i, pool] += left / len(pool)
-        elif rules[teams.role[i]].rule == "split":
+        elif rules[teams.role[i]].rule == "split" or (
+            teams.role[i] not in credit and rules[teams.role[i]].rule == "none"
+        ):  # a split, or a role the plan does not name, keeps what is left of its own deals
             out[i, i] += left
     return out

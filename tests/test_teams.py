@@ -198,7 +198,14 @@ def test_the_earnings_estimator_reads_an_overlays_credited_targets():
 
 
 def _pipeline_scenario(lift: float, capacity: int = 6):
-    roles = [{"name": "overlay", "per_team": 1, "win_lift": lift}]
+    roles = [
+        {
+            "name": "overlay",
+            "per_team": 1,
+            "co_sells": lift > 0,
+            **({"win_lift": lift} if lift else {}),
+        }
+    ]
     s = _scenario({}, roles=roles)
     return s.model_copy(update={"pipeline": s.pipeline.model_copy(update={"capacity": capacity})})
 

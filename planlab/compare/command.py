@@ -142,7 +142,8 @@ def cmd_compare(args, argv) -> int:
             f"{path}: nothing to compare: name a variant with --variants "
             f"(the scenario's variants: {', '.join(scenario.variants) or 'none'})"
         )
-    check_run_memory(args, scenario, path, trials=args.trials, plans=1 + len(names))
+    engine = getattr(args, "engine", "montecarlo")
+    check_run_memory(args, scenario, path, trials=args.trials, plans=1 + len(names), engine=engine)
     out = Path(args.out) if args.out else Path("out") / f"{path.stem}-compare"
     inputs = run_inputs(scenario)
     check_out(out, args.force, inputs)
@@ -156,6 +157,7 @@ def cmd_compare(args, argv) -> int:
             progress=tick,
             executor=executor,
             rep_years=False,
+            engine=engine,
         )
     with progress.step("comparing and writing the report"):
         tables = run_tables(result)

@@ -39,6 +39,7 @@ MATERIAL: dict[str, tuple[str, float]] = {
     "double_credit": ("rel_cost", 0.01),
     "help_given": ("rel_cost", 0.01),
     "referrals": ("rel", 0.05),
+    "co_sellers_revenue": ("rel_cost", 0.01),
 }
 
 
@@ -207,6 +208,13 @@ CLAUSES: tuple[Clause, ...] = (
         lambda r, c: (
             f"brings {abs(r['difference']):,.1f} {_more(r['difference'])} referrals a year "
             "that become opportunities in other sales teams"
+        ),
+    ),
+    Clause(
+        "co_sellers_revenue",
+        lambda r, c: (
+            f"leaves co-selling specialists {c.money(r['difference'])} "
+            f"{_more(r['difference'])} of their own bookings"
         ),
     ),
 )

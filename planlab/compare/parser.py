@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from ..kit.options import add_output_options, add_scheduler_option, add_variants_option
+from ..kit.options import (
+    add_engine_option,
+    add_output_options,
+    add_scheduler_option,
+    add_variants_option,
+)
 
 __all__ = ["add_compare_command"]
 
@@ -19,5 +24,6 @@ def add_compare_command(sub) -> argparse.ArgumentParser:
     add_output_options(p, "out/<scenario name>-compare", min_trials=2)
     p.add_argument("--xlsx", action="store_true", help="also write the tables as workbook.xlsx")
     add_scheduler_option(p)
+    add_engine_option(p)
     p.set_defaults(func="planlab.compare.command:cmd_compare")
     return p

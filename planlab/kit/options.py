@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 __all__ = [
+    "add_engine_option",
     "add_scheduler_option",
     "EXIT_ERROR",
     "EXIT_OK",
@@ -197,6 +198,16 @@ class HelpFormatter(argparse.HelpFormatter):
         ):
             return text
         return f"{text} (default: %(default)s)"
+
+
+def add_engine_option(p: argparse.ArgumentParser) -> None:
+    """The ``--engine`` option: the Monte Carlo engine (default) or the pipeline (SimPy)."""
+    p.add_argument(
+        "--engine",
+        choices=("montecarlo", "pipeline"),
+        default="montecarlo",
+        help="montecarlo (fast, default) or pipeline (SimPy deals, stages, renewals, capacity)",
+    )
 
 
 def add_scheduler_option(p: argparse.ArgumentParser) -> None:

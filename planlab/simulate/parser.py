@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import argparse
 
-from ..kit.options import add_output_options, add_scheduler_option, add_variants_option
+from ..kit.options import (
+    add_engine_option,
+    add_output_options,
+    add_scheduler_option,
+    add_variants_option,
+)
 
 __all__ = ["add_simulate_commands"]
 
@@ -22,12 +27,7 @@ def add_simulate_commands(sub) -> None:
     p = sub.add_parser("simulate", help="simulate a scenario's plans and write a report")
     p.add_argument("scenario", help="scenario TOML file")
     _add_run_options(p)
-    p.add_argument(
-        "--engine",
-        choices=("montecarlo", "pipeline"),
-        default="montecarlo",
-        help="montecarlo (fast, default) or pipeline (SimPy deals, stages, renewals, capacity)",
-    )
+    add_engine_option(p)
     p.set_defaults(func="planlab.simulate.command:cmd_simulate")
     p = sub.add_parser("demo", help="simulate the bundled key-account demo scenario")
     _add_run_options(p)

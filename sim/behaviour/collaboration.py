@@ -301,16 +301,26 @@ def _mates(team_index: np.ndarray) -> np.ndarray:
 
 
 def apply_help(
-    outcomes: Outcomes, help: np.ndarray, team_index: np.ndarray, lift: float
+    outcomes: Outcomes,
+    help: np.ndarray,
+    team_index: np.ndarray,
+    lift: float,
+    effect: np.ndarray | None = None,
 ) -> Outcomes:
     """Outcomes with help given: each rep's bookings rise by ``lift`` times the help
-    their team-mates give; ``help_value`` records, per helper, what their help added."""
+    their team-mates give, or with ``effect`` (E[j, i]: rise of rep i's bookings per
+    unit of rep j's help, as co-selling gives it) by Σ_j E[j, i]·help_j;
+    ``help_value`` records, per helper, what their help added."""
     help = np.asarray(help, dtype=float)
-    mates = _mates(team_index)
-    boost = lift * (mates @ help)  # (reps,)
     comps = dict(outcomes.components)
     revenue = outcomes.components["new_value"] + outcomes.components["xsell_value"]
-    comps["help_value"] = (lift * help)[None, :, None] * credit(revenue, mates)
+    if effect is None:
+        mates = _mates(team_index)
+        boost = lift * (mates @ help)  # (reps,)
+        comps["help_value"] = (lift * help)[None, :, None] * credit(revenue, mates)
+    else:
+        boost = effect.T @ help
+        comps["help_value"] = help[None, :, None] * credit(revenue, effect.T)
     if boost.any():
         factor = (1.0 + boost)[None, :, None]
         for k in HELPED:
@@ -339,18 +349,41 @@ def _pays_on_mates(plan: Plan, population: Population) -> bool:
     )
 
 
+def _rounds(effect: np.ndarray, c: np.ndarray, team_index: np.ndarray) -> list[np.ndarray]:
+    """Helpers (rows of ``effect`` with any effect) in rounds that can move together:
+    no one's help in a round lifts bookings that the pay of another in it, or of
+    their team-mates, moves with (credit ``c`` or a shared sales team)."""
+    n = len(team_index)
+    same = team_index[:, None] == team_index[None, :]
+    paid_on = (c.T > 0) | same  # [j, i]: j's pay may move with i's bookings
+    reach = (same.astype(float) @ paid_on.astype(float)) > 0  # ... j's or a team-mate's
+    lifted = effect > 0
+    rounds: list[list[int]] = []
+    for j in np.flatnonzero(lifted.any(1)).tolist():
+        for r in rounds:
+            if not any((lifted[k] & reach[j]).any() or (lifted[j] & reach[k]).any() for k in r):
+                r.append(j)
+                break
+        else:
+            rounds.append([j])
+    return [np.isin(np.arange(n), r) for r in rounds]
+
+
 def choose_help(
     plan: Plan,
     sample: Sample,
     population: Population,
     spec: HelpSpec,
     flow: Callable[[Outcomes, np.ndarray], Outcomes] | None = None,
+    effect: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each rep's help a* = (its marginal pay + peer pressure × team-mates') / cost,
-    at most ``max_level``, with marginal pay read off the plan paid on the calibration sample (today's
-    effort, no other help): exact for linear pay, first order otherwise. ``flow`` adds
-    what else help brings, in expectation (referrals: :func:`sim.referrals.expected_referrals`).
-    Zero when the plan pays no rep on help or team-mates' results."""
+    at most ``max_level``, with marginal pay read off the plan paid on the calibration
+    sample (today's effort, no other help): exact for linear pay, first order otherwise.
+    ``flow`` adds what else help brings, in expectation (referrals:
+    :func:`sim.referrals.expected_referrals`); ``effect`` (see :func:`apply_help`) says
+    whose bookings whose help lifts, by default every team-mate's, by ``lift``. Zero
+    when the plan pays no rep on help or team-mates' results."""
     n = population.size
     if not spec.enabled or not _pays_on_mates(plan, population):
         return np.zeros(n)
@@ -359,19 +392,22 @@ def choose_help(
     mates = _mates(team_index)
 
     def pay(help: np.ndarray) -> np.ndarray:
-        oc = apply_help(base, help, team_index, spec.lift)
+        oc = apply_help(base, help, team_index, spec.lift, effect)
         if flow is not None:
             oc = flow(oc, help)
         return evaluate_plan(plan, oc, population).total.astype(float).mean(0)
 
     pay0 = pay(np.zeros(n))
-    rank = np.zeros(n, dtype=int)
-    for g in np.unique(team_index):
-        members = np.flatnonzero(team_index == g)
-        rank[members] = np.arange(len(members))
     gain = np.zeros(n)
-    # One rep per team at a time: team-mates' pay moves by theirs alone.
-    ranks = [rank == k for k in range(rank.max() + 1)]
+    if effect is None:
+        rank = np.zeros(n, dtype=int)
+        for g in np.unique(team_index):
+            members = np.flatnonzero(team_index == g)
+            rank[members] = np.arange(len(members))
+        # One rep per team at a time: team-mates' pay moves by theirs alone.
+        ranks = [rank == k for k in range(rank.max() + 1)]
+    else:
+        ranks = _rounds(effect, plan_credit(plan, population), team_index)
     with ThreadPoolExecutor(max_workers=2) as pool:  # numpy releases the GIL
         paid = list(pool.map(lambda movers: pay(_STEP * movers), ranks))
     for movers, p in zip(ranks, paid, strict=True):

@@ -16,7 +16,6 @@ import pandas as pd
 
 from ..behaviour import Behaviour, FixedEffort
 from ..market import Market
-from ..measures import COMPONENTS
 from ..outcomes import Outcomes
 from ..plan import Plan
 from ..population import Population
@@ -74,13 +73,16 @@ class PipelineEngine:
     ) -> PipelineRun:
         """Replications ``first .. first + n - 1`` (each one trial of the outcome table)."""
         behaviour = behaviour or FixedEffort()
-        comps = {c: np.empty((n, self.population.size, self.months)) for c in COMPONENTS}
+        shape = (n, self.population.size, self.months)
+        comps: dict[str, np.ndarray] = {}
         events, draws, rows = 0, 0, []
         for i in range(n):
             rep = Replication(self, seed, first + i, behaviour, plan, ledger)
             rep.run()
-            for c in COMPONENTS:
-                comps[c][i] = rep.comp[c]
+            for c, v in rep.comp.items():  # COMPONENTS, and help given on account teams
+                if c not in comps:
+                    comps[c] = np.empty(shape)
+                comps[c][i] = v
             events += events_processed(rep.env)
             draws += rep.draws
             if ledger:

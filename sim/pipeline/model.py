@@ -13,9 +13,17 @@ chance that moves with service effort and the account's satisfaction, which
 drifts each month towards a level set by service and by how overloaded the rep
 is. At period ends reps push won deals out and pull final-stage deals in, as
 the behaviour model decides. On account teams (:mod:`sim.teams`) overlays
-originate nothing; a co-selling overlay joins a deal of the teams it serves
-when one of its slots is free, holds that slot through the deal's stages and
-raises each stage's win chance by its role's ``win_lift``.
+originate nothing. Co-selling is a pair of events: an opportunity reaching
+``co_sell_stage`` asks each specialist of a co-selling role serving its team;
+one who accepts (with the share of requests the behaviour's ``accept`` gives,
+chosen by :func:`sim.behaviour.collaboration.choose_help`; all without it)
+asks for one of their own slots, in turn with their own opportunities, joins
+the deal when it is granted and holds it to the deal's end (a request still
+waiting then is withdrawn), so when their capacity binds their own
+opportunities wait behind the help; each stage that ends with them on the deal
+has its win chance raised by the role's ``win_lift``. Per helper the outcomes
+carry ``help_count`` (opportunities joined), ``help_days`` (slot-days on other
+reps' deals) and ``help_value`` (bookings the help added, in expectation).
 
 The year is preceded by ``warmup_months`` of the same process (nothing
 recorded) so that it starts with a pipeline in flight. Draws are addressed by
@@ -23,9 +31,12 @@ rep: everything about one rep (opportunity counts and arrival times, stage
 times and wins, deal sizes, discounts, slips, renewals, account satisfaction,
 pushes and pulls) comes from that rep's own ``random.Random``, seeded from
 ``SeedSequence(seed, spawn_key=(PIPELINE, replication, PIPELINE_REP, rep))``, so
-changing one rep's effort or plan never changes another rep's draws (without
-account teams, whose co-sellers join other reps' deals). Only the trial-wide
-demand shock and shifts come from the replication's own stream.
+changing one rep's effort or plan never changes another rep's draws. Whether a
+specialist accepts a request is drawn from the asking rep's own co-selling
+stream (``PIPELINE_COSELL``), so asking moves nobody's draws; with co-selling,
+other reps' *outcomes* may still move through a specialist's capacity (busy on
+one deal, not free for the next). Only the trial-wide demand shock and shifts
+come from the replication's own stream.
 """
 
 from __future__ import annotations
@@ -39,15 +50,18 @@ import simpy
 from ..behaviour import Behaviour, Effort, MonthState
 from ..measures import COMPONENTS
 from ..sampling import poisson
-from ..streams import PIPELINE, PIPELINE_REP
+from ..streams import PIPELINE, PIPELINE_COSELL, PIPELINE_REP
 
-__all__ = ["MONTH_DAYS", "Replication", "events_processed"]
+__all__ = ["HELP_COMPONENTS", "MONTH_DAYS", "Replication", "events_processed"]
 
 #: Days in a month of the simulation clock (time unit: days).
 MONTH_DAYS = 365.25 / 12
 #: Deal sizes drawn at once from a rep's stream (by inversion of the size distribution).
 SIZE_BATCH = 32
 NEW, XSELL = 0, 1
+#: Components of help given, per helper, added when an account team co-sells:
+#: opportunities joined, slot-days held on other reps' deals, bookings help added.
+HELP_COMPONENTS = ("help_count", "help_days", "help_value")
 #: Components the behaviour model reads to date (bookings that move with a deal).
 BOOKED = (
     "new_value",
@@ -83,9 +97,9 @@ def _vector(x, size: int) -> list[float]:
     return (np.broadcast_to(a, (size,)) if a.size in (1, size) else a[-size:]).tolist()
 
 
-def _rep_stream(seed: int, replication: int, rep: int) -> random.Random:
-    """Rep ``rep``'s own stream in replication ``replication`` of seed ``seed``."""
-    ss = np.random.SeedSequence(seed, spawn_key=(PIPELINE, replication, PIPELINE_REP, rep))
+def _rep_stream(seed: int, replication: int, rep: int, kind: int = PIPELINE_REP) -> random.Random:
+    """Rep ``rep``'s own stream (of ``kind``) in replication ``replication`` of seed ``seed``."""
+    ss = np.random.SeedSequence(seed, spawn_key=(PIPELINE, replication, kind, rep))
     return random.Random(int.from_bytes(ss.generate_state(4).tobytes(), "little"))
 
 
@@ -103,7 +117,12 @@ class Replication:
         self.np_rng = np.random.Generator(np.random.PCG64(np_ss))
         self.rnds = [_rep_stream(seed, index, r) for r in range(self.R)]
         self.env = simpy.Environment()
-        self.slots = [simpy.Resource(self.env, spec.capacity) for _ in range(self.R)]
+        teams = pop.account_teams
+        caps = np.full(self.R, spec.capacity)
+        if teams is not None and teams.capacity.size:  # a role's own capacity, if it states one
+            caps = np.where(teams.capacity > 0, teams.capacity, caps)
+        self.capacity = caps.astype(float)
+        self.slots = [simpy.Resource(self.env, int(c)) for c in caps.tolist()]
         self.waiting = [0] * self.R
         self.service_held: list[list] = [[] for _ in range(self.R)]  # slots held for service
         self.final: list[dict] = [{} for _ in range(self.R)]  # opportunities in the last stage
@@ -115,11 +134,17 @@ class Replication:
         self.draws = 0
         self.next_id = 0
         # Account teams: overlays originate nothing; co-sellers join their teams' deals.
-        teams = pop.account_teams
         self.originates = None if teams is None else teams.originates.astype(float)
-        self.co_sellers = None if teams is None else teams.co_sellers()
-        self.win_lift = None if teams is None else teams.win_lift.tolist()
-        self.co_sold = [0] * self.R  # deals each rep co-sold (a slot taken for each)
+        co = None if teams is None else teams.co_sellers()
+        self.co_sellers = co if co is not None and any(co) else None
+        if self.co_sellers is not None:
+            self.win_lift = teams.win_lift.tolist()
+            accept = getattr(behaviour, "accept", None)
+            self.accept = [1.0] * self.R if accept is None else _vector(accept, self.R)
+            self.co_rnds = [_rep_stream(seed, index, r, PIPELINE_COSELL) for r in range(self.R)]
+            self.ask = max(spec.co_sell_index, 0)
+            for c in HELP_COMPONENTS:
+                self.comp[c] = np.zeros((self.R, self.M))
         self.timing = getattr(behaviour, "shifts_deals", False)
         self.per_period = self.M // (plan.periods if plan is not None else 1)
 
@@ -231,15 +256,8 @@ class Replication:
         self.waiting[rep] += 1
         yield req
         self.waiting[rep] -= 1
-        helper, help_req, lift = -1, None, 1.0
-        for s in self.co_sellers[rep] if self.co_sellers is not None else ():
-            res = self.slots[s]
-            if res.count < res.capacity and not res.queue:  # a co-seller free right now
-                help_req = res.request()
-                yield help_req
-                helper, lift = s, 1.0 + self.win_lift[s]
-                self.co_sold[s] += 1
-                break
+        helpers: list = []  # co-sellers asked: [rep, slot request, joined at, share of the win]
+        ask = -1 if self.co_sellers is None else max(self.ask - skipped, 0)
         last = len(stages) - 1
         speed, skill = self.speed[rep], self.skill[rep]
         att_speed, att_win = self.att_speed[kind], self.att_win[kind]
@@ -248,6 +266,8 @@ class Replication:
             if self.ledger is not None:
                 self.live[oid] = (rep, kind, account, created, i + skipped)
             self._cost(rep, spec.presales_per_stage)
+            if i == ask:
+                helpers = self._ask(rep)
             mean = days * speed * att_speed[rep]
             dur = 0.0
             if mean > 0:
@@ -266,13 +286,19 @@ class Replication:
                 del final[proc]
             elif dur > 0:
                 yield env.timeout(dur)
-            p = win * skill * att_win[rep] * lift
+            p = win * skill * att_win[rep]
+            if helpers:  # co-sellers who have joined by the stage's end lift its win chance
+                on = [h for h in helpers if h[2] is not None]
+                for h in on:
+                    p *= 1.0 + self.win_lift[h[0]]
+                for h in on if p > 0 else ():  # each one's part: win chance without / with
+                    h[3] *= min(p / (1.0 + self.win_lift[h[0]]), 1.0) / min(p, 1.0)
             if rnd.random() >= p:
                 break
         else:
             won = True
-        if help_req is not None:
-            self.slots[helper].release(help_req)
+        if helpers:
+            self._release_helpers(helpers)
         if won and pulled is None and spec.slip_probability > 0 and spec.slip_days > 0:
             self.draws += 1
             if rnd.random() < spec.slip_probability:
@@ -283,7 +309,7 @@ class Replication:
             slots.release(req)
         now = env._now
         if won:
-            self._book(rep, kind, amount, now - created, pulled)
+            self._book(rep, kind, amount, now - created, pulled, helpers)
         if self.ledger is not None:
             del self.live[oid]
             t0 = self.W * MONTH_DAYS
@@ -292,8 +318,48 @@ class Replication:
                 (oid, rep, kind, account, created - t0, now - t0, status, amount, i + skipped)
             )
 
-    def _book(self, rep: int, kind: int, value: float, cycle: float, pulled) -> None:
-        """Record a won deal in its month (``pulled``: the month it was pulled into)."""
+    def _ask(self, rep: int) -> list:
+        """Ask each co-seller of ``rep``'s team to join an opportunity: one who accepts
+        (drawn from ``rep``'s co-selling stream) asks for one of their own slots, in turn
+        with their own opportunities, and joins the deal when it is granted."""
+        out, rnd = [], self.co_rnds[rep]
+        for s in self.co_sellers[rep]:
+            self.draws += 1
+            if rnd.random() >= self.accept[s]:
+                continue
+            h = [s, self.slots[s].request(), None, 1.0]
+            if h[1].triggered:
+                self._join(h)
+            else:
+                h[1].callbacks.append(lambda event, h=h: self._join(h))
+            out.append(h)
+        return out
+
+    def _join(self, h: list) -> None:
+        """A co-seller's slot is granted: they join the deal now."""
+        h[2] = self.env._now
+        m = self._month(h[2])
+        if 0 <= m < self.M:
+            self.comp["help_count"][h[0], m] += 1.0
+
+    def _release_helpers(self, helpers: list) -> None:
+        """Co-sellers leave a deal that ended: their slots free (or the request withdrawn
+        if none came in time), the days they held recorded."""
+        now = self.env._now
+        m = self._month(now)
+        for s, req, joined, _ in helpers:
+            if joined is None and not req.triggered:
+                req.cancel()
+                continue
+            joined = now if joined is None else joined  # granted this instant
+            self.slots[s].release(req)
+            if 0 <= m < self.M:
+                self.comp["help_days"][s, m] += now - joined
+
+    def _book(self, rep: int, kind: int, value: float, cycle: float, pulled, helpers=()) -> None:
+        """Record a won deal in its month (``pulled``: the month it was pulled into);
+        each co-seller is credited in ``help_value`` with the part of the win their
+        lift accounts for: value × (1 − win chance without them / with them)."""
         m = self._month(self.env._now) if pulled is None else pulled
         if not 0 <= m < self.M:
             return
@@ -316,6 +382,9 @@ class Replication:
         c["cycle_days_sum"][rep, m] += cycle
         c["gross_margin"][rep, m] += margin
         c["discount_given"][rep, m] += given
+        for s, _, joined, share in helpers:
+            if joined is not None:
+                c["help_value"][s, m] += value * (1.0 - share)
         if self.timing:
             self.month_won[rep].append((m, key, value, cycle, margin, given))
 
@@ -411,7 +480,7 @@ class Replication:
         """Account servicing holds part of each rep's capacity (more with more service
         effort); the rest works opportunities. Slot requests queue like any other, and
         are changed only when the number wanted changes (few events)."""
-        top = self.spec.capacity - 1  # always leave one slot for opportunities
+        top = self.capacity - 1  # always leave one slot for opportunities
         want = np.clip(np.rint(self.spec.service_slots * service), 0, top).astype(int)
         for rep, k in enumerate(want.tolist()):
             held, slots = self.service_held[rep], self.slots[rep]
@@ -426,7 +495,7 @@ class Replication:
 
     def _end_month(self, m: int) -> None:
         sp, pop = self.spec, self.pop
-        load = np.asarray(self.waiting, dtype=float) / sp.capacity
+        load = np.asarray(self.waiting, dtype=float) / self.capacity
         service = np.asarray(self.service)
         target = pop.csat_base + sp.service_csat * (service - 1.0) - sp.overload_csat * load
         a = self.acc_rep

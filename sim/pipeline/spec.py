@@ -9,7 +9,7 @@ satisfaction mechanics, and the cost of pursuing an opportunity.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = ["PipelineSpec", "Stage"]
 
@@ -157,6 +157,13 @@ class PipelineSpec(_Frozen):
         ge=0,
         description="Pre-sales cost of each stage an opportunity enters, in currency per stage.",
     )
+    co_sell_stage: str | None = Field(
+        default=None,
+        description="On account teams with co-selling roles ([[team.roles]] co_sells): the "
+        "stage, by name, at which an opportunity asks its team's specialists to join (default: "
+        "the first stage it works; an expansion opportunity that skips the stage asks at its "
+        "first).",
+    )
     warmup_months: int = Field(
         default=9,
         ge=0,
@@ -171,6 +178,22 @@ class PipelineSpec(_Frozen):
         if not v:
             raise ValueError("stages needs at least one stage")
         return v
+
+    @model_validator(mode="after")
+    def _co_sell_stage(self) -> PipelineSpec:
+        names = [s.name for s in self.stages]
+        if self.co_sell_stage is not None and self.co_sell_stage not in names:
+            raise ValueError(
+                f"co_sell_stage: {self.co_sell_stage!r} is not a stage (the stages: "
+                f"{', '.join(names)})"
+            )
+        return self
+
+    @property
+    def co_sell_index(self) -> int:
+        """Index in ``stages`` of the stage at which opportunities ask for co-sellers."""
+        names = [s.name for s in self.stages]
+        return 0 if self.co_sell_stage is None else names.index(self.co_sell_stage)
 
     @property
     def win_rate(self) -> float:
