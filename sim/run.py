@@ -177,7 +177,11 @@ def team_steps(
     expect = functools.partial(_help_brings, scenario=scenario, seed=seed)
     out = {}
     for name, plan in plans.items():
-        help = choose_help(plan, sample, pop, spec.help, expect) if helping else np.zeros(pop.size)
+        help = (
+            choose_help(plan, sample, pop, spec.help, flow=expect)
+            if helping
+            else np.zeros(pop.size)
+        )
         if help.any() or flow is not None or score is not None:
             lift = spec.help.lift if helping else 0.0
             out[name] = TeamStep(help, pop.team_index, lift, flow, score)

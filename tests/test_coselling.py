@@ -284,7 +284,7 @@ def test_help_chosen_in_rounds_equals_each_helper_moving_alone(serves):
     spec = HelpSpec(enabled=True, cost=2.0)
     effect = co_selling_effect(pop.account_teams, s.pipeline, spec.max_level)
     sample = TeamSample(s.market, pop, 100, 3)
-    chosen = choose_help(s.plan, sample, pop, spec, effect)
+    chosen = choose_help(s.plan, sample, pop, spec, effect=effect)
     base = sample.at(1.0)
 
     def pay(help):

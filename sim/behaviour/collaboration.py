@@ -374,6 +374,7 @@ def choose_help(
     sample: Sample,
     population: Population,
     spec: HelpSpec,
+    *,
     flow: Callable[[Outcomes, np.ndarray], Outcomes] | None = None,
     effect: np.ndarray | None = None,
 ) -> np.ndarray:
