@@ -89,7 +89,8 @@ def effort_by_progress(outcomes: Outcomes, plan: Plan, pop: Population) -> np.nd
 
     Returns (trials, 2, 3, bins): sums of effort and counts, by the month's
     position in its period (first, middle, last) and attainment-to-date bin, on
-    the plan's first bookings-driven measure (revenue for most plans).
+    the plan's first bookings-driven measure (revenue for most plans). Reps without
+    a target on it (an overlay paid on other measures) are left out.
     """
     t, r, months = outcomes.shape
     nb = len(PROGRESS_BINS)
@@ -102,15 +103,17 @@ def effort_by_progress(outcomes: Outcomes, plan: Plan, pop: Population) -> np.nd
     monthly = sum(outcomes.components[c] for c in comps).reshape(t, r, plan.periods, per)
     to_date = (np.cumsum(monthly, -1) - monthly).reshape(t, r, months)
     target = np.repeat(plan_targets(plan, pop)[m.id], per, axis=1)  # (reps, months)
-    progress = to_date / target[None]
+    has_target = np.broadcast_to(target[None] > 0, to_date.shape)  # overlays may have none
+    progress = np.divide(to_date, target[None], out=np.zeros_like(to_date), where=has_target)
     k = np.arange(months) % per
     position = np.where(k == per - 1, 2, np.where(k == 0, 0, 1))  # first, middle, last month
     bins = np.clip(np.digitize(progress, PROGRESS_BINS) - 1, 0, nb - 1)
     index = ((np.arange(t)[:, None, None] * 3 + position[None, None, :]) * nb + bins).ravel()
     size = t * 3 * nb
-    effort = outcomes.components["effort"].ravel()
+    counted = has_target.ravel().astype(float)
+    effort = outcomes.components["effort"].ravel() * counted
     out[:, 0] = np.bincount(index, effort, size).reshape(t, 3, nb)
-    out[:, 1] = np.bincount(index, minlength=size).reshape(t, 3, nb)
+    out[:, 1] = np.bincount(index, counted, size).reshape(t, 3, nb)
     return out
 
 
