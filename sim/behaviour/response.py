@@ -112,7 +112,9 @@ def _sample_at(engine: MonteCarloEngine, seed: int, blocks: int, trials: int, ef
 class TeamSample:
     """The calibration sample: the team's simulated years at any effort, on common
     random numbers; uniform effort levels are simulated once and kept. New levels run
-    side by side on ``executor`` (a Dask client's, say) if given, else on threads."""
+    side by side on ``executor`` (a Dask client's, say) if given, else on threads.
+    ``stream`` is the calibration streams by default; on the trial streams the sample
+    is the first ``trials`` years a simulation with the same seed draws."""
 
     def __init__(
         self,
@@ -122,9 +124,10 @@ class TeamSample:
         seed: int,
         workers: int = 2,
         executor: Executor | None = None,
+        stream: int = CALIBRATION,
     ):
         self.pop, self.trials, self.seed, self.workers = population, trials, seed, workers
-        self.engine = MonteCarloEngine(market, population, stream=CALIBRATION)
+        self.engine = MonteCarloEngine(market, population, stream=stream)
         self.n_blocks = -(-trials // BLOCK_TRIALS)
         self.executor = executor
         self._run = functools.partial(_sample_at, self.engine, seed, self.n_blocks, trials)
