@@ -109,6 +109,15 @@ def _sample_at(engine: MonteCarloEngine, seed: int, blocks: int, trials: int, ef
     return engine.simulate_blocks(seed, 0, blocks, trials, TaskEffort(effort))
 
 
+def _one_level(effort: Effort) -> float | None:
+    """The one effort level of every task and rep, if ``effort`` has one."""
+    parts = [np.asarray(v, dtype=float) for v in (effort.new, effort.xsell, effort.service)]
+    if any(p.size == 0 for p in parts):
+        return None
+    first = float(parts[0].flat[0])
+    return first if all((p == first).all() for p in parts) else None
+
+
 class TeamSample:
     """The calibration sample: the team's simulated years at any effort, on common
     random numbers; uniform effort levels are simulated once and kept. New levels run
@@ -135,9 +144,13 @@ class TeamSample:
         self._lock = threading.Lock()
 
     def at(self, effort: Effort | float) -> Outcomes:
-        """The sample at ``effort``: one level for every task, or an effort per task."""
+        """The sample at ``effort``: one level for every task, or an effort per task
+        (kept, like a level, when it is one level for every task and rep)."""
         if isinstance(effort, Effort):
-            return self._run(effort)
+            level = _one_level(effort)
+            if level is None:
+                return self._run(effort)
+            effort = level
         key = round(float(effort), 12)
         with self._lock:  # threads asking for a new level wait for one simulation of it
             if key not in self._cache:
