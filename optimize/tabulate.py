@@ -69,7 +69,7 @@ class Outlook:
     sample: TeamSample  # the simulated years at any effort (common random numbers)
     reps: BestResponse  # risk, effort cost and today's task split, calibrated once
     outside: np.ndarray  # outside option: today's utility x the scenario's multiple (reps,)
-    years: TeamSample | None = None  # the first years a simulation draws (trial streams)
+    years: TeamSample  # the first years a simulation draws (trial streams)
 
     @property
     def responding(self) -> bool:
