@@ -9,7 +9,8 @@ actual results (``actual_<measure>``). The company's new number and the limits
 come from the scenario's ``[optimize]`` table, with overrides as arguments.
 With ``targets_only`` the menu is emptied, so the plan shape (weights and
 curves) stays last period's and only the targets are re-set. The new plan is
-then simulated beside last period's plan on fresh draws.
+then simulated beside last period's plan as `planlab simulate` of
+next_plan.toml runs it.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ class NextPeriod:
     optimisation: Optimisation
     targets_only: bool
     last_targets: pd.Series  # last period's actual target of the primary measure, per rep
-    result: SimulationResult | None  # last period's plan and the new one, on fresh draws
+    result: SimulationResult | None  # last period's plan and the new one, simulated again
     check: pd.DataFrame | None  # what the model promised against the simulation
     notes: tuple[str, ...] = ()
 
@@ -175,8 +176,8 @@ def next_period_plan(
                 progress("simulating the new plan beside last period's plan")
             trials = sc.simulation.trials if trials is None else int(trials)
             seed = sc.simulation.seed if seed is None else int(seed)
-            # The run's trial streams are ones the optimiser never drew from; the same
-            # seed keeps reps choosing effort on the sample the tables were built on.
+            # The optimiser's seed: reps choose effort on the sample the tables were
+            # built on, and the first years are the ones the promises were read on.
             result, table = verify(opt, trials=trials, seed=seed, budget=budget)
     return NextPeriod(
         label=label,

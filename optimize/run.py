@@ -34,7 +34,15 @@ from .model import TargetProblem, evaluate_choice
 from .shapes import PlanShape, apply_shape, menu_shapes, team_key
 from .solve import Solution, SolverPool
 from .spec import OptimizeSpec, optimize_spec
-from .tabulate import Outlook, Table, baselines, plan_at, primary_measure, tabulate, team_outlook
+from .tabulate import (
+    Outlook,
+    Table,
+    baselines,
+    plan_at,
+    primary_measure,
+    tabulate,
+    team_outlook,
+)
 
 __all__ = ["Optimisation", "ShapeResult", "optimize_plan", "target_problem"]
 
@@ -68,6 +76,7 @@ class Optimisation:
     team_choice: str | None = None  # why this much pay on team and collaboration results
     timings: dict[str, float] = field(default_factory=dict)
     budget: float | None = None  # the whole optimisation's time limit (seconds), if any
+    seed: int | None = None  # the seed the tables were drawn with (None: the scenario's)
 
     @property
     def feasible(self) -> bool:
@@ -381,6 +390,7 @@ def optimize_plan(
         team_choice=team_tradeoff(table, best.shape.label),
         timings=_timings(clock),
         budget=clock_budget.seconds,
+        seed=seed,
     )
 
 

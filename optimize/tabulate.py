@@ -2,12 +2,18 @@
 
 The team is simulated once per candidate effort level on common random
 numbers (more effort, more deals in the same simulated year): the behaviour
-model's calibration sample. For each plan shape and target level the plan is
-paid on each of those samples; each rep then best-responds through the one
-best-response object the simulation uses (:class:`sim.behaviour.response.BestResponse`:
-risk, effort cost and task split calibrated once on today's plan), and the
-statistics at their chosen effort, interpolated between neighbouring effort
-levels, enter the table.
+model's calibration sample. For each plan shape and target level each rep
+best-responds on it through the one best-response object the simulation uses
+(:class:`sim.behaviour.response.BestResponse`: risk, effort cost and task
+split calibrated once on today's plan), as a simulation's reps choose effort.
+
+What the chosen effort brings (revenue, pay, the chance of reaching target) is
+then read off a simulation of the team at exactly that effort on the first
+years a simulation with the same seed draws (the trial streams): simulating
+the chosen plan draws the very years its promise was made on, so promise and
+check differ only by what the tables leave out (within-period dynamics, deal
+timing) and by any years the check adds, not by the sampling error of
+independent samples or by interpolation between effort levels.
 
 Every rep's column at a level is computed with every rep at that level: a rep's
 pay depends only on their own target, except for team measures, where the
@@ -29,18 +35,17 @@ from sim.behaviour.base import Effort
 from sim.behaviour.collaboration import (
     HelpSpec,
     apply_help,
-    at_profile,
     choose_help,
     help_cost,
 )
-from sim.behaviour.response import BestResponse, PlanSample, TeamSample, risk_aversion
+from sim.behaviour.response import TASKS, BestResponse, PlanSample, TeamSample, risk_aversion
 from sim.errors import ScenarioError
 from sim.optimize_spec import reps_respond
-from sim.outcomes import Outcomes
 from sim.payout import evaluate_plan, rep_targets
 from sim.plan import Plan
 from sim.population import Population
 from sim.scenario import Scenario
+from sim.streams import TRIALS
 
 from .shapes import PlanShape, volume_measures
 from .spec import OptimizeSpec
@@ -64,6 +69,7 @@ class Outlook:
     sample: TeamSample  # the simulated years at any effort (common random numbers)
     reps: BestResponse  # risk, effort cost and today's task split, calibrated once
     outside: np.ndarray  # outside option: today's utility x the scenario's multiple (reps,)
+    years: TeamSample  # the first years a simulation draws (trial streams)
 
     @property
     def responding(self) -> bool:
@@ -177,44 +183,27 @@ def team_outlook(
         reps = BestResponse(effort_spec, risk, np.zeros(pop.size), None)
         efforts = np.ones(1)
     sample.levels(efforts)
-    today = reps.value(plan, evaluate_plan(plan, sample.at(1.0), pop), pop) - reps.effort_cost(1.0)
+    # Utilities in the tables are read on the years a simulation draws: today's too.
+    years = TeamSample(scenario.market, pop, trials, seed, spec.workers, executor, stream=TRIALS)
+    today = reps.value(plan, evaluate_plan(plan, years.at(1.0), pop), pop) - reps.effort_cost(1.0)
     outside = today * scenario.behaviour.retention.outside_option
-    return Outlook(efforts, sample, reps, outside)
+    return Outlook(efforts, sample, reps, outside, years)
 
 
-def split_sample(
+def task_ratio(
     plan: Plan, outlook: Outlook, pop: Population, effort: np.ndarray
-) -> Callable[[float], Outcomes]:
-    """The sample at any uniform effort level, split across tasks as reps split it
-    under ``plan`` (as a simulation's best response does: more effort on the tasks the
-    plan pays for, relative to today's split); the uniform sample when the split is today's."""
+) -> dict[str, np.ndarray] | None:
+    """Each task's effort as a multiple of the annual effort, as reps split it under
+    ``plan`` (as a simulation's best response does: more effort on the tasks the plan
+    pays for, relative to today's split); ``None`` when the split is today's."""
     if not outlook.responding or outlook.reps.shares is None:
-        return outlook.sample.at
+        return None
     ps = PlanSample(plan, outlook.sample, outlook.reps.risk)
     task, _ = outlook.reps.split(ps, effort)
     ratio = {t: task[t] / effort for t in task}
     if all(np.allclose(r, 1.0) for r in ratio.values()):
-        return outlook.sample.at
-    cache: dict[float, Outcomes] = {}
-
-    def at(e: float) -> Outcomes:
-        if e not in cache:
-            cache[e] = outlook.sample.at(
-                Effort(e * ratio["new"], e * ratio["xsell"], e * ratio["service"])
-            )
-        return cache[e]
-
-    return at
-
-
-def _interpolate(efforts: np.ndarray, chosen: np.ndarray):
-    """Bracketing effort levels and weights for each rep's chosen effort."""
-    if len(efforts) == 1:
-        zero = np.zeros(chosen.shape, dtype=np.intp)
-        return zero, zero, np.zeros(chosen.shape)
-    j = np.clip(np.searchsorted(efforts, chosen, side="right") - 1, 0, len(efforts) - 2)
-    w = np.clip((chosen - efforts[j]) / (efforts[j + 1] - efforts[j]), 0.0, 1.0)
-    return j, j + 1, w
+        return None
+    return ratio
 
 
 def chosen_effort(plan: Plan, outlook: Outlook, pop: Population):
@@ -235,53 +224,40 @@ def _level(
     pop: Population,
     primary: str,
     scenarios: int,
-    split: Callable[[float], Outcomes],
+    ratio: dict[str, np.ndarray] | None,
     help_spec: HelpSpec,
 ) -> dict[str, np.ndarray]:
     """Best-response statistics of every rep under ``plan`` (one target level).
 
-    Effort is chosen on the uniform sample (as a simulation's reps choose it);
-    what it brings is read off ``split``, the sample split across tasks, with
-    every rep at their own chosen effort at once (so a rep credited on team-mates'
-    deals, or paid on their team, sees the team-mates' chosen effort) and the help
-    reps give under ``plan`` applied (as a simulation applies it)."""
+    Effort is chosen on the calibration sample (as a simulation's reps choose it);
+    what it brings is read off the years a simulation draws, with every rep at
+    exactly their chosen effort at once, split across tasks by ``ratio`` (so a rep
+    credited on team-mates' deals, or paid on their team, sees the team-mates'
+    chosen effort) and the help reps give under ``plan`` applied (as a simulation
+    applies it)."""
     ti = plan.pay_mix.target_incentive
-    chosen, at_bound, levels = chosen_effort(plan, outlook, pop)
+    chosen, at_bound, _ = chosen_effort(plan, outlook, pop)
     help = choose_help(plan, outlook.sample, pop, help_spec)
-    lo, hi, w = _interpolate(levels, chosen)
-    samples = [split(float(e)) for e in levels]
-    stats = []
-    for index in (lo, hi):  # every rep at their bracketing level at once: team-mates too
-        o = at_profile(samples, index)
-        if help.any():
-            o = apply_help(o, help, pop.team_index, help_spec.lift)
-        po = evaluate_plan(plan, o, pop)
-        pay = po.total.astype(float)
-        added = o.components.get("help_value")
-        stats.append(
-            {
-                "ce": outlook.reps.value(plan, po, pop),
-                "pay": pay.mean(0),
-                "upside": np.maximum(pay - ti, 0.0).mean(0),
-                "p_target": (po.attainment[primary] >= 1.0).mean(0),
-                "revenue": o.measure("revenue", 1)[..., 0].mean(0),
-                "margin": o.measure("gross_margin", 1)[..., 0].mean(0),
-                "scenario_pay": pay[:scenarios],
-                "help_value": np.zeros(pop.size) if added is None else added.sum(2).mean(0),
-            }
-        )
-
-    def mix(key: str) -> np.ndarray:
-        return (1 - w) * stats[0][key] + w * stats[1][key]
-
-    keys = ("ce", "pay", "upside", "p_target", "revenue", "margin", "help_value")
-    out = {k: mix(k) for k in keys}
-    out["scenario_pay"] = mix("scenario_pay").astype(np.float32)
-    out["utility"] = out["ce"] - outlook.reps.effort_cost(chosen) - help_cost(help, help_spec, ti)
-    out["effort"] = chosen
-    out["help"] = help
-    out["at_bound"] = at_bound
-    return out
+    o = outlook.years.at(Effort(*(chosen * (1.0 if ratio is None else ratio[t]) for t in TASKS)))
+    if help.any():
+        o = apply_help(o, help, pop.team_index, help_spec.lift)
+    po = evaluate_plan(plan, o, pop)
+    pay = po.total.astype(float)
+    added = o.components.get("help_value")
+    ce = outlook.reps.value(plan, po, pop)
+    return {
+        "pay": pay.mean(0),
+        "upside": np.maximum(pay - ti, 0.0).mean(0),
+        "p_target": (po.attainment[primary] >= 1.0).mean(0),
+        "revenue": o.measure("revenue", 1)[..., 0].mean(0),
+        "margin": o.measure("gross_margin", 1)[..., 0].mean(0),
+        "scenario_pay": pay[:scenarios].astype(np.float32),
+        "help_value": np.zeros(pop.size) if added is None else added.sum(2).mean(0),
+        "utility": ce - outlook.reps.effort_cost(chosen) - help_cost(help, help_spec, ti),
+        "effort": chosen,
+        "help": help,
+        "at_bound": at_bound,
+    }
 
 
 def tabulate(
@@ -303,11 +279,11 @@ def tabulate(
     scenarios = min(spec.scenarios, outlook.trials)
     plans = [plan_at(plan, base, np.full(pop.size, m), pop.name) for m in mults]
     mid = plans[int(np.argmin(np.abs(mults - 1.0)))]
-    split = split_sample(mid, outlook, pop, chosen_effort(mid, outlook, pop)[0])
+    ratio = task_ratio(mid, outlook, pop, chosen_effort(mid, outlook, pop)[0])
     help_spec = scenario.behaviour.help
     cols = []
     for p in plans:
-        cols.append(_level(p, outlook, pop, primary, scenarios, split, help_spec))
+        cols.append(_level(p, outlook, pop, primary, scenarios, ratio, help_spec))
         if on_level is not None:
             on_level()
 

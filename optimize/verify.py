@@ -1,8 +1,14 @@
-"""Check an optimised plan by simulating it again, on fresh random numbers.
+"""Check an optimised plan by simulating it again, as ``planlab simulate`` of its
+hand-off file does.
 
-The optimiser works on tabulated estimates; this simulates the base plan and
-the optimised plan side by side with a seed the optimiser never saw, reps
-best-responding, and sets what the model promised beside what happened.
+The optimiser promises what the chosen plan does on the years it tabulated (the
+first years a simulation with its seed draws), simulated with the behaviour the
+hand-off carries: every rep at their best response to the plan and every
+component the scenario switches on. The check simulates the base plan and the
+optimised plan side by side the same way on ``trials`` years and sets each
+promise beside it, with the tables' estimate the constraints were held to. With
+the optimiser's seed the check's first years are the tabulated ones, so more
+trials add only the sampling error of the fresh years.
 """
 
 from __future__ import annotations
@@ -40,6 +46,32 @@ def optimised_behaviour(opt: Optimisation) -> BehaviourSpec:
     return behaviour
 
 
+def _run(
+    opt: Optimisation,
+    trials: int,
+    seed: int,
+    executor: Executor | None,
+    budget: Budget | None,
+    what: str,
+) -> SimulationResult:
+    """Base and optimised plans simulated as ``planlab simulate`` of the hand-off runs
+    them: the hand-off's behaviour, ``trials`` years from ``seed``."""
+    sc = opt.scenario
+    scenario = sc.model_copy(update={"variants": {**sc.variants, OPTIMISED: opt.plan}})
+    return simulate(
+        scenario,
+        [OPTIMISED],
+        trials=trials,
+        seed=seed,
+        behaviour=optimised_behaviour(opt),
+        executor=executor,
+        rep_years=False,
+        progress=None
+        if budget is None
+        else budget.watch(what, "lower --trials or raise --time-limit"),
+    )
+
+
 def verify(
     opt: Optimisation,
     trials: int = 1_000,
@@ -47,67 +79,82 @@ def verify(
     executor: Executor | None = None,
     budget: Budget | None = None,
 ) -> tuple[SimulationResult, pd.DataFrame]:
-    """Simulate base and optimised plans on draws the optimiser never saw (the trial
-    streams; it tabulated on the calibration streams); compare with its promises.
-    With a ``budget`` (the command's --time-limit) the simulation stops when it is spent."""
+    """Simulate base and optimised plans with the hand-off's behaviour (the optimiser's
+    seed by default) and set each promise beside it. The promise is the chosen plan
+    simulated the same way on the years the optimiser tabulated (the same run when
+    ``trials`` and ``seed`` are the tables'). With a ``budget`` (the command's
+    --time-limit) the simulations stop when it is spent."""
     if opt.plan is None:
         raise ValueError("no optimised plan to verify")
-    sc = opt.scenario
-    scenario = sc.model_copy(update={"variants": {**sc.variants, OPTIMISED: opt.plan}})
-    behaviour = optimised_behaviour(opt)
-    # The tables came from the calibration streams; a run draws from the trial
-    # streams, which the optimiser never saw, whatever the seed.
-    seed = sc.simulation.seed if seed is None else int(seed)
-    result = simulate(
-        scenario,
-        [OPTIMISED],
-        trials=trials,
-        seed=seed,
-        behaviour=behaviour,
-        executor=executor,
-        rep_years=False,
-        progress=None
-        if budget is None
-        else budget.watch(
-            "the check simulation of the chosen plan", "lower --trials or raise --time-limit"
-        ),
-    )
-    return result, promises(opt, result)
+    own = opt.scenario.simulation.seed if opt.seed is None else opt.seed
+    seed = own if seed is None else int(seed)
+    result = _run(opt, trials, seed, executor, budget, "the check simulation of the chosen plan")
+    years = tabulation_trials(opt.scenario, opt.spec)
+    promised = result
+    if (trials, seed) != (years, own):
+        promised = _run(opt, years, own, executor, budget, "the chosen plan on the tabulated years")
+    return result, promises(opt, result, promised)
 
 
-def promises(opt: Optimisation, result: SimulationResult) -> pd.DataFrame:
-    """Each promise of the model (and each constraint's limit) against the simulation."""
+def _figures(opt: Optimisation, result: SimulationResult) -> dict[str, float]:
+    """The promised quantities as one simulation of the chosen plan gives them."""
+    s = result.variants[OPTIMISED].summary
+    pay, revenue = s.yearly["cost"], s.yearly["revenue"]
+    out = {
+        "reps_at_target": float(s.per_rep[f"at_target:{opt.primary}"].sum() / s.trials),
+        "expected_pay": float(pay.mean()),
+        "expected_revenue": float(revenue.mean()),
+        "help": float(s.yearly["help_given"].mean()),
+        "pay": pay,
+    }
+    bad = opt.chosen.problem.constraints.bad_year
+    if bad is not None:
+        out["bad_year_pay"] = bad_year_cost(pay, bad.quantile)
+    return out
+
+
+def promises(
+    opt: Optimisation, result: SimulationResult, promised: SimulationResult | None = None
+) -> pd.DataFrame:
+    """Each promise (the chosen plan simulated on the tabulated years, ``promised``;
+    ``result`` itself when not given) against the simulation ``result``, with the
+    optimiser's tables' estimate (what the constraints were held to) and each limit.
+    The tables differ from the promise only by their approximations: every rep at one
+    target level, one task split per plan shape, annual effort without the
+    within-period dynamics or deal timing."""
     p, level = opt.chosen.problem, opt.chosen.solution.level
     c = p.constraints
-    model = evaluate_choice(p, level)
-    v = result.variants[OPTIMISED]
-    s = v.summary
-    at_target = float(s.per_rep[f"at_target:{opt.primary}"].sum() / (s.trials * s.reps))
-    pay, revenue = s.yearly["cost"], s.yearly["revenue"]
+    tables = evaluate_choice(p, level)
+    model = _figures(opt, result if promised is None else promised)
+    got = _figures(opt, result)
     rows = [
         (
             "share of reps at target",
             model["reps_at_target"] / p.reps,
-            at_target,
+            got["reps_at_target"] / p.reps,
             f"{c.achievability.low:.0%}–{c.achievability.high:.0%}" if c.achievability else "",
+            tables["reps_at_target"] / p.reps,
         ),
         (
             "expected incentive cost",
             model["expected_pay"],
-            float(pay.mean()),
+            got["expected_pay"],
             f"≤ {c.budget:,.0f}" if c.budget else "",
+            tables["expected_pay"],
         ),
         (
             "cost of sales",
             model["expected_pay"] / model["expected_revenue"],
-            float(pay.mean() / revenue.mean()),
+            got["expected_pay"] / got["expected_revenue"],
             f"≤ {c.cost_of_sales:.2%}" if c.cost_of_sales else "",
+            tables["expected_pay"] / tables["expected_revenue"],
         ),
         (
             "expected revenue",
             model["expected_revenue"],
-            float(revenue.mean()),
+            got["expected_revenue"],
             "",
+            tables["expected_revenue"],
         ),
     ]
     table = opt.chosen.table
@@ -115,18 +162,20 @@ def promises(opt: Optimisation, result: SimulationResult) -> pd.DataFrame:
         rows.append(
             (
                 "revenue added by help",
-                float(table.help_value[np.arange(p.reps), level].sum()),
-                float(s.yearly["help_given"].mean()),
+                model["help"],
+                got["help"],
                 "",
+                float(table.help_value[np.arange(p.reps), level].sum()),
             )
         )
     if c.bad_year is not None:
         rows.append(
             (
                 f"incentive cost, P{100 * c.bad_year.quantile:.0f} year",
-                model.get("bad_year_pay", np.nan),
-                bad_year_cost(pay, c.bad_year.quantile),
+                model["bad_year_pay"],
+                got["bad_year_pay"],
                 f"≤ {c.bad_year.ceiling:,.0f}",
+                tables.get("bad_year_pay", np.nan),
             )
         )
-    return pd.DataFrame(rows, columns=["quantity", "model", "simulated", "limit"])
+    return pd.DataFrame(rows, columns=["quantity", "model", "simulated", "limit", "tables"])

@@ -140,14 +140,18 @@ class PayoutCurve(BaseModel):
         return out
 
     def _payout_continuous(self, a, xs, ys, tail) -> np.ndarray:
-        """Same values as the general path, through ``np.interp`` (no steps to honour)."""
+        """Same values as the general path, through ``np.interp`` (no steps to honour);
+        the tail and NaNs are written only where they occur."""
         out = np.interp(a, xs, ys, left=0.0, right=np.nan)
         beyond = a > xs[-1]
-        extra = tail * (a - xs[-1]) if tail != 0 else 0.0  # 0 * inf would be NaN
-        out = np.where(beyond, ys[-1] + extra, out)
-        out = np.where(np.isnan(a), 0.0, out)
+        if beyond.any():
+            extra = tail * (a[beyond] - xs[-1]) if tail != 0 else 0.0  # 0 * inf would be NaN
+            out[beyond] = ys[-1] + extra
+        nan = np.isnan(a)
+        if nan.any():
+            out[nan] = 0.0
         if self.cap is not None:
-            out = np.minimum(out, self.cap)
+            np.minimum(out, self.cap, out=out)
         return out
 
     def kinks(self) -> np.ndarray:
@@ -160,13 +164,20 @@ class PayoutCurve(BaseModel):
     @cached_property
     def _slope_structure(self) -> tuple[np.ndarray, np.ndarray, list[float]]:
         """Kinks, the slope left of each kink (and after the last), and the jump at each,
-        read off :meth:`payout` (the curve is linear between kinks)."""
+        read off :meth:`payout` (the curve is linear between kinks, so the chord from a
+        kink to the middle of its segment is the segment's slope, to rounding)."""
         b = self.kinks()
         edges = np.concatenate(([b[0] - 1.0], b, [b[-1] + 1.0]))
         mids = 0.5 * (edges[:-1] + edges[1:])
-        h = 1e-7 * np.maximum(1.0, np.diff(edges))
-        slopes = (self.payout(mids + h) - self.payout(mids - h)) / (2 * h)
-        slopes[0] = 0.0  # nothing is paid below the first breakpoint
+        slopes = np.zeros(len(mids))  # nothing is paid below the first breakpoint
+        slopes[1:] = (self.payout(mids[1:]) - self.payout(b)) / (mids[1:] - b)
+        # A kink where the slope does not change (a breakpoint on a straight stretch)
+        # keeps the one slope exactly, so the expected slope skips it.
+        scale = max(1.0, float(np.abs(slopes).max()))
+        slopes[np.abs(slopes) <= 1e-12 * scale] = 0.0  # flat: past a cap, say
+        for k in range(1, len(slopes)):
+            if abs(slopes[k] - slopes[k - 1]) <= 1e-12 * scale:
+                slopes[k] = slopes[k - 1]
         jumps = []
         for i, x in enumerate(b):
             left = self.payout(mids[i]) + slopes[i] * (x - mids[i])
@@ -198,23 +209,34 @@ class PayoutCurve(BaseModel):
             # (the limit of the general formula; a step exactly here has no slope).
             at = np.searchsorted(kinks, base + rem, side="right")
             return np.asarray(slopes)[at] + np.zeros(np.broadcast(base, rem, sd).shape)
+        if base.ndim == 2 and base.shape[0] > 1 and rem.ndim < 2 and sd.ndim < 2 and not base.any():
+            # Nothing booked yet in any trial (a period's first month): one row for all.
+            row = self.expected_slope(base[:1], rem, sd)
+            return np.repeat(row, base.shape[0], axis=0)
         inv_s = 1.0 / np.maximum(sd, 1e-9)
         below = ndtr(-rem * inv_s)  # mass the truncation at "no more sales" removes
-        shift = (base + rem) * inv_s  # z at kink x is x·inv_s − shift
+        shape = np.broadcast(base, rem, inv_s).shape
+        shift = np.broadcast_to((base + rem) * inv_s, shape)  # z at kink x is x·inv_s − shift
         # E[c'] = Σ_k slope_k·P(kink_{k-1} < A < kink_k) + Σ jumps·density; rearranged
         # as Σ_k P(A <= kink_k)·(slope_k − slope_{k+1}) + last slope, one pass per kink.
-        acc = np.zeros(np.broadcast(base, rem, inv_s).shape)
+        # The passes write into two work arrays (no new array per kink).
+        acc = np.zeros(shape)
+        z, p = np.empty(shape), np.empty(shape)
         dens = None
         for k, (x, jump) in enumerate(zip(kinks, jumps, strict=True)):
             step = slopes[k] - slopes[k + 1]
             if not step and not jump:
                 continue
-            z = x * inv_s - shift
+            np.subtract(x * inv_s, shift, out=z)
             if jump:
                 d = jump * np.exp(-0.5 * z * z) * np.where(z > -rem * inv_s, 1.0, 0.0)
                 dens = d if dens is None else dens + d
             if step:
-                acc += np.maximum(ndtr(z) - below, 0.0) * step
+                ndtr(z, out=p)
+                np.subtract(p, below, out=p)
+                np.maximum(p, 0.0, out=p)
+                np.multiply(p, step, out=p)
+                np.add(acc, p, out=acc)
         norm = np.maximum(1.0 - below, 1e-300)
         out = acc / norm + slopes[-1]
         if dens is not None:

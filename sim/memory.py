@@ -109,7 +109,10 @@ def memory_estimate(
         drivers["[behaviour.effort] calibration_trials"] = f"{n:,}"
     if optimize_trials:
         levels = len(scenario.behaviour.effort.levels)
-        parts["optimiser tables"] = levels * optimize_trials * reps * MONTHS * per_rep_month
+        # The effort levels' samples, today's effort on the trial streams and one
+        # chosen-effort sample per worker in flight.
+        held = levels + 1 + workers
+        parts["optimiser tables"] = held * optimize_trials * reps * MONTHS * per_rep_month
         drivers["[optimize] trials"] = f"{optimize_trials:,}"
     per_trial = 8 * (40 + 5 * measures) + 8 * MONTHS * 2 + 1000  # per-year values, bookings
     per_trial += measures * -(-reps // 8)  # who reached target, as bits

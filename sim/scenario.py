@@ -429,13 +429,17 @@ def variant_toml(
     description: str = "",
     behaviour: BehaviourSpec | None = None,
     alone: bool = False,
+    seed: int | None = None,
+    trials: int | None = None,
 ) -> str:
     """A scenario file, to be saved in ``directory``, that extends ``scenario``'s file
     and adds ``plan`` as variant ``name`` (listing only its overrides of the base plan).
 
     A hand-off passes the ``behaviour`` its numbers were made with (written out in
-    full, so the file carries it whatever the scenario it extends says) and
-    ``alone=True``: the scenario's other variants are dropped (``drop_variants``)."""
+    full, so the file carries it whatever the scenario it extends says),
+    ``alone=True``: the scenario's other variants are dropped (``drop_variants``),
+    and the ``seed`` and ``trials`` its numbers were drawn with where they are not
+    the scenario's."""
     import os
 
     import tomli_w
@@ -454,6 +458,17 @@ def variant_toml(
         data["drop_variants"] = others
     if behaviour is not None:
         data["behaviour"] = behaviour.model_dump(mode="json", exclude_none=True)
+    drawn = {"seed": seed, "trials": trials}
+    simulation = {
+        k: int(v)
+        for k, v in drawn.items()
+        if v is not None and int(v) != getattr(scenario.simulation, k)
+    }
+    if simulation:
+        data["simulation"] = simulation
+    if "seed" in simulation and scenario.team.seed is None:
+        # The team is drawn from the scenario's seed: the same reps under the new one.
+        data["team"] = {"seed": scenario.simulation.seed}
     data["variants"] = {name: over}
     return tomli_w.dumps(data)
 

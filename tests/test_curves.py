@@ -300,3 +300,27 @@ def test_standard_curve_shape():
     assert float(d.payout(0.8)) == pytest.approx(0.4)
     assert float(d.payout(2.5)) == pytest.approx(2.0 + 0.5)
     assert d.steps == (0.8,)
+
+
+def test_expected_slope_reads_each_segments_slope_exactly():
+    """Slopes between kinks are chords of the linear segments: exact, so a breakpoint on
+    a straight stretch (target, between threshold and excellence at one rate) is no
+    kink and costs no pass."""
+    curve = PayoutCurve(points=((0.5, 0.0), (1.0, 1.0), (1.5, 2.0)), cap=2.5)
+    zero = np.zeros(3)
+    got = curve.expected_slope(np.array([0.7, 1.2, 1.7]), zero, zero)
+    assert got.tolist() == [2.0, 2.0, 2.0]  # 2 per unit, on past excellence to the cap
+    assert curve.expected_slope(np.array([2.1]), zero[:1], zero[:1]).tolist() == [0.0]  # capped
+
+
+def test_expected_slope_with_nothing_booked_is_each_reps_row():
+    """A period's first month (nothing booked in any trial) is worked out once per rep
+    and repeated: the same numbers as trial by trial."""
+    curve = PayoutCurve(points=((0.5, 0.0), (1.0, 1.0), (1.5, 2.0)), cap=2.5)
+    rem, sd = np.array([0.3, 0.9, 1.4]), np.array([0.2, 0.4, 0.05])
+    rows = curve.expected_slope(np.zeros((4, 3)), rem, sd)
+    one = curve.expected_slope(np.zeros((1, 3)), rem, sd)
+    assert rows.shape == (4, 3) and (rows == one).all()
+    booked = np.zeros((4, 3))
+    booked[0, 0] = 1e-300  # one trial with a deal: the general path, the same values
+    np.testing.assert_allclose(curve.expected_slope(booked, rem, sd), rows, rtol=1e-12)

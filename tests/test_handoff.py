@@ -1,25 +1,41 @@
 """Hand-off files reproduce what their report promised.
 
-``planlab optimize`` writes ``optimised.toml``; simulating it with ``planlab
-simulate`` must give the revenue, incentive cost and share of reps at target
-the optimise report shows for its check simulation (exactly: same reps, same
-behaviour, same draws; the issue asks for 2% or 2 points), and the model's
-promise within the sampling error of 200-trial tables against a 200-trial run
-(5% or 5 points); it must carry the behaviour settings and only its own variant.
+``planlab optimize`` writes ``optimised.toml``, ``planlab review`` writes
+``next_plan.toml`` and ``calibrated_scenario.toml``. Simulating each with
+``planlab simulate`` and no other option gives the revenue, incentive cost and
+share of reps at target its report promised within 2% or 2 points (the issue's
+bar; here, on a 16-rep and a 20-rep team, exactly, because the files carry the
+seed, the trials and the behaviour the numbers were made with, and the promise is
+the chosen plan simulated on the years the optimiser tabulated). With more trials
+than were tabulated the promise holds within the sampling error of the added
+years; the optimiser's tables, which the constraints were held to, lie within 1%
+of the promise when no within-period behaviour is on.
 """
 
 from __future__ import annotations
 
 import json
 
+import numpy as np
+import pandas as pd
 import pytest
 
+from optimize.model import evaluate_choice
 from optimize.run import optimize_plan
+from optimize.verify import OPTIMISED, verify
 from planlab.cli import main
 from sim import load_scenario
+from tests.conftest import ROOT
 from tests.test_optimize import SMALL
 
-TRIALS = "200"
+TRIALS = "200"  # as many as SMALL tabulates
+SEED = "11"  # not the scenario's: the hand-off must carry it
+
+
+def _simulate(path, out, *extra) -> dict:
+    """``planlab simulate`` of a hand-off file with no other option; its variants."""
+    assert main(["simulate", str(path), "--out", str(out), "--quiet", *extra]) == 0
+    return json.loads((out / "summary.json").read_text())["variants"]
 
 
 @pytest.fixture(scope="module")
@@ -27,61 +43,47 @@ def handed_off(tmp_path_factory):
     root = tmp_path_factory.mktemp("handoff")
     (root / "small.toml").write_text(SMALL, encoding="utf-8")
     out = root / "opt"
-    code = main(
-        ["optimize", str(root / "small.toml"), "--out", str(out), "--trials", TRIALS, "--quiet"]
-    )
-    assert code == 0
-    sim_out = root / "sim"
-    code = main(
-        [
-            "simulate",
-            str(out / "optimised.toml"),
-            "--trials",
-            TRIALS,
-            "--out",
-            str(sim_out),
-            "--quiet",
-        ]
-    )
-    assert code == 0
+    argv = ["optimize", str(root / "small.toml"), "--out", str(out), "--trials", TRIALS]
+    assert main([*argv, "--seed", SEED, "--quiet"]) == 0
     promised = json.loads((out / "summary.json").read_text())["check"]
-    got = json.loads((sim_out / "summary.json").read_text())["variants"]
-    return out, promised, got, sim_out
+    got = _simulate(out / "optimised.toml", root / "sim")
+    return out, promised, got, root / "sim"
 
 
 @pytest.fixture(scope="module")
 def small_opt(tmp_path_factory):
     path = tmp_path_factory.mktemp("handoff_model") / "small.toml"
     path.write_text(SMALL, encoding="utf-8")
-    return optimize_plan(load_scenario(path), time_limit=60)
+    return optimize_plan(load_scenario(path), time_limit=60, explain=False)
 
 
 def _row(promised, quantity):
     return next(r for r in promised.values() if r["quantity"] == quantity)
 
 
-def test_handoff_carries_its_behaviour_and_only_its_variant(handed_off):
+def test_handoff_carries_its_behaviour_seed_trials_and_only_its_variant(handed_off):
     out = handed_off[0]
     sc = load_scenario(out / "optimised.toml")
     assert list(sc.variants) == ["optimised"]  # the scenario's other variants dropped
     assert sc.behaviour.effort.enabled  # the optimiser's reps best-responded
+    assert sc.simulation.seed == int(SEED) and sc.simulation.trials == int(TRIALS)
     text = (out / "optimised.toml").read_text()
     assert "drop_variants" in text and "[behaviour.effort]" in text
 
 
 @pytest.mark.parametrize(
-    ("quantity", "metric", "tolerance"),
+    ("quantity", "metric"),
     [
-        ("expected revenue", "revenue_expected", 0.05),
-        ("expected incentive cost", "incentive_cost_expected", 0.05),
+        ("expected revenue", "revenue_expected"),
+        ("expected incentive cost", "incentive_cost_expected"),
     ],
 )
-def test_simulating_the_handoff_gives_the_promised_amounts(handed_off, quantity, metric, tolerance):
+def test_simulating_the_handoff_gives_the_promised_amounts(handed_off, quantity, metric):
     _, promised, got, _ = handed_off
     row = _row(promised, quantity)
     value = got["optimised"]["company"][metric]
     assert value == pytest.approx(row["simulated"], rel=1e-9)  # the report's check run
-    assert value == pytest.approx(row["model"], rel=tolerance)  # the model's promise
+    assert value == pytest.approx(row["model"], rel=0.02)  # the promise
 
 
 def test_simulating_the_handoff_gives_the_promised_share_at_target(handed_off):
@@ -89,7 +91,7 @@ def test_simulating_the_handoff_gives_the_promised_share_at_target(handed_off):
     row = _row(promised, "share of reps at target")
     share = got["optimised"]["measures"]["revenue"]["share_at_target"]
     assert share == pytest.approx(row["simulated"], abs=1e-9)
-    assert share == pytest.approx(row["model"], abs=0.05)
+    assert share == pytest.approx(row["model"], abs=0.02)
 
 
 def test_every_report_says_first_whether_reps_respond(handed_off):
@@ -98,36 +100,105 @@ def test_every_report_says_first_whether_reps_respond(handed_off):
     assert summary.index("Reps respond to the plan") < 200
 
 
-def test_the_promise_is_the_written_plan_on_the_tabulated_sample(small_opt):
-    """Where a gap between promise and check comes from. Simulated on the very sample
-    the tables were made from (calibration streams, same years), with the hand-off's
-    behaviour, the written plan gives the model's promise within 0.5% (the table reads
-    effort between its grid levels and splits it across tasks as at today's targets);
-    what remains against a check on fresh draws is the sampling error of the
-    tabulated years, which falls as one over the square root of their number."""
-    from optimize.model import evaluate_choice
-    from optimize.tabulate import tabulation_trials
-    from optimize.verify import optimised_behaviour
-    from sim.behaviour.model import build_behaviours
-    from sim.montecarlo import MonteCarloEngine
-    from sim.payout import evaluate_plan
-    from sim.streams import BLOCK_TRIALS, CALIBRATION
+def test_the_tables_lie_within_one_percent_of_the_promise(small_opt):
+    """The tables read every rep's outcome on the tabulated years (the trial streams)
+    at exactly their chosen effort: without within-period behaviour they differ from
+    the chosen plan's simulation only by every rep sitting at one target level and
+    one task split per plan shape."""
+    _, check = verify(small_opt, trials=int(TRIALS))
+    row = check.set_index("quantity")
+    assert (row["model"] == row["simulated"]).all()  # the same years, the same run
+    for quantity in ("expected revenue", "expected incentive cost"):
+        assert row.loc[quantity, "tables"] == pytest.approx(row.loc[quantity, "model"], rel=0.01)
+    share = row.loc["share of reps at target"]
+    assert share["tables"] == pytest.approx(share["model"], abs=0.01)
+    model = evaluate_choice(small_opt.chosen.problem, small_opt.chosen.solution.level)
+    assert row.loc["expected revenue", "tables"] == model["expected_revenue"]
 
-    opt = small_opt
-    sc, pop, seed = opt.scenario, opt.population, opt.scenario.simulation.seed
-    behaviour = optimised_behaviour(opt)
-    trials = tabulation_trials(sc, opt.spec)
-    assert behaviour.effort.enabled and behaviour.effort.calibration_trials == trials
-    plans = {"base": sc.plan, "optimised": opt.plan}
-    reps = build_behaviours(behaviour, plans, sc.market, pop, seed)["optimised"]
-    engine = MonteCarloEngine(sc.market, pop, stream=CALIBRATION)
-    oc = engine.simulate_blocks(seed, 0, -(-trials // BLOCK_TRIALS), trials, reps, opt.plan)
-    paid = evaluate_plan(opt.plan, oc, pop)
-    model = evaluate_choice(opt.chosen.problem, opt.chosen.solution.level)
-    revenue = float(oc.measure("revenue", 1)[..., 0].sum(1).mean())
-    assert revenue == pytest.approx(model["expected_revenue"], rel=0.005)
-    assert float(paid.total.astype(float).sum(1).mean()) == pytest.approx(
-        model["expected_pay"], rel=0.005
+
+def test_more_trials_add_only_the_sampling_error_of_the_fresh_years(small_opt):
+    """A check on twice the tabulated years shares the first half with the promise:
+    their means differ by half the gap between the two halves' means, whose standard
+    error is sd·√(1/n + 1/n) / 2 (n tabulated years); the gap stays within 4 of them."""
+    n = int(TRIALS)
+    result, check = verify(small_opt, trials=2 * n)
+    row = check.set_index("quantity")
+    yearly = result.variants[OPTIMISED].summary.yearly
+    for quantity, key in (("expected revenue", "revenue"), ("expected incentive cost", "cost")):
+        y = np.asarray(yearly[key], dtype=float)
+        assert y[:n].mean() == pytest.approx(row.loc[quantity, "model"], rel=1e-9)
+        se = y.std(ddof=1) * np.sqrt(2 / n) / 2
+        assert abs(row.loc[quantity, "simulated"] - row.loc[quantity, "model"]) <= 4 * se
+
+
+def test_within_period_dynamics_are_in_the_promise(tmp_path):
+    """With the hockey stick and giving up on, the promise is still the plan as a
+    simulation of the hand-off runs it: the tables (annual effort) move further away
+    from it, the hand-off does not."""
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL + "\n[behaviour.dynamics]\nenabled = true\n", encoding="utf-8")
+    out = tmp_path / "opt"
+    argv = ["optimize", str(path), "--out", str(out), "--trials", TRIALS, "--quiet"]
+    assert main([*argv, "--time-limit", "300"]) == 0
+    promised = json.loads((out / "summary.json").read_text())["check"]
+    got = _simulate(out / "optimised.toml", tmp_path / "sim")["optimised"]
+    assert load_scenario(out / "optimised.toml").behaviour.dynamics.enabled
+    revenue = _row(promised, "expected revenue")
+    cost = _row(promised, "expected incentive cost")
+    share = _row(promised, "share of reps at target")
+    assert got["company"]["revenue_expected"] == pytest.approx(revenue["model"], rel=0.02)
+    assert got["company"]["incentive_cost_expected"] == pytest.approx(cost["model"], rel=0.02)
+    assert got["measures"]["revenue"]["share_at_target"] == pytest.approx(share["model"], abs=0.02)
+
+
+@pytest.fixture(scope="module")
+def reviewed(tmp_path_factory):
+    """``planlab review`` with next period's targets on the first 20 reps of the shipped
+    example (company number and bad-year ceiling scaled to them)."""
+    tmp = tmp_path_factory.mktemp("handoff_review")
+    roster = pd.read_csv(ROOT / "scenarios" / "review_team.csv")
+    actuals = pd.read_csv(ROOT / "scenarios" / "review_actuals.csv", dtype=str)
+    team = roster.iloc[:20]
+    team.to_csv(tmp / "team.csv", index=False)
+    actuals[actuals["Account Manager"].isin(team["name"])].to_csv(tmp / "actuals.csv", index=False)
+    share = team["target_revenue"].sum() / roster["target_revenue"].sum()
+    (tmp / "scenario.toml").write_text(
+        f'extends = "{(ROOT / "scenarios" / "review_example.toml").as_posix()}"\n'
+        '[team]\nroster = "team.csv"\n[actuals]\nsource = "actuals.csv"\n'
+        "[optimize]\ntrials = 100\nscenarios = 50\n[optimize.constraints]\n"
+        f"company_number = {round(86e6 * share, -3):.0f}\n"
+        "achievability = { low = 0.2, high = 0.8 }\n"
+        f"bad_year = {{ quantile = 0.9, ceiling = {7e6 * share:.0f} }}\n",
+        encoding="utf-8",
     )
-    share = float((paid.attainment[opt.primary] >= 1).mean())
-    assert share == pytest.approx(model["reps_at_target"] / pop.size, abs=0.005)
+    out = tmp / "rev"
+    argv = ["review", str(tmp / "scenario.toml"), "--trials", "100", "--seed", SEED]
+    assert main([*argv, "--out", str(out), "--quiet", "--no-history", "--drop-bad-rows"]) == 0
+    return out
+
+
+def test_simulating_next_plan_gives_the_reviews_promise(reviewed, tmp_path):
+    check = json.loads((reviewed / "summary.json").read_text())["next_period"]["check"]
+    got = _simulate(reviewed / "next_plan.toml", tmp_path / "sim", "--variant", "next_period")
+    got = got["next_period"]
+    revenue = _row(check, "expected revenue")
+    cost = _row(check, "expected incentive cost")
+    share = _row(check, "share of reps at target")
+    assert got["company"]["revenue_expected"] == pytest.approx(revenue["model"], rel=0.02)
+    assert got["company"]["incentive_cost_expected"] == pytest.approx(cost["model"], rel=0.02)
+    assert got["measures"]["revenue"]["share_at_target"] == pytest.approx(share["model"], abs=0.02)
+    # Not to the last digit: next_period_scenario.toml writes the calibrated model's
+    # amounts rounded (to the cent), which moves a few deals across a threshold.
+    assert got["company"]["revenue_expected"] == pytest.approx(revenue["simulated"], rel=0.005)
+
+
+def test_simulating_the_calibrated_scenario_gives_the_reviews_fit(reviewed, tmp_path):
+    """The review's calibrated model, simulated with the seed and trials the file
+    carries, gives each rep the chance of reaching target the review reported."""
+    sc = load_scenario(reviewed / "calibrated_scenario.toml")
+    assert sc.simulation.seed == int(SEED) and sc.simulation.trials == 100
+    got = _simulate(reviewed / "calibrated_scenario.toml", tmp_path / "sim")["base"]
+    reps = pd.read_csv(reviewed / "reps.csv")
+    promised = reps["p_target_calibrated"].mean()
+    assert got["measures"]["revenue"]["share_at_target"] == pytest.approx(promised, abs=0.02)
+    assert got["measures"]["revenue"]["share_at_target"] == pytest.approx(promised, abs=1e-9)

@@ -4,7 +4,7 @@ The optimised plan as a scenario variant ready for ``planlab simulate``, the
 per-rep targets with their rationale, the shapes compared, the binding
 constraints, the budget frontier (or, when nothing was feasible, the smallest
 relaxations), and one report that sets the optimised plan beside the base plan
-simulated on fresh random numbers.
+simulated again as ``planlab simulate`` of the hand-off runs it.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
     if check is not None:
         for _, r in check.iterrows():
             lines.append(
-                f"Re-simulated on fresh draws, {r['quantity']} is {_fmt(r['simulated'])} "
+                f"Simulated again, {r['quantity']} is {_fmt(r['simulated'])} "
                 f"(the model expected {_fmt(r['model'])})."
             )
     return lines
@@ -119,6 +119,8 @@ def optimize_files(
                 description="Targets and plan shape chosen by planlab optimize",
                 behaviour=optimised_behaviour(opt),
                 alone=True,
+                seed=opt.seed,
+                trials=None if result is None else result.trials,
             )
         )
     )

@@ -121,16 +121,19 @@ def checkin_record(c: CheckIn, scenario, source: str) -> Record:
     )
 
 
-def _calibrated_toml(scenario, header: str) -> str:
+def _calibrated_toml(scenario, header: str, seed: int, trials: int) -> str:
     """The calibrated model as a scenario file: the plan in force, its behaviour, the
-    calibrated team and market. The actuals' file name was relative to the original
-    scenario, and the scenario's plan variants were not part of the review's figures
-    (each hand-off carries only the plans its numbers were made with): neither is
-    carried over."""
+    calibrated team and market, and the seed and trials of the review's simulation
+    of it (so ``planlab simulate`` of the file draws the years the fit was read on).
+    The actuals' file name was relative to the original scenario, and the scenario's
+    plan variants were not part of the review's figures (each hand-off carries only
+    the plans its numbers were made with): neither is carried over."""
+    drawn = {"seed": int(seed), "trials": int(trials)}
     sc = scenario.model_copy(
         update={
             "actuals": scenario.actuals.model_copy(update={"source": None}),
             "variants": {},
+            "simulation": scenario.simulation.model_copy(update=drawn),
         }
     )
     dropped = ", ".join(scenario.variants)
@@ -162,6 +165,8 @@ def review_files(
             f"Calibrated on the actuals of {', '.join(y.label for y in rv.years)} "
             f"({rv.actuals.origin});\nwritten by planlab review. Reps' ability is their "
             "estimated productivity.",
+            r.fit.simulated.seed,
+            r.fit.simulated.trials,
         ),
         "summary.json": to_json(
             {

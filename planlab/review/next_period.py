@@ -108,6 +108,8 @@ def _variant_toml(nxt: NextPeriod) -> str:
         description=f"{what} for {nxt.label}, re-optimised by planlab review",
         behaviour=optimised_behaviour(nxt.optimisation),
         alone=True,
+        seed=nxt.optimisation.seed,
+        trials=None if nxt.result is None else nxt.result.trials,
     )
     return compact_toml(tomllib.loads(text))
 
@@ -160,7 +162,8 @@ def next_period_section(nxt: NextPeriod, currency: str | None = None) -> str:
         pieces += [
             heading("New plan against last period's plan"),
             note(
-                "Both simulated on the calibrated model one year on, on fresh random numbers "
+                "Both simulated on the calibrated model one year on, as planlab simulate of "
+                "next_plan.toml runs them "
                 f"({nxt.result.trials:,} trials), reps best-responding."
             ),
             markup(render_table(_compared(nxt), currency=currency)),

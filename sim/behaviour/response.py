@@ -109,10 +109,21 @@ def _sample_at(engine: MonteCarloEngine, seed: int, blocks: int, trials: int, ef
     return engine.simulate_blocks(seed, 0, blocks, trials, TaskEffort(effort))
 
 
+def _one_level(effort: Effort) -> float | None:
+    """The one effort level of every task and rep, if ``effort`` has one."""
+    parts = [np.asarray(v, dtype=float) for v in (effort.new, effort.xsell, effort.service)]
+    if any(p.size == 0 for p in parts):
+        return None
+    first = float(parts[0].flat[0])
+    return first if all((p == first).all() for p in parts) else None
+
+
 class TeamSample:
     """The calibration sample: the team's simulated years at any effort, on common
     random numbers; uniform effort levels are simulated once and kept. New levels run
-    side by side on ``executor`` (a Dask client's, say) if given, else on threads."""
+    side by side on ``executor`` (a Dask client's, say) if given, else on threads.
+    ``stream`` is the calibration streams by default; on the trial streams the sample
+    is the first ``trials`` years a simulation with the same seed draws."""
 
     def __init__(
         self,
@@ -122,9 +133,10 @@ class TeamSample:
         seed: int,
         workers: int = 2,
         executor: Executor | None = None,
+        stream: int = CALIBRATION,
     ):
         self.pop, self.trials, self.seed, self.workers = population, trials, seed, workers
-        self.engine = MonteCarloEngine(market, population, stream=CALIBRATION)
+        self.engine = MonteCarloEngine(market, population, stream=stream)
         self.n_blocks = -(-trials // BLOCK_TRIALS)
         self.executor = executor
         self._run = functools.partial(_sample_at, self.engine, seed, self.n_blocks, trials)
@@ -132,9 +144,13 @@ class TeamSample:
         self._lock = threading.Lock()
 
     def at(self, effort: Effort | float) -> Outcomes:
-        """The sample at ``effort``: one level for every task, or an effort per task."""
+        """The sample at ``effort``: one level for every task, or an effort per task
+        (kept, like a level, when it is one level for every task and rep)."""
         if isinstance(effort, Effort):
-            return self._run(effort)
+            level = _one_level(effort)
+            if level is None:
+                return self._run(effort)
+            effort = level
         key = round(float(effort), 12)
         with self._lock:  # threads asking for a new level wait for one simulation of it
             if key not in self._cache:
