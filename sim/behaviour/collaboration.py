@@ -29,7 +29,7 @@ rise, and the helper's ``help_given`` measure records what the help added.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -67,7 +67,6 @@ __all__ = [
     "HelpSpec",
     "OwnEffortOutcomes",
     "apply_help",
-    "at_profile",
     "choose_help",
     "help_cost",
     "help_effort",
@@ -148,24 +147,6 @@ class OwnEffortOutcomes(CreditedOutcomes):
             value.flags.writeable = False
             self._memo[key] = value
         return self._memo[key]
-
-
-def at_profile(samples: Sequence[Outcomes], index: np.ndarray) -> Outcomes:
-    """Outcomes with each rep working as in ``samples[index[rep]]`` (samples on common
-    random numbers): a rep's own bookings depend on their own effort alone, so their
-    column is read off the sample at their effort, whatever the team-mates do."""
-    index = np.asarray(index, dtype=np.intp)
-    first = samples[int(index[0])] if len(index) else samples[0]
-    if (index == index[0]).all():
-        return first
-    comps = {}
-    for k, v in first.components.items():
-        out = v.copy()
-        for j in np.unique(index):
-            cols = index == j
-            out[:, cols] = samples[int(j)].components[k][:, cols]
-        comps[k] = out
-    return Outcomes(comps, draws=first.draws)
 
 
 #: Largest change of any rep's effort (today's effort = 1) at which best responses
