@@ -24,7 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 
 import sim  # noqa: E402
 
@@ -74,8 +73,8 @@ def main() -> None:
     print(f"{args.reps} reps x 12 months x {trials:,} trials, 2 workers")
     r_off, t_off = timed(lambda: sim.simulate(off, [], trials=trials, workers=2))
     r_on, t_on = timed(lambda: sim.simulate(on, [], trials=trials, workers=2))
-    helped = float(r_on.base.actuals["help_given"].sum(1).mean())
-    assert float(r_off.base.actuals.get("help_given", np.zeros(1)).sum()) == 0.0
+    helped = float(r_on.base.summary.yearly["help_given"].mean())
+    assert float(r_off.base.summary.yearly["help_given"].sum()) == 0.0
     print(f"without teams: {t_off:.1f} s    with crediting and help: {t_on:.1f} s")
     print(f"help given per year (with teams): {helped:,.0f}")
     ratio = t_on / t_off
