@@ -16,6 +16,7 @@ ratio).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -39,6 +40,7 @@ from .streams import (
     SHOCK,
     TRIALS,
     XSELL_SIZE,
+    BlockRows,
     generator,
     hashed_uniforms,
     rep_counters,
@@ -94,6 +96,36 @@ class MonteCarloEngine:
             seed, first // BLOCK_TRIALS, -(-n // BLOCK_TRIALS), first + n, behaviour, plan
         )
 
+    def trial_slices(
+        self, seed: int, first: int, n: int, rep_trials: int
+    ) -> Iterator[tuple[int, Outcomes]]:
+        """Outcomes of trials ``first .. first + n - 1`` under fixed effort, in runs of
+        at most ``rep_trials`` rep-trials (at least one trial each): ``(offset from
+        first, outcomes)`` in trial order.
+
+        A large team's stream block is cut into runs of its trials, each simulated
+        alone with the numbers the whole block gives (:class:`~sim.streams.BlockRows`),
+        so what is held at once does not grow with the team. Every run holds the whole
+        team of its trials: whatever reads across reps (company totals, team measures
+        and pay, crediting) sees the same values.
+        """
+        if first % BLOCK_TRIALS:
+            raise ValueError(f"first trial {first} does not start a stream block")
+        rows = max(1, rep_trials // max(self.population.size, 1))
+        if rows >= n:
+            yield 0, self.simulate_trials(seed, first, n)
+            return
+        end = first + n
+        for b in range(first // BLOCK_TRIALS, -(-end // BLOCK_TRIALS)):
+            size = min(BLOCK_TRIALS, end - b * BLOCK_TRIALS)
+            cache: dict = {}  # the block's normals, drawn once for all its runs
+            for lo in range(0, size, rows):
+                hi = min(size, lo + rows)
+                yield (
+                    b * BLOCK_TRIALS + lo - first,
+                    self._simulate(seed, [(b, size, lo, hi)], FixedEffort(), None, cache),
+                )
+
     def simulate_blocks(
         self,
         seed: int,
@@ -108,13 +140,23 @@ class MonteCarloEngine:
         Each block draws from its own streams, so any grouping of blocks into
         chunks gives the same trials.
         """
-        behaviour = behaviour or FixedEffort()
         blocks = [
-            (b, min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS))
+            (b, size, 0, size)
             for b in range(first_block, first_block + n_blocks)
-            if trials - b * BLOCK_TRIALS > 0
+            if (size := min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS)) > 0
         ]
-        n = sum(size for _, size in blocks)
+        return self._simulate(seed, blocks, behaviour or FixedEffort(), plan)
+
+    def _simulate(
+        self,
+        seed: int,
+        blocks: list[tuple[int, int, int, int]],
+        behaviour: Behaviour,
+        plan: Plan | None,
+        cache: dict | None = None,
+    ) -> Outcomes:
+        """Outcomes of trials ``lo .. hi`` of each stream block ``(block, size, lo, hi)``."""
+        n = sum(hi - lo for _, _, lo, hi in blocks)
         # Month-major storage: each month's values are written contiguously; the
         # outcome table sees (trials, reps, months) views of it.
         shape = (n, self.population.size, self.months)
@@ -130,7 +172,7 @@ class MonteCarloEngine:
         )
         if passive:  # nothing moves these: constant, read-only views
             out.update({c: np.broadcast_to(v, shape) for c, v in PASSIVE.items()})
-        draws = self._run(seed, blocks, behaviour, plan, out)
+        draws = self._run(seed, blocks, behaviour, plan, out, {} if cache is None else cache)
         return Outcomes(out, draws=draws)
 
     def _demand_path(self, seed: int, block: int, n: int) -> tuple[np.ndarray, int]:
@@ -162,21 +204,29 @@ class MonteCarloEngine:
         v_x = _deal_sizes(mk.cross_sell.deal_size, rng["xsell_size"], cnt, n_x)
         return n_new, n_x, v_new, v_x, 2 * n_new.size + k_new + k_x
 
-    def _streams(self, seed: int, block: int, month: int, trials: int) -> dict:
+    def _streams(self, seed: int, rows: tuple[int, int, int, int], month: int, cache) -> dict:
         """The streams of a block and month, one per kind of variate (see
-        :mod:`sim.streams`): generators for the dense kinds, keys and the
+        :mod:`sim.streams`), for trials ``lo .. hi`` of the block ``rows = (block,
+        size, lo, hi)``: the dense kinds' rows of the block's draws, keys and the
         (trial, rep) counters for the hashed ones. More deals of one kind (more
         effort, another plan) leave the other kinds' draws, and every other rep's
         draws, where they were."""
+        block, size, lo, hi = rows
         key = (seed, self.stream, block, month)
+
+        def dense(kind: int) -> BlockRows:
+            return BlockRows(
+                generator(*key, kind), size, lo, hi, cache.setdefault(key + (kind,), {})
+            )
+
         return {
-            "count": generator(*key, COUNT),
-            "renewal": generator(*key, RENEWAL),
-            "noise": generator(*key, NOISE),
+            "count": dense(COUNT),
+            "renewal": dense(RENEWAL),
+            "noise": dense(NOISE),
             "new_size": stream_key(*key, NEW_SIZE),
             "xsell_size": stream_key(*key, XSELL_SIZE),
             "cycle": stream_key(*key, CYCLE),
-            "counters": rep_counters(trials, self.population.size),
+            "counters": rep_counters(hi - lo, self.population.size, lo),
         }
 
     def _month_draws(self, rng: dict, lam_new, lam_x, cycle_scale, due, cols, p_keep) -> dict:
@@ -209,13 +259,15 @@ class MonteCarloEngine:
     def _run(
         self,
         seed: int,
-        blocks: list[tuple[int, int]],
+        blocks: list[tuple[int, int, int, int]],
         behaviour: Behaviour,
         plan: Plan | None,
         out: dict[str, np.ndarray],
+        cache: dict,
     ) -> int:
-        """Fill ``out`` (component -> (trials, reps, months)) for the stream ``blocks``
-        [(block, trials), ...]; return the number of random variates drawn.
+        """Fill ``out`` (component -> (trials, reps, months)) for trials ``lo .. hi`` of
+        the stream ``blocks`` [(block, size, lo, hi), ...]; return the number of random
+        variates drawn.
 
         Every block draws from its own streams in a fixed order; everything else is
         computed on the whole chunk at once, so a chunk of many blocks costs few
@@ -223,13 +275,17 @@ class MonteCarloEngine:
         """
         mk, pop = self.market, self.population
         r = pop.size
-        n = sum(size for _, size in blocks)
-        edges = np.cumsum([0] + [size for _, size in blocks])
-        parts = [self._demand_path(seed, b, size) for b, size in blocks]
-        demand = np.concatenate([d for d, _ in parts])
-        draws = sum(k for _, k in parts)
-        seats = [behaviour.presence(seed, b, size, self.months) for b, size in blocks]
-        presence = None if seats[0] is None else np.concatenate(seats)
+        n = sum(hi - lo for _, _, lo, hi in blocks)
+        edges = np.cumsum([0] + [hi - lo for _, _, lo, hi in blocks])
+        parts = [(self._demand_path(seed, b, size), lo, hi, size) for b, size, lo, hi in blocks]
+        demand = np.concatenate([d[lo:hi] for (d, _), lo, hi, _ in parts])
+        draws = sum(k // size * (hi - lo) for (_, k), lo, hi, size in parts)  # the rows' share
+        seats = [behaviour.presence(seed, b, size, self.months) for b, size, _, _ in blocks]
+        presence = (
+            None
+            if seats[0] is None
+            else np.concatenate([s[lo:hi] for s, (_, _, lo, hi) in zip(seats, blocks, strict=True)])
+        )
         base_new, base_x = mk.deal_rates(pop.ability, pop.potential_index, pop.accounts)
         cyc = mk.cycle
         cycle_scale = np.broadcast_to(
@@ -270,7 +326,7 @@ class MonteCarloEngine:
             p_m = np.clip(p_keep + self.service_retention * (service - 1.0), 0.0, 1.0)
             got = [
                 self._month_draws(
-                    self._streams(seed, b, m, size),
+                    self._streams(seed, rows, m, cache),
                     lam_new[lo:hi],
                     lam_x[lo:hi],
                     cycle_scale[lo:hi],
@@ -278,7 +334,7 @@ class MonteCarloEngine:
                     cols,
                     p_m[lo:hi],
                 )
-                for (b, size), lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
+                for rows, lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
             ]
             d = (
                 got[0]
@@ -348,7 +404,7 @@ class MonteCarloEngine:
                         lam = np.broadcast_to(f * e_new * base_new, (n, r))
                         lam_next_x = np.broadcast_to(f * (eff.xsell * seat) * rate_x, (n, r))
                         nxt = self._next_year(
-                            seed, blocks, edges, lam, lam_next_x, cycle_scale, ahead
+                            seed, blocks, edges, lam, lam_next_x, cycle_scale, ahead, cache
                         )
                         draws += nxt.pop("_draws")
                         books = [booked, booked_period]
@@ -356,7 +412,9 @@ class MonteCarloEngine:
                 last_period = {c: v.copy() for c, v in booked_period.items()}
         return draws
 
-    def _next_year(self, seed, blocks, edges, lam_new, lam_x, cycle_scale, ahead=1) -> dict:
+    def _next_year(
+        self, seed, blocks, edges, lam_new, lam_x, cycle_scale, ahead=1, cache=None
+    ) -> dict:
         """Next year's deals of month ``ahead`` (1: January), drawn only so that reps
         can pull them into this year.
 
@@ -365,11 +423,11 @@ class MonteCarloEngine:
         """
         got = [
             self._deals(
-                self._streams(seed, b, self.months + ahead - 1, size),
+                self._streams(seed, rows, self.months + ahead - 1, {} if cache is None else cache),
                 lam_new[lo:hi],
                 lam_x[lo:hi],
             )
-            for (b, size), lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
+            for rows, lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
         ]
         n_new, n_x, v_new, v_x = (np.concatenate([g[i] for g in got]) for i in range(4))
         k = sum(g[4] for g in got)
