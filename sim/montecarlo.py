@@ -322,8 +322,14 @@ class MonteCarloEngine:
             lam_x = np.broadcast_to(demand[:, m : m + 1] * (eff.xsell * seat) * rate_x, (n, r))
             due_m = pop.renewals_due[:, m]
             cols = np.flatnonzero(due_m)
-            service = np.broadcast_to(np.asarray(eff.service * seat, dtype=float), (n, r))
-            p_m = np.clip(p_keep + self.service_retention * (service - 1.0), 0.0, 1.0)
+            service = np.asarray(eff.service * seat, dtype=float)
+            if service.ndim == 0:  # one service level for all: per-rep vectors suffice
+                p_m = np.clip(p_keep + self.service_retention * (service - 1.0), 0.0, 1.0)
+                p_m = np.broadcast_to(p_m, (n, r))
+            else:
+                service = np.broadcast_to(service, (n, r))
+                p_m = np.clip(p_keep + self.service_retention * (service - 1.0), 0.0, 1.0)
+            csat_base = pop.csat_base + self.service_csat * (service - 1.0)
             got = [
                 self._month_draws(
                     self._streams(seed, rows, m, cache),
@@ -356,20 +362,27 @@ class MonteCarloEngine:
             won[:, cols] = d["won"]
             if ren.churn_reduces_cross_sell:
                 accounts_left -= due_m - won
-            csat_base = pop.csat_base + self.service_csat * (service - 1.0)
-            csat = np.clip(csat_base + sat.month_sd * d["z_csat"], 0.0, 10.0)
-            disc = np.clip(mg.discount_mean + mg.discount_sd * d["z_disc"], 0.0, 0.9)
+            o = {c: v[..., m] for c, v in out.items()}
+            # Written in place into the month's storage, without temporaries.
+            csat = o["csat"]
+            np.multiply(d["z_csat"], sat.month_sd, out=csat)
+            csat += csat_base
+            np.clip(csat, 0.0, 10.0, out=csat)
+            disc = np.multiply(d["z_disc"], mg.discount_sd)
+            disc += mg.discount_mean
+            np.clip(disc, 0.0, 0.9, out=disc)
 
             revenue = v_new + v_x
-            list_price = revenue / (1.0 - disc)
-            o = {c: v[..., m] for c, v in out.items()}
+            list_price = np.subtract(1.0, disc, out=disc)
+            np.divide(revenue, list_price, out=list_price)
             o["new_value"][...], o["new_count"][...] = v_new, n_new
             o["xsell_value"][...], o["xsell_count"][...] = v_x, n_x
             o["cycle_days_sum"][...] = cycle
-            o["csat"][...] = csat
-            o["gross_margin"][...] = revenue - mg.cogs_share * list_price
-            o["discount_given"][...] = list_price - revenue
-            o["sales_cost"][...] = sc.fixed_per_month + sc.per_opportunity / sc.win_rate * deals
+            np.subtract(list_price, revenue, out=o["discount_given"])
+            np.multiply(list_price, mg.cogs_share, out=list_price)
+            np.subtract(revenue, list_price, out=o["gross_margin"])
+            np.multiply(deals, sc.per_opportunity / sc.win_rate, out=o["sales_cost"])
+            o["sales_cost"] += sc.fixed_per_month
             if passive:  # effort is fixed and nothing shifts: no bookkeeping to do
                 continue
             o["effort"][...] = e_new
