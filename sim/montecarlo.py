@@ -59,9 +59,11 @@ def _deal_sizes(
     total = int(flat.sum())
     if total == 0:
         return np.zeros(counts.shape)
-    starts = np.cumsum(flat) - flat
-    idx = np.repeat(counters.ravel(), flat)
-    idx += (np.arange(total) - np.repeat(starts, flat)).astype(np.uint64)
+    # Counter of deal j of entry i: counters[i] + j = (counters[i] - starts[i]) + (starts[i]
+    # + j), in uint64 arithmetic modulo 2**64: one repeat of the per-entry offset.
+    starts = (np.cumsum(flat) - flat).astype(np.uint64)
+    idx = np.repeat(counters.ravel() - starts, flat)
+    idx += np.arange(total, dtype=np.uint64)
     return segment_sums(dist.quantile(hashed_uniforms(key, idx)), counts)
 
 
@@ -226,8 +228,17 @@ class MonteCarloEngine:
             "new_size": stream_key(*key, NEW_SIZE),
             "xsell_size": stream_key(*key, XSELL_SIZE),
             "cycle": stream_key(*key, CYCLE),
-            "counters": rep_counters(hi - lo, self.population.size, lo),
+            "counters": self._counters(rows, cache),
         }
+
+    def _counters(self, rows: tuple[int, int, int, int], cache: dict) -> np.ndarray:
+        """The (trial, rep) counters of trials ``lo .. hi`` of a block: the same every
+        month, so made once per block and chunk."""
+        block, _, lo, hi = rows
+        key = ("counters", block, lo, hi)
+        if key not in cache:
+            cache[key] = rep_counters(hi - lo, self.population.size, lo)
+        return cache[key]
 
     def _month_draws(self, rng: dict, lam_new, lam_x, cycle_scale, due, cols, p_keep) -> dict:
         """One stream block's draws for one month, each kind from its own stream."""
