@@ -24,6 +24,10 @@ This module is the one registry of stream keys. A draw is addressed by
   another rep closed an extra deal. Changing one rep's effort or plan never
   changes another rep's draws (per-rep common random numbers).
 
+A run of a block's trials can be simulated alone with the numbers the whole
+block gives (:class:`BlockRows`), so a large team's block is held a slice of
+trials at a time.
+
 Never ``seed + worker_id``.
 """
 
