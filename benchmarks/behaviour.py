@@ -72,8 +72,8 @@ def main() -> None:
         f"ratio on / off: {ratio:.2f}  (target <= {TARGET_RATIO:g}: "
         f"{'PASS' if ratio <= TARGET_RATIO else 'MISS'})"
     )
-    rev_off = off.base.actuals["revenue"].sum(1).mean()
-    rev_on = on.base.actuals["revenue"].sum(1).mean()
+    rev_off = off.base.summary.yearly["revenue"].mean()
+    rev_on = on.base.summary.yearly["revenue"].mean()
     print(f"expected revenue, base plan: off {rev_off / 1e6:.2f}M, on {rev_on / 1e6:.2f}M")
 
 

@@ -524,7 +524,7 @@ def main(argv: list[str] | None = None) -> int:
     t_sim = {w: best_sim[w].wall for w in (1, 2)}
     draws = res[1].draws
     assert res[2].draws == draws
-    assert np.array_equal(res[1].base.outcome.total, res[2].base.outcome.total)
+    assert np.array_equal(res[1].base.summary.yearly["cost"], res[2].base.summary.yearly["cost"])
     print("simulate() (engine + payout + metrics-ready arrays)")
     for w in (1, 2):
         print(
@@ -578,8 +578,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {t_loop:.2f} s   {per_loop * 1e6:.1f} us/rep-month")
     for w in (1, 2):
         print(f"  simulate() with {_w(w)} is {speed[w]:6.1f}x faster per rep-month")
-    e_rev = res[1].base.actuals["revenue"].mean() / MONTHS
-    e_tot = res[1].base.outcome.total.mean()
+    per_rep_year = res[1].trials * res[1].population.size
+    e_rev = res[1].base.summary.yearly["revenue"].sum() / per_rep_year / MONTHS
+    e_tot = res[1].base.summary.yearly["cost"].sum() / per_rep_year
     print(
         f"  same model? mean revenue per rep-month: loop {ref['revenue'].mean() / MONTHS:,.0f}"
         f" vs engine {e_rev:,.0f}; mean incentive per rep-year: loop "

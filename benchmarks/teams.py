@@ -33,7 +33,6 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import numpy as np  # noqa: E402
 
 import sim  # noqa: E402
 from sim.metrics import company_metrics  # noqa: E402
@@ -92,15 +91,15 @@ def main() -> None:
     kw = dict(trials=trials, workers=2, engine=args.engine)
     r_off, t_off = timed(lambda: sim.simulate(off, [], **kw))
     r_on, t_on = timed(lambda: sim.simulate(on, [], **kw))
-    helped = float(r_on.base.actuals["help_given"].sum(1).mean())
-    assert float(r_off.base.actuals.get("help_given", np.zeros(1)).sum()) == 0.0
+    helped = float(r_on.base.summary.yearly["help_given"].mean())
+    assert float(r_off.base.summary.yearly["help_given"].sum()) == 0.0
     print(f"without teams: {t_off:.1f} s    with crediting and help: {t_on:.1f} s")
     print(f"help given per year (with teams): {helped:,.0f}")
     if pipeline:
         m = company_metrics(r_on.base)
         roles = tuple(r.model_copy(update={"co_sells": False}) for r in on.team.roles)
         quiet = on.model_copy(update={"team": on.team.model_copy(update={"roles": roles})})
-        r_quiet = sim.simulate(quiet, [], **kw)  # the same reps, nobody co-selling
+        r_quiet = sim.simulate(quiet, [], rep_years=True, **kw)  # the same reps, no co-selling
         helpers = r_on.population.account_teams.co_sells
         alone = float(r_quiet.base.actuals["revenue"][:, helpers].sum(1).mean())
         own = m["co_sellers_revenue"]

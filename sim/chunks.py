@@ -27,7 +27,7 @@ from .behaviour import Behaviour, FixedEffort
 from .behaviour.dynamics import paid_flow_measures
 from .behaviour.model import PlanBehaviour
 from .crediting import credited_actuals, originated
-from .engine import Engine
+from .engine import Engine, TrialSlices
 from .executors import close_pool, process_pool
 from .measures import MEASURES
 from .outcomes import Outcomes
@@ -36,6 +36,7 @@ from .plan import Plan
 from .population import Population
 from .results import VariantResult
 from .summary import BlockSum, SummaryCollector, block_pieces, chunk_summary
+from .trim import release_freed
 
 __all__ = [
     "BEHAVIOUR_ACTUALS",
@@ -52,7 +53,8 @@ __all__ = [
     "simulate_chunk",
 ]
 
-#: Rep-trials simulated at once per chunk (bounds the memory of chunks in flight).
+#: Rep-trials simulated at once per chunk (bounds the memory of chunks in flight): a
+#: chunk is cut into slices of this many rep-trials when its stream block is larger.
 CHUNK_REP_TRIALS = 100_000
 #: Chunks per worker for engines on processes (load balance of uneven replications).
 CHUNKS_PER_WORKER = 8
@@ -172,6 +174,18 @@ def simulate_chunk(
     Each plan is reduced to its summary (:func:`sim.summary.chunk_summary`); the
     per-(trial, rep) arrays travel back only with ``rep_years``."""
     first, n = bounds
+    large = n * engine.population.size > CHUNK_REP_TRIALS
+    if not behaviours and large and isinstance(engine, TrialSlices):
+        # A large team's block, a slice of trials at a time (fixed effort: no help).
+        paid, draws, kept = pay_in_slices(engine, seed, first, n, plans, keep)
+        parts, base = {}, None
+        for name, plan in plans.items():
+            parts[name], base = _reduce(
+                paid[name], plan, engine.population, first, trials, base, rep_years
+            )
+        del paid
+        release_freed()
+        return ChunkResult(first, n, parts, draws, kept)
     shared = None
     if not behaviours:
         shared = engine.simulate_trials(seed, first, n, FixedEffort())
@@ -185,30 +199,91 @@ def simulate_chunk(
         if helps and name in helps:
             oc = helps[name](oc, first)
         part = pay_outcomes(plan, oc, engine.population, keep, bool(behaviours))
-        part["rep_bookings"] = block_pieces(first, part["rep_bookings"], trials)
-        part["summary"] = chunk_summary(
-            plan, part["outcome"], part["actuals"], engine.population, first, trials, base
-        )
-        if base is None:  # the first plan is the base the others are paired with
-            base = {"pay": part["outcome"].total, "revenue": part["actuals"]["revenue"]}
-        if not rep_years:
-            part["outcome"] = dataclasses.replace(
-                part["outcome"],
-                attainment={},
-                payout={},
-                true_up=None,
-                total=None,
-                weighted_attainment=None,
-                period_attainment=None,
-            )
-            part["actuals"] = None
-        parts[name] = part
+        parts[name], base = _reduce(part, plan, engine.population, first, trials, base, rep_years)
         draws += 0 if shared is not None else oc.draws
         first_oc = oc if first_oc is None else first_oc
     if shared is not None:
         draws = shared.draws
     kept = first_oc  # the base plan's, with what reps do for each other (help, referrals)
     return ChunkResult(first, n, parts, draws, kept if keep else None)
+
+
+def _reduce(
+    part: dict,
+    plan: Plan,
+    pop: Population,
+    first: int,
+    trials: int,
+    base: dict | None,
+    rep_years: bool,
+) -> tuple[dict, dict]:
+    """A plan's paid chunk made ready to travel: rep bookings summed per stream block,
+    the summary made (paired with ``base``, the first plan's pay and revenue), the
+    per-(trial, rep) arrays dropped unless ``rep_years``. Returns it and the base."""
+    part["rep_bookings"] = block_pieces(first, part["rep_bookings"], trials)
+    part["summary"] = chunk_summary(
+        plan, part["outcome"], part["actuals"], pop, first, trials, base
+    )
+    if base is None:  # the first plan is the base the others are paired with
+        base = {"pay": part["outcome"].total, "revenue": part["actuals"]["revenue"]}
+    if not rep_years:
+        part["outcome"] = dataclasses.replace(
+            part["outcome"],
+            attainment={},
+            payout={},
+            true_up=None,
+            total=None,
+            weighted_attainment=None,
+            period_attainment=None,
+        )
+        part["actuals"] = None
+    return part, base
+
+
+def pay_in_slices(
+    engine: TrialSlices, seed: int, first: int, n: int, plans: dict[str, Plan], keep: bool
+) -> tuple[dict[str, dict], int, Outcomes | None]:
+    """Every plan paid on trials ``first ..`` of fixed effort, simulated and paid a
+    slice of at most :data:`CHUNK_REP_TRIALS` rep-trials at a time.
+
+    Each slice holds the whole team of its trials, and paying a plan works trial by
+    trial, so the paid arrays, joined in trial order, are those of the whole chunk at
+    once: the same bytes. Returns the paid arrays per plan, the variates drawn and,
+    with ``keep``, the chunk's outcomes.
+    """
+    paid: dict[str, list[dict]] = {name: [] for name in plans}
+    draws, kept = 0, []
+    pop = engine.population  # type: ignore[attr-defined]
+    for _, oc in engine.trial_slices(seed, first, n, CHUNK_REP_TRIALS):
+        for name, plan in plans.items():
+            paid[name].append(pay_outcomes(plan, oc, pop, keep, False))
+        draws += oc.draws
+        if keep:
+            kept.append(oc)
+    joined = {name: _join(parts) for name, parts in paid.items()}
+    return joined, draws, Outcomes.concat(kept) if keep else None
+
+
+def _join(parts: list):
+    """Arrays of consecutive trial slices joined along trials (nested dicts and plan
+    outcomes allowed; targets are the team's, the same in every slice)."""
+    head = parts[0]
+    if head is None:
+        return None
+    if isinstance(head, np.ndarray):
+        return np.concatenate(parts)
+    if isinstance(head, dict):
+        return {k: _join([p[k] for p in parts]) for k in head}
+    if isinstance(head, PlanOutcome):
+        return dataclasses.replace(
+            head,
+            **{
+                f.name: _join([getattr(p, f.name) for p in parts])
+                for f in fields(PlanOutcome)
+                if f.name != "targets"
+            },
+        )
+    raise TypeError(type(head))
 
 
 def chunk_bounds(

@@ -112,8 +112,10 @@ def credit_outcomes(outcomes: Outcomes, plan: Plan, population: Population) -> O
     (same object, same numbers)."""
     if isinstance(outcomes, CreditedOutcomes):
         return outcomes
-    c = plan_credit(plan, population)
     collab = _pays_on_collaboration(plan)
+    if not collab and population.account_teams is None:
+        return outcomes  # no identity matrix of the team's size: it grows with reps squared
+    c = plan_credit(plan, population)
     if not collab and np.array_equal(c, np.eye(len(c))):
         return outcomes
     key = ("credited", c.tobytes(), collab)

@@ -11,14 +11,15 @@ that releases the GIL, processes for pure-Python event simulation.
 
 from __future__ import annotations
 
-from typing import Literal, Protocol
+from collections.abc import Iterator
+from typing import Literal, Protocol, runtime_checkable
 
 from .behaviour import Behaviour
 from .outcomes import Outcomes
 from .plan import Plan
 from .population import Population
 
-__all__ = ["Engine"]
+__all__ = ["Engine", "TrialSlices"]
 
 
 class Engine(Protocol):
@@ -39,4 +40,17 @@ class Engine(Protocol):
         plan: Plan | None = None,
     ) -> Outcomes:
         """Outcomes of trials ``first .. first + n - 1`` (``first`` a multiple of ``unit``)."""
+        ...
+
+
+@runtime_checkable
+class TrialSlices(Protocol):
+    """An engine that can simulate a unit's trials a few at a time with the numbers the
+    whole unit gives, so that a large team's chunk is held a slice at a time."""
+
+    def trial_slices(
+        self, seed: int, first: int, n: int, rep_trials: int
+    ) -> Iterator[tuple[int, Outcomes]]:
+        """Trials ``first .. first + n - 1`` under fixed effort, in runs of at most
+        ``rep_trials`` rep-trials: ``(offset from first, outcomes)`` in trial order."""
         ...

@@ -1,7 +1,9 @@
 """Peak memory of a run, estimated from the scenario and options before it starts.
 
 A run holds: the interpreter and its libraries; the chunks in flight (one outcome
-table of monthly components per worker, plus the deals drawn for it); the
+table of monthly components per worker, plus the deals drawn for it; a large
+team's chunk is held a slice of at most ``CHUNK_REP_TRIALS`` rep-trials at a time,
+beside its stream block's normals and paid annual arrays); the
 behaviour model's calibration sample (one outcome table per effort level) when
 reps respond to the plan; and the result (bounded summaries, plus per-(trial, rep)
 arrays when a run keeps them). :func:`estimate_peak` adds these up with
@@ -40,6 +42,9 @@ DEAL_BYTES = 48.0
 OPPORTUNITY_BYTES = 2_000.0
 #: Bytes per rep-year of the per-(trial, rep) arrays a run keeps, per measure and besides.
 REP_YEAR_BYTES_PER_MEASURE, REP_YEAR_BYTES = 12.0, 32.0
+#: Bytes per rep-trial of a sliced stream block held while its slices are paid: the
+#: block's normals (2 a month), and per plan its rep bookings by month and paid arrays.
+SLICED_BLOCK_BYTES, SLICED_BLOCK_BYTES_PER_PLAN = 192.0, 250.0
 #: Months simulated a year.
 MONTHS = 12
 
@@ -100,8 +105,14 @@ def memory_estimate(
     parts = {"libraries": BASE_BYTES}
     if engine == "pipeline":  # worker processes load the libraries too
         parts["libraries"] += workers * BASE_BYTES
-    parts["chunks in flight"] = (workers + 1) * chunk * reps * MONTHS * per_rep_month
     responding = scenario.behaviour.enabled if behaviour is None else behaviour
+    if engine != "pipeline" and not responding and chunk * reps > CHUNK_REP_TRIALS:
+        rows = max(1, CHUNK_REP_TRIALS // reps)  # a large team's block, a slice at a time
+        parts["chunks in flight"] = workers * rows * reps * MONTHS * per_rep_month
+        per_block = SLICED_BLOCK_BYTES + plans * SLICED_BLOCK_BYTES_PER_PLAN
+        parts["chunks in flight"] += workers * chunk * reps * per_block
+    else:
+        parts["chunks in flight"] = (workers + 1) * chunk * reps * MONTHS * per_rep_month
     if responding:
         eff = scenario.behaviour.effort
         n = eff.calibration_trials

@@ -16,6 +16,7 @@ ratio).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import ClassVar
 
@@ -39,6 +40,7 @@ from .streams import (
     SHOCK,
     TRIALS,
     XSELL_SIZE,
+    BlockRows,
     generator,
     hashed_uniforms,
     rep_counters,
@@ -57,9 +59,11 @@ def _deal_sizes(
     total = int(flat.sum())
     if total == 0:
         return np.zeros(counts.shape)
-    starts = np.cumsum(flat) - flat
-    idx = np.repeat(counters.ravel(), flat)
-    idx += (np.arange(total) - np.repeat(starts, flat)).astype(np.uint64)
+    # Counter of deal j of entry i: counters[i] + j = (counters[i] - starts[i]) + (starts[i]
+    # + j), in uint64 arithmetic modulo 2**64: one repeat of the per-entry offset.
+    starts = (np.cumsum(flat) - flat).astype(np.uint64)
+    idx = np.repeat(counters.ravel() - starts, flat)
+    idx += np.arange(total, dtype=np.uint64)
     return segment_sums(dist.quantile(hashed_uniforms(key, idx)), counts)
 
 
@@ -95,6 +99,36 @@ class MonteCarloEngine:
             seed, first // BLOCK_TRIALS, -(-n // BLOCK_TRIALS), first + n, behaviour, plan
         )
 
+    def trial_slices(
+        self, seed: int, first: int, n: int, rep_trials: int
+    ) -> Iterator[tuple[int, Outcomes]]:
+        """Outcomes of trials ``first .. first + n - 1`` under fixed effort, in runs of
+        at most ``rep_trials`` rep-trials (at least one trial each): ``(offset from
+        first, outcomes)`` in trial order.
+
+        A large team's stream block is cut into runs of its trials, each simulated
+        alone with the numbers the whole block gives (:class:`~sim.streams.BlockRows`),
+        so what is held at once does not grow with the team. Every run holds the whole
+        team of its trials: whatever reads across reps (company totals, team measures
+        and pay, crediting) sees the same values.
+        """
+        if first % BLOCK_TRIALS:
+            raise ValueError(f"first trial {first} does not start a stream block")
+        rows = max(1, rep_trials // max(self.population.size, 1))
+        if rows >= n:
+            yield 0, self.simulate_trials(seed, first, n)
+            return
+        end = first + n
+        for b in range(first // BLOCK_TRIALS, -(-end // BLOCK_TRIALS)):
+            size = min(BLOCK_TRIALS, end - b * BLOCK_TRIALS)
+            cache: dict = {}  # the block's normals, drawn once for all its runs
+            for lo in range(0, size, rows):
+                hi = min(size, lo + rows)
+                yield (
+                    b * BLOCK_TRIALS + lo - first,
+                    self._simulate(seed, [(b, size, lo, hi)], FixedEffort(), None, cache),
+                )
+
     def simulate_blocks(
         self,
         seed: int,
@@ -109,13 +143,23 @@ class MonteCarloEngine:
         Each block draws from its own streams, so any grouping of blocks into
         chunks gives the same trials.
         """
-        behaviour = behaviour or FixedEffort()
         blocks = [
-            (b, min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS))
+            (b, size, 0, size)
             for b in range(first_block, first_block + n_blocks)
-            if trials - b * BLOCK_TRIALS > 0
+            if (size := min(BLOCK_TRIALS, trials - b * BLOCK_TRIALS)) > 0
         ]
-        n = sum(size for _, size in blocks)
+        return self._simulate(seed, blocks, behaviour or FixedEffort(), plan)
+
+    def _simulate(
+        self,
+        seed: int,
+        blocks: list[tuple[int, int, int, int]],
+        behaviour: Behaviour,
+        plan: Plan | None,
+        cache: dict | None = None,
+    ) -> Outcomes:
+        """Outcomes of trials ``lo .. hi`` of each stream block ``(block, size, lo, hi)``."""
+        n = sum(hi - lo for _, _, lo, hi in blocks)
         # Month-major storage: each month's values are written contiguously; the
         # outcome table sees (trials, reps, months) views of it.
         shape = (n, self.population.size, self.months)
@@ -131,7 +175,7 @@ class MonteCarloEngine:
         )
         if passive:  # nothing moves these: constant, read-only views
             out.update({c: np.broadcast_to(v, shape) for c, v in PASSIVE.items()})
-        draws = self._run(seed, blocks, behaviour, plan, out)
+        draws = self._run(seed, blocks, behaviour, plan, out, {} if cache is None else cache)
         return Outcomes(out, draws=draws)
 
     def _demand_path(self, seed: int, block: int, n: int) -> tuple[np.ndarray, int]:
@@ -163,22 +207,39 @@ class MonteCarloEngine:
         v_x = _deal_sizes(mk.cross_sell.deal_size, rng["xsell_size"], cnt, n_x)
         return n_new, n_x, v_new, v_x, 2 * n_new.size + k_new + k_x
 
-    def _streams(self, seed: int, block: int, month: int, trials: int) -> dict:
+    def _streams(self, seed: int, rows: tuple[int, int, int, int], month: int, cache) -> dict:
         """The streams of a block and month, one per kind of variate (see
-        :mod:`sim.streams`): generators for the dense kinds, keys and the
+        :mod:`sim.streams`), for trials ``lo .. hi`` of the block ``rows = (block,
+        size, lo, hi)``: the dense kinds' rows of the block's draws, keys and the
         (trial, rep) counters for the hashed ones. More deals of one kind (more
         effort, another plan) leave the other kinds' draws, and every other rep's
         draws, where they were."""
+        block, size, lo, hi = rows
         key = (seed, self.stream, block, month)
+
+        def dense(kind: int) -> BlockRows:
+            return BlockRows(
+                generator(*key, kind), size, lo, hi, cache.setdefault(key + (kind,), {})
+            )
+
         return {
-            "count": generator(*key, COUNT),
-            "renewal": generator(*key, RENEWAL),
-            "noise": generator(*key, NOISE),
+            "count": dense(COUNT),
+            "renewal": dense(RENEWAL),
+            "noise": dense(NOISE),
             "new_size": stream_key(*key, NEW_SIZE),
             "xsell_size": stream_key(*key, XSELL_SIZE),
             "cycle": stream_key(*key, CYCLE),
-            "counters": rep_counters(trials, self.population.size),
+            "counters": self._counters(rows, cache),
         }
+
+    def _counters(self, rows: tuple[int, int, int, int], cache: dict) -> np.ndarray:
+        """The (trial, rep) counters of trials ``lo .. hi`` of a block: the same every
+        month, so made once per block and chunk."""
+        block, _, lo, hi = rows
+        key = ("counters", block, lo, hi)
+        if key not in cache:
+            cache[key] = rep_counters(hi - lo, self.population.size, lo)
+        return cache[key]
 
     def _month_draws(self, rng: dict, lam_new, lam_x, cycle_scale, due, cols, p_keep) -> dict:
         """One stream block's draws for one month, each kind from its own stream."""
@@ -210,13 +271,15 @@ class MonteCarloEngine:
     def _run(
         self,
         seed: int,
-        blocks: list[tuple[int, int]],
+        blocks: list[tuple[int, int, int, int]],
         behaviour: Behaviour,
         plan: Plan | None,
         out: dict[str, np.ndarray],
+        cache: dict,
     ) -> int:
-        """Fill ``out`` (component -> (trials, reps, months)) for the stream ``blocks``
-        [(block, trials), ...]; return the number of random variates drawn.
+        """Fill ``out`` (component -> (trials, reps, months)) for trials ``lo .. hi`` of
+        the stream ``blocks`` [(block, size, lo, hi), ...]; return the number of random
+        variates drawn.
 
         Every block draws from its own streams in a fixed order; everything else is
         computed on the whole chunk at once, so a chunk of many blocks costs few
@@ -224,13 +287,17 @@ class MonteCarloEngine:
         """
         mk, pop = self.market, self.population
         r = pop.size
-        n = sum(size for _, size in blocks)
-        edges = np.cumsum([0] + [size for _, size in blocks])
-        parts = [self._demand_path(seed, b, size) for b, size in blocks]
-        demand = np.concatenate([d for d, _ in parts])
-        draws = sum(k for _, k in parts)
-        seats = [behaviour.presence(seed, b, size, self.months) for b, size in blocks]
-        presence = None if seats[0] is None else np.concatenate(seats)
+        n = sum(hi - lo for _, _, lo, hi in blocks)
+        edges = np.cumsum([0] + [hi - lo for _, _, lo, hi in blocks])
+        parts = [(self._demand_path(seed, b, size), lo, hi, size) for b, size, lo, hi in blocks]
+        demand = np.concatenate([d[lo:hi] for (d, _), lo, hi, _ in parts])
+        draws = sum(k // size * (hi - lo) for (_, k), lo, hi, size in parts)  # the rows' share
+        seats = [behaviour.presence(seed, b, size, self.months) for b, size, _, _ in blocks]
+        presence = (
+            None
+            if seats[0] is None
+            else np.concatenate([s[lo:hi] for s, (_, _, lo, hi) in zip(seats, blocks, strict=True)])
+        )
         base_new, base_x = mk.deal_rates(pop.ability, pop.potential_index, pop.accounts)
         cyc = mk.cycle
         cycle_scale = np.broadcast_to(
@@ -267,11 +334,17 @@ class MonteCarloEngine:
             lam_x = np.broadcast_to(demand[:, m : m + 1] * (eff.xsell * seat) * rate_x, (n, r))
             due_m = pop.renewals_due[:, m]
             cols = np.flatnonzero(due_m)
-            service = np.broadcast_to(np.asarray(eff.service * seat, dtype=float), (n, r))
-            p_m = np.clip(p_keep + self.service_retention * (service - 1.0), 0.0, 1.0)
+            service = np.asarray(eff.service * seat, dtype=float)
+            if service.ndim == 0:  # one service level for all: per-rep vectors suffice
+                p_m = np.clip(p_keep + self.service_retention * (service - 1.0), 0.0, 1.0)
+                p_m = np.broadcast_to(p_m, (n, r))
+            else:
+                service = np.broadcast_to(service, (n, r))
+                p_m = np.clip(p_keep + self.service_retention * (service - 1.0), 0.0, 1.0)
+            csat_base = pop.csat_base + self.service_csat * (service - 1.0)
             got = [
                 self._month_draws(
-                    self._streams(seed, b, m, size),
+                    self._streams(seed, rows, m, cache),
                     lam_new[lo:hi],
                     lam_x[lo:hi],
                     cycle_scale[lo:hi],
@@ -279,7 +352,7 @@ class MonteCarloEngine:
                     cols,
                     p_m[lo:hi],
                 )
-                for (b, size), lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
+                for rows, lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
             ]
             d = (
                 got[0]
@@ -301,20 +374,27 @@ class MonteCarloEngine:
             won[:, cols] = d["won"]
             if ren.churn_reduces_cross_sell:
                 accounts_left -= due_m - won
-            csat_base = pop.csat_base + self.service_csat * (service - 1.0)
-            csat = np.clip(csat_base + sat.month_sd * d["z_csat"], 0.0, 10.0)
-            disc = np.clip(mg.discount_mean + mg.discount_sd * d["z_disc"], 0.0, 0.9)
+            o = {c: v[..., m] for c, v in out.items()}
+            # Written in place into the month's storage, without temporaries.
+            csat = o["csat"]
+            np.multiply(d["z_csat"], sat.month_sd, out=csat)
+            csat += csat_base
+            np.clip(csat, 0.0, 10.0, out=csat)
+            disc = np.multiply(d["z_disc"], mg.discount_sd)
+            disc += mg.discount_mean
+            np.clip(disc, 0.0, 0.9, out=disc)
 
             revenue = v_new + v_x
-            list_price = revenue / (1.0 - disc)
-            o = {c: v[..., m] for c, v in out.items()}
+            list_price = np.subtract(1.0, disc, out=disc)
+            np.divide(revenue, list_price, out=list_price)
             o["new_value"][...], o["new_count"][...] = v_new, n_new
             o["xsell_value"][...], o["xsell_count"][...] = v_x, n_x
             o["cycle_days_sum"][...] = cycle
-            o["csat"][...] = csat
-            o["gross_margin"][...] = revenue - mg.cogs_share * list_price
-            o["discount_given"][...] = list_price - revenue
-            o["sales_cost"][...] = sc.fixed_per_month + sc.per_opportunity / sc.win_rate * deals
+            np.subtract(list_price, revenue, out=o["discount_given"])
+            np.multiply(list_price, mg.cogs_share, out=list_price)
+            np.subtract(revenue, list_price, out=o["gross_margin"])
+            np.multiply(deals, sc.per_opportunity / sc.win_rate, out=o["sales_cost"])
+            o["sales_cost"] += sc.fixed_per_month
             if passive:  # effort is fixed and nothing shifts: no bookkeeping to do
                 continue
             o["effort"][...] = e_new
@@ -349,7 +429,7 @@ class MonteCarloEngine:
                         lam = np.broadcast_to(f * e_new * base_new, (n, r))
                         lam_next_x = np.broadcast_to(f * (eff.xsell * seat) * rate_x, (n, r))
                         nxt = self._next_year(
-                            seed, blocks, edges, lam, lam_next_x, cycle_scale, ahead
+                            seed, blocks, edges, lam, lam_next_x, cycle_scale, ahead, cache
                         )
                         draws += nxt.pop("_draws")
                         books = [booked, booked_period]
@@ -357,7 +437,9 @@ class MonteCarloEngine:
                 last_period = {c: v.copy() for c, v in booked_period.items()}
         return draws
 
-    def _next_year(self, seed, blocks, edges, lam_new, lam_x, cycle_scale, ahead=1) -> dict:
+    def _next_year(
+        self, seed, blocks, edges, lam_new, lam_x, cycle_scale, ahead=1, cache=None
+    ) -> dict:
         """Next year's deals of month ``ahead`` (1: January), drawn only so that reps
         can pull them into this year.
 
@@ -366,11 +448,11 @@ class MonteCarloEngine:
         """
         got = [
             self._deals(
-                self._streams(seed, b, self.months + ahead - 1, size),
+                self._streams(seed, rows, self.months + ahead - 1, {} if cache is None else cache),
                 lam_new[lo:hi],
                 lam_x[lo:hi],
             )
-            for (b, size), lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
+            for rows, lo, hi in zip(blocks, edges[:-1], edges[1:], strict=True)
         ]
         n_new, n_x, v_new, v_x = (np.concatenate([g[i] for g in got]) for i in range(4))
         k = sum(g[4] for g in got)

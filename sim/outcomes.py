@@ -77,13 +77,18 @@ class Outcomes:
         if team_index is None:
             return kind.aggregate(comps, axis=3)
         teams = np.unique(team_index)
+        t = self.shape[0]
         out = np.empty(self.shape[:2] + (periods,), dtype=float)
         for g in teams:
             members = team_index == g
+            # Members' months of a period laid out along a contiguous last axis: each
+            # trial's team sum is then the same however many trials are summed at once.
             sub = {
-                k: v[:, members] for k, v in comps.items() if k in kind.numerator + kind.denominator
+                k: np.ascontiguousarray(v[:, members].transpose(0, 2, 1, 3)).reshape(t, periods, -1)
+                for k, v in comps.items()
+                if k in kind.numerator + kind.denominator
             }
-            out[:, members] = kind.aggregate(sub, axis=(1, 3))[:, None, :]
+            out[:, members] = kind.aggregate(sub, axis=2)[:, None, :]
         return out
 
     def __reduce__(self):

@@ -201,7 +201,7 @@ def simulate(
     keep_outcomes: bool = False,
     progress: Callable[[int, int], None] | None = None,
     engine: str = "montecarlo",
-    rep_years: bool = True,
+    rep_years: bool = False,
     respond: Callable[[Behaviour], Behaviour] | None = None,
 ) -> SimulationResult:
     """Simulate the scenario's plans (base first, then ``variants``; default all).
@@ -215,8 +215,9 @@ def simulate(
     check-in shows them the actual months through it).
 
     Metrics and reports read each variant's bounded summary, accumulated as chunks
-    finish. ``rep_years=False`` drops the per-(trial, rep) arrays (``outcome`` and
-    ``actuals`` are then ``None``), so memory no longer grows with trials x reps.
+    finish; memory does not grow with trials x reps. The per-(trial, rep) arrays
+    (each variant's ``outcome`` and ``actuals``) are kept only with
+    ``rep_years=True``; otherwise they are ``None``.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; expected one of {', '.join(ENGINES)}")

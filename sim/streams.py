@@ -24,6 +24,10 @@ This module is the one registry of stream keys. A draw is addressed by
   another rep closed an extra deal. Changing one rep's effort or plan never
   changes another rep's draws (per-rep common random numbers).
 
+A run of a block's trials can be simulated alone with the numbers the whole
+block gives (:class:`BlockRows`), so a large team's block is held a slice of
+trials at a time.
+
 Never ``seed + worker_id``.
 """
 
@@ -52,6 +56,7 @@ __all__ = [
     "TRAITS",
     "TRIALS",
     "XSELL_SIZE",
+    "BlockRows",
     "block_bounds",
     "generator",
     "hashed_uniforms",
@@ -98,6 +103,45 @@ def generator(seed: int, *key: int) -> np.random.Generator:
     return np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=key)))
 
 
+class BlockRows:
+    """Rows ``lo .. hi`` of what a block's dense stream draws, as (trials, columns) arrays.
+
+    A stream block draws each dense array whole, trial by trial (row-major); a run of
+    its trials can be simulated alone with the same numbers. Uniforms (one 64-bit word
+    each) are reached by advancing the generator past the rows before ``lo`` and after
+    ``hi``; normals take a variable number of words, so the whole block's array is
+    drawn and its rows taken, kept in ``cache`` (by draw) for the block's other rows.
+    """
+
+    def __init__(
+        self, gen: np.random.Generator, size: int, lo: int, hi: int, cache: dict | None = None
+    ):
+        self.gen, self.size, self.lo, self.hi = gen, size, lo, hi
+        self.whole = lo == 0 and hi == size
+        self.cache = {} if cache is None else cache
+        self.calls = 0
+
+    def random(self, shape: tuple[int, int]) -> np.ndarray:
+        """Uniforms in [0, 1): rows ``lo .. hi`` of a (block trials, ``shape[1]``) draw."""
+        if self.whole:
+            return self.gen.random(shape)
+        cols, bits = shape[1], self.gen.bit_generator
+        bits.advance(self.lo * cols)
+        out = self.gen.random((self.hi - self.lo, cols))
+        bits.advance((self.size - self.hi) * cols)
+        return out
+
+    def standard_normal(self, shape: tuple[int, int]) -> np.ndarray:
+        """Standard normals: rows ``lo .. hi`` of a (block trials, ``shape[1]``) draw."""
+        if self.whole:
+            return self.gen.standard_normal(shape)
+        self.calls += 1
+        full = self.cache.get(self.calls)
+        if full is None:
+            full = self.cache[self.calls] = self.gen.standard_normal((self.size, shape[1]))
+        return full[self.lo : self.hi]
+
+
 def population_rng(seed: int) -> np.random.Generator:
     """Stream used to draw the sales team (the same team in every trial)."""
     return generator(seed, POPULATION)
@@ -116,12 +160,13 @@ def stream_key(seed: int, *key: int) -> tuple[int, int]:
     return int(words[0]), int(words[1])
 
 
-def rep_counters(trials: int, reps: int) -> np.ndarray:
-    """Counters of the first draw of each (trial, rep) of a block: (trials, reps) uint64.
+def rep_counters(trials: int, reps: int, first: int = 0) -> np.ndarray:
+    """Counters of the first draw of each (trial, rep) of trials ``first .. first +
+    trials - 1`` of a block: (trials, reps) uint64.
 
     A rep's ``j``-th draw in a trial has counter ``rep_counters(...)[t, r] + j``.
     """
-    t = np.arange(trials, dtype=np.uint64)[:, None] << TRIAL_SHIFT
+    t = np.arange(first, first + trials, dtype=np.uint64)[:, None] << TRIAL_SHIFT
     return t | (np.arange(reps, dtype=np.uint64)[None, :] << REP_SHIFT)
 
 

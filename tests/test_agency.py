@@ -241,7 +241,7 @@ def test_agency_reps_from_a_scenario_team():
         house_share=0.25,
     )
     assert reps.size == pop.size
-    run = simulate(sc, [], trials=2000)
+    run = simulate(sc, [], trials=2000, rep_years=True)
     rev = run.base.actuals["revenue"].astype(float)
     se = rev.std(0) / np.sqrt(rev.shape[0])
     np.testing.assert_array_less(np.abs(rev.mean(0) - (reps.h[:, 0] + reps.k)), 4 * se)

@@ -173,7 +173,7 @@ def test_behaviour_off_gives_the_foundation_results_exactly():
     raw = tomllib.loads(BASELINE.read_text(encoding="utf-8"))
     assert "behaviour" not in raw
     foundation = _small_baseline()
-    kw = {"trials": 200, "seed": 314}
+    kw = {"trials": 200, "seed": 314, "rep_years": True}
     ref = sim.simulate(foundation, **kw)
     assert all(v.behaviour is None for v in ref.variants.values())
 
@@ -208,7 +208,7 @@ def bonus_vs_linear() -> sim.SimulationResult:
     # A reachable quarterly quota: 700k a year against about 790k expected bookings.
     variants = f"[variants.bonus.measures.revenue]\ncurve = {BONUS}\n"
     sc = scenario(LINEAR, variants, target=700_000)
-    return sim.simulate(sc, behaviour=spec(effort=None, dynamics=None))
+    return sim.simulate(sc, behaviour=spec(effort=None, dynamics=None), rep_years=True)
 
 
 def test_quota_bonus_concentrates_bookings_in_the_last_month(bonus_vs_linear):
@@ -239,16 +239,18 @@ def test_quota_bonus_beats_a_linear_commission_of_the_same_expected_cost():
             f"[variants.linear.measures.revenue]\ncurve = {linear}\n"
         )
 
-    today = sim.simulate(scenario(THRESHOLD, variants(LINEAR), target=700_000), behaviour=False)
+    today = sim.simulate(
+        scenario(THRESHOLD, variants(LINEAR), target=700_000), behaviour=False, rep_years=True
+    )
     cost = {n: float(v.outcome.total.mean()) for n, v in today.variants.items()}
     rate = cost["bonus"] / cost["linear"]
     matched = f"{{ points = [[0.0, 0.0], [1.0, {rate}]], tail_slope = {rate} }}"
     sc = scenario(THRESHOLD, variants(matched), target=700_000)
-    check = sim.simulate(sc, behaviour=False)
+    check = sim.simulate(sc, behaviour=False, rep_years=True)
     assert float(check.variants["linear"].outcome.total.mean()) == pytest.approx(
         cost["bonus"], rel=1e-6
     )
-    run = sim.simulate(sc, behaviour=spec(effort=None, dynamics=None))
+    run = sim.simulate(sc, behaviour=spec(effort=None, dynamics=None), rep_years=True)
     diff, se = paired(
         last_month_share(run.variants["bonus"]), last_month_share(run.variants["linear"])
     )
@@ -293,7 +295,9 @@ target = 4000000
 """
     # base: threshold at 50%, 1x above target, uncapped; capped: nothing above 100%;
     # far: the same curve against a target five times as high.
-    return sim.simulate(scenario(THRESHOLD, variants), behaviour=spec(effort=None, dynamics=None))
+    return sim.simulate(
+        scenario(THRESHOLD, variants), behaviour=spec(effort=None, dynamics=None), rep_years=True
+    )
 
 
 def test_cap_lowers_top_reps_revenue(cap_and_reach):
@@ -343,7 +347,9 @@ def test_target_out_of_reach_lowers_effort(cap_and_reach):
 def ratchet_runs() -> dict[float, sim.SimulationResult]:
     sc = scenario(THRESHOLD)
     return {
-        s: sim.simulate(sc, behaviour=spec(effort=None, dynamics=None, ratchet={"strength": s}))
+        s: sim.simulate(
+            sc, behaviour=spec(effort=None, dynamics=None, ratchet={"strength": s}), rep_years=True
+        )
         for s in (0.0, 0.8)
     }
 
@@ -375,7 +381,9 @@ curve = {LINEAR}
 @pytest.fixture(scope="module")
 def timing_runs() -> tuple[sim.SimulationResult, sim.SimulationResult]:
     sc = scenario(THRESHOLD, TIMING_VARIANTS)
-    return sim.simulate(sc, behaviour=spec(timing=None)), sim.simulate(sc, behaviour=False)
+    return sim.simulate(sc, behaviour=spec(timing=None), rep_years=True), sim.simulate(
+        sc, behaviour=False, rep_years=True
+    )
 
 
 @pytest.mark.parametrize("name", ["base", "bonus"])
@@ -402,7 +410,9 @@ def test_timing_does_nothing_under_a_linear_commission(timing_runs):
 
 def test_timing_discount_follows_the_configured_pull_discount():
     sc = scenario(THRESHOLD)
-    a = sim.simulate(sc, behaviour=spec(timing={"pull_discount": 0.15}), trials=100).base.actuals
+    a = sim.simulate(
+        sc, behaviour=spec(timing={"pull_discount": 0.15}), trials=100, rep_years=True
+    ).base.actuals
     pulled, given = a["pulled_in"].astype(float), a["timing_discount"].astype(float)
     assert pulled.sum() > 0
     np.testing.assert_allclose(given, 0.15 * (pulled + given), rtol=1e-5, atol=1e-3)
@@ -569,7 +579,9 @@ def test_a_longer_pull_window_costs_more_in_discounts():
     # random numbers, a three-month window gives away more than next month only.
     sc = scenario(THRESHOLD)
     one, three = (
-        sim.simulate(sc, behaviour=spec(timing={"pull_months": k}), trials=100).base.actuals
+        sim.simulate(
+            sc, behaviour=spec(timing={"pull_months": k}), trials=100, rep_years=True
+        ).base.actuals
         for k in (1, 3)
     )
     assert three["timing_discount"].sum() > one["timing_discount"].sum() > 0
@@ -631,7 +643,7 @@ top_percent = 10
 @pytest.fixture(scope="module")
 def retention_run() -> sim.SimulationResult:
     sc = scenario(THRESHOLD, RETENTION_VARIANTS, extra=CLUB)
-    return sim.simulate(sc, behaviour=spec(effort=None, retention=None))
+    return sim.simulate(sc, behaviour=spec(effort=None, retention=None), rep_years=True)
 
 
 @pytest.mark.parametrize("cut", ["half_pay", "hard_cap"])
@@ -669,7 +681,7 @@ def test_reward_value_adds_its_expected_value_to_utility():
     # Effort fixed: each trial exactly ceil(10% of 30) = 3 reps win the recognition
     # (no tenure condition), so the team's mean utility rises by value x 3 / 30 exactly.
     sc = scenario(THRESHOLD, RETENTION_VARIANTS, extra=CLUB)
-    run = sim.simulate(sc, ["valued"], trials=50, behaviour=spec(retention=None))
+    run = sim.simulate(sc, ["valued"], trials=50, behaviour=spec(retention=None), rep_years=True)
     gain = run.variants["valued"].behaviour.response.utility - run.base.behaviour.response.utility
     assert np.all(gain >= 0)
     assert gain.mean() == pytest.approx(20_000 * 3 / 30, rel=1e-9)
@@ -692,7 +704,7 @@ def _ratio_of_sums(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 @pytest.fixture(scope="module")
 def shift_runs() -> dict[str, sim.SimulationResult]:
     sc = scenario(THRESHOLD)
-    kw = {"trials": 400, "behaviour": False, "keep_outcomes": True}
+    kw = {"trials": 400, "behaviour": False, "keep_outcomes": True, "rep_years": True}
     return {
         "none": sim.simulate(sc, **kw),
         "july": sim.simulate(_shifted(sc, Shift(month=7, factor=0.85)), **kw),
@@ -774,7 +786,7 @@ def test_same_seed_same_results_with_behaviour_for_any_chunking():
     data = tomllib.loads(BASELINE.read_text(encoding="utf-8"))
     data["behaviour"] = {"effort": {"calibration_trials": 200}}
     sc = _small_baseline(data)
-    kw = {"trials": 200, "seed": 99, "behaviour": True}
+    kw = {"trials": 200, "seed": 99, "behaviour": True, "rep_years": True}
     runs = [
         sim.simulate(sc, ["uncapped"], workers=1, chunk_trials=50, **kw),
         sim.simulate(sc, ["uncapped"], workers=2, chunk_trials=50, **kw),
@@ -793,7 +805,9 @@ def test_same_seed_same_results_with_behaviour_for_any_chunking():
 
 
 def test_keep_outcomes_with_behaviour():
-    run = sim.simulate(scenario(LINEAR), trials=50, behaviour=spec(timing=None), keep_outcomes=True)
+    run = sim.simulate(
+        scenario(LINEAR), trials=50, behaviour=spec(timing=None), keep_outcomes=True, rep_years=True
+    )
     assert run.outcomes is not None
 
 
@@ -817,7 +831,9 @@ def test_heavily_weighted_easy_measure_crowds_out_the_rest():
             }
         }
     }
-    run = sim.simulate(sim.parse_scenario(data), trials=300, behaviour=spec(effort=None))
+    run = sim.simulate(
+        sim.parse_scenario(data), trials=300, behaviour=spec(effort=None), rep_years=True
+    )
     base, easy = run.base.behaviour.response, run.variants["easy_logos"].behaviour.response
     assert easy.task["new"].mean() > base.task["new"].mean()
     assert easy.task["xsell"].mean() < base.task["xsell"].mean()
@@ -835,9 +851,13 @@ def test_lost_accounts_stop_buying_more_when_churn_is_on():
     data = tomllib.loads(BASELINE.read_text(encoding="utf-8"))
     data["team"]["reps"] = 20
     data["market"].setdefault("renewal", {})["retention"] = 0.7
-    plain = sim.simulate(sim.parse_scenario(data), [], trials=200, keep_outcomes=True)
+    plain = sim.simulate(
+        sim.parse_scenario(data), [], trials=200, keep_outcomes=True, rep_years=True
+    )
     data["market"]["renewal"]["churn_reduces_cross_sell"] = True
-    churn = sim.simulate(sim.parse_scenario(data), [], trials=200, keep_outcomes=True)
+    churn = sim.simulate(
+        sim.parse_scenario(data), [], trials=200, keep_outcomes=True, rep_years=True
+    )
     comps = churn.outcomes.components
     rate, due = (
         comps["renewals_won"].sum() / comps["renewals_due"].sum(),

@@ -59,7 +59,7 @@ def test_both_engines_implement_the_interface_and_share_the_loop(monkeypatch, pa
 
     monkeypatch.setattr(sim.chunks, "simulate_chunk", spy)
     name = "montecarlo" if kind is MonteCarloEngine else "pipeline"
-    res = simulate(sc, trials=6, seed=1, workers=1, engine=name)
+    res = simulate(sc, trials=6, seed=1, workers=1, engine=name, rep_years=True)
     assert seen and set(seen) == {kind}
     assert np.isfinite(res.base.outcome.total).all()
 

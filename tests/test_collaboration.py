@@ -118,7 +118,7 @@ def test_own_effort_pays_team_share_at_its_own_marginal_rate():
 
 
 def test_team_share_lowers_effort_in_the_simulation():
-    r = simulate(_scenario(0.8, behaviour=True), trials=20)
+    r = simulate(_scenario(0.8, behaviour=True), trials=20, rep_years=True)
     base, team = (r.variants[v].behaviour.response.effort for v in ("individual", "team"))
     assert team.mean() < base.mean() - 0.01
 
@@ -127,7 +127,7 @@ def test_team_pay_off_gives_the_individual_plan():
     """A team measure with no weight (team pay off) leaves every number of the
     individual plan unchanged for the same seed, with reps responding."""
     s = _scenario(0.0, behaviour=True)
-    r = simulate(s, trials=40)
+    r = simulate(s, trials=40, rep_years=True)
     a, b = r.variants["individual"], r.variants["team"]  # both variants: chosen alike
     np.testing.assert_array_equal(a.outcome.total, b.outcome.total)
     np.testing.assert_array_equal(a.actuals["revenue"], b.actuals["revenue"])
@@ -172,8 +172,8 @@ def test_help_is_chosen_by_its_own_marginal_pay():
 
 
 def test_help_raises_team_mates_bookings_in_the_simulation():
-    on = simulate(_help_scenario(0.6), trials=40)
-    off = simulate(_help_scenario(0.6, help=False), trials=40)
+    on = simulate(_help_scenario(0.6), trials=40, rep_years=True)
+    off = simulate(_help_scenario(0.6, help=False), trials=40, rep_years=True)
     team_on, team_off = on.variants["team"], off.variants["team"]
     assert team_on.actuals["help_given"].sum(1).mean() > 0
     assert team_on.actuals["revenue"].sum() > team_off.actuals["revenue"].sum()
@@ -184,8 +184,8 @@ def test_help_raises_team_mates_bookings_in_the_simulation():
 def test_team_pay_and_help_off_give_the_individual_plan():
     """Help switched on but no team pay (a team measure of weight 0) gives exactly
     the individual plan with help off, for the same seed."""
-    on = simulate(_help_scenario(0.0), trials=40)
-    off = simulate(_help_scenario(0.0, help=False), trials=40)
+    on = simulate(_help_scenario(0.0), trials=40, rep_years=True)
+    off = simulate(_help_scenario(0.0, help=False), trials=40, rep_years=True)
     a, b = off.variants["individual"], on.variants["team"]
     np.testing.assert_array_equal(a.outcome.total, b.outcome.total)
     np.testing.assert_array_equal(a.actuals["revenue"], b.actuals["revenue"])
@@ -198,13 +198,15 @@ def test_a_collaboration_measure_pays_on_help_given():
     collab["measures"][0]["weight"] = 0.8
     collab["measures"][1] = {"name": "help_given", "weight": 0.2, "target": 20000, "curve": linear}
     s = _help_scenario(0.0, extra={"collab": collab})
-    r = simulate(s, trials=40)
+    r = simulate(s, trials=40, rep_years=True)
     v = r.variants["collab"]
     assert v.actuals["help_given"].sum(1).mean() > 0
     assert float(v.outcome.payout["help_given"].mean()) > 0
     # The help it pays for shows in revenue: the same plan with help switched off (same
     # seed, same own effort) books less.
-    off = simulate(_help_scenario(0.0, help=False, extra={"collab": collab}), trials=40)
+    off = simulate(
+        _help_scenario(0.0, help=False, extra={"collab": collab}), trials=40, rep_years=True
+    )
     assert v.actuals["revenue"].sum() > off.variants["collab"].actuals["revenue"].sum()
 
 

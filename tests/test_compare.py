@@ -45,7 +45,7 @@ def result(scenario):
         "higher_threshold": threshold,
     }
     sc = scenario.model_copy(update={"variants": variants})
-    return simulate(sc, trials=400, seed=11, keep_outcomes=True)
+    return simulate(sc, trials=400, seed=11, keep_outcomes=True, rep_years=True)
 
 
 def test_a_variant_against_itself_differs_by_nothing(result):
@@ -131,7 +131,7 @@ def test_pseudo_values_match_theory():
 
 def test_behaviour_costs_show_in_the_comparison():
     sc = load_scenario(ROOT / "scenarios" / "key_account_behaviour.toml")
-    r = simulate(sc, ["uncapped"], trials=100, seed=2)
+    r = simulate(sc, ["uncapped"], trials=100, seed=2, rep_years=True)
     table = comparison_table(r)
     for name, v in r.variants.items():
         b = M.behaviour_metrics(v)
@@ -176,7 +176,9 @@ def test_earnings_for_a_rep_and_one_measure(scenario):
     pop = make_population(scenario)
     rep = pop.name[3]
     df = earnings_table(scenario.plan, pop, rep, measure="revenue")
-    target = M.rep_metrics(simulate(scenario, [], trials=1, seed=1)).loc[rep, "target_revenue"]
+    target = M.rep_metrics(simulate(scenario, [], trials=1, seed=1, rep_years=True)).loc[
+        rep, "target_revenue"
+    ]
     np.testing.assert_allclose(df["actual_revenue"], df.index * target)
     assert (df["actual_new_accounts"] == scenario.plan.measure("new_accounts").target).all()
     # The others stay at target: they pay their full weight in every row.
@@ -241,10 +243,12 @@ def test_paired_intervals_cover_the_true_difference(scenario):
     names = ["uncapped", "margin_gate"]
     metrics = ["incentive_cost_expected", "incentive_cost_p90", "cost_of_sales"]
     metrics += ["gross_margin_after_incentive", "payout_gini"]
-    truth = differences(simulate(scenario, names, trials=5000, seed=999))["difference"]
+    truth = differences(simulate(scenario, names, trials=5000, seed=999, rep_years=True))[
+        "difference"
+    ]
     covered = []
     for seed in range(40):
-        d = differences(simulate(scenario, names, trials=200, seed=seed))
+        d = differences(simulate(scenario, names, trials=200, seed=seed, rep_years=True))
         for key in ((v, m) for v in names for m in metrics):
             covered.append(d.loc[key, "ci_low"] <= truth[key] <= d.loc[key, "ci_high"])
     assert 0.88 <= np.mean(covered) <= 0.99, np.mean(covered)

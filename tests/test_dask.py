@@ -49,8 +49,10 @@ def test_scheduler_address_from_option_or_environment(monkeypatch):
 def test_simulate_on_the_cluster_is_byte_identical(cluster):
     _, client = cluster
     sc = load_scenario(BASELINE)
-    local = simulate(sc, trials=400, seed=9, chunk_trials=100)
-    remote = simulate(sc, trials=400, seed=9, chunk_trials=100, executor=client.get_executor())
+    local = simulate(sc, trials=400, seed=9, chunk_trials=100, rep_years=True)
+    remote = simulate(
+        sc, trials=400, seed=9, chunk_trials=100, executor=client.get_executor(), rep_years=True
+    )
     assert local.draws == remote.draws
     for name, v in local.variants.items():
         w = remote.variants[name]

@@ -39,7 +39,7 @@ print(json.dumps({"peak": peak, "estimate": estimate_peak(s, trials=trials, work
 """
 
 
-@pytest.mark.parametrize("reps, trials", [(40, 400), (1000, 200)])
+@pytest.mark.parametrize("reps, trials", [(40, 400), (1000, 200), (2500, 100)])
 def test_estimate_is_within_a_factor_of_the_measured_peak(reps, trials):
     out = subprocess.run(
         [sys.executable, "-c", CHILD, str(reps), str(trials), str(BASELINE)],

@@ -359,7 +359,7 @@ def test_agency_moments_of_the_team(team):
     assert np.linalg.eigvalsh(noise / noise.max()).min() > -1e-9
     np.testing.assert_allclose(noise[:, 0, 2], noise[:, 2, 2], rtol=1e-12)
     assert np.all(noise[:, 1, 2] == 0) and np.all(K[:, 1, 1] == 0) and np.all(K[:, 2, 0] == 0)
-    run = simulate(sc, [], trials=2000)
+    run = simulate(sc, [], trials=2000, rep_years=True)
     for i, m in enumerate(measures):
         x = run.base.actuals[m].astype(float)
         se = x.std(0) / np.sqrt(x.shape[0])

@@ -217,7 +217,9 @@ def test_same_seed_same_result_for_any_worker_count_and_batching():
 
 def test_simulate_with_the_pipeline_engine_pays_every_variant():
     sc = load_scenario(PIPELINE)
-    result = simulate(sc, ["uncapped"], trials=4, seed=3, workers=1, engine="pipeline")
+    result = simulate(
+        sc, ["uncapped"], trials=4, seed=3, workers=1, engine="pipeline", rep_years=True
+    )
     assert set(result.variants) == {"base", "uncapped"}
     base, unc = result.variants["base"], result.variants["uncapped"]
     assert base.outcome.total.shape == (4, 40)
@@ -225,7 +227,7 @@ def test_simulate_with_the_pipeline_engine_pays_every_variant():
     np.testing.assert_array_equal(base.actuals["revenue"], unc.actuals["revenue"])
     assert (unc.outcome.total >= base.outcome.total - 1e-6).all()
     with pytest.raises(ValueError, match="unknown engine"):
-        simulate(sc, trials=2, engine="spreadsheet")
+        simulate(sc, trials=2, engine="spreadsheet", rep_years=True)
 
 
 def test_behaviour_drives_the_pipeline():
@@ -238,7 +240,9 @@ def test_behaviour_drives_the_pipeline():
     team = sc.team.model_copy(update={"reps": 12})
     sc = sc.model_copy(update={"team": team, "behaviour": behaviour})
     # Pushes stay rare (a few rep-quarters in a hundred): 40 replications give both moves.
-    result = simulate(sc, [], trials=40, seed=2, workers=1, engine="pipeline", keep_outcomes=True)
+    result = simulate(
+        sc, [], trials=40, seed=2, workers=1, engine="pipeline", keep_outcomes=True, rep_years=True
+    )
     c = result.outcomes.components
     assert c["effort"].std() > 0  # effort varies by rep and month
     assert np.isfinite(result.base.outcome.total).all()
@@ -257,10 +261,19 @@ def test_simulate_pipeline_in_chunks_gives_the_same_result(monkeypatch):
     """Chunks (any run of replications) bound memory; their size never changes a number."""
     sc = load_scenario(PIPELINE)
     sc = sc.model_copy(update={"team": sc.team.model_copy(update={"reps": 5})})
-    one = simulate(sc, ["uncapped"], trials=201, seed=4, engine="pipeline", keep_outcomes=True)
+    one = simulate(
+        sc, ["uncapped"], trials=201, seed=4, engine="pipeline", keep_outcomes=True, rep_years=True
+    )
     monkeypatch.setattr("sim.chunks.CHUNK_REP_TRIALS", 35)  # seven replications per chunk
     many = simulate(
-        sc, ["uncapped"], trials=201, seed=4, engine="pipeline", workers=1, keep_outcomes=True
+        sc,
+        ["uncapped"],
+        trials=201,
+        seed=4,
+        engine="pipeline",
+        workers=1,
+        keep_outcomes=True,
+        rep_years=True,
     )
     for v in one.variants:
         np.testing.assert_array_equal(one.variants[v].outcome.total, many.variants[v].outcome.total)

@@ -24,7 +24,15 @@ def scenario():
 
 @pytest.fixture(scope="module")
 def reference(scenario):
-    return simulate(scenario, trials=TRIALS, seed=7, chunk_trials=50, workers=1, keep_outcomes=True)
+    return simulate(
+        scenario,
+        trials=TRIALS,
+        seed=7,
+        chunk_trials=50,
+        workers=1,
+        keep_outcomes=True,
+        rep_years=True,
+    )
 
 
 def _arrays(v) -> dict[str, np.ndarray]:
@@ -57,13 +65,13 @@ def assert_same(a, b) -> None:
 
 
 def test_same_seed_same_result(scenario, reference):
-    again = simulate(scenario, trials=TRIALS, seed=7, chunk_trials=50, workers=1)
+    again = simulate(scenario, trials=TRIALS, seed=7, chunk_trials=50, workers=1, rep_years=True)
     assert_same(reference, again)
     assert reference.draws > 0
 
 
 def test_different_seed_different_result(scenario, reference):
-    other = simulate(scenario, trials=TRIALS, seed=8, chunk_trials=50, workers=1)
+    other = simulate(scenario, trials=TRIALS, seed=8, chunk_trials=50, workers=1, rep_years=True)
     assert not np.array_equal(reference.base.outcome.total, other.base.outcome.total)
     assert not np.array_equal(reference.base.actuals["revenue"], other.base.actuals["revenue"])
     # The team is a fact of the scenario: a run's seed redraws the market only.
@@ -112,7 +120,10 @@ def test_block_bounds_are_whole_blocks():
 
 @pytest.mark.parametrize("chunk", [200, 1000])
 def test_chunk_size_does_not_matter(scenario, reference, chunk):
-    assert_same(reference, simulate(scenario, trials=TRIALS, seed=7, chunk_trials=chunk, workers=1))
+    assert_same(
+        reference,
+        simulate(scenario, trials=TRIALS, seed=7, chunk_trials=chunk, workers=1, rep_years=True),
+    )
 
 
 def test_rep_bookings_by_month_is_the_trial_mean(reference):
@@ -122,13 +133,15 @@ def test_rep_bookings_by_month_is_the_trial_mean(reference):
 
 
 def test_workers_do_not_matter(scenario, reference):
-    two = simulate(scenario, trials=TRIALS, seed=7, chunk_trials=50, workers=2)
+    two = simulate(scenario, trials=TRIALS, seed=7, chunk_trials=50, workers=2, rep_years=True)
     assert_same(reference, two)
 
 
 def test_executor_does_not_matter(scenario, reference):
     with ThreadPoolExecutor(3) as pool:
-        pooled = simulate(scenario, trials=TRIALS, seed=7, chunk_trials=50, executor=pool)
+        pooled = simulate(
+            scenario, trials=TRIALS, seed=7, chunk_trials=50, executor=pool, rep_years=True
+        )
     assert_same(reference, pooled)
 
 
@@ -142,6 +155,7 @@ def test_progress_reports_every_chunk(scenario):
         chunk_trials=50,
         workers=1,
         progress=lambda done, total: seen.append((done, total)),
+        rep_years=True,
     )
     n = -(-TRIALS // max(BLOCK_TRIALS, 50))  # one chunk per block
     assert seen == [(i, n) for i in range(1, n + 1)]
@@ -159,7 +173,9 @@ def test_variants_see_the_same_draws(reference):
 
 
 def test_variant_subset_sees_the_same_draws(scenario, reference):
-    alone = simulate(scenario, ["uncapped"], trials=TRIALS, seed=7, chunk_trials=50, workers=1)
+    alone = simulate(
+        scenario, ["uncapped"], trials=TRIALS, seed=7, chunk_trials=50, workers=1, rep_years=True
+    )
     assert list(alone.variants) == ["base", "uncapped"]
     np.testing.assert_array_equal(
         alone.variants["uncapped"].outcome.total, reference.variants["uncapped"].outcome.total
@@ -169,8 +185,12 @@ def test_variant_subset_sees_the_same_draws(scenario, reference):
 
 def test_trial_count_keeps_leading_blocks(scenario):
     b = BLOCK_TRIALS
-    short = simulate(scenario, ["base"], trials=2 * b + 20, seed=7, chunk_trials=1000, workers=1)
-    long = simulate(scenario, ["base"], trials=4 * b, seed=7, chunk_trials=b, workers=1)
+    short = simulate(
+        scenario, ["base"], trials=2 * b + 20, seed=7, chunk_trials=1000, workers=1, rep_years=True
+    )
+    long = simulate(
+        scenario, ["base"], trials=4 * b, seed=7, chunk_trials=b, workers=1, rep_years=True
+    )
     a, c = _arrays(short.base), _arrays(long.base)
     for k in a:
         if k.startswith("targets."):

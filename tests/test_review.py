@@ -129,7 +129,7 @@ def test_fit_passes_on_a_year_drawn_from_the_calibrated_model(example):
     """A year simulated from the calibrated model itself fits it (pass or warn at most
     1% of the time by construction); the example's actual year passes."""
     review = prepare_review(*example)
-    year = simulate(review.calibrated, [], trials=1, seed=99)
+    year = simulate(review.calibrated, [], trials=1, seed=99, rep_years=True)
     drawn = np.asarray(year.base.outcome.attainment["revenue"][0])
     fit = goodness_of_fit(review, drawn, trials=300, seed=5)
     assert fit.status in ("pass", "warn")
@@ -162,7 +162,7 @@ def test_conditioning_replaces_exactly_the_observed_rep_months(example):
     sc, actuals = example
     review = prepare_review(sc, actuals)
     cur = review.in_progress
-    res = simulate(review.calibrated, [], trials=20, seed=1, keep_outcomes=True)
+    res = simulate(review.calibrated, [], trials=20, seed=1, keep_outcomes=True, rep_years=True)
     cond = _condition(res.outcomes, cur)
     k = cur.months_observed
     for c in ("new_value", "new_count", "xsell_value"):

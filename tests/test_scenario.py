@@ -73,7 +73,7 @@ def test_shipped_scenario_loads_and_runs(path):
     assert len(s.digest) == 64
     for name, plan in s.plans.items():
         assert sum(m.weight for m in plan.measures) == pytest.approx(1.0), name
-    result = simulate(s, trials=50, workers=1)
+    result = simulate(s, trials=50, workers=1, rep_years=True)
     assert set(result.variants) == set(s.plans)
     assert np.all(np.isfinite(result.base.outcome.total))
 
@@ -287,7 +287,7 @@ def test_roster_target_missing_for_roster_basis(tmp_path):
         "target = 700000", 'target = 700000\ntarget_basis = "roster"'
     )
     with pytest.raises(ScenarioError, match="target_revenue"):
-        simulate(load_scenario(write(tmp_path, text)), trials=10, workers=1)
+        simulate(load_scenario(write(tmp_path, text)), trials=10, workers=1, rep_years=True)
 
 
 def test_extends_loop(tmp_path):

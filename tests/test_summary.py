@@ -30,7 +30,7 @@ def scenario():
 
 @pytest.fixture(scope="module")
 def full(scenario):
-    return simulate(scenario, trials=400, seed=11, chunk_trials=100, workers=1)
+    return simulate(scenario, trials=400, seed=11, chunk_trials=100, workers=1, rep_years=True)
 
 
 def _summary_arrays(s: VariantSummary) -> dict[str, np.ndarray]:

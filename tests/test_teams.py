@@ -49,7 +49,7 @@ def _scenario(variants: dict, roles=None, measures=None) -> object:
 
 def test_double_credit_costs_exactly_the_overlays_pay():
     s = _scenario({"double": {"credit": {"overlay": "full"}}})
-    r = simulate(s)
+    r = simulate(s, rep_years=True)
     base, double = r.variants["base"], r.variants["double"]
     overlay = ~r.population.account_teams.originates
     assert overlay.sum() == 3
@@ -71,7 +71,7 @@ def test_double_credit_costs_exactly_the_overlays_pay():
 
 def test_overlays_book_nothing_and_carry_the_targets_they_are_credited_on():
     s = _scenario({"double": {"credit": {"overlay": "full"}}})
-    r = simulate(s, variants=["double"], trials=40)
+    r = simulate(s, variants=["double"], trials=40, rep_years=True)
     teams = r.population.account_teams
     overlay = ~teams.originates
     assert float(r.base.actuals["revenue"][:, overlay].max()) == 0.0
@@ -111,7 +111,7 @@ def test_split_credits_the_company_bookings_once_in_the_simulation():
     with pytest.raises(ScenarioError, match="share goes with rule = 'split'"):
         _scenario({"split": {"credit": split}})
     split["overlay"] = {"rule": "split", "share": 0.4}
-    r = simulate(_scenario({"split": {"credit": split}}), trials=40)
+    r = simulate(_scenario({"split": {"credit": split}}), trials=40, rep_years=True)
     v = r.variants["split"]
     np.testing.assert_allclose(
         v.actuals["credited_revenue"].sum(1), v.actuals["revenue"].sum(1), rtol=1e-5
@@ -131,7 +131,7 @@ def test_team_pool_shares_each_deal_equally():
 
 def test_an_individual_plan_is_paid_on_its_own_outcomes():
     s = _scenario({}, roles=[])
-    r = simulate(s, trials=20, keep_outcomes=True)
+    r = simulate(s, trials=20, keep_outcomes=True, rep_years=True)
     assert r.population.account_teams is None
     oc = r.outcomes
     assert credit_outcomes(oc, s.plan, r.population) is oc
@@ -139,19 +139,24 @@ def test_an_individual_plan_is_paid_on_its_own_outcomes():
 
 def test_bad_crediting_is_named():
     with pytest.raises(ScenarioError, match=r"teams.toml: variants.x.credit.specialist: no rep"):
-        simulate(_scenario({"x": {"credit": {"specialist": "full"}}}), trials=5)
+        simulate(_scenario({"x": {"credit": {"specialist": "full"}}}), trials=5, rep_years=True)
     over = {
         "account_manager": {"rule": "split", "share": 0.8},
         "overlay": {"rule": "split", "share": 0.4},
     }
     with pytest.raises(ScenarioError, match=r"variants.x.credit: split shares add up to 1.2"):
-        simulate(_scenario({"x": {"credit": over}}), trials=5)
+        simulate(_scenario({"x": {"credit": over}}), trials=5, rep_years=True)
     with pytest.raises(
         ScenarioError, match=r"teams.toml: team.roles\[0\] \(overlay\).reps: 'Nobody'"
     ):
-        simulate(_scenario({}, roles=[{"name": "overlay", "reps": ["Nobody"]}]), trials=5)
+        simulate(
+            _scenario({}, roles=[{"name": "overlay", "reps": ["Nobody"]}]), trials=5, rep_years=True
+        )
     with pytest.raises(ScenarioError, match=r"serves: 'Mars' is not a sales team"):
-        simulate(_scenario({}, roles=[{"name": "overlay", "per_team": 1, "serves": ["Mars"]}]))
+        simulate(
+            _scenario({}, roles=[{"name": "overlay", "per_team": 1, "serves": ["Mars"]}]),
+            rep_years=True,
+        )
 
 
 def test_compare_on_the_shipped_teams_example_shows_cost_revenue_and_help(tmp_path):
@@ -213,7 +218,7 @@ def _pipeline_scenario(lift: float, capacity: int = 6):
 def test_co_selling_in_the_pipeline_takes_a_specialists_capacity_and_wins_deals():
     """Overlays with a win lift join their team's deals as co-sellers while they have
     a free slot: the team wins more, and overlays originate nothing themselves."""
-    kw = dict(trials=6, seed=3, workers=1, engine="pipeline")
+    kw = dict(trials=6, seed=3, workers=1, engine="pipeline", rep_years=True)
     off = simulate(_pipeline_scenario(0.0), [], **kw)
     on = simulate(_pipeline_scenario(0.5), [], **kw)
     few = simulate(_pipeline_scenario(0.5, capacity=1), [], **kw)

@@ -71,7 +71,7 @@ def sales_potential(result: SimulationResult) -> np.ndarray:
 
 
 def _chung(sc: Scenario, trials: int, seed: int | None) -> Effect:
-    r = simulate(sc, ["no_overachievement"], trials=trials, seed=seed)
+    r = simulate(sc, ["no_overachievement"], trials=trials, seed=seed, rep_years=True)
     a, b = r.base.actuals["revenue"], r.variants["no_overachievement"].actuals["revenue"]
     m, lo, hi = _relative(a.sum(1), b.sum(1))
     pot = sales_potential(r)
@@ -82,22 +82,23 @@ def _chung(sc: Scenario, trials: int, seed: int | None) -> Effect:
 
 
 def _misra_nair(sc: Scenario, trials: int, seed: int | None) -> Effect:
-    today = simulate(sc, [], trials=trials, seed=seed)
+    today = simulate(sc, [], trials=trials, seed=seed, rep_years=True)
     off = sc.behaviour.model_copy(
         update={"ratchet": sc.behaviour.ratchet.model_copy(update={"enabled": False})}
     )
-    new = simulate(sc, ["new_plan"], trials=trials, seed=seed, behaviour=off)
+    new = simulate(sc, ["new_plan"], trials=trials, seed=seed, behaviour=off, rep_years=True)
     a, b = today.base.actuals["revenue"], new.variants["new_plan"].actuals["revenue"]
     return Effect(*_relative(a.sum(1), b.sum(1)), {})
 
 
 def _ratchet(sc: Scenario, trials: int, seed: int | None) -> Effect:
     """Revenue of reps above target with and without ratchet anticipation (new plan)."""
-    on = simulate(sc, ["new_plan"], trials=trials, seed=seed).variants["new_plan"]
+    on = simulate(sc, ["new_plan"], trials=trials, seed=seed, rep_years=True)
+    on = on.variants["new_plan"]
     off_spec = sc.behaviour.model_copy(
         update={"ratchet": sc.behaviour.ratchet.model_copy(update={"enabled": False})}
     )
-    off = simulate(sc, ["new_plan"], trials=trials, seed=seed, behaviour=off_spec)
+    off = simulate(sc, ["new_plan"], trials=trials, seed=seed, behaviour=off_spec, rep_years=True)
     off = off.variants["new_plan"]
     above = off.outcome.attainment["revenue"].mean(0) >= 1.0
     a, b = off.actuals["revenue"][:, above], on.actuals["revenue"][:, above]
@@ -114,7 +115,7 @@ def last_month_share(v: VariantResult) -> np.ndarray:
 def equal_cost_bonus(sc: Scenario, base: str, variant: str, trials: int, seed) -> Scenario:
     """``sc`` with ``variant``'s lump sum scaled so that, at today's effort, it costs what
     ``base`` costs (the comparison Oyer and Steenburgh make)."""
-    today = simulate(sc, [variant], trials=trials, seed=seed, behaviour=False)
+    today = simulate(sc, [variant], trials=trials, seed=seed, behaviour=False, rep_years=True)
     ratio = float(today.base.outcome.total.mean() / today.variants[variant].outcome.total.mean())
     plan = sc.variants[variant]
     m = plan.measures[0]
@@ -127,7 +128,7 @@ def equal_cost_bonus(sc: Scenario, base: str, variant: str, trials: int, seed) -
 
 def _oyer(sc: Scenario, trials: int, seed: int | None) -> Effect:
     sc = equal_cost_bonus(sc, "base", "quota_bonus", trials, seed)
-    r = simulate(sc, ["quota_bonus"], trials=trials, seed=seed)
+    r = simulate(sc, ["quota_bonus"], trials=trials, seed=seed, rep_years=True)
     lin, bonus = r.base, r.variants["quota_bonus"]
     m, lo, hi = _interval(last_month_share(bonus) - last_month_share(lin))
     rev_lin, rev_bonus = lin.actuals["revenue"].sum(1), bonus.actuals["revenue"].sum(1)
@@ -146,7 +147,7 @@ def _oyer(sc: Scenario, trials: int, seed: int | None) -> Effect:
 
 
 def _larkin(sc: Scenario, trials: int, seed: int | None) -> Effect:
-    r = simulate(sc, [], trials=trials, seed=seed)
+    r = simulate(sc, [], trials=trials, seed=seed, rep_years=True)
     a = r.base.actuals
     disc = a["timing_discount"].sum(1) / a["revenue"].sum(1).mean()
     m, lo, hi = _interval(disc)

@@ -98,7 +98,9 @@ def goodness_of_fit(
 ) -> Fit:
     """Simulate the reviewed year ``trials`` times with the calibrated model and compare."""
     sc = review.calibrated
-    result = simulate(sc, [], trials=trials, seed=sc.simulation.seed if seed is None else seed)
+    result = simulate(
+        sc, [], trials=trials, seed=sc.simulation.seed if seed is None else seed, rep_years=True
+    )
     measure = sc.plan.measures[0].id
     sim = np.asarray(result.base.outcome.attainment[measure], dtype=float)  # (trials, reps)
     actual = np.asarray(actual_attainment, dtype=float)
