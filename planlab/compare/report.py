@@ -3,6 +3,8 @@ the base plan with paired intervals, and attainment overlaid."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -17,7 +19,7 @@ from . import figures as F
 __all__ = ["comparison_section"]
 
 
-def _difference_cell(row: pd.Series, metric: str, material: bool, currency: str) -> str:
+def _difference_cell(row: Mapping[str, float], metric: str, material: bool, currency: str) -> str:
     kind = column_kind(metric)
     if not np.isfinite(row["difference"]):
         return "–"
@@ -40,11 +42,11 @@ def comparison_section(
     cur = result.scenario.currency
     if not behaviour_applies(result):
         table = table.drop(index=[m for m in table.index if m in BEHAVIOUR_KEYS])
+    rows = diffs[["difference", "ci_low", "ci_high"]].to_dict(orient="index")
+    flags = material.to_dict()
     cells = {
         variant: [
-            _difference_cell(
-                diffs.loc[(variant, m)], m, bool(material.get((variant, m), False)), cur
-            )
+            _difference_cell(rows[(variant, m)], m, bool(flags.get((variant, m), False)), cur)
             for m in table.index
         ]
         for variant in diffs.index.unique(level="variant")

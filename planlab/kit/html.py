@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -69,14 +70,22 @@ def _label(key: object, verbatim: frozenset[str]) -> str:
     return label(key)
 
 
-def _header(key: object, verbatim: frozenset[str] = frozenset()) -> dict[str, str]:
+class _Cell(NamedTuple):
+    """One table cell for the ``table`` macro. Attributes, not dict keys: the template
+    reads three of them per cell, and Jinja2 reads an attribute at once where a dict key
+    costs it a failed attribute lookup first (most of a long table's rendering time)."""
+
+    text: str
+    num: bool = False
+    head: bool = False
+    title: str = ""
+
+
+def _header(key: object, verbatim: frozenset[str] = frozenset()) -> _Cell:
     """A header cell: the human label (a metric's from the catalogue), names the user wrote
     as written; the key as title."""
     parts = key if isinstance(key, tuple) else (key,)
-    return {
-        "text": " / ".join(_label(p, verbatim) for p in parts),
-        "title": " / ".join(map(str, parts)),
-    }
+    return _Cell(" / ".join(_label(p, verbatim) for p in parts), title=" / ".join(map(str, parts)))
 
 
 def _frame(data: Table) -> tuple[pd.DataFrame, bool]:
@@ -222,7 +231,7 @@ def render_table(
     names = frozenset(map(str, verbatim))
     df, by_row = _frame(data)
     index_names = _index_labels(df)
-    head = [{"text": label(n) if n else "", "title": n} for n in index_names or []]
+    head = [_Cell(label(n) if n else "", title=n) for n in index_names or []]
     head += [_header(c, names) for c in df.columns]
     col_kinds = [column_kind(c[-1] if isinstance(c, tuple) else c) for c in df.columns]
     rows = []
@@ -232,10 +241,9 @@ def render_table(
         row_kind = column_kind(parts[-1]) if by_row else None
         row = []
         if index_names is not None:
-            row = [{"head": True, "text": label(p) if by_row else format_value(p)} for p in parts]
+            row = [_Cell(label(p) if by_row else format_value(p), head=True) for p in parts]
         for kind, v in zip(col_kinds, cells, strict=True):
-            text = format_value(v, row_kind or kind, currency)
-            row.append({"num": is_number(v), "text": text})
+            row.append(_Cell(format_value(v, row_kind or kind, currency), num=is_number(v)))
         rows.append(row)
     note = ""
     if len(df) > max_rows:
