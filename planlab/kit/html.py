@@ -53,8 +53,9 @@ Table = pd.DataFrame | pd.Series
 METRIC_INDEX = "metric"
 
 
-#: Tables longer than this show their first rows and say how many were left out.
-MAX_ROWS = 1000
+#: Tables longer than this show their first rows and say how many were left out (and
+#: where every row is): a reader scans the top of a table, the full one is in its CSV.
+MAX_ROWS = 100
 
 
 def _label(key: object, verbatim: frozenset[str]) -> str:
@@ -219,6 +220,7 @@ def render_table(
     max_rows: int = MAX_ROWS,
     currency: str | None = None,
     verbatim: Iterable[str] = (),
+    every_row_in: str = "",
 ) -> str:
     """An escaped HTML table of a DataFrame or Series, in a horizontally scrolling box
     (markup as a plain string: the kit's functions return strings to build bodies with).
@@ -227,6 +229,8 @@ def render_table(
     for a Series or a metric-indexed DataFrame) and right-aligned, money with the
     ``currency`` sign; headers and metric rows show human labels, the key on hover.
     Names in ``verbatim`` (plan variants, as the user wrote them) are never relabelled.
+    A table longer than ``max_rows`` shows its first rows and says so, naming the file
+    ``every_row_in`` that holds them all.
     """
     names = frozenset(map(str, verbatim))
     df, by_row = _frame(data)
@@ -247,7 +251,8 @@ def render_table(
         rows.append(row)
     note = ""
     if len(df) > max_rows:
-        note = f"Showing the first {max_rows:,} of {len(df):,} rows."
+        note = f"Showing the first {max_rows:,} of {len(df):,} rows"
+        note += f"; every row is in {every_row_in}." if every_row_in else "."
     return str(_parts().table(head, rows, len(rows) > 25, note))
 
 

@@ -406,7 +406,10 @@ def _table_sections(
         if key not in all_tables or key in leave_out:  # does not apply, or shown elsewhere
             continue
         more = _plan_details(result) if key == "summary" else []
-        table = markup(render_table(all_tables[key], currency=cur, verbatim=result.variants))
+        full = "reps.csv" if key == "reps" else ""
+        table = markup(
+            render_table(all_tables[key], currency=cur, verbatim=result.variants, every_row_in=full)
+        )
         out.append((key, title, blocks(note(intro), table, *more)))
     for anchor, title, table in _extra_tables(tables):
         body = markup(render_table(table, currency=cur, verbatim=result.variants))

@@ -125,7 +125,7 @@ def _report(result: SweepResult) -> str:
                     "Each variant against the base plan in the same market, with 95% paired "
                     "intervals."
                 ),
-                markup(render_table(cells, currency=cur)),
+                markup(render_table(cells, currency=cur, every_row_in="sweep.csv")),
             ),
         ),
     ]
