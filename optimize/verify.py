@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from sim.behaviour.spec import BehaviourSpec
+from sim.money import money_amount
 from sim.optimize_spec import reps_respond
 from sim.run import SimulationResult, simulate
 
@@ -78,7 +79,7 @@ def verify(
 def promises(opt: Optimisation, result: SimulationResult) -> pd.DataFrame:
     """Each promise of the model (and each constraint's limit) against the simulation."""
     p, level = opt.chosen.problem, opt.chosen.solution.level
-    c = p.constraints
+    c, cur = p.constraints, opt.scenario.currency
     model = evaluate_choice(p, level)
     v = result.variants[OPTIMISED]
     s = v.summary
@@ -95,7 +96,7 @@ def promises(opt: Optimisation, result: SimulationResult) -> pd.DataFrame:
             "expected incentive cost",
             model["expected_pay"],
             float(pay.mean()),
-            f"≤ {c.budget:,.0f}" if c.budget else "",
+            f"≤ {money_amount(c.budget, cur)}" if c.budget else "",
         ),
         (
             "cost of sales",
@@ -126,7 +127,7 @@ def promises(opt: Optimisation, result: SimulationResult) -> pd.DataFrame:
                 f"incentive cost, P{100 * c.bad_year.quantile:.0f} year",
                 model.get("bad_year_pay", np.nan),
                 bad_year_cost(pay, c.bad_year.quantile),
-                f"≤ {c.bad_year.ceiling:,.0f}",
+                f"≤ {money_amount(c.bad_year.ceiling, cur)}",
             )
         )
     return pd.DataFrame(rows, columns=["quantity", "model", "simulated", "limit"])

@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.measures import MEASURES
 from sim.metrics import METRIC_BY_KEY
-from sim.money import CURRENCY_SIGNS, currency_sign, money_text
+from sim.money import CURRENCY_SIGNS, currency_sign, money_amount, money_text
 
 __all__ = [
     "CURRENCY_SIGNS",
@@ -34,9 +34,33 @@ _PERCENT_SUFFIXES = ("_share", "_rate")
 _PERCENT_PARTS = ("cost_of_sales", "accuracy", "attainment", "weight", "retention")
 _RATIO_PARTS = ("_vs_", "gini", "pay_for_performance", "correlation")
 _MONEY_WORDS = frozenset(
-    {"revenue", "cost", "payout", "incentive", "margin", "ote", "bookings", "salary", "budget"}
+    {
+        "revenue",
+        "cost",
+        "payout",
+        "pay",
+        "incentive",
+        "margin",
+        "profit",
+        "objective",  # the optimiser's objective: expected profit after incentive
+        "ote",
+        "bookings",
+        "salary",
+        "budget",
+    }
 )
 _UNIT_KIND = {"currency": "money", "rate": "percent"}
+#: Columns whose name does not say their unit: a sweep's worst case and largest regret
+#: are amounts of profit after incentive; a certainty equivalent and an outside option
+#: are a year's pay (as is a rep's utility of the plan); achievability is a chance.
+_KINDS = {
+    "worst_case": "money",
+    "max_regret": "money",
+    "certainty_equivalent": "money",
+    "outside_option": "money",
+    "utility": "money",
+    "achievability": "percent",
+}
 
 
 def column_kind(name: object) -> str:
@@ -50,6 +74,8 @@ def column_kind(name: object) -> str:
     metric = METRIC_BY_KEY.get(str(name))
     if metric is not None:
         return "number" if metric.kind == "count" else metric.kind
+    if str(name) in _KINDS:
+        return _KINDS[str(name)]
     n = str(name).lower()
     if n.startswith(_MONEY_PREFIXES) and not any(p in n for p in _RATIO_PARTS):
         return "money"  # e.g. payout_expected_<variant>, whatever the variant is called
@@ -82,8 +108,7 @@ def format_value(value: object, kind: str = "number", currency: str | None = Non
         if kind == "percent":
             return f"{x:.1%}"
         if kind == "money" and currency:
-            sign = "-" if x < 0 else ""
-            return f"{sign}{currency_sign(currency)}{abs(x):,.0f}"
+            return money_amount(x, currency)
         if kind == "money" or abs(x) >= 1000:
             return f"{x:,.0f}"
         return f"{x:.3g}"

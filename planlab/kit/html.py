@@ -93,7 +93,7 @@ def _frame(data: Table) -> tuple[pd.DataFrame, bool]:
     """The table as a DataFrame, and whether its cells are formatted by row label."""
     if isinstance(data, pd.Series):
         return data.to_frame(name="value" if data.name is None else data.name), True
-    return data, data.index.name == METRIC_INDEX
+    return data, data.index.names[-1] == METRIC_INDEX
 
 
 def _index_labels(df: pd.DataFrame) -> list[str] | None:
@@ -245,7 +245,11 @@ def render_table(
         row_kind = column_kind(parts[-1]) if by_row else None
         row = []
         if index_names is not None:
-            row = [_Cell(label(p) if by_row else format_value(p), head=True) for p in parts]
+            last = len(parts) - 1  # by row: the metric's label; the other levels as written
+            row = [
+                _Cell(label(p) if by_row and i == last else format_value(p), head=True)
+                for i, p in enumerate(parts)
+            ]
         for kind, v in zip(col_kinds, cells, strict=True):
             row.append(_Cell(format_value(v, row_kind or kind, currency), num=is_number(v)))
         rows.append(row)
