@@ -13,7 +13,7 @@ from sim.run import SimulationResult
 
 from ..kit.format import column_kind, format_value
 from ..kit.html import blocks, figure_html, heading, markup, note, render_table
-from ..simulate.tables import behaviour_applies
+from ..simulate.tables import behaviour_applies, idle_left_out
 from . import figures as F
 
 __all__ = ["comparison_section"]
@@ -42,6 +42,7 @@ def comparison_section(
     cur = result.scenario.currency
     if not behaviour_applies(result):
         table = table.drop(index=[m for m in table.index if m in BEHAVIOUR_KEYS])
+    table, idle = idle_left_out(table)
     rows = diffs[["difference", "ci_low", "ci_high"]].to_dict(orient="index")
     flags = material.to_dict()
     cells = {
@@ -69,9 +70,19 @@ def comparison_section(
         "excludes zero and the size matters."
     )
     fig = F.attainment_overlay(result)
+    left_out = (
+        [
+            note(
+                f"Not shown, zero in every variant (that part of the model is off): {', '.join(idle)}."
+            )
+        ]
+        if idle
+        else []
+    )
     return blocks(
         note(notes),
         markup(render_table(table, currency=cur, verbatim=result.variants)),
+        *left_out,
         heading("Differences from the base plan"),
         note(dnotes),
         markup(render_table(dtable, verbatim=result.variants)),

@@ -129,8 +129,15 @@ def label(key: object) -> str:
     metric = METRIC_BY_KEY.get(str(key))
     if metric is not None:
         return metric.label
-    text = str(key).replace("_", " ")
-    return LABELS.get(str(key), text[:1].upper() + text[1:])
+    key = str(key)
+    if key in LABELS:
+        return LABELS[key]
+    if key.startswith("p_target_"):  # the chance of reaching a measure's target
+        return f"Chance of reaching {key[len('p_target_') :].replace('_', ' ')} target"
+    if key.startswith("p_") and len(key) > 2:  # the chance of a reward or an event
+        return f"Chance of {key[2:].replace('_', ' ')}"
+    text = key.replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 #: Labels of common table columns that are not company metrics.
@@ -151,6 +158,7 @@ LABELS = {
     "potential": "Territory potential",
     "fairness_index": "Target load (1.0 = average)",
     "left_share": "Chance of leaving",
+    "p_leave": "Chance of leaving",
     "effort_annual_mean": "Effort (1.0 = today)",
     "effort_first_month": "Effort, first month of a period",
     "effort_last_month": "Effort, last month of a period",

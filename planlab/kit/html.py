@@ -53,6 +53,9 @@ Table = pd.DataFrame | pd.Series
 METRIC_INDEX = "metric"
 
 
+#: Tables with more columns than this are set tighter so that they fit the page width.
+WIDE_COLUMNS = 7
+
 #: Tables longer than this show their first rows and say how many were left out (and
 #: where every row is): a reader scans the top of a table, the full one is in its CSV.
 MAX_ROWS = 100
@@ -257,7 +260,8 @@ def render_table(
     if len(df) > max_rows:
         note = f"Showing the first {max_rows:,} of {len(df):,} rows"
         note += f"; every row is in {every_row_in}." if every_row_in else "."
-    return str(_parts().table(head, rows, len(rows) > 25, note))
+    wide = len(head) > WIDE_COLUMNS
+    return str(_parts().table(head, rows, len(rows) > 25, note, wide))
 
 
 def figure_uri(fig) -> str:

@@ -47,7 +47,7 @@ from ..kit.html import (
     report_page,
 )
 from . import figures as F
-from .tables import run_tables
+from .tables import IDLE_COLUMNS, idle_left_out, run_tables
 
 __all__ = [
     "MAX_BULLETS",
@@ -410,8 +410,23 @@ def _table_sections(
             continue
         more = _plan_details(result) if key == "summary" else []
         full = "reps.csv" if key == "reps" else ""
+        shown = all_tables[key]
+        if key == "rep_behaviour":  # nobody leaves when leaving is off
+            shown = shown.drop(
+                columns=[c for c in IDLE_COLUMNS if c in shown and not shown[c].any()]
+            )
+        if key in ("company", "behaviour"):
+            shown, idle = idle_left_out(shown)
+            if idle:
+                more = [
+                    note(
+                        f"Not shown, zero in every variant (that part of the model is off): "
+                        f"{', '.join(idle)}."
+                    ),
+                    *more,
+                ]
         table = markup(
-            render_table(all_tables[key], currency=cur, verbatim=result.variants, every_row_in=full)
+            render_table(shown, currency=cur, verbatim=result.variants, every_row_in=full)
         )
         out.append((key, title, blocks(note(intro), table, *more)))
     for anchor, title, table in _extra_tables(tables):
