@@ -111,7 +111,9 @@ def format_value(value: object, kind: str = "number", currency: str | None = Non
             return money_amount(x, currency)
         if kind == "money" or abs(x) >= 1000:
             return f"{x:,.0f}"
-        return f"{x:.3g}"
+        if abs(x) < 5e-7:  # three significant digits, never in scientific notation
+            return "0"
+        return np.format_float_positional(x, precision=3, unique=False, fractional=False, trim="-")
     return str(value)
 
 

@@ -53,8 +53,9 @@ Table = pd.DataFrame | pd.Series
 METRIC_INDEX = "metric"
 
 
-#: Tables with more columns than this are set tighter so that they fit the page width.
-WIDE_COLUMNS = 7
+#: Tables with more columns than this are set tighter so that they fit the page width
+#: (every table wraps its text to fit; numbers never wrap).
+WIDE_COLUMNS = 6
 
 #: Tables longer than this show their first rows and say how many were left out (and
 #: where every row is): a reader scans the top of a table, the full one is in its CSV.
