@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimize.explain import target_currency
 from optimize.next_period import NextPeriod, new_targets
 from optimize.verify import optimised_behaviour
 from sim import metrics as M
+from sim.money import money_amount
 from sim.scenario import variant_toml
 
 from ..kit.files import to_csv
@@ -60,9 +62,13 @@ def _settings(nxt: NextPeriod) -> str:
         number = opt.chosen.problem.company_number
     else:
         number = c.company_number if c.company_number is not None else nxt.last_targets.sum()
+    unit = target_currency(opt.scenario, opt.primary) if opt.primary else None
+    total, last = (
+        money_amount(x, unit) if unit else f"{x:,.0f}" for x in (number, nxt.last_targets.sum())
+    )
     parts.append(
-        f"{opt.primary or 'primary'} targets add up to the company number {number:,.0f} "
-        f"(up to {c.overassign:.0%} above; last period's targets: {nxt.last_targets.sum():,.0f})"
+        f"{opt.primary or 'primary'} targets add up to the company number {total} "
+        f"(up to {c.overassign:.0%} above; last period's targets: {last})"
     )
     if c.ratchet is not None:
         parts.append(f"each rep's target within ±{c.ratchet:.0%} of last period's actual target")
