@@ -59,6 +59,9 @@ WRITERS = {
     "planlab.review.command": ("review_files", "checkin_files", "stage", "write_files"),
 }
 
+#: Commands that take a minute or more: timed once.
+SLOW = frozenset({"optimize", "review", "checkin", "calibrate"})
+
 #: The commands timed end to end: name -> planlab arguments (before --out).
 COMMANDS = {
     "simulate": ["simulate", str(BASELINE), "--trials", "2000"],
@@ -205,7 +208,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         if args.commands or args.only_commands:
             for name in COMMANDS:
-                m = command_share(name, Path(tmp), 1 if name == "optimize" else args.repeat)
+                once = name in SLOW  # minutes each; their writing is a small share
+                m = command_share(name, Path(tmp), 1 if once else args.repeat)
                 print(
                     f"planlab {name:16s}: writing outputs is {m['writing'] / m['wall']:.1%} "
                     f"of the command's wall time (writing / whole = "
