@@ -36,6 +36,7 @@ from ..kit.html import (
 from ..kit.toml import compact_scenario_toml, compact_toml
 from ..optimize import figures as OF
 from ..optimize.files import optimisation_lines
+from ..optimize.tables import binding_shown, promises_shown, targets_shown
 
 __all__ = [
     "NEXT_SCENARIO",
@@ -174,7 +175,7 @@ def next_period_section(nxt: NextPeriod, currency: str | None = None) -> str:
     if opt.binding is not None:
         pieces += [
             heading("Binding constraints"),
-            markup(render_table(opt.binding, currency=currency)),
+            markup(render_table(binding_shown(opt), currency=currency)),
         ]
     pieces += [
         markup(
@@ -187,7 +188,7 @@ def next_period_section(nxt: NextPeriod, currency: str | None = None) -> str:
             )
         ),
         heading("Targets and why"),
-        markup(render_table(opt.targets, currency=currency)),
+        markup(render_table(targets_shown(opt), currency=currency)),
     ]
     return blocks(*pieces)
 
@@ -203,7 +204,7 @@ def solver_notes(nxt: NextPeriod, currency: str | None = None) -> str:
     if nxt.check is not None:
         pieces += [
             heading("What the optimiser expected, and the simulation"),
-            markup(render_table(nxt.check, currency=currency)),
+            markup(render_table(promises_shown(nxt.check, opt.scenario.currency))),
         ]
     pieces += [heading("Plan shapes compared"), markup(render_table(opt.shapes, currency=currency))]
     return blocks(*pieces)
