@@ -84,7 +84,9 @@ def _frame(table: pd.DataFrame | pd.Series) -> pd.DataFrame:
     return table
 
 
-def _table_sheet(title: str, table: pd.DataFrame | pd.Series) -> Sheet:
+def _table_sheet(title: str, table: pd.DataFrame | pd.Series, kind: str | None = None) -> Sheet:
+    """A table as a sheet; ``kind`` (percent, money, number), when given, is how every
+    value reads (a grid of one metric, whose columns are markets, not metrics)."""
     df = _frame(table)
     plain_index = isinstance(df.index, pd.RangeIndex) and df.index.names == [None]
     index_names = [] if plain_index else [n or "" for n in df.index.names]
@@ -105,7 +107,7 @@ def _table_sheet(title: str, table: pd.DataFrame | pd.Series) -> Sheet:
         row_kind = column_kind(parts[-1]) if by_row else None
         cells = [*([] if plain_index else parts), *values]
         row = [
-            _cell(v, row_kind if (row_kind and j >= n_index) else kinds[j])
+            _cell(v, (kind or row_kind) if ((kind or row_kind) and j >= n_index) else kinds[j])
             for j, v in enumerate(cells)
         ]
         for j, v in enumerate(cells):
@@ -125,11 +127,15 @@ SheetBuilder = Callable[[Sheet], None]
 
 
 def workbook_bytes(
-    sheets: Mapping[str, pd.DataFrame | pd.Series | SheetBuilder], currency: str | None = None
+    sheets: Mapping[str, pd.DataFrame | pd.Series | SheetBuilder],
+    currency: str | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> bytes:
     """The workbook (one sheet per table, in order) as ``.xlsx`` bytes; amounts in
     ``currency``. A sheet given as a function is built by it (see :data:`SheetBuilder`).
-    Every sheet freezes its header row and first column alike."""
+    ``kinds`` names sheets whose every value reads one way (sheet name -> percent, money
+    or number). Every sheet freezes its header row and first column alike."""
+    kinds = kinds or {}
     taken: set[str] = set()
     built = []
     for name, table in sheets.items():
@@ -138,7 +144,7 @@ def workbook_bytes(
             sheet = Sheet(title)
             table(sheet)
         else:
-            sheet = _table_sheet(title, table)
+            sheet = _table_sheet(title, table, kinds.get(name))
         sheet.freeze = "B2"
         built.append(sheet)
     return xlsx_bytes(built, money_format(currency))

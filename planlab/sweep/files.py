@@ -18,7 +18,7 @@ from sim.sweep.run import HEADLINE, SweepResult
 
 from ..kit.excel import workbook_bytes
 from ..kit.files import to_csv, to_json
-from ..kit.format import label
+from ..kit.format import column_kind, label
 from ..kit.html import (
     blocks,
     bullets,
@@ -171,5 +171,6 @@ def sweep_files(result: SweepResult, argv: list[str] | None = None) -> dict[str,
                 **grids,
             },
             result.scenario.currency,
+            kinds={m: column_kind(m) for m in grids},  # a grid holds one metric
         ),
     }
