@@ -46,7 +46,14 @@ def test_help_loads_no_simulator():
 
 @pytest.mark.parametrize(
     ("command", "option", "default"),
-    [("calibrate", "--replications", "200"), ("optimize", "--trials", "1,000")],
+    [
+        ("calibrate", "--replications", "200"),
+        ("calibrate", "--check", "0, no check"),
+        ("optimize", "--trials", "1,000"),
+        ("optimize", "--time-limit", "no limit"),
+        ("review", "--time-limit", "no limit"),
+        ("sweep", "--trials", "[sweep] trials, else the scenario's"),
+    ],
 )
 def test_help_shows_defaults(command, option, default, capsys):
     with pytest.raises(SystemExit):
