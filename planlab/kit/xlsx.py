@@ -92,7 +92,11 @@ class Sheet:
     autofilter: str | None = None
 
     def put(
-        self, where: str | tuple[int, int], value: object, style: str = "plain", formula=False
+        self,
+        where: str | tuple[int, int],
+        value: object,
+        style: str = "plain",
+        formula: bool = False,
     ) -> None:
         """Set one cell (``"B3"`` or ``(row, column)``) to ``value`` in ``style``."""
         if style not in _STYLE_ID:
