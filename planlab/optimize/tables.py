@@ -13,9 +13,11 @@ import pandas as pd
 from optimize.explain import target_currency
 from optimize.run import Optimisation
 
+from ..kit.excel import SheetBuilder
 from ..kit.format import format_value, label
+from ..kit.xlsx import Sheet
 
-__all__ = ["binding_shown", "promises_shown", "targets_shown"]
+__all__ = ["binding_shown", "promises_sheet", "promises_shown", "targets_shown"]
 
 #: How each constraint family's value reads: a share, an amount of pay, a number, or a
 #: target (an amount when the primary measure's targets are money).
@@ -40,16 +42,17 @@ def _shown(x: float, kind: str, currency: str | None) -> str:
     return format_value(x, kind, currency)
 
 
+def _promise_kind(quantity: str) -> str:
+    """A promise's unit: a share of reps or a cost of sales is a percentage, the rest money."""
+    return "percent" if ("share" in quantity or "cost of sales" in quantity) else "money"
+
+
 def promises_shown(check: pd.DataFrame, currency: str) -> pd.DataFrame:
     """What the model promised against the simulation, each row in its unit (a share of
     reps or cost of sales as a percentage, anything else an amount)."""
-
-    def kind(quantity: str) -> str:
-        return "percent" if ("share" in quantity or "cost of sales" in quantity) else "money"
-
     rows = []
     for r in check.itertuples(index=False):
-        k = kind(str(r.quantity))
+        k = _promise_kind(str(r.quantity))
         rows.append(
             {
                 "quantity": str(r.quantity)[:1].upper() + str(r.quantity)[1:],
@@ -59,6 +62,29 @@ def promises_shown(check: pd.DataFrame, currency: str) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows, columns=["quantity", "model", "simulated", "limit"])
+
+
+def promises_sheet(check: pd.DataFrame) -> SheetBuilder:
+    """The promises as a workbook sheet: numbers stay numbers, each row in its format (a
+    percentage, or an amount in the workbook's currency)."""
+
+    def build(sheet: Sheet) -> None:
+        head = ["Quantity", "Model", "Simulated", "Limit"]
+        sheet.append_rows([[(h, "header") for h in head]])
+        rows = [
+            [
+                (str(r.quantity), "plain"),
+                (float(r.model), _promise_kind(str(r.quantity))),
+                (float(r.simulated), _promise_kind(str(r.quantity))),
+                (str(r.limit), "plain"),
+            ]
+            for r in check.itertuples(index=False)
+        ]
+        sheet.append_rows(rows, first=2)
+        sheet.widths = {1: 34, 2: 16, 3: 16, 4: 18}
+        sheet.autofilter = f"A1:D{len(rows) + 1}"
+
+    return build
 
 
 def binding_shown(opt: Optimisation) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from sim import metrics as M
 from sim.money import money_amount
 from sim.scenario import variant_toml
 
+from ..kit.excel import SheetBuilder
 from ..kit.files import to_csv
 from ..kit.html import (
     blocks,
@@ -36,7 +37,7 @@ from ..kit.html import (
 from ..kit.toml import compact_scenario_toml, compact_toml
 from ..optimize import figures as OF
 from ..optimize.files import optimisation_lines
-from ..optimize.tables import binding_shown, promises_shown, targets_shown
+from ..optimize.tables import binding_shown, promises_sheet, promises_shown, targets_shown
 
 __all__ = [
     "NEXT_SCENARIO",
@@ -210,7 +211,7 @@ def solver_notes(nxt: NextPeriod, currency: str | None = None) -> str:
     return blocks(*pieces)
 
 
-def next_period_sheets(nxt: NextPeriod) -> dict[str, pd.DataFrame | pd.Series]:
+def next_period_sheets(nxt: NextPeriod) -> dict[str, pd.DataFrame | pd.Series | SheetBuilder]:
     """The re-optimisation's sheets of the review workbook."""
     opt = nxt.optimisation
     if opt.plan is None:
@@ -218,11 +219,13 @@ def next_period_sheets(nxt: NextPeriod) -> dict[str, pd.DataFrame | pd.Series]:
         if opt.relaxation is not None and len(opt.relaxation):
             return {"Next period relaxations": opt.relaxation, **tried}
         return tried
-    sheets: dict[str, pd.DataFrame | pd.Series] = {"Next period targets": opt.targets}
+    sheets: dict[str, pd.DataFrame | pd.Series | SheetBuilder] = {
+        "Next period targets": opt.targets
+    }
     if nxt.result is not None:
         sheets["New vs last plan"] = _compared(nxt)
     if nxt.check is not None:
-        sheets["Model vs simulation"] = nxt.check
+        sheets["Model vs simulation"] = promises_sheet(nxt.check)
     if opt.binding is not None:
         sheets["Binding constraints"] = opt.binding
     sheets["Plan shapes compared"] = opt.shapes
