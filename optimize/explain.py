@@ -14,6 +14,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.measures import MEASURES
+from sim.money import money_amount, money_text
+from sim.scenario import Scenario
+
 from .model import TargetProblem, evaluate_choice
 from .solve import Solution
 
@@ -24,6 +28,7 @@ __all__ = [
     "describe_relaxation",
     "rationale",
     "relaxation",
+    "target_currency",
     "team_pay_share",
     "team_tradeoff",
     "usage",
@@ -45,27 +50,51 @@ STEPS = {
 }
 
 
-def usage(p: TargetProblem, level: np.ndarray) -> dict[str, tuple[float, str]]:
-    """Each active family's value at the chosen levels and its limit, for people."""
+def target_currency(scenario: Scenario, primary: str) -> str | None:
+    """The currency the primary measure's targets are in, or None when it counts something
+    other than money (accounts, units)."""
+    name = scenario.plan.measure(primary).name
+    return scenario.currency if MEASURES[name].unit == "currency" else None
+
+
+def _amount(x: float, currency: str | None) -> str:
+    """A target-sized amount: money in ``currency``, or a count when targets are not money."""
+    return money_amount(x, currency) if currency else f"{x:,.0f}"
+
+
+def usage(
+    p: TargetProblem,
+    level: np.ndarray,
+    currency: str = "USD",
+    target_currency: str | None = "USD",
+) -> dict[str, tuple[float, str]]:
+    """Each active family's value at the chosen levels and its limit, for people: pay in
+    ``currency``, targets in ``target_currency`` (None when the primary measure counts
+    something other than money)."""
     c, e, n = p.constraints, evaluate_choice(p, level), p.reps
     rows = np.arange(n)
     chosen = p.targets[rows, level]
     out = {
-        "company_number": (e["targets"], f"≥ {p.company_number:,.0f}"),
+        "company_number": (e["targets"], f"≥ {_amount(p.company_number, target_currency)}"),
         "achievability_low": (e["reps_at_target"] / n, f"≥ {c.achievability.low:.0%}")
         if c.achievability
         else None,
         "achievability_high": (e["reps_at_target"] / n, f"≤ {c.achievability.high:.0%}")
         if c.achievability
         else None,
-        "budget": (e["expected_pay"], f"≤ {c.budget:,.0f}") if c.budget else None,
+        "budget": (e["expected_pay"], f"≤ {money_amount(c.budget, currency)}")
+        if c.budget
+        else None,
         "cost_of_sales": (
             e["expected_pay"] / e["expected_revenue"],
             f"≤ {c.cost_of_sales:.2%}",
         )
         if c.cost_of_sales
         else None,
-        "bad_year": (e.get("bad_year_pay", np.nan), f"≤ {c.bad_year.ceiling:,.0f}")
+        "bad_year": (
+            e.get("bad_year_pay", np.nan),
+            f"≤ {money_amount(c.bad_year.ceiling, currency)}",
+        )
         if c.bad_year
         else None,
         "ratchet": (
@@ -74,8 +103,12 @@ def usage(p: TargetProblem, level: np.ndarray) -> dict[str, tuple[float, str]]:
         )
         if c.ratchet is not None and p.last_target is not None
         else None,
-        "min_target": (float(chosen.min()), f"≥ {c.min_target:,.0f}") if c.min_target else None,
-        "max_target": (float(chosen.max()), f"≤ {c.max_target:,.0f}") if c.max_target else None,
+        "min_target": (float(chosen.min()), f"≥ {_amount(c.min_target, target_currency)}")
+        if c.min_target
+        else None,
+        "max_target": (float(chosen.max()), f"≤ {_amount(c.max_target, target_currency)}")
+        if c.max_target
+        else None,
     }
     return {k: v for k, v in out.items() if v is not None}
 
@@ -84,10 +117,13 @@ def binding(
     p: TargetProblem,
     solution: Solution,
     resolve,
+    currency: str = "USD",
+    target_currency: str | None = "USD",
 ) -> pd.DataFrame:
     """One row per active constraint: its value and limit at the chosen plan, and the
-    objective gained by loosening it one step (``resolve([relax, ...]) -> [Solution]``)."""
-    used = usage(p, solution.level)
+    objective gained by loosening it one step (``resolve([relax, ...]) -> [Solution]``);
+    limits in words as :func:`usage` gives them."""
+    used = usage(p, solution.level, currency, target_currency)
     rows = []
     families = p.active()
     answers = resolve([{f: STEPS[f][0]} for f in families])
@@ -210,7 +246,7 @@ def team_pay_share(plan) -> float:
     )
 
 
-def team_tradeoff(shapes: pd.DataFrame, chosen: str) -> str | None:
+def team_tradeoff(shapes: pd.DataFrame, chosen: str, currency: str = "USD") -> str | None:
     """Why the chosen shape pays what it pays on team and collaboration results, in
     one sentence: set against the best feasible shape on the other side (without
     such pay when the chosen one has it, with it when not).
@@ -233,7 +269,8 @@ def team_tradeoff(shapes: pd.DataFrame, chosen: str) -> str | None:
     profit = row["expected_profit"] - other["expected_profit"]
     what = (
         f"{'costs' if effort < 0 else 'adds'} {abs(effort):.1%} of individual effort "
-        f"(free-riding on team-mates) and buys {max(help_, 0.0):,.0f} of team-mates' revenue "
+        f"(free-riding on team-mates) and buys {money_text(max(help_, 0.0), currency)} of "
+        "team-mates' revenue "
         f"in help; revenue moves {revenue:+.1%}, cost of sales {lo['cost_of_sales']:.2%} → "
         f"{hi['cost_of_sales']:.2%}, reps at target {lo['share_at_target']:.0%} → "
         f"{hi['share_at_target']:.0%}"

@@ -27,6 +27,7 @@ from sim.behaviour.flows import agency_moments, expected_flows
 from sim.behaviour.response import risk_aversion
 from sim.errors import ScenarioError
 from sim.measures import MEASURES
+from sim.money import currency_sign, money_amount
 from sim.montecarlo import MonteCarloEngine
 from sim.population import Population
 from sim.scenario import Scenario
@@ -73,14 +74,16 @@ class LinearResult:
             rows.append(self._row("closed form", self.closed_form))
         return pd.DataFrame(rows)
 
-    def findings(self) -> list[str]:
-        """The result in plain words, for the summary."""
+    def findings(self, currency: str = "USD") -> list[str]:
+        """The result in plain words, for the summary; amounts in ``currency``."""
         lp = self.plan
-        rates = ", ".join(_rate(b, m) for m, b in zip(self.measures, lp.beta, strict=True))
+        rates = ", ".join(
+            _rate(b, m, currency) for m, b in zip(self.measures, lp.beta, strict=True)
+        )
         pay = f"commission{'s' if len(self.measures) > 1 else ''} {rates}"
         lines = [
-            f"Best salary + linear commission: {pay}, salary {_money(lp.alpha)}; "
-            f"expected profit {_money(lp.profit)}."
+            f"Best salary + linear commission: {pay}, salary {_money(lp.alpha, currency)}; "
+            f"expected profit {_money(lp.profit, currency)}."
         ]
         if self.closed_form is not None:
             cf = ", ".join(f"{b:.4f}" for b in self.closed_form.beta)
@@ -192,16 +195,20 @@ def linear_plan(scenario: Scenario, spec: OptimizeSpec, pop: Population, seed: i
     return LinearResult(best, np.atleast_1d(margin), reps, None)
 
 
-def _rate(beta: float, measure: str) -> str:
+def _rate(beta: float, measure: str, currency: str = "USD") -> str:
     """A commission in words: a share of an amount, or money per unit of a count."""
     kind = MEASURES.get(measure)
     if kind is not None and kind.unit != "currency":
-        return f"{_money(beta)} per unit of {measure}"
+        return f"{_money(beta, currency)} per unit of {measure}"
     return f"{beta:.2%} of {measure}"
 
 
-def _money(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.4g}"
+def _money(x: float, currency: str = "USD") -> str:
+    """An amount to the unit, or to four significant digits below 100 (a small commission
+    per unit)."""
+    if abs(x) >= 100:
+        return money_amount(x, currency)
+    return f"{'-' if x < 0 else ''}{currency_sign(currency)}{abs(x):.4g}"
 
 
 def _numbered(prefix: str, n: int, single: str) -> tuple[str, ...]:

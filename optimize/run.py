@@ -28,7 +28,14 @@ from sim.run import make_population
 from sim.scenario import Scenario
 
 from .budget import Budget
-from .explain import binding, rationale, relaxation, team_pay_share, team_tradeoff
+from .explain import (
+    binding,
+    rationale,
+    relaxation,
+    target_currency,
+    team_pay_share,
+    team_tradeoff,
+)
 from .linear import LinearResult, linear_plan
 from .model import TargetProblem, evaluate_choice
 from .shapes import PlanShape, apply_shape, menu_shapes, team_key
@@ -373,6 +380,8 @@ def optimize_plan(
                 best.problem,
                 best.solution,
                 lambda relaxes: list(th.map(lambda r: solve_one(best.problem, relax=r), relaxes)),
+                scenario.currency,
+                target_currency(scenario, primary),
             )
             front = _frontier(best.problem, best.solution, spec, solve_all)
         clock["explained"] = time.perf_counter()
@@ -387,7 +396,7 @@ def optimize_plan(
         targets=reasons,
         binding=bind,
         frontier=front,
-        team_choice=team_tradeoff(table, best.shape.label),
+        team_choice=team_tradeoff(table, best.shape.label, scenario.currency),
         timings=_timings(clock),
         budget=clock_budget.seconds,
         seed=seed,

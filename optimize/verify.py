@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from sim.behaviour.spec import BehaviourSpec
+from sim.money import money_amount
 from sim.optimize_spec import reps_respond
 from sim.run import SimulationResult, simulate
 
@@ -123,7 +124,7 @@ def promises(
     target level, one task split per plan shape, annual effort without the
     within-period dynamics or deal timing."""
     p, level = opt.chosen.problem, opt.chosen.solution.level
-    c = p.constraints
+    c, cur = p.constraints, opt.scenario.currency
     tables = evaluate_choice(p, level)
     model = _figures(opt, result if promised is None else promised)
     got = _figures(opt, result)
@@ -139,7 +140,7 @@ def promises(
             "expected incentive cost",
             model["expected_pay"],
             got["expected_pay"],
-            f"≤ {c.budget:,.0f}" if c.budget else "",
+            f"≤ {money_amount(c.budget, cur)}" if c.budget else "",
             tables["expected_pay"],
         ),
         (
@@ -174,7 +175,7 @@ def promises(
                 f"incentive cost, P{100 * c.bad_year.quantile:.0f} year",
                 model["bad_year_pay"],
                 got["bad_year_pay"],
-                f"≤ {c.bad_year.ceiling:,.0f}",
+                f"≤ {money_amount(c.bad_year.ceiling, cur)}",
                 tables.get("bad_year_pay", np.nan),
             )
         )

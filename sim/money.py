@@ -6,7 +6,7 @@ and the reports of the front door read an amount the same way.
 
 from __future__ import annotations
 
-__all__ = ["CURRENCY_SIGNS", "currency_sign", "money_change", "money_text"]
+__all__ = ["CURRENCY_SIGNS", "currency_sign", "money_amount", "money_change", "money_text"]
 
 #: Signs of the common currencies; any other ISO code is written before the amount.
 CURRENCY_SIGNS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥", "CNY": "¥", "INR": "₹"}
@@ -28,6 +28,12 @@ def money_text(x: float, currency: str = "USD") -> str:
     if x >= 1e3:
         return f"{sign}{x / 1e3:,.0f}k"
     return f"{sign}{x:,.0f}"
+
+
+def money_amount(x: float, currency: str = "USD") -> str:
+    """An amount to the unit, for tables and limits: ``$2,455,000``, ``-€1,200``,
+    ``CHF 950``."""
+    return f"{'-' if x < 0 else ''}{currency_sign(currency)}{abs(x):,.0f}"
 
 
 def money_change(x: float, currency: str = "USD") -> str:

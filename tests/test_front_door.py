@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from dataclasses import replace
 
 import pytest
 
@@ -45,7 +46,14 @@ def test_help_loads_no_simulator():
 
 @pytest.mark.parametrize(
     ("command", "option", "default"),
-    [("calibrate", "--replications", "200"), ("optimize", "--trials", "1,000")],
+    [
+        ("calibrate", "--replications", "200"),
+        ("calibrate", "--check", "0, no check"),
+        ("optimize", "--trials", "1,000"),
+        ("optimize", "--time-limit", "no limit"),
+        ("review", "--time-limit", "no limit"),
+        ("sweep", "--trials", "[sweep] trials, else the scenario's"),
+    ],
 )
 def test_help_shows_defaults(command, option, default, capsys):
     with pytest.raises(SystemExit):
@@ -192,3 +200,38 @@ def test_compact_scenario_keeps_a_changed_distribution_whole(tmp_path):
     got = back.market.new_business.deal_size
     assert got.dist == size.dist and got.cv == size.cv
     assert got.mean_ == pytest.approx(size.mean_, abs=0.005)  # to the cent
+
+
+def test_history_diff_reads_alike_whatever_recorded_the_targets(tmp_path, capsys):
+    """A review keys targets by measure, an older check-in by the reps table's columns
+    (``target_revenue``, with chances ``p_target_revenue``): the diff compares them as one
+    measure, and long or listed assumptions stay one short line each."""
+    store = str(tmp_path / "h.sqlite")
+    review = _rec(0.6, 1_000_000.0, 0.05)
+    review = replace(
+        review,
+        targets={"Ana": {"revenue": 1_000_000.0}, "Ben": {"revenue": 2_000_000.0}},
+        assumptions={"market": {"growth": 0.05}, "notes": None},
+    )
+    checkin = _rec(0.6, 1_100_000.0, 0.05)
+    checkin = replace(
+        checkin,
+        targets={
+            "Ana": {"target_revenue": 1_100_000.0, "p_target_revenue": 0.4},
+            "Ben": {"target_revenue": 2_000_000.0, "p_target_revenue": 0.6},
+        },
+        assumptions={
+            "market": {"growth": 0.05},
+            "notes": ["x" * 200, "the second note"],
+            "level": 1.2931714863634098,
+        },
+    )
+    record(review, store)
+    record(checkin, store)
+    assert main(["history", "diff", "1", "2", "--store", store]) == 0
+    diff = capsys.readouterr().out
+    assert "target_revenue" not in diff and "p_target" not in diff
+    assert "3,000,000" in diff and "3,100,000" in diff and "3.3%" in diff
+    assert "1.293" in diff and "1.2931714863634098" not in diff
+    assert "characters, cut" in diff and "None" not in diff
+    assert max(len(line) for line in diff.splitlines()) < 140

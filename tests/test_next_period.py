@@ -203,6 +203,11 @@ def test_review_reoptimises_through_the_command_line(folder, tmp_path, capsys):
         "New vs last plan",
     ):
         assert sheet in wb.sheetnames
+    promised = wb["Model vs simulation"]  # each row in its unit, numbers kept as numbers
+    assert promised["A2"].value == "share of reps at target"
+    assert promised["B2"].number_format == "0.0%" and isinstance(promised["B2"].value, float)
+    assert promised["A3"].value == "expected incentive cost"
+    assert promised["B3"].number_format == '"$"#,##0'
     reps = wb["Next period targets"]
     cells = [c for row in reps.iter_rows() for c in row if c.value == EVIL]
     assert cells and all(c.data_type == "s" for c in cells)  # text, never a formula

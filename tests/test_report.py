@@ -235,3 +235,15 @@ def test_a_matplotlib_figure_handed_in_is_embedded_as_png(result):
     html = render_report(result, "t", {}, [], figures=[("fig-own", "Own", fig, "own chart", "")])
     assert _assert_images_are_embedded(html) == 7
     assert re.search(r'<figure id="fig-own">.*?src="data:image/png;base64,', html, re.S)
+
+
+def test_a_long_table_shows_its_top_rows_and_names_the_file_with_every_row():
+    from planlab.kit.html import MAX_ROWS
+
+    table = pd.DataFrame({"revenue": np.arange(MAX_ROWS + 37, dtype=float)})
+    html = render_table(table, every_row_in="reps.csv")
+    assert html.count("<tr>") == MAX_ROWS + 1  # the header row and the first rows
+    assert f"Showing the first {MAX_ROWS:,} of {MAX_ROWS + 37:,} rows" in html
+    assert "every row is in reps.csv." in html
+    short = render_table(table.head(5), every_row_in="reps.csv")
+    assert "Showing" not in short and short.count("<tr>") == 6

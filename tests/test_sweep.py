@@ -152,6 +152,10 @@ def test_sweep_writes_every_output(swept):
     assert html.count("<img") == 5 and "Robustness" in html and "Who gains" in html
     wb = load_workbook(swept / "workbook.xlsx")
     assert {"ranking", "cells", "reps", "cost_of_sales"} <= set(wb.sheetnames)
+    # a headline grid holds one metric: every value reads as that metric does
+    assert wb["cost_of_sales"]["B2"].number_format == "0.0%"
+    assert wb["incentive_cost_expected"]["B2"].number_format == '"$"#,##0'
+    assert wb["ranking"]["C2"].number_format == '"$"#,##0'  # worst case, an amount
 
 
 def test_uncapped_leaves_the_cost_band_and_the_ranking_says_so(swept):

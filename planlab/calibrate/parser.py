@@ -29,7 +29,8 @@ def add_calibrate_command(sub) -> None:
         type=whole_number(0, 100_000),
         default=0,
         metavar="TRIALS",
-        help="compare the calibrated engine with the pipeline on TRIALS replications",
+        help="compare the calibrated engine with the pipeline on TRIALS replications "
+        "(default: 0, no check)",
     )
     p.add_argument("--seed", type=whole_number(0), help="random seed (default: the scenario's)")
     p.add_argument(

@@ -45,12 +45,16 @@ def _nested(diffs: pd.DataFrame) -> dict:
 
 
 def comparison_findings(
-    result: SimulationResult, diffs: pd.DataFrame, tables: Mapping[str, Table] | None = None
+    result: SimulationResult,
+    diffs: pd.DataFrame,
+    tables: Mapping[str, Table] | None = None,
+    material: pd.Series | None = None,
 ) -> list[str]:
     """The executive summary of a comparison: one line per variant, then the base plan's
     achievability, cost and cost of sales (the simulate report has the rest)."""
     first = result.base.plan.measures[0].id
-    lines = comparison_lines(diffs, result.population.size, first, LEVEL, result.scenario.currency)
+    cur = result.scenario.currency
+    lines = comparison_lines(diffs, result.population.size, first, LEVEL, cur, material)
     return lines + summary_lines(result, variants=False, tables=tables)[:3]
 
 
@@ -61,18 +65,21 @@ def compare_files(
     tables: Mapping[str, Table] | None = None,
     diffs: pd.DataFrame | None = None,
     per_rep: pd.DataFrame | None = None,
+    findings: list[str] | None = None,
 ) -> dict[str, str | bytes]:
     """Every output file of a comparison, name -> text (or bytes for the workbook).
 
     The run's tables, the differences and the per-rep differences are built once
     (here, unless given) and handed to every writer; the comparison table is the
-    run's company table.
+    run's company table; ``findings`` are :func:`comparison_findings` (worked out here
+    unless given).
     """
     tables = run_tables(result) if tables is None else tables
     table = tables["company"]
     diffs = differences(result, level=LEVEL) if diffs is None else diffs
     material = material_differences(diffs, result.population.size)
-    findings = comparison_findings(result, diffs, tables)
+    if findings is None:
+        findings = comparison_findings(result, diffs, tables, material)
     flagged = diffs.assign(material=material)
     per_rep = rep_differences(result, level=LEVEL) if per_rep is None else per_rep
     summary = {
@@ -163,9 +170,9 @@ def cmd_compare(args, argv) -> int:
         tables = run_tables(result)
         diffs = differences(result, level=LEVEL)
         per_rep = rep_differences(result, level=LEVEL)
-        files = compare_files(result, argv, args.xlsx, tables, diffs, per_rep)
+        findings = comparison_findings(result, diffs, tables)
+        files = compare_files(result, argv, args.xlsx, tables, diffs, per_rep, findings)
     write_files(out, files, args.force, inputs)
     if not args.quiet:
-        findings = comparison_findings(result, diffs, tables)
         _print(result, tables["company"], findings, files, out)
     return EXIT_OK

@@ -45,23 +45,27 @@ MATERIAL: dict[str, tuple[str, float]] = {
 
 def material_differences(diffs: pd.DataFrame, reps: int) -> pd.Series:
     """Whether each (variant, metric) difference is material (significant and large enough)."""
-    out = pd.Series(False, index=diffs.index, name="material")
-    for (variant, metric), row in diffs.iterrows():
-        rule = MATERIAL.get(metric)
-        if rule is None or not row["significant"] or not np.isfinite(row["difference"]):
-            continue
-        kind, size = rule
-        d = abs(row["difference"])
-        if kind == "rel":
-            big = d >= size * abs(row["base"])
-        elif kind == "rel_cost":
-            big = d >= size * abs(diffs.loc[(variant, "incentive_cost_expected"), "base"])
-        elif kind == "reps":
-            big = d * reps >= size
-        else:
-            big = d >= size
-        out[(variant, metric)] = bool(big)
-    return out
+    metrics = diffs.index.get_level_values("metric")
+    kind = np.array([MATERIAL.get(m, ("", np.nan))[0] for m in metrics])
+    size = np.array([MATERIAL.get(m, ("", np.nan))[1] for m in metrics], dtype=float)
+    d = diffs["difference"].to_numpy(dtype=float)
+    base = diffs["base"].to_numpy(dtype=float)
+    # the base plan's expected incentive cost of each row's variant (rel_cost rules)
+    variants = diffs.index.get_level_values("variant")
+    costs = diffs["base"][metrics == "incentive_cost_expected"]
+    by_variant = dict(
+        zip(costs.index.get_level_values("variant"), costs.to_numpy(dtype=float), strict=True)
+    )
+    cost_base = np.array([by_variant.get(v, np.nan) for v in variants], dtype=float)
+    a = np.abs(d)
+    with np.errstate(invalid="ignore"):
+        big = np.select(
+            [kind == "rel", kind == "rel_cost", kind == "reps"],
+            [a >= size * np.abs(base), a >= size * np.abs(cost_base), a * reps >= size],
+            default=a >= size,
+        )
+    ok = (kind != "") & diffs["significant"].to_numpy(dtype=bool) & np.isfinite(d) & big
+    return pd.Series(ok, index=diffs.index, name="material")
 
 
 def _reps(n: float, word: str) -> str:
@@ -241,14 +245,20 @@ def _join(clauses: list[str]) -> str:
 
 
 def comparison_lines(
-    diffs: pd.DataFrame, reps: int, first: str, level: float = 0.95, currency: str = "USD"
+    diffs: pd.DataFrame,
+    reps: int,
+    first: str,
+    level: float = 0.95,
+    currency: str = "USD",
+    material: pd.Series | None = None,
 ) -> list[str]:
     """One sentence per variant naming its material differences from the base plan.
 
     ``diffs`` is :func:`sim.compare.differences`; ``reps`` turns shares of
-    rep-years into reps; ``first`` names the measure the attainment shares read.
+    rep-years into reps; ``first`` names the measure the attainment shares read;
+    ``material`` is :func:`material_differences` of ``diffs`` (worked out here unless given).
     """
-    material = material_differences(diffs, reps)
+    material = material_differences(diffs, reps) if material is None else material
     lines = []
     for variant in diffs.index.unique(level="variant"):
         rows = diffs.loc[variant]

@@ -3,6 +3,8 @@ the base plan with paired intervals, and attainment overlaid."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -11,13 +13,13 @@ from sim.run import SimulationResult
 
 from ..kit.format import column_kind, format_value
 from ..kit.html import blocks, figure_html, heading, markup, note, render_table
-from ..simulate.tables import behaviour_applies
+from ..simulate.tables import behaviour_applies, idle_left_out
 from . import figures as F
 
 __all__ = ["comparison_section"]
 
 
-def _difference_cell(row: pd.Series, metric: str, material: bool, currency: str) -> str:
+def _difference_cell(row: Mapping[str, float], metric: str, material: bool, currency: str) -> str:
     kind = column_kind(metric)
     if not np.isfinite(row["difference"]):
         return "–"
@@ -40,13 +42,12 @@ def comparison_section(
     cur = result.scenario.currency
     if not behaviour_applies(result):
         table = table.drop(index=[m for m in table.index if m in BEHAVIOUR_KEYS])
-    if result.scenario.market.referrals is None:  # no leads pass between teams: all zeros
-        table = table.drop(index=["referrals"], errors="ignore")
+    table, idle = idle_left_out(table)
+    rows = diffs[["difference", "ci_low", "ci_high"]].to_dict(orient="index")
+    flags = material.to_dict()
     cells = {
         variant: [
-            _difference_cell(
-                diffs.loc[(variant, m)], m, bool(material.get((variant, m), False)), cur
-            )
+            _difference_cell(rows[(variant, m)], m, bool(flags.get((variant, m), False)), cur)
             for m in table.index
         ]
         for variant in diffs.index.unique(level="variant")
@@ -69,9 +70,19 @@ def comparison_section(
         "excludes zero and the size matters."
     )
     fig = F.attainment_overlay(result)
+    left_out = (
+        [
+            note(
+                f"Not shown, zero in every variant (that part of the model is off): {', '.join(idle)}."
+            )
+        ]
+        if idle
+        else []
+    )
     return blocks(
         note(notes),
         markup(render_table(table, currency=cur, verbatim=result.variants)),
+        *left_out,
         heading("Differences from the base plan"),
         note(dnotes),
         markup(render_table(dtable, verbatim=result.variants)),

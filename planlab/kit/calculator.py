@@ -4,19 +4,15 @@ finance can try values in Excel itself."""
 
 from __future__ import annotations
 
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-
 from sim.plan import Plan
 
-from .excel import FORMATS, SheetBuilder, freeze
+from .excel import SheetBuilder
+from .xlsx import Sheet
 
 __all__ = ["INPUT_CELL", "earnings_calculator"]
 
 #: The attainment a reader types in (100% to start).
 INPUT_CELL = "B3"
-_INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-_HEAD = Font(bold=True)
 
 
 def earnings_calculator(plan: Plan) -> SheetBuilder:
@@ -29,23 +25,22 @@ def earnings_calculator(plan: Plan) -> SheetBuilder:
     tail slope beyond the last one), nothing below the first, at most the cap.
     """
 
-    def build(ws, money: str) -> None:
+    def build(ws: Sheet) -> None:
         mix = plan.pay_mix
-        ws["A1"] = f"Earnings calculator: {plan.name}"
-        ws["A1"].font = Font(bold=True, size=13)
-        ws["A3"], ws[INPUT_CELL] = "Attainment of every target (type a value)", 1.0
-        ws[INPUT_CELL].number_format = FORMATS["percent"]
-        ws[INPUT_CELL].fill = _INPUT_FILL
-        ws["A4"], ws["B4"] = "Target incentive", float(mix.target_incentive)
-        ws["A5"], ws["B5"] = "Base salary", float(mix.base)
-        for ref in ("B4", "B5"):
-            ws[ref].number_format = money
+        ws.put("A1", f"Earnings calculator: {plan.name}", "title")
+        ws.put("A3", "Attainment of every target (type a value)", "wrap_only")
+        ws.put(INPUT_CELL, 1.0, "input_percent")
+        ws.put("A4", "Target incentive")
+        ws.put("B4", float(mix.target_incentive), "money")
+        ws.put("A5", "Base salary")
+        ws.put("B5", float(mix.base), "money")
         head = ["Measure", "Weight", "Target incentive", "Payout share", "Payout"]
         for j, h in enumerate(head, start=1):
-            ws.cell(row=7, column=j, value=h).font = _HEAD
+            ws.put((7, j), h, "bold")
         first = 8
         last = first + len(plan.measures) - 1
         block = last + 4  # where the first curve's breakpoints start
+        a = f"${INPUT_CELL[0]}${INPUT_CELL[1:]}"
         for i, m in enumerate(plan.measures):
             r = first + i
             c = m.curve
@@ -53,45 +48,44 @@ def earnings_calculator(plan: Plan) -> SheetBuilder:
             xs = f"$A${block + 1}:$A${block + n}"
             ys = f"$B${block + 1}:$B${block + n}"
             ss = f"$C${block + 1}:$C${block + n}"
-            a = f"${INPUT_CELL[0]}${INPUT_CELL[1:]}"
             share = (
                 f"IF({a}<$A${block + 1},0,LOOKUP({a},{xs},{ys})"
                 f"+({a}-LOOKUP({a},{xs},{xs}))*LOOKUP({a},{xs},{ss}))"
             )
             cap_ref = f"$B${block + n + 1}"
-            ws.cell(row=r, column=1, value=m.id)
-            ws.cell(row=r, column=2, value=float(m.weight)).number_format = FORMATS["percent"]
-            ws.cell(row=r, column=3, value=f"=$B$4*B{r}").number_format = money
-            ws.cell(
-                row=r, column=4, value=f'=IF({cap_ref}="",{share},MIN({cap_ref},{share}))'
-            ).number_format = FORMATS["percent"]
-            ws.cell(row=r, column=5, value=f"=C{r}*D{r}").number_format = money
+            ws.put((r, 1), m.id)
+            ws.put((r, 2), float(m.weight), "percent")
+            ws.put((r, 3), f"=$B$4*B{r}", "money", formula=True)
+            ws.put(
+                (r, 4),
+                f'=IF({cap_ref}="",{share},MIN({cap_ref},{share}))',
+                "percent",
+                formula=True,
+            )
+            ws.put((r, 5), f"=C{r}*D{r}", "money", formula=True)
             # the curve's breakpoints, slopes and cap as cells
-            ws.cell(row=block - 1, column=1, value=f"{m.id} curve").font = _HEAD
+            ws.put((block - 1, 1), f"{m.id} curve", "bold")
             for j, h in enumerate(["Attainment", "Payout share", "Slope to next"], start=1):
-                ws.cell(row=block, column=j, value=h).font = _HEAD
+                ws.put((block, j), h, "bold")
             for k, (x, y) in enumerate(c.points):
                 row = block + 1 + k
-                ws.cell(row=row, column=1, value=float(x)).number_format = FORMATS["percent"]
-                ws.cell(row=row, column=2, value=float(y)).number_format = FORMATS["percent"]
+                ws.put((row, 1), float(x), "percent")
+                ws.put((row, 2), float(y), "percent")
                 if k < n - 1:
                     slope = f"=IF(A{row + 1}=A{row},0,(B{row + 1}-B{row})/(A{row + 1}-A{row}))"
-                else:
-                    slope = float(c.tail)  # beyond the last breakpoint
-                ws.cell(row=row, column=3, value=slope).number_format = FORMATS["number"]
-            ws.cell(row=block + n + 1, column=1, value="Cap (payout share)")
-            cap = ws.cell(row=block + n + 1, column=2, value=None if c.cap is None else c.cap)
-            cap.number_format = FORMATS["percent"]
+                    ws.put((row, 3), slope, "number", formula=True)
+                else:  # beyond the last breakpoint
+                    ws.put((row, 3), float(c.tail), "number")
+            ws.put((block + n + 1, 1), "Cap (payout share)")
+            ws.put((block + n + 1, 2), None if c.cap is None else float(c.cap), "percent")
             block += n + 4
         total = last + 1
-        ws.cell(row=total, column=1, value="Total incentive").font = _HEAD
-        ws.cell(row=total, column=5, value=f"=SUM(E{first}:E{last})").number_format = money
-        ws.cell(row=total + 1, column=1, value="Total pay (base + incentive)").font = _HEAD
-        ws.cell(row=total + 1, column=5, value=f"=B5+E{total}").number_format = money
-        ws.column_dimensions["A"].width = 44
+        ws.put((total, 1), "Total incentive", "bold")
+        ws.put((total, 5), f"=SUM(E{first}:E{last})", "money", formula=True)
+        ws.put((total + 1, 1), "Total pay (base + incentive)", "bold")
+        ws.put((total + 1, 5), f"=B5+E{total}", "money", formula=True)
+        ws.width("A", 44)
         for j in range(2, 6):
-            ws.column_dimensions[get_column_letter(j)].width = 16
-        ws["A3"].alignment = Alignment(wrap_text=True)
-        freeze(ws)
+            ws.width(j, 16)
 
     return build

@@ -3,12 +3,12 @@
 Cells keep their types (numbers stay numbers, with a number format chosen by
 :func:`planlab.kit.format.column_kind`); header rows and index columns are frozen.
 Text that a spreadsheet would read as a formula (starting with ``= + - @``) is
-stored as text with a quote prefix, never as a formula.
+stored as text with a quote prefix, never as a formula. The file is written by
+:mod:`planlab.kit.xlsx`; a column's style is chosen once, not per cell.
 """
 
 from __future__ import annotations
 
-import io
 import math
 import numbers
 import re
@@ -17,20 +17,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from .files import FORMULA_START
 from .format import column_kind, currency_sign
 from .html import METRIC_INDEX
+from .xlsx import Sheet, column_letter, xlsx_bytes
 
 __all__ = [
     "FORMATS",
     "SheetBuilder",
     "facts_sheet",
-    "freeze",
     "money_format",
     "workbook_bytes",
     "write_workbook",
@@ -39,7 +35,6 @@ __all__ = [
 FORMATS = {"percent": "0.0%", "money": "#,##0", "number": "#,##0.00", "integer": "#,##0"}
 #: Text longer than this wraps in its cell (findings, explanations).
 WRAP_AT = 60
-_HEADER_FILL = PatternFill("solid", fgColor="DDE6F0")
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -51,31 +46,24 @@ def money_format(currency: str | None) -> str:
     return f'"{sign}"#,##0' if len(sign) == 1 else f'#,##0 "{sign}"'
 
 
-def _set(cell: Cell, value: object, kind: str | None = None, money: str | None = None) -> None:
-    """Write one typed value: numbers as numbers, text never as a formula."""
-    if value is None or (isinstance(value, float | np.floating) and math.isnan(value)):
-        cell.value = None
-        return
+def _cell(value: object, kind: str | None = None) -> tuple[object, str]:
+    """One typed value and its style: numbers as numbers, text never as a formula."""
+    if value is None:
+        return None, "plain"
     if isinstance(value, bool | np.bool_):
-        cell.value = bool(value)
-        return
+        return bool(value), "plain"
     if isinstance(value, numbers.Integral):
-        cell.value = int(value)
-        cell.number_format = FORMATS["percent" if kind == "percent" else "integer"]
-        return
+        return int(value), "percent" if kind == "percent" else "integer"
     if isinstance(value, numbers.Real):
         x = float(value)
-        cell.value = x if math.isfinite(x) else None
-        kind = kind or "number"
-        cell.number_format = money if kind == "money" and money else FORMATS[kind]
-        return
+        if math.isnan(x):
+            return None, "plain"
+        return (x if math.isfinite(x) else None), kind or "number"
     text = str(value)
-    cell.value = text
+    quoted = text.startswith(FORMULA_START)
     if len(text) > WRAP_AT:
-        cell.alignment = Alignment(wrap_text=True, vertical="top")
-    if text.startswith(FORMULA_START):
-        cell.data_type = "s"  # openpyxl would otherwise store "=..." as a formula
-        cell.quotePrefix = True
+        return text, "quoted_wrap" if quoted else "wrap"
+    return text, "quoted" if quoted else "plain"
 
 
 def _sheet_title(name: str, taken: set[str]) -> str:
@@ -96,70 +84,70 @@ def _frame(table: pd.DataFrame | pd.Series) -> pd.DataFrame:
     return table
 
 
-def _write_sheet(ws, table: pd.DataFrame | pd.Series, currency: str | None = None) -> None:
+def _table_sheet(title: str, table: pd.DataFrame | pd.Series, kind: str | None = None) -> Sheet:
+    """A table as a sheet; ``kind`` (percent, money, number), when given, is how every
+    value reads (a grid of one metric, whose columns are markets, not metrics)."""
     df = _frame(table)
     plain_index = isinstance(df.index, pd.RangeIndex) and df.index.names == [None]
     index_names = [] if plain_index else [n or "" for n in df.index.names]
     by_row = df.index.names[-1] == METRIC_INDEX
     index_kinds = [column_kind(n) for n in index_names]
-    money = money_format(currency)
     headers = [
         *index_names,
         *(" / ".join(map(str, c)) if isinstance(c, tuple) else str(c) for c in df.columns),
     ]
-    for j, h in enumerate(headers, start=1):
-        cell = ws.cell(row=1, column=j)
-        _set(cell, h)
-        cell.font = Font(bold=True)
-        cell.fill = _HEADER_FILL
-        cell.alignment = Alignment(wrap_text=True, vertical="bottom")
-    kinds = [column_kind(c[-1] if isinstance(c, tuple) else c) for c in df.columns]
+    sheet = Sheet(title)
+    sheet.append_rows([[(_cell(h)[0], "header") for h in headers]])
+    kinds = [*index_kinds, *(column_kind(c[-1] if isinstance(c, tuple) else c) for c in df.columns)]
     widths = [max(10, min(40, len(h) + 2)) for h in headers]
-    for i, (label, values) in enumerate(zip(df.index, df.to_numpy(dtype=object), strict=True)):
+    n_index = len(index_names)
+    rows = []
+    for label, values in zip(df.index, df.to_numpy(dtype=object), strict=True):
         parts = label if isinstance(label, tuple) else (label,)
         row_kind = column_kind(parts[-1]) if by_row else None
         cells = [*([] if plain_index else parts), *values]
-        for j, v in enumerate(cells, start=1):
-            if j > len(index_names):
-                k = row_kind or kinds[j - len(index_names) - 1]
-            else:
-                k = index_kinds[j - 1]
-            _set(ws.cell(row=i + 2, column=j), v, k, money)
+        row = [
+            _cell(v, (kind or row_kind) if ((kind or row_kind) and j >= n_index) else kinds[j])
+            for j, v in enumerate(cells)
+        ]
+        for j, v in enumerate(cells):
             if isinstance(v, str):
-                widths[j - 1] = max(widths[j - 1], min(WRAP_AT, len(v) + 2))
-    for j, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(j)].width = w
-    freeze(ws)
+                widths[j] = max(widths[j], min(WRAP_AT, len(v) + 2))
+        rows.append(row)
+    sheet.append_rows(rows, first=2)
+    sheet.widths = {j: w for j, w in enumerate(widths, start=1)}
     if len(df) and headers:
-        ws.auto_filter.ref = f"A1:{get_column_letter(len(headers))}{len(df) + 1}"
+        sheet.autofilter = f"A1:{column_letter(len(headers))}{len(df) + 1}"
+    return sheet
 
 
-def freeze(ws) -> None:
-    """The same frozen panes on every sheet: the header row and the first column."""
-    ws.freeze_panes = "B2"
-
-
-#: A sheet built by a function (cells, formulas, formats) instead of from a table.
-SheetBuilder = Callable[..., None]
+#: A sheet built by a function (cells, live formulas, styles) instead of from a table:
+#: ``build(sheet)`` fills a :class:`planlab.kit.xlsx.Sheet`.
+SheetBuilder = Callable[[Sheet], None]
 
 
 def workbook_bytes(
-    sheets: Mapping[str, pd.DataFrame | pd.Series | SheetBuilder], currency: str | None = None
+    sheets: Mapping[str, pd.DataFrame | pd.Series | SheetBuilder],
+    currency: str | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> bytes:
     """The workbook (one sheet per table, in order) as ``.xlsx`` bytes; amounts in
-    ``currency``. A sheet given as a function is built by it: ``build(ws, money_format)``."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    ``currency``. A sheet given as a function is built by it (see :data:`SheetBuilder`).
+    ``kinds`` names sheets whose every value reads one way (sheet name -> percent, money
+    or number). Every sheet freezes its header row and first column alike."""
+    kinds = kinds or {}
     taken: set[str] = set()
+    built = []
     for name, table in sheets.items():
-        ws = wb.create_sheet(_sheet_title(name, taken))
+        title = _sheet_title(name, taken)
         if callable(table):
-            table(ws, money_format(currency))
+            sheet = Sheet(title)
+            table(sheet)
         else:
-            _write_sheet(ws, table, currency)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+            sheet = _table_sheet(title, table, kinds.get(name))
+        sheet.freeze = "B2"
+        built.append(sheet)
+    return xlsx_bytes(built, money_format(currency))
 
 
 def write_workbook(

@@ -14,6 +14,7 @@ import math
 import platform
 import sys
 from collections.abc import Callable, Iterable
+from functools import cache
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -137,6 +138,7 @@ def file_writer(files: dict[str, str | bytes]) -> Callable[[Path], None]:
 _PACKAGES = ("planlab", "numpy", "scipy", "pandas", "pydantic", "matplotlib", "pulp", "simpy")
 
 
+@cache  # installed versions do not change while a command runs; reading them is slow
 def _version(pkg: str) -> str | None:
     try:
         return metadata.version(pkg)

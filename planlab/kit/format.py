@@ -14,7 +14,7 @@ import numpy as np
 
 from sim.measures import MEASURES
 from sim.metrics import METRIC_BY_KEY
-from sim.money import CURRENCY_SIGNS, currency_sign, money_text
+from sim.money import CURRENCY_SIGNS, currency_sign, money_amount, money_text
 
 __all__ = [
     "CURRENCY_SIGNS",
@@ -34,9 +34,33 @@ _PERCENT_SUFFIXES = ("_share", "_rate")
 _PERCENT_PARTS = ("cost_of_sales", "accuracy", "attainment", "weight", "retention")
 _RATIO_PARTS = ("_vs_", "gini", "pay_for_performance", "correlation")
 _MONEY_WORDS = frozenset(
-    {"revenue", "cost", "payout", "incentive", "margin", "ote", "bookings", "salary", "budget"}
+    {
+        "revenue",
+        "cost",
+        "payout",
+        "pay",
+        "incentive",
+        "margin",
+        "profit",
+        "objective",  # the optimiser's objective: expected profit after incentive
+        "ote",
+        "bookings",
+        "salary",
+        "budget",
+    }
 )
 _UNIT_KIND = {"currency": "money", "rate": "percent"}
+#: Columns whose name does not say their unit: a sweep's worst case and largest regret
+#: are amounts of profit after incentive; a certainty equivalent and an outside option
+#: are a year's pay (as is a rep's utility of the plan); achievability is a chance.
+_KINDS = {
+    "worst_case": "money",
+    "max_regret": "money",
+    "certainty_equivalent": "money",
+    "outside_option": "money",
+    "utility": "money",
+    "achievability": "percent",
+}
 
 
 def column_kind(name: object) -> str:
@@ -50,6 +74,8 @@ def column_kind(name: object) -> str:
     metric = METRIC_BY_KEY.get(str(name))
     if metric is not None:
         return "number" if metric.kind == "count" else metric.kind
+    if str(name) in _KINDS:
+        return _KINDS[str(name)]
     n = str(name).lower()
     if n.startswith(_MONEY_PREFIXES) and not any(p in n for p in _RATIO_PARTS):
         return "money"  # e.g. payout_expected_<variant>, whatever the variant is called
@@ -82,11 +108,12 @@ def format_value(value: object, kind: str = "number", currency: str | None = Non
         if kind == "percent":
             return f"{x:.1%}"
         if kind == "money" and currency:
-            sign = "-" if x < 0 else ""
-            return f"{sign}{currency_sign(currency)}{abs(x):,.0f}"
+            return money_amount(x, currency)
         if kind == "money" or abs(x) >= 1000:
             return f"{x:,.0f}"
-        return f"{x:.3g}"
+        if abs(x) < 5e-7:  # three significant digits, never in scientific notation
+            return "0"
+        return np.format_float_positional(x, precision=3, unique=False, fractional=False, trim="-")
     return str(value)
 
 
@@ -104,8 +131,15 @@ def label(key: object) -> str:
     metric = METRIC_BY_KEY.get(str(key))
     if metric is not None:
         return metric.label
-    text = str(key).replace("_", " ")
-    return LABELS.get(str(key), text[:1].upper() + text[1:])
+    key = str(key)
+    if key in LABELS:
+        return LABELS[key]
+    if key.startswith("p_target_"):  # the chance of reaching a measure's target
+        return f"Chance of reaching {key[len('p_target_') :].replace('_', ' ')} target"
+    if key.startswith("p_") and len(key) > 2:  # the chance of a reward or an event
+        return f"Chance of {key[2:].replace('_', ' ')}"
+    text = key.replace("_", " ")
+    return text[:1].upper() + text[1:]
 
 
 #: Labels of common table columns that are not company metrics.
@@ -126,6 +160,7 @@ LABELS = {
     "potential": "Territory potential",
     "fairness_index": "Target load (1.0 = average)",
     "left_share": "Chance of leaving",
+    "p_leave": "Chance of leaving",
     "effort_annual_mean": "Effort (1.0 = today)",
     "effort_first_month": "Effort, first month of a period",
     "effort_last_month": "Effort, last month of a period",

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -52,8 +53,13 @@ Table = pd.DataFrame | pd.Series
 METRIC_INDEX = "metric"
 
 
-#: Tables longer than this show their first rows and say how many were left out.
-MAX_ROWS = 1000
+#: Tables with more columns than this are set tighter so that they fit the page width
+#: (every table wraps its text to fit; numbers never wrap).
+WIDE_COLUMNS = 6
+
+#: Tables longer than this show their first rows and say how many were left out (and
+#: where every row is): a reader scans the top of a table, the full one is in its CSV.
+MAX_ROWS = 100
 
 
 def _label(key: object, verbatim: frozenset[str]) -> str:
@@ -69,21 +75,29 @@ def _label(key: object, verbatim: frozenset[str]) -> str:
     return label(key)
 
 
-def _header(key: object, verbatim: frozenset[str] = frozenset()) -> dict[str, str]:
+class _Cell(NamedTuple):
+    """One table cell for the ``table`` macro. Attributes, not dict keys: the template
+    reads three of them per cell, and Jinja2 reads an attribute at once where a dict key
+    costs it a failed attribute lookup first (most of a long table's rendering time)."""
+
+    text: str
+    num: bool = False
+    head: bool = False
+    title: str = ""
+
+
+def _header(key: object, verbatim: frozenset[str] = frozenset()) -> _Cell:
     """A header cell: the human label (a metric's from the catalogue), names the user wrote
     as written; the key as title."""
     parts = key if isinstance(key, tuple) else (key,)
-    return {
-        "text": " / ".join(_label(p, verbatim) for p in parts),
-        "title": " / ".join(map(str, parts)),
-    }
+    return _Cell(" / ".join(_label(p, verbatim) for p in parts), title=" / ".join(map(str, parts)))
 
 
 def _frame(data: Table) -> tuple[pd.DataFrame, bool]:
     """The table as a DataFrame, and whether its cells are formatted by row label."""
     if isinstance(data, pd.Series):
         return data.to_frame(name="value" if data.name is None else data.name), True
-    return data, data.index.name == METRIC_INDEX
+    return data, data.index.names[-1] == METRIC_INDEX
 
 
 def _index_labels(df: pd.DataFrame) -> list[str] | None:
@@ -210,6 +224,7 @@ def render_table(
     max_rows: int = MAX_ROWS,
     currency: str | None = None,
     verbatim: Iterable[str] = (),
+    every_row_in: str = "",
 ) -> str:
     """An escaped HTML table of a DataFrame or Series, in a horizontally scrolling box
     (markup as a plain string: the kit's functions return strings to build bodies with).
@@ -218,11 +233,13 @@ def render_table(
     for a Series or a metric-indexed DataFrame) and right-aligned, money with the
     ``currency`` sign; headers and metric rows show human labels, the key on hover.
     Names in ``verbatim`` (plan variants, as the user wrote them) are never relabelled.
+    A table longer than ``max_rows`` shows its first rows and says so, naming the file
+    ``every_row_in`` that holds them all.
     """
     names = frozenset(map(str, verbatim))
     df, by_row = _frame(data)
     index_names = _index_labels(df)
-    head = [{"text": label(n) if n else "", "title": n} for n in index_names or []]
+    head = [_Cell(label(n) if n else "", title=n) for n in index_names or []]
     head += [_header(c, names) for c in df.columns]
     col_kinds = [column_kind(c[-1] if isinstance(c, tuple) else c) for c in df.columns]
     rows = []
@@ -232,15 +249,20 @@ def render_table(
         row_kind = column_kind(parts[-1]) if by_row else None
         row = []
         if index_names is not None:
-            row = [{"head": True, "text": label(p) if by_row else format_value(p)} for p in parts]
+            last = len(parts) - 1  # by row: the metric's label; the other levels as written
+            row = [
+                _Cell(label(p) if by_row and i == last else format_value(p), head=True)
+                for i, p in enumerate(parts)
+            ]
         for kind, v in zip(col_kinds, cells, strict=True):
-            text = format_value(v, row_kind or kind, currency)
-            row.append({"num": is_number(v), "text": text})
+            row.append(_Cell(format_value(v, row_kind or kind, currency), num=is_number(v)))
         rows.append(row)
     note = ""
     if len(df) > max_rows:
-        note = f"Showing the first {max_rows:,} of {len(df):,} rows."
-    return str(_parts().table(head, rows, len(rows) > 25, note))
+        note = f"Showing the first {max_rows:,} of {len(df):,} rows"
+        note += f"; every row is in {every_row_in}." if every_row_in else "."
+    wide = len(head) > WIDE_COLUMNS
+    return str(_parts().table(head, rows, len(rows) > 25, note, wide))
 
 
 def figure_uri(fig) -> str:

@@ -14,10 +14,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimize.explain import target_currency
 from optimize.outcome import SOLVED, chosen_lines, limits_text, no_plan_lines
 from optimize.run import Optimisation
 from optimize.verify import OPTIMISED, optimised_behaviour
 from sim import metrics as M
+from sim.money import money_amount
 from sim.run import SimulationResult
 from sim.scenario import variant_toml
 
@@ -26,14 +28,16 @@ from ..kit.html import blocks, facts
 from ..kit.toml import compact_toml
 from ..simulate.narrative import summary_lines
 from . import figures as OF
+from .tables import binding_shown, promises_shown, targets_shown
 
 __all__ = ["optimisation_lines", "optimize_files"]
 
 
 def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> list[str]:
     """The optimiser's findings in plain words, for the executive summary."""
+    cur = opt.scenario.currency
     if opt.linear is not None:
-        return opt.linear.findings()
+        return opt.linear.findings(cur)
     limits = limits_text(opt.spec.solver, opt.budget)
     if opt.plan is None:
         return no_plan_lines(opt.shapes, opt.relaxation, limits)
@@ -46,10 +50,14 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
     ]
     t = opt.targets
     up, down = int((t["change_on_last"] > 0.005).sum()), int((t["change_on_last"] < -0.005).sum())
+    unit = target_currency(opt.scenario, opt.primary)
+    total, number = (
+        money_amount(x, unit) if unit else f"{x:,.0f}"
+        for x in (t["target"].sum(), best.problem.company_number)
+    )
     lines.append(
-        f"Targets sum to {t['target'].sum():,.0f} (company number "
-        f"{best.problem.company_number:,.0f}); {up} reps' targets go up and {down} go down on "
-        f"last period's."
+        f"Targets sum to {total} (company number {number}); {up} reps' targets go up and "
+        f"{down} go down on last period's."
     )
     if opt.team_choice is not None:
         lines.append(opt.team_choice)
@@ -57,13 +65,14 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
         for _, r in opt.binding[opt.binding["binding"]].iterrows():
             lines.append(
                 f"The {r['constraint'].replace('_', ' ')} constraint binds: with the "
-                f"{r['relaxed']}, expected profit would rise by {r['objective_gain']:,.0f}."
+                f"{r['relaxed']}, expected profit would rise by "
+                f"{money_amount(r['objective_gain'], cur)}."
             )
     if check is not None:
         for _, r in check.iterrows():
             lines.append(
-                f"Simulated again, {r['quantity']} is {_fmt(r['simulated'])} "
-                f"(the model expected {_fmt(r['model'])})."
+                f"Simulated again, {r['quantity']} is {_fmt(r['simulated'], cur)} "
+                f"(the model expected {_fmt(r['model'], cur)})."
             )
     return lines
 
@@ -78,8 +87,9 @@ def _run_details(opt: Optimisation) -> tuple[str, str, str]:
     return ("run-details", "Run and solver details", blocks(facts(pairs)))
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.1%}" if abs(x) < 1 else f"{x:,.0f}"
+def _fmt(x: float, currency: str) -> str:
+    """A promise checked: a share as a percentage, anything larger an amount."""
+    return f"{x:.1%}" if abs(x) < 1 else money_amount(x, currency)
 
 
 def optimize_files(
@@ -93,10 +103,11 @@ def optimize_files(
     from ..simulate.report import render_report
 
     files: dict[str, str] = {"shapes.csv": to_csv(opt.shapes)}
+    findings = optimisation_lines(opt, check)
     summary = {
         "scenario": opt.scenario.name,
         "feasible": opt.feasible,
-        "findings": optimisation_lines(opt, check),
+        "findings": findings,
         "timings_seconds": opt.timings,
     }
     if opt.linear is not None:
@@ -150,11 +161,13 @@ def optimize_files(
         files["manifest.json"] = to_json(manifest(result, argv))
         tables = {
             "summary": M.summary_table(result),
-            "What the model promised, and the simulation": check,
+            "What the model promised, and the simulation": None
+            if check is None
+            else promises_shown(check, opt.scenario.currency),
             "Plan shapes compared": opt.shapes,
-            "Binding constraints": opt.binding,
+            "Binding constraints": None if opt.binding is None else binding_shown(opt),
             "Budget frontier": opt.frontier,
-            "Targets and why": opt.targets,
+            "Targets and why": targets_shown(opt),
         }
         tables = {k: v for k, v in tables.items() if v is not None}
         figures = []
@@ -177,7 +190,7 @@ def optimize_files(
                 "Each dot is a rep, coloured by their chance of reaching the new target.",
             )
         )
-        lines = optimisation_lines(opt, check) + summary_lines(result)
+        lines = findings + summary_lines(result)
         title = f"planlab optimise — {opt.scenario.name}"
         files["report.html"] = render_report(
             result, title, tables, lines, figures=figures, appendix=[_run_details(opt)]

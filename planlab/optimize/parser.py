@@ -20,7 +20,8 @@ def add_optimize_command(sub) -> None:
         metavar="SECONDS",
         help="wall-clock limit of the whole optimisation and its check: tabulation may use "
         "half, the solves share the rest (each also stops at optimize.solver.time_limit), "
-        "and the check simulation stops when it is spent (exit 1, nothing written)",
+        "and the check simulation stops when it is spent (exit 1, nothing written) "
+        "(default: no limit)",
     )
     p.add_argument(
         "--gap",

@@ -6,7 +6,7 @@ import pandas as pd
 
 from sim.review import AnnualReview
 
-from ..kit.excel import facts_sheet
+from ..kit.excel import SheetBuilder, facts_sheet
 
 __all__ = ["review_sheets"]
 
@@ -31,7 +31,7 @@ def review_sheets(r: AnnualReview, version: int | None = None, nxt=None) -> dict
         "next period plan": "" if nxt is None or nxt.plan is None else nxt.plan.name,
         **{f"finding {i + 1}": line for i, line in enumerate(lines)},
     }
-    sheets: dict[str, pd.DataFrame | pd.Series] = {
+    sheets: dict[str, pd.DataFrame | pd.Series | SheetBuilder] = {
         "Summary": facts_sheet(facts),
         "Design vs reality": r.table,
         "Goodness of fit": facts_sheet(r.fit.table()),

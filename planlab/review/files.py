@@ -101,7 +101,14 @@ def checkin_record(c: CheckIn, scenario, source: str) -> Record:
         period=f"{c.year} ({c.months_observed} months)",
         plan_name=c.scenario.plan.name,
         plan=c.scenario.plan.model_dump(mode="json", by_alias=True),
-        targets={str(k): v for k, v in c.reps.filter(like="target_").to_dict("index").items()},
+        targets={
+            str(rep): {
+                col.removeprefix("target_"): v
+                for col, v in row.items()
+                if col.startswith("target_")
+            }
+            for rep, row in c.reps.to_dict("index").items()
+        },
         assumptions={"assumptions": list(c.assumptions), "levels": c.factors},
         calibration={"parameters": c.calibration.parameters()},
         results={

@@ -3,13 +3,13 @@ between two versions (targets, weights, curves, assumptions), for the terminal."
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
 from sim.errors import ScenarioError
+from sim.messages import shorten
 
 from ..kit.format import money_text, percent_text
 from ..kit.terminal import text_table
@@ -78,10 +78,23 @@ def _measures(plan: Mapping) -> dict[str, Mapping]:
 
 def _target_totals(targets: Mapping[str, Mapping[str, float]]) -> dict[str, float]:
     totals: dict[str, float] = {}
-    for per_rep in targets.values():
+    for per_rep in _by_measure(targets).values():
         for measure, value in per_rep.items():
             totals[measure] = totals.get(measure, 0.0) + float(value)
     return totals
+
+
+def _by_measure(targets: Mapping[str, Mapping[str, float]]) -> dict[str, dict[str, float]]:
+    """Per rep, targets by measure: check-ins recorded before they were keyed alike kept
+    the reps table's columns (``target_<measure>``, and chances ``p_target_<measure>``)."""
+    return {
+        rep: {
+            m.removeprefix("target_"): float(v)
+            for m, v in per_rep.items()
+            if not m.startswith("p_") and v is not None
+        }
+        for rep, per_rep in targets.items()
+    }
 
 
 def show_lines(rec: Mapping) -> list[str]:
@@ -134,7 +147,23 @@ def _flat(obj: Any, prefix: str = "") -> dict[str, Any]:
         for k, v in obj.items():
             out.update(_flat(v, f"{prefix}.{k}" if prefix else str(k)))
         return out
-    return {prefix: json.dumps(obj) if isinstance(obj, list) else obj}
+    return {prefix: obj}
+
+
+#: The widest a setting's value is shown in ``history diff`` (the rest is cut, and says so).
+SETTING_CHARS = 60
+
+
+def _setting(value: Any) -> str:
+    """An assumption's value for the terminal: numbers to four significant digits, lists
+    joined, nothing as a dash, long text cut."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
+    if isinstance(value, list):
+        value = "; ".join(_setting(v) for v in value) or "–"
+    return shorten(value, SETTING_CHARS)
 
 
 def diff_lines(a: Mapping, b: Mapping, top: int = 10) -> list[str]:
@@ -163,7 +192,7 @@ def diff_lines(a: Mapping, b: Mapping, top: int = 10) -> list[str]:
         if rows
         else "  unchanged"
     )
-    ta, tb = a["targets"], b["targets"]
+    ta, tb = _by_measure(a["targets"]), _by_measure(b["targets"])
     totals_a, totals_b = _target_totals(ta), _target_totals(tb)
     rows = []
     for m in dict.fromkeys([*totals_a, *totals_b]):
@@ -207,7 +236,7 @@ def diff_lines(a: Mapping, b: Mapping, top: int = 10) -> list[str]:
     if changed:
         lines.append(
             text_table(
-                [[k, str(x), str(y)] for k, x, y in changed],
+                [[k, _setting(x), _setting(y)] for k, x, y in changed],
                 ["Setting", "Before", "After"],
                 ["text", "text", "text"],
             )

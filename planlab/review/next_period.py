@@ -15,11 +15,14 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimize.explain import target_currency
 from optimize.next_period import NextPeriod, new_targets
 from optimize.verify import optimised_behaviour
 from sim import metrics as M
+from sim.money import money_amount
 from sim.scenario import variant_toml
 
+from ..kit.excel import SheetBuilder
 from ..kit.files import to_csv
 from ..kit.html import (
     blocks,
@@ -34,6 +37,7 @@ from ..kit.html import (
 from ..kit.toml import compact_scenario_toml, compact_toml
 from ..optimize import figures as OF
 from ..optimize.files import optimisation_lines
+from ..optimize.tables import binding_shown, promises_sheet, promises_shown, targets_shown
 
 __all__ = [
     "NEXT_SCENARIO",
@@ -60,9 +64,13 @@ def _settings(nxt: NextPeriod) -> str:
         number = opt.chosen.problem.company_number
     else:
         number = c.company_number if c.company_number is not None else nxt.last_targets.sum()
+    unit = target_currency(opt.scenario, opt.primary) if opt.primary else None
+    total, last = (
+        money_amount(x, unit) if unit else f"{x:,.0f}" for x in (number, nxt.last_targets.sum())
+    )
     parts.append(
-        f"{opt.primary or 'primary'} targets add up to the company number {number:,.0f} "
-        f"(up to {c.overassign:.0%} above; last period's targets: {nxt.last_targets.sum():,.0f})"
+        f"{opt.primary or 'primary'} targets add up to the company number {total} "
+        f"(up to {c.overassign:.0%} above; last period's targets: {last})"
     )
     if c.ratchet is not None:
         parts.append(f"each rep's target within ±{c.ratchet:.0%} of last period's actual target")
@@ -171,7 +179,7 @@ def next_period_section(nxt: NextPeriod, currency: str | None = None) -> str:
     if opt.binding is not None:
         pieces += [
             heading("Binding constraints"),
-            markup(render_table(opt.binding, currency=currency)),
+            markup(render_table(binding_shown(opt), currency=currency)),
         ]
     pieces += [
         markup(
@@ -184,7 +192,7 @@ def next_period_section(nxt: NextPeriod, currency: str | None = None) -> str:
             )
         ),
         heading("Targets and why"),
-        markup(render_table(opt.targets, currency=currency)),
+        markup(render_table(targets_shown(opt), currency=currency)),
     ]
     return blocks(*pieces)
 
@@ -200,13 +208,13 @@ def solver_notes(nxt: NextPeriod, currency: str | None = None) -> str:
     if nxt.check is not None:
         pieces += [
             heading("What the optimiser expected, and the simulation"),
-            markup(render_table(nxt.check, currency=currency)),
+            markup(render_table(promises_shown(nxt.check, opt.scenario.currency))),
         ]
     pieces += [heading("Plan shapes compared"), markup(render_table(opt.shapes, currency=currency))]
     return blocks(*pieces)
 
 
-def next_period_sheets(nxt: NextPeriod) -> dict[str, pd.DataFrame | pd.Series]:
+def next_period_sheets(nxt: NextPeriod) -> dict[str, pd.DataFrame | pd.Series | SheetBuilder]:
     """The re-optimisation's sheets of the review workbook."""
     opt = nxt.optimisation
     if opt.plan is None:
@@ -214,11 +222,13 @@ def next_period_sheets(nxt: NextPeriod) -> dict[str, pd.DataFrame | pd.Series]:
         if opt.relaxation is not None and len(opt.relaxation):
             return {"Next period relaxations": opt.relaxation, **tried}
         return tried
-    sheets: dict[str, pd.DataFrame | pd.Series] = {"Next period targets": opt.targets}
+    sheets: dict[str, pd.DataFrame | pd.Series | SheetBuilder] = {
+        "Next period targets": opt.targets
+    }
     if nxt.result is not None:
         sheets["New vs last plan"] = _compared(nxt)
     if nxt.check is not None:
-        sheets["Model vs simulation"] = nxt.check
+        sheets["Model vs simulation"] = promises_sheet(nxt.check)
     if opt.binding is not None:
         sheets["Binding constraints"] = opt.binding
     sheets["Plan shapes compared"] = opt.shapes

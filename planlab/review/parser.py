@@ -110,7 +110,7 @@ def _next_period_options(p: argparse.ArgumentParser) -> None:
         type=_amount,
         metavar="SECONDS",
         help="wall-clock limit of the re-optimisation: tabulation may use half, the solves "
-        "share the rest (each also stops at optimize.solver.time_limit)",
+        "share the rest (each also stops at optimize.solver.time_limit) (default: no limit)",
     )
 
 

@@ -205,7 +205,11 @@ def review_html(r: AnnualReview, version: int | None = None, nxt: NextPeriod | N
                 ),
             ),
         ),
-        ("reps", "Reps", blocks(markup(render_table(r.reps, currency=cur)))),
+        (
+            "reps",
+            "Reps",
+            blocks(markup(render_table(r.reps, currency=cur, every_row_in="reps.csv"))),
+        ),
     ]
     appendix = [
         *more_findings(findings),
@@ -301,7 +305,11 @@ def checkin_html(c: CheckIn, actuals: Actuals, version: int | None = None) -> st
             "This year's level against the model",
             blocks(markup(render_table(c.factors.rename_axis("metric"), currency=cur))),
         ),
-        ("reps", "Reps", blocks(markup(render_table(c.reps, currency=cur)))),
+        (
+            "reps",
+            "Reps",
+            blocks(markup(render_table(c.reps, currency=cur, every_row_in="reps.csv"))),
+        ),
     ]
     appendix = [
         *more_findings(findings),

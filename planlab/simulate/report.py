@@ -47,7 +47,7 @@ from ..kit.html import (
     report_page,
 )
 from . import figures as F
-from .tables import run_tables
+from .tables import IDLE_COLUMNS, idle_left_out, run_tables
 
 __all__ = [
     "MAX_BULLETS",
@@ -120,14 +120,15 @@ def default_tables(result: SimulationResult, keys: Iterable[str] | None = None) 
 # -- plan description -------------------------------------------------------------
 
 
-def _measure_value(measure_name: str, value: float) -> str:
-    """A level of a catalogue measure in its unit (money, count, rate, score, days)."""
+def _measure_value(measure_name: str, value: float, currency: str | None = None) -> str:
+    """A level of a catalogue measure in its unit (money in ``currency``, count, rate,
+    score, days)."""
     kind = MEASURES.get(measure_name)
     unit = kind.unit if kind else "number"
     if unit == "rate":
         return percent_text(value)
     if unit == "currency":
-        return f"{value:,.0f}"
+        return format_value(float(value), "money", currency)
     if unit == "days":
         return f"{value:g} days"
     return f"{value:g}"
@@ -137,17 +138,17 @@ def _months(n: int) -> str:
     return f"{n} month" if n == 1 else f"{n} months"
 
 
-def _target(m: Measure) -> str:
+def _target(m: Measure, currency: str | None = None) -> str:
     if m.target_basis == "roster":
         text = f"from the roster (target_{m.name})"
     elif m.target_basis == "listed":
         values = list((m.rep_targets or {}).values())
         text = (
-            f"set per rep: {_measure_value(m.name, min(values))} to "
-            f"{_measure_value(m.name, max(values))}"
+            f"set per rep: {_measure_value(m.name, min(values), currency)} to "
+            f"{_measure_value(m.name, max(values), currency)}"
         )
     else:
-        text = _measure_value(m.name, m.target)
+        text = _measure_value(m.name, m.target, currency)
         text += " × territory potential" if m.target_basis == "potential" else ""
     if m.level == "team":
         text += ", summed over the team" if m.additive else ", averaged over the team"
@@ -169,12 +170,14 @@ def _curve_cells(m: Measure) -> tuple[str, str, str]:
     return points, tail, cap
 
 
-def _measures_table(plan: Plan) -> pd.DataFrame:
+def _measures_table(plan: Plan, currency: str | None = None) -> pd.DataFrame:
     """What each measure pays on, its weight, target and curve, in words."""
     rows = []
     for m in plan.measures:
         points, tail, cap = _curve_cells(m)
-        rows.append([m.id, m.name, percent_text(m.weight), m.level, _target(m), points, tail, cap])
+        rows.append(
+            [m.id, m.name, percent_text(m.weight), m.level, _target(m, currency), points, tail, cap]
+        )
     head = [
         "Measure",
         "Pays on",
@@ -192,11 +195,11 @@ def _applies(ids: tuple[str, ...]) -> str:
     return ", ".join(ids) if ids else "all measures"
 
 
-def _gate_text(g: Gate) -> str:
+def _gate_text(g: Gate, currency: str | None = None) -> str:
     if g.on == "attainment":
         what, floor = f"attainment of {g.measure}", percent_text(g.floor)
     else:
-        what, floor = g.measure, _measure_value(g.measure, g.floor)
+        what, floor = g.measure, _measure_value(g.measure, g.floor, currency)
     effect = (
         "pay nothing"
         if g.max_attainment == 0
@@ -205,8 +208,8 @@ def _gate_text(g: Gate) -> str:
     return f"When {what} is below {floor} in a period, {_applies(g.applies_to)} {effect}."
 
 
-def _modifier_text(d: Modifier) -> str:
-    b = [_measure_value(d.measure, x) for x in d.bands]
+def _modifier_text(d: Modifier, currency: str | None = None) -> str:
+    b = [_measure_value(d.measure, x, currency) for x in d.bands]
     ranges = [f"below {b[0]}"] + [f"{lo} to {hi}" for lo, hi in zip(b, b[1:], strict=False)]
     ranges.append(f"from {b[-1]}")
     bands = "; ".join(f"{r} ×{f:g}" for r, f in zip(ranges, d.factors, strict=True))
@@ -246,11 +249,11 @@ def _plan_block(plan: Plan, currency: str | None = None) -> Block:
             ]
         ),
         heading("Measures", 4),
-        markup(render_table(_measures_table(plan))),
+        markup(render_table(_measures_table(plan, currency))),
         heading("Gates", 4),
-        bullets([_gate_text(g) for g in plan.gates], "No gates."),
+        bullets([_gate_text(g, currency) for g in plan.gates], "No gates."),
         heading("Modifiers", 4),
-        bullets([_modifier_text(d) for d in plan.modifiers], "No modifiers."),
+        bullets([_modifier_text(d, currency) for d in plan.modifiers], "No modifiers."),
         heading("Rewards", 4),
         bullets([_reward_text(r) for r in plan.rewards], "No rewards."),
     )
@@ -406,7 +409,25 @@ def _table_sections(
         if key not in all_tables or key in leave_out:  # does not apply, or shown elsewhere
             continue
         more = _plan_details(result) if key == "summary" else []
-        table = markup(render_table(all_tables[key], currency=cur, verbatim=result.variants))
+        full = "reps.csv" if key == "reps" else ""
+        shown = all_tables[key]
+        if key == "rep_behaviour":  # nobody leaves when leaving is off
+            shown = shown.drop(
+                columns=[c for c in IDLE_COLUMNS if c in shown and not shown[c].any()]
+            )
+        if key in ("company", "behaviour"):
+            shown, idle = idle_left_out(shown)
+            if idle:
+                more = [
+                    note(
+                        f"Not shown, zero in every variant (that part of the model is off): "
+                        f"{', '.join(idle)}."
+                    ),
+                    *more,
+                ]
+        table = markup(
+            render_table(shown, currency=cur, verbatim=result.variants, every_row_in=full)
+        )
         out.append((key, title, blocks(note(intro), table, *more)))
     for anchor, title, table in _extra_tables(tables):
         body = markup(render_table(table, currency=cur, verbatim=result.variants))

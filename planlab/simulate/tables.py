@@ -16,7 +16,16 @@ from sim.run import SimulationResult
 
 from ..kit.html import METRIC_INDEX, Table
 
-__all__ = ["TABLE_KEYS", "behaviour_applies", "earnings_tables", "rep_table", "run_tables"]
+__all__ = [
+    "IDLE_COLUMNS",
+    "MECHANISM_KEYS",
+    "TABLE_KEYS",
+    "behaviour_applies",
+    "earnings_tables",
+    "idle_left_out",
+    "rep_table",
+    "run_tables",
+]
 
 #: The keys of a run's tables, in report order.
 TABLE_KEYS = (
@@ -36,6 +45,36 @@ BEHAVIOUR_TABLES = frozenset({"behaviour"})
 def behaviour_applies(result: SimulationResult) -> bool:
     """Whether any variant was simulated with reps responding to the plan."""
     return any(v.behaviour is not None for v in result.variants.values())
+
+
+#: Metrics of parts of the model a scenario may leave off (leaving, timing, crediting,
+#: co-selling, help): exactly zero in every variant, they say only that the part is off.
+MECHANISM_KEYS = M.BEHAVIOUR_KEYS | {
+    "double_credit",
+    "co_sold_revenue",
+    "referrals",
+    "co_sell_opportunities",
+    "co_sell_days",
+    "co_sellers_revenue",
+}
+
+
+#: Per-rep columns of the same parts: all zero when that part is off.
+IDLE_COLUMNS = ("left_share", "p_leave")
+
+
+def idle_left_out(table: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
+    """A metric-indexed table without the rows of :data:`MECHANISM_KEYS` that are zero
+    in every column (that part of the model is off), and the labels of those rows, for a
+    report to say what it left out. The CSV and JSON keep every row."""
+    idle = [
+        k
+        for k in table.index
+        if k in MECHANISM_KEYS
+        and not (pd.to_numeric(table.loc[k], errors="coerce").fillna(0.0) != 0).any()
+    ]
+    labels = [M.METRIC_BY_KEY[k].label if k in M.METRIC_BY_KEY else str(k) for k in idle]
+    return table.drop(index=idle), labels
 
 
 def rep_table(result: SimulationResult) -> pd.DataFrame:

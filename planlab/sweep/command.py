@@ -53,7 +53,9 @@ def cmd_sweep(args, argv) -> int:
             f"{scenario.name}: {len(result.variants)} variants x {len(result.markets)} markets, "
             f"{result.trials} trials, seed {result.seed}"
         )
-        print(result.grid("cost_of_sales").map(lambda x: f"{x:.2%}").to_string())
+        grid = result.grid("cost_of_sales").rename_axis(index=None, columns=None)
+        print("Cost of sales, variants down, markets across:")
+        print(grid.map(lambda x: f"{x:.1%}").to_string())
         for line in sweep_lines(result):
             print(f"- {line}")
         print(f"wrote {out}/{', '.join(files)}")

@@ -11,12 +11,14 @@ executor), ``report.html`` (heatmaps per headline metric, drawn as SVG) and
 
 from __future__ import annotations
 
+import pandas as pd
+
 from planlab import __version__
 from sim.sweep.run import HEADLINE, SweepResult
 
 from ..kit.excel import workbook_bytes
 from ..kit.files import to_csv, to_json
-from ..kit.format import label
+from ..kit.format import column_kind, label
 from ..kit.html import (
     blocks,
     bullets,
@@ -48,7 +50,7 @@ def _verdict_lines(result: SweepResult) -> list[str]:
     return out
 
 
-def _summary(result: SweepResult, manifest: dict) -> dict:
+def _summary(result: SweepResult, manifest: dict, lines: list[str]) -> dict:
     cells = result.cells
     nested: dict = {}
     for row in cells.itertuples(index=False):
@@ -65,7 +67,7 @@ def _summary(result: SweepResult, manifest: dict) -> dict:
         "trials": result.trials,
         "variants": result.variants,
         "markets": result.markets,
-        "findings": sweep_lines(result),
+        "findings": lines,
         "cells": nested,
         "ranking": result.ranking.drop(columns="line").to_dict(orient="index"),
         "verdicts": {f"{m}/{v}": row.to_dict() for (m, v), row in result.verdicts.iterrows()},
@@ -73,17 +75,16 @@ def _summary(result: SweepResult, manifest: dict) -> dict:
     }
 
 
-def _report(result: SweepResult) -> str:
+def _report(result: SweepResult, lines: list[str], grids: dict[str, pd.DataFrame]) -> str:
     """The sweep's report in the layout of every report: the robustness lines and the
     first headline heatmap on the first screen, then the ranking, the other heatmaps and
     who gains; every cell in the appendix."""
     cur = result.scenario.currency
-    lines = sweep_lines(result)
     charts = [
         (
             f"fig-{metric.replace('_', '-')}",
             label(metric),
-            heatmap(result.grid(metric), metric, higher, cur),
+            heatmap(grids[metric], metric, higher, cur),
             f"Heatmap of {label(metric)} for each plan variant and market",
             "Variants down, markets across; greener where the metric reads better.",
         )
@@ -125,7 +126,7 @@ def _report(result: SweepResult) -> str:
                     "Each variant against the base plan in the same market, with 95% paired "
                     "intervals."
                 ),
-                markup(render_table(cells, currency=cur)),
+                markup(render_table(cells, currency=cur, every_row_in="sweep.csv")),
             ),
         ),
     ]
@@ -148,24 +149,28 @@ def _report(result: SweepResult) -> str:
 
 
 def sweep_files(result: SweepResult, argv: list[str] | None = None) -> dict[str, str | bytes]:
-    """Every output file of a sweep, name -> text (or bytes for the workbook)."""
+    """Every output file of a sweep, name -> text (or bytes for the workbook); the findings
+    and the headline grids are built once and handed to every writer."""
     manifest = {"command": argv or [], "scenario_digest": result.scenario.digest}
     reps = result.reps.reset_index()
+    lines = sweep_lines(result)
+    grids = {m: result.grid(m) for m in HEADLINE}
     return {
         "sweep.csv": to_csv(result.cells),
         "ranking.csv": to_csv(result.ranking),
         "rep_differences.csv": to_csv(reps),
-        "summary.json": to_json(_summary(result, {})),
+        "summary.json": to_json(_summary(result, {}, lines)),
         "manifest.json": to_json({**manifest, "command_kind": "sweep"}),
-        "report.html": _report(result),
+        "report.html": _report(result, lines, grids),
         "workbook.xlsx": workbook_bytes(
             {
                 "ranking": result.ranking,
                 "cells": result.cells,
                 "who gains": result.verdicts,
                 "reps": reps,
-                **{m: result.grid(m) for m in HEADLINE},
+                **grids,
             },
             result.scenario.currency,
+            kinds={m: column_kind(m) for m in grids},  # a grid holds one metric
         ),
     }

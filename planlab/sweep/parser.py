@@ -15,7 +15,12 @@ def add_sweep_command(sub) -> argparse.ArgumentParser:
         "sweep", help="every plan variant in every market of the scenario's [sweep] table"
     )
     p.add_argument("scenario", help="scenario TOML file with a [sweep] table")
-    add_output_options(p, "out/<scenario file>-sweep", "trials per cell", min_trials=2)
+    add_output_options(
+        p,
+        "out/<scenario file>-sweep",
+        "trials per cell (default: [sweep] trials, else the scenario's)",
+        min_trials=2,
+    )
     add_scheduler_option(p)
     p.set_defaults(func="planlab.sweep.command:cmd_sweep")
     return p

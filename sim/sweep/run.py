@@ -25,6 +25,7 @@ from ..compare import comparison_table, differences
 from ..errors import ScenarioError
 from ..market import Market
 from ..messages import explain_error
+from ..money import money_text
 from ..rep_differences import gains_and_losses, rep_differences
 from ..run import simulate
 from ..scenario import Scenario
@@ -101,19 +102,19 @@ def _pct(x: float) -> str:
     return f"{x:.1%}"
 
 
-def _money(x: float) -> str:
-    return f"{x / 1e6:,.2f}M"
-
-
 def robustness(
-    cells: pd.DataFrame, variants: list[str], markets: list[str], band: tuple[float, float]
+    cells: pd.DataFrame,
+    variants: list[str],
+    markets: list[str],
+    band: tuple[float, float],
+    currency: str = "USD",
 ) -> pd.DataFrame:
     """Per variant: worst case and largest regret of profit after incentive across
     markets, the markets where cost of sales leaves ``band``, and one plain line.
 
     Regret in a market is how much less the variant earns there than the best
     variant in that market; the ranking is by largest regret (minimax regret),
-    then by worst case."""
+    then by worst case. Amounts in the line are in ``currency``."""
     grid = cells.pivot_table(index=["variant", "market"], columns="metric", values="value")
     judged = grid[JUDGED].unstack("market").loc[variants, markets]
     cos = grid["cost_of_sales"].unstack("market").loc[variants, markets]
@@ -133,11 +134,13 @@ def robustness(
             regret_text = "the most profit after incentive in every market"
         else:
             regret_text = (
-                f"largest regret {_money(regret.loc[v, regret_m])} below the best variant "
+                f"largest regret {money_text(regret.loc[v, regret_m], currency)} below the best "
+                "variant "
                 f"({regret_m})"
             )
         line = (
-            f"{v} {band_text}; worst case {_money(judged.loc[v, worst_m])} profit after "
+            f"{v} {band_text}; worst case {money_text(judged.loc[v, worst_m], currency)} profit "
+            "after "
             f"incentive ({worst_m}); {regret_text}."
         )
         rows.append(
@@ -222,7 +225,9 @@ def run_sweep(
         cells=all_cells,
         reps=pd.concat(reps),
         verdicts=pd.concat(verdicts),
-        ranking=robustness(all_cells, variants, market_names, spec.cost_of_sales_band),
+        ranking=robustness(
+            all_cells, variants, market_names, spec.cost_of_sales_band, scenario.currency
+        ),
     )
 
 
