@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from planlab.kit.format import column_kind, format_value, label
+from planlab.kit.format import column_kind, format_change, format_value, label
 from planlab.kit.html import render_table
 from planlab.kit.svg import Chart
 from planlab.simulate import figures as F
@@ -168,6 +168,20 @@ def test_user_text_is_escaped(tmp_path):
 )
 def test_cell_formatting(column, value, text):
     assert format_value(value, column_kind(column)) == text
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "text"),
+    [
+        ("share_at_target", 0.021, "+2.1 pts"),  # a change of a share reads in points
+        ("cost_of_sales", -0.0015, "-0.1 pts"),
+        ("revenue_expected", 120000.0, "+120,000"),
+        ("payout_gini", 0.0, "0"),
+        ("anything", float("nan"), "–"),
+    ],
+)
+def test_change_formatting(column, value, text):
+    assert format_change(value, column_kind(column)) == text
 
 
 def test_describe_plan_lists_pay_mix_curves_and_rewards(result):

@@ -11,7 +11,7 @@ import pandas as pd
 from sim.metrics import BEHAVIOUR_KEYS, METRIC_BY_KEY
 from sim.run import SimulationResult
 
-from ..kit.format import column_kind, format_value
+from ..kit.format import column_kind, format_change
 from ..kit.html import blocks, figure_html, heading, markup, note, render_table
 from ..simulate.tables import behaviour_applies, idle_left_out
 from . import figures as F
@@ -23,9 +23,8 @@ def _difference_cell(row: Mapping[str, float], metric: str, material: bool, curr
     kind = column_kind(metric)
     if not np.isfinite(row["difference"]):
         return "–"
-    sign = "+" if row["difference"] > 0 else ""
-    d = sign + format_value(float(row["difference"]), kind, currency)
-    lo, hi = (format_value(float(row[k]), kind, currency) for k in ("ci_low", "ci_high"))
+    d = format_change(float(row["difference"]), kind, currency)
+    lo, hi = (format_change(float(row[k]), kind, currency) for k in ("ci_low", "ci_high"))
     return f"{'● ' if material else ''}{d} ({lo} to {hi})"
 
 

@@ -21,6 +21,7 @@ __all__ = [
     "LABELS",
     "column_kind",
     "currency_sign",
+    "format_change",
     "format_value",
     "is_number",
     "label",
@@ -115,6 +116,18 @@ def format_value(value: object, kind: str = "number", currency: str | None = Non
             return "0"
         return np.format_float_positional(x, precision=3, unique=False, fractional=False, trim="-")
     return str(value)
+
+
+def format_change(value: float, kind: str = "number", currency: str | None = None) -> str:
+    """Plain text of a difference, signed: a change in a percentage reads in points
+    ("+2.1 pts", not "+2.1%", which would read as a relative change)."""
+    x = float(value)
+    if not math.isfinite(x):
+        return format_value(x, kind, currency)
+    sign = "+" if x > 0 else ""
+    if kind == "percent":
+        return f"{sign}{x * 100:.1f} pts"
+    return sign + format_value(x, kind, currency)
 
 
 def is_number(value: object) -> bool:
