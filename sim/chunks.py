@@ -176,8 +176,8 @@ def simulate_chunk(
     first, n = bounds
     large = n * engine.population.size > CHUNK_REP_TRIALS
     if not behaviours and large and isinstance(engine, TrialSlices):
-        # A large team's block, a slice of trials at a time (fixed effort: no help).
-        paid, draws, kept = pay_in_slices(engine, seed, first, n, plans, keep)
+        # A large team's block, a slice of trials at a time (fixed effort).
+        paid, draws, kept = pay_in_slices(engine, seed, first, n, plans, keep, helps)
         parts, base = {}, None
         for name, plan in plans.items():
             parts[name], base = _reduce(
@@ -241,25 +241,37 @@ def _reduce(
 
 
 def pay_in_slices(
-    engine: TrialSlices, seed: int, first: int, n: int, plans: dict[str, Plan], keep: bool
+    engine: TrialSlices,
+    seed: int,
+    first: int,
+    n: int,
+    plans: dict[str, Plan],
+    keep: bool,
+    helps: dict[str, Callable[[Outcomes, int], Outcomes]] | None = None,
 ) -> tuple[dict[str, dict], int, Outcomes | None]:
     """Every plan paid on trials ``first ..`` of fixed effort, simulated and paid a
-    slice of at most :data:`CHUNK_REP_TRIALS` rep-trials at a time.
+    slice of at most :data:`CHUNK_REP_TRIALS` rep-trials at a time; ``helps`` as in
+    :func:`simulate_chunk` (their draws are addressed by trial, so a slice gets the
+    ones the whole chunk would).
 
     Each slice holds the whole team of its trials, and paying a plan works trial by
     trial, so the paid arrays, joined in trial order, are those of the whole chunk at
     once: the same bytes. Returns the paid arrays per plan, the variates drawn and,
-    with ``keep``, the chunk's outcomes.
+    with ``keep``, the chunk's outcomes (the base plan's, with what reps do for each
+    other).
     """
     paid: dict[str, list[dict]] = {name: [] for name in plans}
     draws, kept = 0, []
     pop = engine.population  # type: ignore[attr-defined]
-    for _, oc in engine.trial_slices(seed, first, n, CHUNK_REP_TRIALS):
+    for offset, oc in engine.trial_slices(seed, first, n, CHUNK_REP_TRIALS):
+        seen = None
         for name, plan in plans.items():
-            paid[name].append(pay_outcomes(plan, oc, pop, keep, False))
+            o = helps[name](oc, first + offset) if helps and name in helps else oc
+            paid[name].append(pay_outcomes(plan, o, pop, keep, False))
+            seen = o if seen is None else seen
         draws += oc.draws
         if keep:
-            kept.append(oc)
+            kept.append(seen)
     joined = {name: _join(parts) for name, parts in paid.items()}
     return joined, draws, Outcomes.concat(kept) if keep else None
 

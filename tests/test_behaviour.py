@@ -559,6 +559,7 @@ def test_the_scenario_key_prices_pulled_deals_per_deal_in_engine_and_decision():
             sc,
             behaviour=spec(timing={"pull_months": 3, "pull_discount_per": per}),
             trials=100,
+            rep_years=True,
         ).base.actuals
         for per in ("deal", "month")
     }

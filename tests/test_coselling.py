@@ -247,7 +247,7 @@ def _help_scenario(**pipeline):
 
 def test_help_reaches_metrics_and_compare_and_is_the_same_for_any_chunking():
     s = _help_scenario()
-    kw = dict(trials=6, seed=5, engine="pipeline")
+    kw = dict(trials=6, seed=5, engine="pipeline", rep_years=True)
     one = simulate(s, workers=1, chunk_trials=6, **kw)
     two = simulate(s, workers=2, chunk_trials=1, **kw)
     for v in ("base", "team"):

@@ -13,9 +13,11 @@ from tests.conftest import BASELINE
 
 SWEEP = BASELINE.parent / "key_account_sweep.toml"
 
-#: A number written as an amount: with thousands separators, or shortened (650k, 1.82M).
+#: A number written as an amount: with thousands separators, or shortened (650k, 1.82M);
+#: a count of rows is not one.
 _AMOUNT = re.compile(
-    r"(?<![\w.,])(?P<sign>\S?)(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?[kM])(?![\w%])"
+    r"(?<![\w.,])(?P<sign>\S?)(?P<n>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?[kM])"
+    r"(?![\w%])(?! rows)"
 )
 
 
@@ -36,7 +38,10 @@ def _bare_amounts(text: str, sign: str = "€") -> list[str]:
 
 
 def test_the_amount_pattern():
-    text = "costs €1,234 and 2,500 more; €650k, 1.5M; 40 reps; 12.5%; seed 20261127; -€3.1M"
+    text = (
+        "costs €1,234 and 2,500 more; €650k, 1.5M; 40 reps; 12.5%; seed 20261127; -€3.1M; "
+        "the first 100 of 1,020 rows"
+    )
     assert [m.group("n") for m in _AMOUNT.finditer(text)] == [
         "1,234",
         "2,500",

@@ -71,7 +71,7 @@ def test_referral_count_mean_is_rate_times_conversion():
     """With no help the referrals that become opportunities are Poisson with mean
     12·conversion·rate per rep-year; the simulated mean lies within 4 standard errors."""
     ref = {"rate": 0.3, "per_help": 0.5, "conversion": 0.4}
-    r = simulate(_scenario(ref, behaviour=False), trials=400)
+    r = simulate(_scenario(ref, behaviour=False), trials=400, rep_years=True)
     count = r.base.actuals["referrals"].astype(float)
     mean = 12 * 0.4 * 0.3
     se = np.sqrt(mean / count.size)
@@ -81,7 +81,7 @@ def test_referral_count_mean_is_rate_times_conversion():
 
 def test_paying_on_referrals_raises_help_and_the_referrals_it_brings():
     ref = {"rate": 0.1, "per_help": 0.5, "conversion": 0.3}
-    r = simulate(_scenario(ref, 0.2), trials=100)
+    r = simulate(_scenario(ref, 0.2), trials=100, rep_years=True)
     base, paid = r.base, r.variants["referral"]
     assert paid.actuals["referrals"].sum() > 1.5 * base.actuals["referrals"].sum()
     assert float(paid.outcome.payout["referrals"].mean()) > 0
@@ -98,14 +98,16 @@ def test_measure_off_gives_the_individual_plan():
     off["measures"][0]["weight"] = 1.0
     off["measures"][1]["weight"] = 0.0
     s = s.model_copy(update={"variants": {"off": Plan.model_validate(off)}})
-    r = simulate(s, trials=100)
+    r = simulate(s, trials=100, rep_years=True)
     a, b = r.base, r.variants["off"]
     np.testing.assert_array_equal(a.outcome.total, b.outcome.total)
     np.testing.assert_array_equal(a.actuals["revenue"], b.actuals["revenue"])
     np.testing.assert_array_equal(a.actuals["referrals"], b.actuals["referrals"])
 
-    none = simulate(_scenario(None, 0.0, behaviour=False), trials=100)
-    zero = simulate(_scenario({"rate": 0.0, "per_help": 0.5}, 0.0, behaviour=False), trials=100)
+    none = simulate(_scenario(None, 0.0, behaviour=False), trials=100, rep_years=True)
+    zero = simulate(
+        _scenario({"rate": 0.0, "per_help": 0.5}, 0.0, behaviour=False), trials=100, rep_years=True
+    )
     np.testing.assert_array_equal(none.base.outcome.total, zero.base.outcome.total)
     np.testing.assert_array_equal(none.base.actuals["revenue"], zero.base.actuals["revenue"])
     assert (zero.base.actuals["referrals"] == 0).all()
