@@ -15,11 +15,16 @@ accepts), and the script also prints the help given and what it cost the
 co-sellers' own bookings: the same run with co-selling off (same seed)
 against the run with it.
 
+With ``--flows`` the pair is the collaboration plan (reps choosing help, effort
+fixed) with ``[market.referrals]`` and ``[market.collaboration_score]`` declared,
+against the same run with neither: what referrals and the assessed score cost.
+
 Usage::
 
     .venv/bin/python benchmarks/teams.py            # 200 reps x 12 months x 10,000 trials
     .venv/bin/python benchmarks/teams.py --quick    # 1/10 of the trials
     .venv/bin/python benchmarks/teams.py --engine pipeline    # 100 replications (--quick: 20)
+    .venv/bin/python benchmarks/teams.py --flows    # referrals and the collaboration score
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ if str(ROOT) not in sys.path:
 
 
 import sim  # noqa: E402
+from sim.market import Referrals  # noqa: E402
 from sim.metrics import company_metrics  # noqa: E402
 from sim.run import ENGINES  # noqa: E402
 
@@ -42,29 +48,53 @@ SCENARIO = ROOT / "scenarios" / "key_account_teams.toml"
 TARGET_RATIO = 1.5
 
 
-def scenarios(reps: int, co_sells: bool = False) -> tuple[sim.Scenario, sim.Scenario]:
-    """(with teams, without): the team-share plan with overlays, crediting and help
-    (effort fixed), and the individual plan of the same team and behaviour settings
-    with no roles and no crediting (help is on, but no plan pays for it). With
-    ``co_sells`` the overlays co-sell in the pipeline engine."""
+def _example(reps: int, co_sells: bool = False) -> tuple[sim.Scenario, sim.Team]:
+    """The key-account teams example, effort fixed, and its team resized to ``reps``
+    reps in sales teams of ten. With ``co_sells`` the solutions specialists also sell
+    their own accounts and co-sell in the pipeline engine, so help has a cost; industry
+    specialists stay overlays credited on their teams' deals."""
     s = sim.load_scenario(SCENARIO)
     behaviour = s.behaviour.model_copy(
         update={"effort": s.behaviour.effort.model_copy(update={"enabled": False})}
     )
     roles = (  # by position in each sales team, whatever its size
-        # Co-selling, solutions specialists also sell their own accounts, so help has a
-        # cost; industry specialists stay overlays credited on their teams' deals.
         s.team.roles[0].model_copy(update={"co_sells": co_sells, "originates": co_sells}),
         s.team.roles[1].model_copy(update={"reps": (), "per_team": 1}),
     )
     names = ["North", "South", "East", "West"] + [f"Team {i}" for i in range(5, reps // 10 + 1)]
     team = s.team.model_copy(update={"reps": reps, "roles": roles, "teams": tuple(names)})
-    plan = s.variants["team_share"]
-    on = s.model_copy(update={"team": team, "plan": plan, "variants": {}, "behaviour": behaviour})
+    return s.model_copy(update={"behaviour": behaviour}), team
+
+
+def scenarios(reps: int, co_sells: bool = False) -> tuple[sim.Scenario, sim.Scenario]:
+    """(with teams, without): the team-share plan with overlays, crediting and help
+    (effort fixed), and the individual plan of the same team and behaviour settings
+    with no roles and no crediting (help is on, but no plan pays for it). With
+    ``co_sells`` the overlays co-sell in the pipeline engine."""
+    s, team = _example(reps, co_sells)
+    on = s.model_copy(
+        update={"team": team, "plan": sim.load_scenario(SCENARIO).variants["team_share"]}
+    )
     off = on.model_copy(
         update={
             "team": team.model_copy(update={"roles": ()}),
             "plan": s.plan.model_copy(update={"credit": {}}),
+        }
+    )
+    return on, off
+
+
+def flow_scenarios(reps: int) -> tuple[sim.Scenario, sim.Scenario]:
+    """(with the flows, without): the collaboration plan with ``[market.referrals]``
+    (its defaults) and ``[market.collaboration_score]`` declared, and the same without
+    either."""
+    s, team = _example(reps)
+    market = s.market.model_copy(update={"referrals": Referrals()})
+    plan = s.variants["collaboration"]
+    on = s.model_copy(update={"team": team, "plan": plan, "variants": {}, "market": market})
+    off = on.model_copy(
+        update={
+            "market": s.market.model_copy(update={"referrals": None, "collaboration_score": None})
         }
     )
     return on, off
@@ -76,19 +106,41 @@ def timed(fn):
     return out, time.perf_counter() - start
 
 
+def flows(reps: int, kw: dict) -> None:
+    """Time the collaboration plan with the referral and score flows and without."""
+    on, off = flow_scenarios(reps)
+    for warm in (off, on):  # imports, caches and the calibration sample out of the timing
+        sim.simulate(warm, [], **{**kw, "trials": 100})
+    _, t_off = timed(lambda: sim.simulate(off, [], **kw))
+    r_on, t_on = timed(lambda: sim.simulate(on, [], **kw))
+    referred = float(r_on.base.summary.yearly["referrals"].mean())
+    print(f"without the flows: {t_off:.1f} s    with referrals and the score: {t_on:.1f} s")
+    print(f"referrals that became opportunities per year (with the flows): {referred:,.1f}")
+    report(t_on / t_off, "the flows")
+
+
+def report(ratio: float, what: str) -> None:
+    verdict = "ok" if ratio <= TARGET_RATIO else "ABOVE TARGET"
+    print(f"ratio with / without {what}: {ratio:.2f} (target <= {TARGET_RATIO}) {verdict}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="1/10 of the trials")
     ap.add_argument("--reps", type=int, default=200)
     ap.add_argument("--trials", type=int, default=None)
     ap.add_argument("--engine", choices=ENGINES, default="montecarlo")
+    ap.add_argument("--flows", action="store_true", help="referrals and the score instead")
     args = ap.parse_args()
     pipeline = args.engine == "pipeline"
     trials = args.trials or (100 if pipeline else 10_000)
     trials = max(1, trials // (5 if pipeline else 10)) if args.quick else trials
-    on, off = scenarios(args.reps, co_sells=pipeline)
     print(f"{args.reps} reps x 12 months x {trials:,} trials, 2 workers, {args.engine} engine")
     kw = dict(trials=trials, workers=2, engine=args.engine)
+    if args.flows:
+        flows(args.reps, kw)
+        return
+    on, off = scenarios(args.reps, co_sells=pipeline)
     r_off, t_off = timed(lambda: sim.simulate(off, [], **kw))
     r_on, t_on = timed(lambda: sim.simulate(on, [], **kw))
     helped = float(r_on.base.summary.yearly["help_given"].mean())
@@ -112,9 +164,7 @@ def main() -> None:
             f"({own / alone - 1:+.1%}); team revenue {m['revenue_expected']:,.0f} with, "
             f"{company_metrics(r_quiet.base)['revenue_expected']:,.0f} without"
         )
-    ratio = t_on / t_off
-    verdict = "ok" if ratio <= TARGET_RATIO else "ABOVE TARGET"
-    print(f"ratio with / without teams: {ratio:.2f} (target <= {TARGET_RATIO}) {verdict}")
+    report(t_on / t_off, "teams")
 
 
 if __name__ == "__main__":
