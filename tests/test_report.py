@@ -16,6 +16,7 @@ from planlab.kit.html import render_table
 from planlab.kit.svg import Chart
 from planlab.simulate import figures as F
 from planlab.simulate.report import describe_plan, render_report
+from planlab.simulate.tables import rep_table, rep_table_parts
 from sim import load_scenario, simulate
 
 BASELINE = Path(__file__).resolve().parents[1] / "scenarios" / "key_account_baseline.toml"
@@ -238,6 +239,21 @@ def test_variant_names_read_as_written(result, report):
     assert ">big &lt;deal&gt;_x</th>" in html
     assert ">Expected payout: big &lt;deal&gt;_x</th>" in html
     assert f">{label('share_at_target')}</th>" in html  # other columns keep their labels
+
+
+def test_the_reps_table_is_shown_in_two_parts_that_fit_the_page(result, report):
+    """Targets and chances, then pay and each variant's payout: every target, chance
+    and payout column is in one part, traits and reward chances stay in reps.csv."""
+    reps = rep_table(result)
+    targets, pay = rep_table_parts(reps)
+    per_measure = {c for c in reps if c.startswith(("target_", "p_target_"))}
+    payouts = {c for c in reps if c.startswith(("payout_", "ote_"))}
+    assert per_measure <= set(targets) and payouts <= set(pay)
+    assert not ({"ability", "potential", "tenure_years"} & (set(targets) | set(pay)))
+    assert len(targets.columns) == 2 + 2 * len(result.base.plan.measures)
+    assert len(pay.columns) == 6 + len(result.variants) - 1  # spread, OTE, other variants
+    section = report.split('<section id="reps">')[1].split("</section>")[0]
+    assert section.count("<table") == 2 and "Ability" not in section
 
 
 def test_a_matplotlib_figure_handed_in_is_embedded_as_png(result):

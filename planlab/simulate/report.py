@@ -47,7 +47,7 @@ from ..kit.html import (
     report_page,
 )
 from . import figures as F
-from .tables import IDLE_COLUMNS, idle_left_out, run_tables
+from .tables import IDLE_COLUMNS, idle_left_out, rep_table_parts, run_tables
 
 __all__ = [
     "MAX_BULLETS",
@@ -78,8 +78,9 @@ SECTIONS: tuple[tuple[str, str, str], ...] = (
     (
         "reps",
         "Reps",
-        "Per rep, for the base plan: targets, the chance of reaching "
-        "each target and the spread of payout.",
+        "Per rep, for the base plan: targets and the chance of reaching each, then the "
+        "spread of payout and each variant's expected payout (traits and every column "
+        "are in reps.csv).",
     ),
     (
         "rewards",
@@ -425,10 +426,12 @@ def _table_sections(
                     ),
                     *more,
                 ]
-        table = markup(
-            render_table(shown, currency=cur, verbatim=result.variants, every_row_in=full)
-        )
-        out.append((key, title, blocks(note(intro), table, *more)))
+        parts = rep_table_parts(shown) if key == "reps" else (shown,)
+        rendered = [
+            markup(render_table(t, currency=cur, verbatim=result.variants, every_row_in=full))
+            for t in parts
+        ]
+        out.append((key, title, blocks(note(intro), *rendered, *more)))
     for anchor, title, table in _extra_tables(tables):
         body = markup(render_table(table, currency=cur, verbatim=result.variants))
         out.append((anchor, title, blocks(body)))

@@ -24,6 +24,7 @@ __all__ = [
     "earnings_tables",
     "idle_left_out",
     "rep_table",
+    "rep_table_parts",
     "run_tables",
 ]
 
@@ -84,6 +85,19 @@ def rep_table(result: SimulationResult) -> pd.DataFrame:
         if name != "base":
             df[f"payout_expected_{name}"] = v.summary.mean("pay")
     return df
+
+
+def rep_table_parts(reps: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The reps table as a report shows it, in two parts that each fit a page: targets
+    with the chance of reaching each (and expected revenue), then pay (its spread, on-
+    target earnings, and each variant's expected payout). Traits (ability, potential,
+    tenure) and reward chances (the Rewards section) stay in ``reps.csv`` only."""
+    cols = list(reps.columns)
+    targets = [c for c in cols if c.startswith(("target_", "p_target_"))]
+    first = [c for c in ("team", "revenue_expected") if c in cols] + targets
+    pay = [c for c in cols if c.startswith(("payout_", "ote_"))]
+    pay = [c for c in ("team",) if c in cols] + pay
+    return reps[first], reps[pay]
 
 
 def _per_variant(result: SimulationResult, build: Callable[[str], pd.DataFrame], level: str):
