@@ -202,6 +202,24 @@ def test_compact_scenario_keeps_a_changed_distribution_whole(tmp_path):
     assert got.mean_ == pytest.approx(size.mean_, abs=0.005)  # to the cent
 
 
+def test_history_speaks_in_the_recorded_currency(tmp_path, capsys):
+    """A version records its scenario's currency; list and show print amounts in it,
+    and a list of versions in two currencies says which is which."""
+    store = str(tmp_path / "h.sqlite")
+    euro = _rec(0.6, 1_000_000.0, 0.05)
+    euro = euro.__class__(**{**euro.__dict__, "results": {**euro.results, "currency": "EUR"}})
+    assert record(euro, store) == 1
+    assert main(["history", "--store", store]) == 0
+    assert "€1,234,567" in capsys.readouterr().out
+    assert main(["history", "show", "1", "--store", store]) == 0
+    assert "€1.23M" in capsys.readouterr().out
+    pound = euro.__class__(**{**euro.__dict__, "results": {**euro.results, "currency": "GBP"}})
+    assert record(pound, store) == 2
+    assert main(["history", "--store", store]) == 0
+    listed = capsys.readouterr().out
+    assert "Currency" in listed and "EUR" in listed and "GBP" in listed
+
+
 def test_history_diff_reads_alike_whatever_recorded_the_targets(tmp_path, capsys):
     """A review keys targets by measure, an older check-in by the reps table's columns
     (``target_revenue``, with chances ``p_target_revenue``): the diff compares them as one

@@ -80,6 +80,7 @@ def review_record(r: AnnualReview, source: str, nxt: NextPeriod | None = None) -
         },
         results={
             **results,
+            "currency": sc.currency,
             "headline": headline,
             "fit": r.fit.table(),
             "design_vs_reality": r.table[["designed", "actual"]],
@@ -112,6 +113,7 @@ def checkin_record(c: CheckIn, scenario, source: str) -> Record:
         assumptions={"assumptions": list(c.assumptions), "levels": c.factors},
         calibration={"parameters": c.calibration.parameters()},
         results={
+            "currency": scenario.currency,
             "headline": {
                 "reps_at_risk": c.company["reps_at_risk"],
                 "incentive_cost": c.company["incentive_cost_expected"],

@@ -436,7 +436,8 @@ def list_records(store: str | Path | None = None, scenario: str | None = None) -
             engine.dispose()
     out = []
     for r in rows:
-        head = json.loads(r["results"]).get("headline", {})
+        results = json.loads(r["results"])
+        head = {**results.get("headline", {}), "currency": results.get("currency")}
         out.append({**{k: r[k] for k in _LISTED}, **head})
     return pd.DataFrame(out, columns=list(_LISTED) if not out else None)
 

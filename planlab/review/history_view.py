@@ -33,13 +33,18 @@ _LIST_COLUMNS = (
 
 
 def history_table(table: pd.DataFrame) -> str:
-    """The recorded versions as a readable table (one line each)."""
+    """The recorded versions as a readable table (one line each), amounts in the
+    scenarios' currency (a column of its own when the versions listed differ)."""
     df = table.assign(
         recorded=table["created_utc"].astype(str).str.slice(0, 16).str.replace("T", " ")
     )
     cols = [(k, h, kind) for k, h, kind in _LIST_COLUMNS if k in df.columns]
+    known = df["currency"].dropna().unique() if "currency" in df else []
+    currency = str(known[0]) if len(known) == 1 else None
+    if len(known) > 1:
+        cols.append(("currency", "Currency", "text"))
     rows = [[_plain(r[k]) for k, _, _ in cols] for _, r in df.iterrows()]
-    return text_table(rows, [h for _, h, _ in cols], [kind for _, _, kind in cols])
+    return text_table(rows, [h for _, h, _ in cols], [kind for _, _, kind in cols], currency)
 
 
 def _plain(v: Any) -> Any:
@@ -123,20 +128,21 @@ def show_lines(rec: Mapping) -> list[str]:
     )
     if head:
         lines += ["", "Headline:"]
+        currency = rec["results"].get("currency") or "USD"
         for k, v in head.items():
-            lines.append(f"  {k.replace('_', ' ')}: {_headline_value(k, v)}")
+            lines.append(f"  {k.replace('_', ' ')}: {_headline_value(k, v, currency)}")
     findings = rec["results"].get("findings") or []
     if findings:
         lines += ["", "Findings:", *(f"  - {f}" for f in findings)]
     return lines
 
 
-def _headline_value(key: str, v: Any) -> str:
+def _headline_value(key: str, v: Any, currency: str = "USD") -> str:
     if isinstance(v, int | float) and not isinstance(v, bool):
         if "share" in key or "cost_of_sales" in key:
             return percent_text(v)
         if "cost" in key or "total" in key:
-            return money_text(v)
+            return money_text(v, currency)
         return f"{v:,.4g}"
     return str(v)
 
