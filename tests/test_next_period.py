@@ -208,6 +208,12 @@ def test_review_reoptimises_through_the_command_line(folder, tmp_path, capsys):
     assert promised["B2"].number_format == "0.0%" and isinstance(promised["B2"].value, float)
     assert promised["A3"].value == "expected incentive cost"
     assert promised["B3"].number_format == '"$"#,##0'
+    binding = {r[0].value: r for r in wb["Binding constraints"].iter_rows(min_row=2)}
+    formats = {"Cost of sales": "0.0%", "Company number": '"$"#,##0', "Ratchet": "0.0%"}
+    for name, fmt in formats.items():  # each constraint's value a number in its unit
+        assert binding[name][1].number_format == fmt, name
+        assert isinstance(binding[name][1].value, float)
+    assert all(r[4].number_format == '"$"#,##0' for r in binding.values())
     reps = wb["Next period targets"]
     cells = [c for row in reps.iter_rows() for c in row if c.value == EVIL]
     assert cells and all(c.data_type == "s" for c in cells)  # text, never a formula

@@ -17,7 +17,13 @@ from ..kit.excel import SheetBuilder
 from ..kit.format import format_value, label
 from ..kit.xlsx import Sheet
 
-__all__ = ["binding_shown", "promises_sheet", "promises_shown", "targets_shown"]
+__all__ = [
+    "binding_sheet",
+    "binding_shown",
+    "promises_sheet",
+    "promises_shown",
+    "targets_shown",
+]
 
 #: How each constraint family's value reads: a share, an amount of pay, a number, or a
 #: target (an amount when the primary measure's targets are money).
@@ -107,6 +113,39 @@ def binding_shown(opt: Optimisation) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+def binding_sheet(opt: Optimisation) -> SheetBuilder:
+    """The binding constraints as a workbook sheet: each value a number in its unit's
+    format (a percentage, an amount, a count), the profit relaxing it would buy an
+    amount, limits and steps in words."""
+    money_targets = target_currency(opt.scenario, opt.primary) is not None
+
+    def style(constraint: str) -> str:
+        kind = _FAMILY_KIND.get(constraint, "number")
+        if kind == "target":
+            return "money" if money_targets else "number"
+        return kind
+
+    def build(sheet: Sheet) -> None:
+        head = ["Constraint", "Value", "Limit", "Relaxed by", "Profit gained by relaxing"]
+        sheet.append_rows([[(h, "header") for h in [*head, "Binding"]]])
+        rows = [
+            [
+                (label(r.constraint), "plain"),
+                (float(r.value), style(r.constraint)),
+                (str(r.limit), "wrap"),
+                (str(r.relaxed), "wrap"),
+                (float(r.objective_gain), "money"),
+                ("yes" if r.binding else "no", "plain"),
+            ]
+            for r in opt.binding.itertuples(index=False)
+        ]
+        sheet.append_rows(rows, first=2)
+        sheet.widths = {1: 30, 2: 16, 3: 40, 4: 30, 5: 18, 6: 10}
+        sheet.autofilter = f"A1:F{len(rows) + 1}"
+
+    return build
 
 
 #: Columns of the targets table that are amounts of the primary measure, and of pay.

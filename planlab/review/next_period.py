@@ -37,7 +37,13 @@ from ..kit.html import (
 from ..kit.toml import compact_scenario_toml, compact_toml
 from ..optimize import figures as OF
 from ..optimize.files import optimisation_lines
-from ..optimize.tables import binding_shown, promises_sheet, promises_shown, targets_shown
+from ..optimize.tables import (
+    binding_sheet,
+    binding_shown,
+    promises_sheet,
+    promises_shown,
+    targets_shown,
+)
 
 __all__ = [
     "NEXT_SCENARIO",
@@ -230,7 +236,7 @@ def next_period_sheets(nxt: NextPeriod) -> dict[str, pd.DataFrame | pd.Series | 
     if nxt.check is not None:
         sheets["Model vs simulation"] = promises_sheet(nxt.check)
     if opt.binding is not None:
-        sheets["Binding constraints"] = opt.binding
+        sheets["Binding constraints"] = binding_sheet(opt)
     sheets["Plan shapes compared"] = opt.shapes
     return sheets
 
