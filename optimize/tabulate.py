@@ -32,18 +32,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.behaviour.base import Effort
-from sim.behaviour.collaboration import (
-    HelpSpec,
-    apply_help,
-    choose_help,
-    help_cost,
-)
+from sim.behaviour.collaboration import HelpSpec, help_cost
 from sim.behaviour.response import TASKS, BestResponse, PlanSample, TeamSample, risk_aversion
 from sim.errors import ScenarioError
 from sim.optimize_spec import reps_respond
 from sim.payout import evaluate_plan, rep_targets
 from sim.plan import Plan
 from sim.population import Population
+from sim.run import TeamFlows, team_flows, team_step
 from sim.scenario import Scenario
 from sim.streams import TRIALS
 
@@ -70,6 +66,7 @@ class Outlook:
     reps: BestResponse  # risk, effort cost and today's task split, calibrated once
     outside: np.ndarray  # outside option: today's utility x the scenario's multiple (reps,)
     years: TeamSample  # the first years a simulation draws (trial streams)
+    flows: TeamFlows  # referrals and assessed scores, on the streams a simulation draws
 
     @property
     def responding(self) -> bool:
@@ -185,9 +182,17 @@ def team_outlook(
     sample.levels(efforts)
     # Utilities in the tables are read on the years a simulation draws: today's too.
     years = TeamSample(scenario.market, pop, trials, seed, spec.workers, executor, stream=TRIALS)
-    today = reps.value(plan, evaluate_plan(plan, years.at(1.0), pop), pop) - reps.effort_cost(1.0)
-    outside = today * scenario.behaviour.retention.outside_option
-    return Outlook(efforts, sample, reps, outside, years)
+    flows = team_flows(scenario, pop, seed)
+    now = years.at(1.0)
+    step = team_step(plan, scenario.behaviour.help, sample, pop, flows)
+    if step is not None:  # today's help, referrals and scores, as a simulation has them
+        now = step(now, 0)
+        step_cost = help_cost(step.help, scenario.behaviour.help, plan.pay_mix.target_incentive)
+    else:
+        step_cost = np.zeros(pop.size)
+    today = reps.value(plan, evaluate_plan(plan, now, pop), pop) - reps.effort_cost(1.0)
+    outside = (today - step_cost) * scenario.behaviour.retention.outside_option
+    return Outlook(efforts, sample, reps, outside, years, flows)
 
 
 def task_ratio(
@@ -237,10 +242,12 @@ def _level(
     applies it)."""
     ti = plan.pay_mix.target_incentive
     chosen, at_bound, _ = chosen_effort(plan, outlook, pop)
-    help = choose_help(plan, outlook.sample, pop, help_spec)
     o = outlook.years.at(Effort(*(chosen * (1.0 if ratio is None else ratio[t]) for t in TASKS)))
-    if help.any():
-        o = apply_help(o, help, pop.team_index, help_spec.lift)
+    # Help, referrals and scores by the simulation's own team step, on the years it draws.
+    step = team_step(plan, help_spec, outlook.sample, pop, outlook.flows)
+    help = np.zeros(pop.size) if step is None else step.help
+    if step is not None:
+        o = step(o, 0)
     po = evaluate_plan(plan, o, pop)
     pay = po.total.astype(float)
     added = o.components.get("help_value")
