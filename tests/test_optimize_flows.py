@@ -154,3 +154,43 @@ def test_the_tables_read_the_flows_off_the_simulations_streams(tmp_path):
     assert with_flows.components["new_value"].sum() > years.components["new_value"].sum()
     score = with_flows.components["collaboration_score"]
     assert (score >= 1).all() and (score <= 5).all()
+
+
+def test_the_review_reoptimises_with_referrals_and_its_next_plan_keeps_the_promise(tmp_path):
+    """``planlab review`` with ``[market.referrals]`` re-sets next period's targets
+    (on the first 20 reps of the shipped example) and ``next_plan.toml`` gives what
+    the review promised."""
+    import pandas as pd
+
+    roster = pd.read_csv(ROOT / "scenarios" / "review_team.csv")
+    actuals = pd.read_csv(ROOT / "scenarios" / "review_actuals.csv", dtype=str)
+    team = roster.iloc[:20]
+    team.to_csv(tmp_path / "team.csv", index=False)
+    rows = actuals["Account Manager"].isin(team["name"])
+    actuals[rows].to_csv(tmp_path / "actuals.csv", index=False)
+    share = team["target_revenue"].sum() / roster["target_revenue"].sum()
+    (tmp_path / "scenario.toml").write_text(
+        f'extends = "{(ROOT / "scenarios" / "review_example.toml").as_posix()}"\n'
+        '[team]\nroster = "team.csv"\n[actuals]\nsource = "actuals.csv"\n'
+        "[market.referrals]\nrate = 0.2\nper_help = 0.5\nconversion = 0.3\n"
+        "[optimize]\ntrials = 100\nscenarios = 50\n[optimize.constraints]\n"
+        f"company_number = {round(86e6 * share, -3):.0f}\n"
+        "achievability = { low = 0.2, high = 0.8 }\n"
+        f"bad_year = {{ quantile = 0.9, ceiling = {7e6 * share:.0f} }}\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "rev"
+    argv = ["review", str(tmp_path / "scenario.toml"), "--trials", "100", "--seed", "11"]
+    assert main([*argv, "--out", str(out), "--quiet", "--no-history", "--drop-bad-rows"]) == 0
+    check = json.loads((out / "summary.json").read_text())["next_period"]["check"]
+    sim = tmp_path / "sim"
+    argv = ["simulate", str(out / "next_plan.toml"), "--out", str(sim), "--quiet"]
+    assert main([*argv, "--variant", "next_period"]) == 0
+    got = json.loads((sim / "summary.json").read_text())["variants"]["next_period"]
+    assert got["company"]["referrals"] > 0
+    revenue = _row(check, "expected revenue")["model"]
+    cost = _row(check, "expected incentive cost")["model"]
+    share_at = _row(check, "share of reps at target")["model"]
+    assert got["company"]["revenue_expected"] == pytest.approx(revenue, rel=0.02)
+    assert got["company"]["incentive_cost_expected"] == pytest.approx(cost, rel=0.02)
+    assert got["measures"]["revenue"]["share_at_target"] == pytest.approx(share_at, abs=0.02)
