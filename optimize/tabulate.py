@@ -21,6 +21,11 @@ tabulation assumes team-mates at the same level (stated in the report).
 With ``[behaviour.help]`` on, reps help team-mates as a simulation's reps do
 (:func:`~sim.behaviour.collaboration.choose_help` under each level's plan), so
 the tables carry what team pay buys in help and what help costs the helpers.
+Referrals (``[market.referrals]``) and assessed collaboration scores
+(``[market.collaboration_score]``) flow as well: each level's outcomes go through
+the simulation's own team step (:func:`sim.run.team_step`) on the trial streams,
+so the tables hold the very referred deals and scores a simulation of the chosen
+plan draws.
 """
 
 from __future__ import annotations
