@@ -194,3 +194,14 @@ def test_the_review_reoptimises_with_referrals_and_its_next_plan_keeps_the_promi
     assert got["company"]["revenue_expected"] == pytest.approx(revenue, rel=0.02)
     assert got["company"]["incentive_cost_expected"] == pytest.approx(cost, rel=0.02)
     assert got["measures"]["revenue"]["share_at_target"] == pytest.approx(share_at, abs=0.02)
+
+
+def test_referrals_with_one_sales_team_are_named_and_nothing_is_written(tmp_path, capsys):
+    path = tmp_path / "one.toml"
+    one = FLOWS.replace('teams = ["North", "South", "East", "West"]', 'teams = ["A"]')
+    path.write_text(one, encoding="utf-8")
+    out = tmp_path / "o"
+    assert main(["optimize", str(path), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "market.referrals: team 'A' has no account manager" in err
+    assert "Traceback" not in err and not out.exists()
