@@ -166,6 +166,8 @@ def _team_row(table: Table, level: np.ndarray) -> dict:
     if table.help is not None:
         out["mean_help"] = float(table.help[rows, level].mean())
         out["help_revenue"] = float(table.help_value[rows, level].sum())
+    if table.referrals is not None and table.referrals.any():
+        out["referrals"] = float(table.referrals[rows, level].sum())
     return out
 
 

@@ -101,6 +101,7 @@ class Table:
     scenario_pay: np.ndarray  # incentive pay in each of the first simulated years (S, reps, L)
     help: np.ndarray | None = None  # help each rep gives team-mates
     help_value: np.ndarray | None = None  # team-mates' revenue the rep's help added
+    referrals: np.ndarray | None = None  # the rep's referrals that became opportunities, a year
 
 
 def primary_measure(plan: Plan, spec: OptimizeSpec) -> str:
@@ -256,6 +257,7 @@ def _level(
     po = evaluate_plan(plan, o, pop)
     pay = po.total.astype(float)
     added = o.components.get("help_value")
+    referred = o.components.get("referrals")
     ce = outlook.reps.value(plan, po, pop)
     return {
         "pay": pay.mean(0),
@@ -265,6 +267,7 @@ def _level(
         "margin": o.measure("gross_margin", 1)[..., 0].mean(0),
         "scenario_pay": pay[:scenarios].astype(np.float32),
         "help_value": np.zeros(pop.size) if added is None else added.sum(2).mean(0),
+        "referrals": np.zeros(pop.size) if referred is None else referred.sum(2).mean(0),
         "utility": ce - outlook.reps.effort_cost(chosen) - help_cost(help, help_spec, ti),
         "effort": chosen,
         "help": help,
@@ -318,4 +321,5 @@ def tabulate(
         scenario_pay=stack("scenario_pay"),
         help=stack("help"),
         help_value=stack("help_value"),
+        referrals=stack("referrals"),
     )

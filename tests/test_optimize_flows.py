@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pytest
 
+from optimize.run import optimize_plan
 from optimize.spec import optimize_spec
 from optimize.tabulate import team_outlook
 from planlab.cli import main
@@ -205,3 +206,24 @@ def test_referrals_with_one_sales_team_are_named_and_nothing_is_written(tmp_path
     err = capsys.readouterr().err
     assert "market.referrals: team 'A' has no account manager" in err
     assert "Traceback" not in err and not out.exists()
+
+
+def test_the_team_share_choice_names_the_referrals_help_brings(tmp_path):
+    """Referrals declared and a menu offering a team share: help (and so referrals)
+    comes only with the team share, and the sentence explaining the choice names the
+    referrals a year it adds, as the shapes table has them."""
+    text = FLOWS.replace("weight = 0.55", "weight = 0.6").replace("weight = 0.15", "weight = 0.2")
+    start = text.index('[[plan.measures]]\nname = "collaboration_score"')
+    text = text[:start] + text[text.index("[behaviour.help]") :]
+    text = text.replace(
+        "revenue = 0.55, new_accounts = 0.2, cross_sell = 0.15, collaboration_score = 0.1",
+        "revenue = 0.6, new_accounts = 0.2, cross_sell = 0.2",
+    )
+    text += "team_shares = [0.0, 0.4]\n"
+    path = tmp_path / "shares.toml"
+    path.write_text(text, encoding="utf-8")
+    opt = optimize_plan(load_scenario(path), time_limit=60)
+    shapes = opt.shapes.set_index("team_share")
+    added = shapes.loc[0.4, "referrals"] - shapes.loc[0.0, "referrals"]
+    assert added > 0.05  # team pay buys help, and help passes leads
+    assert f"adds {added:,.1f} referrals a year" in opt.team_choice
