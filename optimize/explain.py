@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.measures import MEASURES
+from sim.measures import COLLABORATION_MEASURES, MEASURES
 from sim.money import money_amount, money_text
 from sim.scenario import Scenario
 
@@ -22,7 +22,6 @@ from .model import TargetProblem, evaluate_choice
 from .solve import Solution
 
 __all__ = [
-    "COLLABORATION_MEASURES",
     "STEPS",
     "binding",
     "describe_relaxation",
@@ -233,17 +232,26 @@ def rationale(
     return df
 
 
-#: Measures that pay on collaboration rather than on one's own result.
-COLLABORATION_MEASURES = ("co_sold", "help_given")
-
-
 def team_pay_share(plan) -> float:
-    """Share of the target incentive a plan pays on team or collaboration results."""
+    """Share of the target incentive a plan pays on team or collaboration results
+    (:data:`sim.measures.COLLABORATION_MEASURES`: co-selling, help, referrals and the
+    assessed score)."""
     return float(
         sum(
             m.weight for m in plan.measures if m.level == "team" or m.name in COLLABORATION_MEASURES
         )
     )
+
+
+def _referrals_bought(lo: pd.Series, hi: pd.Series) -> str:
+    """The referrals a year the shape with team and collaboration pay adds, when the
+    scenario declares referrals (the ``referrals`` column); else nothing."""
+    if "referrals" not in lo.index or pd.isna(lo["referrals"]) or pd.isna(hi["referrals"]):
+        return ""
+    change = hi["referrals"] - lo["referrals"]
+    if abs(change) < 0.05:  # the same help, the same referrals: nothing to say
+        return ""
+    return f" and {'adds' if change >= 0 else 'loses'} {abs(change):,.1f} referrals a year"
 
 
 def team_tradeoff(shapes: pd.DataFrame, chosen: str, currency: str = "USD") -> str | None:
@@ -252,7 +260,7 @@ def team_tradeoff(shapes: pd.DataFrame, chosen: str, currency: str = "USD") -> s
     such pay when the chosen one has it, with it when not).
 
     ``shapes`` is the optimiser's table of shapes (``team_pay``, ``mean_effort``,
-    ``help_revenue`` …); None when the menu offered no choice between the two."""
+    ``help_revenue``, ``referrals`` …); None when the menu offered no choice between the two."""
     if "team_pay" not in shapes:
         return None
     ok = shapes[shapes["status"].isin(["optimal", "feasible"])]
@@ -271,7 +279,7 @@ def team_tradeoff(shapes: pd.DataFrame, chosen: str, currency: str = "USD") -> s
         f"{'costs' if effort < 0 else 'adds'} {abs(effort):.1%} of individual effort "
         f"(free-riding on team-mates) and buys {money_text(max(help_, 0.0), currency)} of "
         "team-mates' revenue "
-        f"in help; revenue moves {revenue:+.1%}, cost of sales {lo['cost_of_sales']:.2%} → "
+        f"in help{_referrals_bought(lo, hi)}; revenue moves {revenue:+.1%}, cost of sales {lo['cost_of_sales']:.2%} → "
         f"{hi['cost_of_sales']:.2%}, reps at target {lo['share_at_target']:.0%} → "
         f"{hi['share_at_target']:.0%}"
     )

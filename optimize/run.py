@@ -166,6 +166,8 @@ def _team_row(table: Table, level: np.ndarray) -> dict:
     if table.help is not None:
         out["mean_help"] = float(table.help[rows, level].mean())
         out["help_revenue"] = float(table.help_value[rows, level].sum())
+    if table.referrals is not None and table.referrals.any():
+        out["referrals"] = float(table.referrals[rows, level].sum())
     return out
 
 
@@ -203,23 +205,17 @@ def _frontier(p: TargetProblem, chosen: Solution, spec: OptimizeSpec, solve) -> 
     return pd.DataFrame(rows)
 
 
-def _refuse_collaboration_flows(scenario: Scenario) -> None:
-    """The optimiser's tables do not carry referrals nor the assessed collaboration
-    score (:mod:`sim.referrals`, :mod:`sim.assessment`): a scenario whose outcomes or
-    pay depend on them is refused rather than promised numbers a simulation would not
-    give. Raises ScenarioError naming the file and the key."""
-    origin = scenario.source or "<scenario>"
-    if scenario.market.referrals is not None:
+def _refuse_linear_referrals(scenario: Scenario, spec: OptimizeSpec) -> None:
+    """The linear family's reps (:mod:`optimize.linear`) are simulated without the
+    referral flow, so their revenue would leave out the referred deals a simulation
+    books: that one combination is refused. The target tables carry referrals and
+    assessed scores (:func:`optimize.tabulate.team_outlook`). Raises ScenarioError
+    naming the file and the keys."""
+    if spec.family == "linear" and scenario.market.referrals is not None:
         raise ScenarioError(
-            f"{origin}: market.referrals: the optimiser does not model referrals yet; "
-            "optimise without [market.referrals], then compare the plans with it"
-        )
-    plan = scenario.plan
-    names = {m.name for m in plan.measures} | {g.measure for g in plan.gates}
-    if "collaboration_score" in names | {d.measure for d in plan.modifiers}:
-        raise ScenarioError(
-            f"{origin}: plan: pays on collaboration_score, which the optimiser does not "
-            "model yet; optimise a plan without it, then compare the plans with it"
+            f"{scenario.source or '<scenario>'}: market.referrals: the linear family "
+            '(optimize.family = "linear") does not model referrals; optimise targets '
+            "(the default family) or leave out [market.referrals]"
         )
 
 
@@ -260,7 +256,7 @@ def optimize_plan(
     )
     spec = spec.model_copy(update={"solver": settings})
     seed = scenario.simulation.seed if seed is None else int(seed)
-    _refuse_collaboration_flows(scenario)
+    _refuse_linear_referrals(scenario, spec)
     pop = make_population(scenario)
     clock = {"start": time.perf_counter()}
     note = progress or (lambda *_: None)

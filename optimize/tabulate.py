@@ -21,6 +21,11 @@ tabulation assumes team-mates at the same level (stated in the report).
 With ``[behaviour.help]`` on, reps help team-mates as a simulation's reps do
 (:func:`~sim.behaviour.collaboration.choose_help` under each level's plan), so
 the tables carry what team pay buys in help and what help costs the helpers.
+Referrals (``[market.referrals]``) and assessed collaboration scores
+(``[market.collaboration_score]``) flow as well: each level's outcomes go through
+the simulation's own team step (:func:`sim.run.team_step`) on the trial streams,
+so the tables hold the very referred deals and scores a simulation of the chosen
+plan draws.
 """
 
 from __future__ import annotations
@@ -32,18 +37,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from sim.behaviour.base import Effort
-from sim.behaviour.collaboration import (
-    HelpSpec,
-    apply_help,
-    choose_help,
-    help_cost,
-)
+from sim.behaviour.collaboration import HelpSpec, help_cost
 from sim.behaviour.response import TASKS, BestResponse, PlanSample, TeamSample, risk_aversion
 from sim.errors import ScenarioError
 from sim.optimize_spec import reps_respond
 from sim.payout import evaluate_plan, rep_targets
 from sim.plan import Plan
 from sim.population import Population
+from sim.run import TeamFlows, team_flows, team_step
 from sim.scenario import Scenario
 from sim.streams import TRIALS
 
@@ -70,6 +71,7 @@ class Outlook:
     reps: BestResponse  # risk, effort cost and today's task split, calibrated once
     outside: np.ndarray  # outside option: today's utility x the scenario's multiple (reps,)
     years: TeamSample  # the first years a simulation draws (trial streams)
+    flows: TeamFlows  # referrals and assessed scores, on the streams a simulation draws
 
     @property
     def responding(self) -> bool:
@@ -99,6 +101,7 @@ class Table:
     scenario_pay: np.ndarray  # incentive pay in each of the first simulated years (S, reps, L)
     help: np.ndarray | None = None  # help each rep gives team-mates
     help_value: np.ndarray | None = None  # team-mates' revenue the rep's help added
+    referrals: np.ndarray | None = None  # the rep's referrals that became opportunities, a year
 
 
 def primary_measure(plan: Plan, spec: OptimizeSpec) -> str:
@@ -185,9 +188,17 @@ def team_outlook(
     sample.levels(efforts)
     # Utilities in the tables are read on the years a simulation draws: today's too.
     years = TeamSample(scenario.market, pop, trials, seed, spec.workers, executor, stream=TRIALS)
-    today = reps.value(plan, evaluate_plan(plan, years.at(1.0), pop), pop) - reps.effort_cost(1.0)
-    outside = today * scenario.behaviour.retention.outside_option
-    return Outlook(efforts, sample, reps, outside, years)
+    flows = team_flows(scenario, pop, seed)
+    now = years.at(1.0)
+    step = team_step(plan, scenario.behaviour.help, sample, pop, flows)
+    if step is not None:  # today's help, referrals and scores, as a simulation has them
+        now = step(now, 0)
+        step_cost = help_cost(step.help, scenario.behaviour.help, plan.pay_mix.target_incentive)
+    else:
+        step_cost = np.zeros(pop.size)
+    today = reps.value(plan, evaluate_plan(plan, now, pop), pop) - reps.effort_cost(1.0)
+    outside = (today - step_cost) * scenario.behaviour.retention.outside_option
+    return Outlook(efforts, sample, reps, outside, years, flows)
 
 
 def task_ratio(
@@ -237,13 +248,16 @@ def _level(
     applies it)."""
     ti = plan.pay_mix.target_incentive
     chosen, at_bound, _ = chosen_effort(plan, outlook, pop)
-    help = choose_help(plan, outlook.sample, pop, help_spec)
     o = outlook.years.at(Effort(*(chosen * (1.0 if ratio is None else ratio[t]) for t in TASKS)))
-    if help.any():
-        o = apply_help(o, help, pop.team_index, help_spec.lift)
+    # Help, referrals and scores by the simulation's own team step, on the years it draws.
+    step = team_step(plan, help_spec, outlook.sample, pop, outlook.flows)
+    help = np.zeros(pop.size) if step is None else step.help
+    if step is not None:
+        o = step(o, 0)
     po = evaluate_plan(plan, o, pop)
     pay = po.total.astype(float)
     added = o.components.get("help_value")
+    referred = o.components.get("referrals")
     ce = outlook.reps.value(plan, po, pop)
     return {
         "pay": pay.mean(0),
@@ -253,6 +267,7 @@ def _level(
         "margin": o.measure("gross_margin", 1)[..., 0].mean(0),
         "scenario_pay": pay[:scenarios].astype(np.float32),
         "help_value": np.zeros(pop.size) if added is None else added.sum(2).mean(0),
+        "referrals": np.zeros(pop.size) if referred is None else referred.sum(2).mean(0),
         "utility": ce - outlook.reps.effort_cost(chosen) - help_cost(help, help_spec, ti),
         "effort": chosen,
         "help": help,
@@ -306,4 +321,5 @@ def tabulate(
         scenario_pay=stack("scenario_pay"),
         help=stack("help"),
         help_value=stack("help_value"),
+        referrals=stack("referrals"),
     )

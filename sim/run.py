@@ -18,7 +18,7 @@ import numpy as np
 
 from .assessment import ScoreFlow
 from .behaviour import Behaviour
-from .behaviour.collaboration import apply_help, choose_help
+from .behaviour.collaboration import HelpSpec, apply_help, choose_help
 from .behaviour.model import build_behaviours
 from .behaviour.response import TeamSample
 from .behaviour.spec import BehaviourSpec
@@ -54,12 +54,15 @@ __all__ = [
     "KEPT_MEASURES",
     "PROGRESS_BINS",
     "SimulationResult",
+    "TeamFlows",
     "TeamStep",
     "VariantResult",
     "check_roster_targets",
     "effort_by_progress",
     "make_population",
     "simulate",
+    "team_flows",
+    "team_step",
     "team_steps",
 ]
 
@@ -152,6 +155,58 @@ def _help_brings(outcomes: Outcomes, help: np.ndarray, scenario: Scenario, seed:
     return outcomes
 
 
+@dataclass(frozen=True)
+class TeamFlows:
+    """What flows between a team's reps besides help, on the streams of one seed: the
+    referrals they pass (``[market.referrals]``), the scores their managers give
+    (``[market.collaboration_score]``), and what help brings of both in expectation
+    (what help's marginal pay is read from)."""
+
+    referrals: ReferralFlow | None
+    score: ScoreFlow | None
+    expect: Callable[[Outcomes, np.ndarray], Outcomes]
+
+
+def team_flows(scenario: Scenario, pop: Population, seed: int) -> TeamFlows:
+    """The scenario's referral and score flows for ``pop`` on the streams of ``seed``.
+
+    Raises ScenarioError naming ``market.referrals`` when some sales team has no
+    account manager in another team to pass leads to."""
+    ref, assessed = scenario.market.referrals, scenario.market.collaboration_score
+    flow = None
+    if ref is not None:
+        try:
+            flow = referral_flow(ref, scenario.market, pop, seed)
+        except ValueError as exc:
+            raise ScenarioError(f"{scenario.source or '<scenario>'}: market.{exc}") from None
+    score = None if assessed is None else ScoreFlow(assessed, seed)
+    expect = functools.partial(_help_brings, scenario=scenario, seed=seed)
+    return TeamFlows(flow, score, expect)
+
+
+def team_step(
+    plan: Plan,
+    help_spec: HelpSpec | None,
+    sample: TeamSample | None,
+    pop: Population,
+    flows: TeamFlows,
+) -> TeamStep | None:
+    """What reps do for each other under ``plan``: the help they choose on the
+    calibration ``sample`` (when ``help_spec`` is on), then ``flows``; ``None`` when
+    nothing flows. The one place a plan's team step is made, for a simulation and
+    for the optimiser's tables alike."""
+    helping = help_spec is not None and help_spec.enabled and sample is not None
+    help = (
+        choose_help(plan, sample, pop, help_spec, flow=flows.expect)
+        if helping
+        else np.zeros(pop.size)
+    )
+    if help.any() or flows.referrals is not None or flows.score is not None:
+        lift = help_spec.lift if helping else 0.0
+        return TeamStep(help, pop.team_index, lift, flows.referrals, flows.score)
+    return None
+
+
 def team_steps(
     spec: BehaviourSpec | None,
     plans: dict[str, Plan],
@@ -162,29 +217,16 @@ def team_steps(
     """Per plan, the help its reps give (when reps respond, ``spec``, and the plan pays
     on help or team-mates' results), the referrals they pass (``[market.referrals]``)
     and their assessed collaboration scores (``[market.collaboration_score]``)."""
-    ref, assessed = scenario.market.referrals, scenario.market.collaboration_score
-    flow = None
-    if ref is not None:
-        try:
-            flow = referral_flow(ref, scenario.market, pop, seed)
-        except ValueError as exc:
-            raise ScenarioError(f"{scenario.source or '<scenario>'}: market.{exc}") from None
+    flows = team_flows(scenario, pop, seed)
     helping = spec is not None and spec.help.enabled
     sample = (
         TeamSample(scenario.market, pop, spec.effort.calibration_trials, seed) if helping else None
     )
-    score = None if assessed is None else ScoreFlow(assessed, seed)
-    expect = functools.partial(_help_brings, scenario=scenario, seed=seed)
     out = {}
     for name, plan in plans.items():
-        help = (
-            choose_help(plan, sample, pop, spec.help, flow=expect)
-            if helping
-            else np.zeros(pop.size)
-        )
-        if help.any() or flow is not None or score is not None:
-            lift = spec.help.lift if helping else 0.0
-            out[name] = TeamStep(help, pop.team_index, lift, flow, score)
+        step = team_step(plan, spec.help if helping else None, sample, pop, flows)
+        if step is not None:
+            out[name] = step
     return out
 
 

@@ -199,7 +199,9 @@ def test_bad_referral_input_is_named():
         simulate(one, trials=10)
 
 
-def test_compare_through_the_cli_shows_referrals_and_the_optimiser_refuses_them(tmp_path, capsys):
+def test_compare_through_the_cli_shows_referrals_and_the_linear_family_refuses_them(
+    tmp_path, capsys
+):
     """End to end: a scenario file with [market.referrals] and a variant paying on them;
     compare reports the referrals each plan brings, and names them in its findings."""
     import csv
@@ -229,7 +231,12 @@ def test_compare_through_the_cli_shows_referrals_and_the_optimiser_refuses_them(
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Referrals that became opportunities" in html
     assert "referrals a year" in html  # the finding names the difference
-    code = main(["optimize", str(path), "--out", str(tmp_path / "o"), "--quiet"])
+    # The linear family's reps are simulated without referrals: that one is refused.
+    linear = tmp_path / "linear.toml"
+    linear.write_text(
+        f'extends = "{path.as_posix()}"\n[optimize]\nfamily = "linear"\n', encoding="utf-8"
+    )
+    code = main(["optimize", str(linear), "--out", str(tmp_path / "o"), "--quiet"])
     err = capsys.readouterr().err
-    assert code == 2 and "market.referrals: the optimiser does not model referrals yet" in err
+    assert code == 2 and "market.referrals: the linear family" in err
     assert "Traceback" not in err and not (tmp_path / "o").exists()
