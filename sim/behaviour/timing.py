@@ -74,11 +74,13 @@ def shift_share(
         paid = {c: v * (1.0 - rate) if c in PRICED else v for c, v in moved.items()}
         if "gross_margin" in paid:  # the discount comes off the margin too
             paid["gross_margin"] = paid["gross_margin"] - rate * sum(moved[c] for c in PRICED)
-        with_deals = {c: state.booked_period[c] + paid.get(c, 0.0) for c in state.booked_period}
+        booked = state.booked_period
+        with_deals = {c: booked[c] + paid[c] if c in paid else booked[c] for c in booked}
         gain = pay(with_deals) - now - later
     else:
         paid = moved
-        without = {c: state.booked_period[c] - moved.get(c, 0.0) for c in state.booked_period}
+        booked = state.booked_period
+        without = {c: booked[c] - moved[c] if c in moved else booked[c] for c in booked}
         gain = (1.0 - spec.slip_risk) * later - (now - pay(without))
     # Within the year the true-up pays the same bookings whichever period they fall in
     # (less a discount or a slipped deal): it can only cancel a move, so it is worked
