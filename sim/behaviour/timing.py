@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..measures import MEASURES
 from ..payout import ToDate, annual_marginal_pay, annual_targets, marginal_pay, pay_to_date
 from ..plan import Plan
 from .base import MonthState, pull_discount
@@ -87,15 +88,72 @@ def shift_share(
     # out only when some rep would move.
     last = state.period == plan.periods - 1
     if plan.true_up and plan.periods > 1 and (last or (gain > hurdle).any()):
-        gain = _with_true_up(
-            kind, plan, targets, team_index, flows, state, moved, paid, task_effort, spec, gain
-        )
+
+        def rest(months: slice) -> dict:
+            return remaining_flows(plan, flows, task_effort, months)
+
+        args = (kind, plan, targets, team_index, rest, state, moved, paid, spec)
+        if last or any(m.level == "team" for m in plan.measures):
+            gain = _with_true_up(*args, gain)
+        else:
+            # Within the year the true-up only cancels moves (its gain is never above
+            # zero), so only the entries that would move need it; each entry is worked
+            # out on its own numbers (no team measure pools them).
+            gain = _with_true_up_where(gain > hurdle, *args, gain)
     return np.where(gain > hurdle, share, 0.0)
 
 
-def _with_true_up(
-    kind, plan, targets, team_index, flows, state, moved, paid, task_effort, spec, gain
-):
+def _with_true_up_where(sel, kind, plan, targets, team_index, rest, state, moved, paid, spec, gain):
+    """:func:`_with_true_up` for the (trial, rep) entries ``sel`` only, as one row of
+    reps (the others keep ``gain``)."""
+    flat = np.flatnonzero(sel)
+    shape = gain.shape
+    t, r = np.unravel_index(flat, shape)
+    # The components the plan's measures, gates and modifiers read (the rest stay out).
+    names = {m.name for m in plan.measures} | {g.measure for g in plan.gates}
+    names |= {d.measure for d in plan.modifiers}
+    read = {c for n in names for c in MEASURES[n].numerator + MEASURES[n].denominator}
+
+    def pick(x):
+        x = np.asarray(x)
+        if x.shape == shape and x.flags.c_contiguous:
+            return x.reshape(-1).take(flat)[None]
+        return np.broadcast_to(x, shape)[t, r][None]
+
+    def picks(d: dict) -> dict:
+        return {c: pick(v) for c, v in d.items() if c in read}
+
+    sub_state = MonthState(
+        state.month,
+        state.months,
+        state.plan,
+        picks(state.booked),
+        picks(state.booked_period),
+        state.period,
+    )
+    sub_targets = {k: v[r] for k, v in targets.items()}
+
+    def sub_rest(months: slice) -> dict:
+        return {k: (pick(mean), pick(var)) for k, (mean, var) in rest(months).items()}
+
+    sub = _with_true_up(
+        kind,
+        plan,
+        sub_targets,
+        team_index[r],
+        sub_rest,
+        sub_state,
+        picks(moved),
+        picks(paid),
+        spec,
+        gain[t, r][None],
+    )
+    out = gain.copy()
+    out[t, r] = sub[0]
+    return out
+
+
+def _with_true_up(kind, plan, targets, team_index, rest, state, moved, paid, spec, gain):
     """The gain of a move for reps whose pay the annual true-up governs.
 
     As for effort (:func:`sim.payout.marginal_pay`), a rep is paid at the larger of
@@ -103,17 +161,15 @@ def _with_true_up(
     the larger, the move is worth its change in the year's bookings at that rate: a
     move within the year only loses the discount (pull) or the deals that slip away
     (push); across the year's end it moves bookings between this year's curve and
-    next year's, like a period move."""
+    next year's, like a period move. ``rest(months)`` gives the reps' bookings still
+    to come over ``months`` (:func:`~sim.behaviour.dynamics.remaining_flows`)."""
     year_t = annual_targets(plan, targets)
     ytd = ToDate(plan, year_t, team_index, state.booked, 0)
-    rest = remaining_flows(plan, flows, task_effort, slice(state.month + 1, state.months))
-    unit = annual_marginal_pay(ytd, rest)
+    unit = annual_marginal_pay(ytd, rest(slice(state.month + 1, state.months)))
     per = state.months // plan.periods
     end = (state.period + 1) * per
     close = ToDate(plan, targets, team_index, state.booked_period, state.period)
-    unit_p = marginal_pay(
-        close, remaining_flows(plan, flows, task_effort, slice(state.month + 1, end))
-    )
+    unit_p = marginal_pay(close, rest(slice(state.month + 1, end)))
     measures = paid_flow_measures(plan)
 
     def worth(u: dict, totals: dict, t=targets, period=state.period) -> np.ndarray:
@@ -125,8 +181,7 @@ def _with_true_up(
     if state.period == plan.periods - 1:  # across the year's end: next year's curve from zero
         zero = {c: np.zeros((1, v.shape[-1])) for c, v in moved.items()}
         start = ToDate(plan, year_t, team_index, zero, 0)
-        full = remaining_flows(plan, flows, task_effort, slice(0, state.months))
-        later = worth(annual_marginal_pay(start, full), moved, year_t, 0)
+        later = worth(annual_marginal_pay(start, rest(slice(0, state.months))), moved, year_t, 0)
         if kind == "pull":
             annual = worth(unit, paid, year_t, 0) - later
         else:
