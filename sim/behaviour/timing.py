@@ -33,15 +33,61 @@ __all__ = ["PRICED", "shift_share"]
 PRICED = ("new_value", "xsell_value")
 
 
-def _next_value(plan, targets, team_index, flows, period, values, task_effort):
-    """Expected pay the deals would earn at the start of the next period (marginal)."""
+class _Entries:
+    """The (trial, rep) entries ``sel`` of a team's arrays, gathered into one row of
+    "reps" (each entry with its rep's targets and flows). Only for plans without team
+    measures: nothing then pools entries, so each is worked out on its own numbers."""
+
+    def __init__(self, sel: np.ndarray, plan: Plan):
+        self.shape = sel.shape
+        self.flat = np.flatnonzero(sel)
+        self.t, self.r = np.unravel_index(self.flat, self.shape)
+        # The components the plan's measures, gates and modifiers read (the rest stay out).
+        names = {m.name for m in plan.measures} | {g.measure for g in plan.gates}
+        names |= {d.measure for d in plan.modifiers}
+        self.read = {c for n in names for c in MEASURES[n].numerator + MEASURES[n].denominator}
+
+    def __call__(self, x) -> np.ndarray:
+        x = np.asarray(x)
+        if x.shape == self.shape and x.flags.c_contiguous:
+            return x.reshape(-1).take(self.flat)[None]
+        return np.broadcast_to(x, self.shape)[self.t, self.r][None]
+
+    def totals(self, d: dict) -> dict:
+        return {c: self(v) for c, v in d.items() if c in self.read}
+
+    def state(self, s: MonthState) -> MonthState:
+        booked, period = self.totals(s.booked), self.totals(s.booked_period)
+        return MonthState(s.month, s.months, s.plan, booked, period, s.period)
+
+    def targets(self, targets: dict) -> dict:
+        return {k: v[self.r] for k, v in targets.items()}
+
+    def rest(self, rest):
+        def sub(months: slice) -> dict:
+            return {k: (self(mean), self(var)) for k, (mean, var) in rest(months).items()}
+
+        return sub
+
+    def scatter(self, sub: np.ndarray, base: np.ndarray) -> np.ndarray:
+        out = np.array(base, dtype=float, copy=True)
+        out[self.t, self.r] = sub[0]
+        return out
+
+
+def _next_unit(plan, targets, team_index, rest, period, values) -> dict:
+    """Marginal pay per unit of each measure at the start of the next period: nothing
+    booked, the same for every trial, so one row of reps."""
     nxt = (period + 1) % plan.periods
     per = 12 // plan.periods
-    zero = {c: np.zeros((1, v.shape[-1])) for c, v in values.items()}  # same for every trial
+    zero = {c: np.zeros((1, np.shape(v)[-1])) for c, v in values.items()}
     start = ToDate(plan, targets, team_index, zero, nxt)
-    rest = remaining_flows(plan, flows, task_effort, slice(nxt * per, (nxt + 1) * per))
-    unit = marginal_pay(start, rest)
-    moved = ToDate(plan, targets, team_index, values, nxt)
+    return marginal_pay(start, rest(slice(nxt * per, (nxt + 1) * per)))
+
+
+def _next_value(plan, targets, team_index, unit, period, values):
+    """Expected pay the deals would earn at the start of the next period (marginal)."""
+    moved = ToDate(plan, targets, team_index, values, (period + 1) % plan.periods)
     return sum(unit[m.id] * moved.value(m.name) for m, _ in paid_flow_measures(plan))
 
 
@@ -61,9 +107,50 @@ def shift_share(
     months after the close, at :func:`~sim.behaviour.base.pull_discount`) or out of it
     (push)."""
     share = spec.max_shift_share if kind == "pull" else spec.max_push_share
+    hurdle = spec.hurdle * plan.pay_mix.target_incentive / plan.periods
+
+    def rest(months: slice) -> dict:
+        return remaining_flows(plan, flows, task_effort, months)
+
+    unit = _next_unit(plan, targets, team_index, rest, state.period, values)
+    arrays = [*values.values(), *state.booked_period.values()]
+    shape = np.broadcast_shapes(*(np.shape(v) for v in arrays))
+    if len(shape) != 2 or any(m.level == "team" for m in plan.measures):
+        args = (targets, team_index, rest, state, values, unit)
+        gain = _gain(kind, plan, *args, spec, ahead, share)
+    else:
+        # A rep with no deals to move gains nothing by moving them (a gain of 0, never
+        # above the hurdle); most rep-months close no deal, so only the others are
+        # worked out, each on its own numbers.
+        some = np.zeros(shape, bool)
+        for v in values.values():
+            some |= np.asarray(v) != 0
+        gain = np.zeros(shape)
+        if some.any():
+            e = _Entries(some, plan)
+            sub = _gain(
+                kind,
+                plan,
+                e.targets(targets),
+                team_index[e.r],
+                e.rest(rest),
+                e.state(state),
+                e.totals(values),
+                {k: v[..., e.r] for k, v in unit.items()},
+                spec,
+                ahead,
+                share,
+            )
+            gain = e.scatter(sub, gain)
+    return np.where(gain > hurdle, share, 0.0)
+
+
+def _gain(kind, plan, targets, team_index, rest, state, values, unit, spec, ahead, share):
+    """What moving ``share`` of ``values`` is worth to each rep (money); ``unit`` is
+    :func:`_next_unit`."""
     moved = {c: v * share for c, v in values.items()}
     hurdle = spec.hurdle * plan.pay_mix.target_incentive / plan.periods
-    later = _next_value(plan, targets, team_index, flows, state.period, moved, task_effort)
+    later = _next_value(plan, targets, team_index, unit, state.period, moved)
 
     def pay(totals: dict) -> np.ndarray:
         return pay_to_date(ToDate(plan, targets, team_index, totals, state.period))
@@ -88,69 +175,27 @@ def shift_share(
     # out only when some rep would move.
     last = state.period == plan.periods - 1
     if plan.true_up and plan.periods > 1 and (last or (gain > hurdle).any()):
-
-        def rest(months: slice) -> dict:
-            return remaining_flows(plan, flows, task_effort, months)
-
         args = (kind, plan, targets, team_index, rest, state, moved, paid, spec)
-        if last or any(m.level == "team" for m in plan.measures):
+        if last or np.ndim(gain) != 2 or any(m.level == "team" for m in plan.measures):
             gain = _with_true_up(*args, gain)
         else:
             # Within the year the true-up only cancels moves (its gain is never above
-            # zero), so only the entries that would move need it; each entry is worked
-            # out on its own numbers (no team measure pools them).
-            gain = _with_true_up_where(gain > hurdle, *args, gain)
-    return np.where(gain > hurdle, share, 0.0)
-
-
-def _with_true_up_where(sel, kind, plan, targets, team_index, rest, state, moved, paid, spec, gain):
-    """:func:`_with_true_up` for the (trial, rep) entries ``sel`` only, as one row of
-    reps (the others keep ``gain``)."""
-    flat = np.flatnonzero(sel)
-    shape = gain.shape
-    t, r = np.unravel_index(flat, shape)
-    # The components the plan's measures, gates and modifiers read (the rest stay out).
-    names = {m.name for m in plan.measures} | {g.measure for g in plan.gates}
-    names |= {d.measure for d in plan.modifiers}
-    read = {c for n in names for c in MEASURES[n].numerator + MEASURES[n].denominator}
-
-    def pick(x):
-        x = np.asarray(x)
-        if x.shape == shape and x.flags.c_contiguous:
-            return x.reshape(-1).take(flat)[None]
-        return np.broadcast_to(x, shape)[t, r][None]
-
-    def picks(d: dict) -> dict:
-        return {c: pick(v) for c, v in d.items() if c in read}
-
-    sub_state = MonthState(
-        state.month,
-        state.months,
-        state.plan,
-        picks(state.booked),
-        picks(state.booked_period),
-        state.period,
-    )
-    sub_targets = {k: v[r] for k, v in targets.items()}
-
-    def sub_rest(months: slice) -> dict:
-        return {k: (pick(mean), pick(var)) for k, (mean, var) in rest(months).items()}
-
-    sub = _with_true_up(
-        kind,
-        plan,
-        sub_targets,
-        team_index[r],
-        sub_rest,
-        sub_state,
-        picks(moved),
-        picks(paid),
-        spec,
-        gain[t, r][None],
-    )
-    out = gain.copy()
-    out[t, r] = sub[0]
-    return out
+            # zero), so only the entries that would move need it.
+            e = _Entries(gain > hurdle, plan)
+            sub = _with_true_up(
+                kind,
+                plan,
+                e.targets(targets),
+                team_index[e.r],
+                e.rest(rest),
+                e.state(state),
+                e.totals(moved),
+                e.totals(paid),
+                spec,
+                e(gain),
+            )
+            gain = e.scatter(sub, gain)
+    return gain
 
 
 def _with_true_up(kind, plan, targets, team_index, rest, state, moved, paid, spec, gain):
