@@ -42,10 +42,7 @@ class _Entries:
         self.shape = sel.shape
         self.flat = np.flatnonzero(sel)
         self.t, self.r = np.unravel_index(self.flat, self.shape)
-        # The components the plan's measures, gates and modifiers read (the rest stay out).
-        names = {m.name for m in plan.measures} | {g.measure for g in plan.gates}
-        names |= {d.measure for d in plan.modifiers}
-        self.read = {c for n in names for c in MEASURES[n].numerator + MEASURES[n].denominator}
+        self.read = _read(plan)
 
     def __call__(self, x) -> np.ndarray:
         x = np.asarray(x)
@@ -73,6 +70,16 @@ class _Entries:
         out = np.array(base, dtype=float, copy=True)
         out[self.t, self.r] = sub[0]
         return out
+
+
+def _read(plan: Plan) -> set[str]:
+    """The components pay to date reads: those of the plan's measures, gates and
+    modifiers that bookings give (:class:`~sim.payout.ToDate` counts averages such as
+    csat as on target, whatever was booked)."""
+    names = {m.name for m in plan.measures} | {g.measure for g in plan.gates}
+    names |= {d.measure for d in plan.modifiers}
+    kinds = [MEASURES[n] for n in names if not MEASURES[n].average]
+    return {c for k in kinds for c in k.numerator + k.denominator}
 
 
 def _next_unit(plan, targets, team_index, rest, period, values) -> dict:
@@ -123,8 +130,8 @@ def shift_share(
         # above the hurdle); most rep-months close no deal, so only the others are
         # worked out, each on its own numbers.
         some = np.zeros(shape, bool)
-        for v in values.values():
-            some |= np.asarray(v) != 0
+        for c in _read(plan) & set(values):
+            some |= np.asarray(values[c]) != 0
         gain = np.zeros(shape)
         if some.any():
             e = _Entries(some, plan)
