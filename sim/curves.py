@@ -23,6 +23,9 @@ from scipy.special import ndtr
 
 __all__ = ["PayoutCurve", "linear_commission", "prob_at_least", "standard_curve"]
 
+#: z from which the standard normal CDF is exactly 1.0 in double precision (8.2925).
+Z_SETTLED = 8.3
+
 
 class PayoutCurve(BaseModel):
     """Piecewise-linear payout curve over attainment (1.0 = 100% of target)."""
@@ -220,19 +223,26 @@ class PayoutCurve(BaseModel):
         # E[c'] = Σ_k slope_k·P(kink_{k-1} < A < kink_k) + Σ jumps·density; rearranged
         # as Σ_k P(A <= kink_k)·(slope_k − slope_{k+1}) + last slope, one pass per kink.
         # The passes write into two work arrays (no new array per kink).
+        # A kink at or below where every rep stands adds nothing (its probability is
+        # the truncated mass, taken off); a kink Z_SETTLED sd or more above where every
+        # rep can get to adds its whole step, with no normal CDF to evaluate.
         acc = np.zeros(shape)
         z, p = np.empty(shape), np.empty(shape)
         dens = None
+        lowest = base.min() if base.size else np.inf
         for k, (x, jump) in enumerate(zip(kinks, jumps, strict=True)):
             step = slopes[k] - slopes[k + 1]
-            if not step and not jump:
+            if (not step and not jump) or x <= lowest:
                 continue
             np.subtract(x * inv_s, shift, out=z)
             if jump:
                 d = jump * np.exp(-0.5 * z * z) * np.where(z > -rem * inv_s, 1.0, 0.0)
                 dens = d if dens is None else dens + d
             if step:
-                ndtr(z, out=p)
+                if z.min() >= Z_SETTLED:
+                    p.fill(1.0)
+                else:
+                    ndtr(z, out=p)
                 np.subtract(p, below, out=p)
                 np.maximum(p, 0.0, out=p)
                 np.multiply(p, step, out=p)

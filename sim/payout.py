@@ -93,10 +93,13 @@ def attainment(actual: np.ndarray, target: np.ndarray, direction: str) -> np.nda
     """actual / target, inverted for lower-is-better; undefined actuals attain 0."""
     with np.errstate(divide="ignore", invalid="ignore"):
         if direction == "higher":
-            a = actual / target
+            a = np.asarray(actual / target, dtype=float)
         else:
             a = np.where(actual > 0, target / actual, np.where(actual == 0, MAX_ATTAINMENT, np.nan))
-    return np.where(np.isnan(a), 0.0, np.minimum(a, MAX_ATTAINMENT))
+    # In place: reps decide on this every month of every trial.
+    np.minimum(a, MAX_ATTAINMENT, out=a)
+    np.copyto(a, 0.0, where=np.isnan(a))
+    return a
 
 
 @dataclass(frozen=True)

@@ -324,3 +324,34 @@ def test_expected_slope_with_nothing_booked_is_each_reps_row():
     booked = np.zeros((4, 3))
     booked[0, 0] = 1e-300  # one trial with a deal: the general path, the same values
     np.testing.assert_allclose(curve.expected_slope(booked, rem, sd), rows, rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    base=st.lists(st.floats(0.0, 3.0), min_size=2, max_size=6),
+    rem=st.floats(0.0, 1.5),
+    sd=st.floats(1e-4, 0.6),
+)
+def test_expected_slope_skips_settled_kinks_without_changing_a_value(base, rem, sd):
+    """Kinks settled for every entry of a call (at or below where every rep stands, or
+    8.3 sd beyond where any can get to) cost no normal CDF. Which kinks are settled
+    depends on the other entries of the call, so each entry alone must give the same
+    value as the whole array, to rounding (a kink exactly where a rep stands adds
+    rounding of 1e-15 when evaluated, nothing when skipped)."""
+    curve = PayoutCurve(points=((0.5, 0.0), (1.0, 1.0), (1.5, 2.0)), tail_slope=1.0, cap=2.5)
+    b = np.array(base)[:, None]
+    r, s = np.array([rem]), np.array([sd])
+    whole = curve.expected_slope(b, r, s)
+    alone = np.concatenate([curve.expected_slope(row[None], r, s) for row in b])
+    np.testing.assert_allclose(whole, alone, rtol=1e-12, atol=1e-12)
+    assert (
+        (whole >= 0.0) & (whole <= 2.0 + 1e-12)
+    ).all()  # between the flattest and steepest slope
+
+
+def test_expected_slope_far_from_every_kink_is_the_segments_slope():
+    """Far below the cap and past the threshold, with little spread left, the expected
+    slope is the segment's slope (the settled kinks' terms cancel exactly)."""
+    curve = PayoutCurve(points=((0.5, 0.0), (1.0, 1.0)), tail_slope=2.0, cap=10.0)
+    got = curve.expected_slope(np.full((3, 2), 0.8), np.array([0.05, 0.1]), np.array([0.01, 0.02]))
+    np.testing.assert_allclose(got, 2.0, rtol=1e-12)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..measures import MEASURES
 from ..payout import ToDate, annual_marginal_pay, annual_targets, marginal_pay, pay_to_date
 from ..plan import Plan
 from .base import MonthState, pull_discount
@@ -32,15 +33,68 @@ __all__ = ["PRICED", "shift_share"]
 PRICED = ("new_value", "xsell_value")
 
 
-def _next_value(plan, targets, team_index, flows, period, values, task_effort):
-    """Expected pay the deals would earn at the start of the next period (marginal)."""
+class _Entries:
+    """The (trial, rep) entries ``sel`` of a team's arrays, gathered into one row of
+    "reps" (each entry with its rep's targets and flows). Only for plans without team
+    measures: nothing then pools entries, so each is worked out on its own numbers."""
+
+    def __init__(self, sel: np.ndarray, plan: Plan):
+        self.shape = sel.shape
+        self.flat = np.flatnonzero(sel)
+        self.t, self.r = np.unravel_index(self.flat, self.shape)
+        self.read = _read(plan)
+
+    def __call__(self, x) -> np.ndarray:
+        x = np.asarray(x)
+        if x.shape == self.shape and x.flags.c_contiguous:
+            return x.reshape(-1).take(self.flat)[None]
+        return np.broadcast_to(x, self.shape)[self.t, self.r][None]
+
+    def totals(self, d: dict) -> dict:
+        return {c: self(v) for c, v in d.items() if c in self.read}
+
+    def state(self, s: MonthState) -> MonthState:
+        booked, period = self.totals(s.booked), self.totals(s.booked_period)
+        return MonthState(s.month, s.months, s.plan, booked, period, s.period)
+
+    def targets(self, targets: dict) -> dict:
+        return {k: v[self.r] for k, v in targets.items()}
+
+    def rest(self, rest):
+        def sub(months: slice) -> dict:
+            return {k: (self(mean), self(var)) for k, (mean, var) in rest(months).items()}
+
+        return sub
+
+    def scatter(self, sub: np.ndarray, base: np.ndarray) -> np.ndarray:
+        out = np.array(base, dtype=float, copy=True)
+        out[self.t, self.r] = sub[0]
+        return out
+
+
+def _read(plan: Plan) -> set[str]:
+    """The components pay to date reads: those of the plan's measures, gates and
+    modifiers that bookings give (:class:`~sim.payout.ToDate` counts averages such as
+    csat as on target, whatever was booked)."""
+    names = {m.name for m in plan.measures} | {g.measure for g in plan.gates}
+    names |= {d.measure for d in plan.modifiers}
+    kinds = [MEASURES[n] for n in names if not MEASURES[n].average]
+    return {c for k in kinds for c in k.numerator + k.denominator}
+
+
+def _next_unit(plan, targets, team_index, rest, period, values) -> dict:
+    """Marginal pay per unit of each measure at the start of the next period: nothing
+    booked, the same for every trial, so one row of reps."""
     nxt = (period + 1) % plan.periods
     per = 12 // plan.periods
-    zero = {c: np.zeros((1, v.shape[-1])) for c, v in values.items()}  # same for every trial
+    zero = {c: np.zeros((1, np.shape(v)[-1])) for c, v in values.items()}
     start = ToDate(plan, targets, team_index, zero, nxt)
-    rest = remaining_flows(plan, flows, task_effort, slice(nxt * per, (nxt + 1) * per))
-    unit = marginal_pay(start, rest)
-    moved = ToDate(plan, targets, team_index, values, nxt)
+    return marginal_pay(start, rest(slice(nxt * per, (nxt + 1) * per)))
+
+
+def _next_value(plan, targets, team_index, unit, period, values):
+    """Expected pay the deals would earn at the start of the next period (marginal)."""
+    moved = ToDate(plan, targets, team_index, values, (period + 1) % plan.periods)
     return sum(unit[m.id] * moved.value(m.name) for m, _ in paid_flow_measures(plan))
 
 
@@ -60,9 +114,50 @@ def shift_share(
     months after the close, at :func:`~sim.behaviour.base.pull_discount`) or out of it
     (push)."""
     share = spec.max_shift_share if kind == "pull" else spec.max_push_share
+    hurdle = spec.hurdle * plan.pay_mix.target_incentive / plan.periods
+
+    def rest(months: slice) -> dict:
+        return remaining_flows(plan, flows, task_effort, months)
+
+    unit = _next_unit(plan, targets, team_index, rest, state.period, values)
+    arrays = [*values.values(), *state.booked_period.values()]
+    shape = np.broadcast_shapes(*(np.shape(v) for v in arrays))
+    if len(shape) != 2 or any(m.level == "team" for m in plan.measures):
+        args = (targets, team_index, rest, state, values, unit)
+        gain = _gain(kind, plan, *args, spec, ahead, share)
+    else:
+        # A rep with no deals to move gains nothing by moving them (a gain of 0, never
+        # above the hurdle); most rep-months close no deal, so only the others are
+        # worked out, each on its own numbers.
+        some = np.zeros(shape, bool)
+        for c in _read(plan) & set(values):
+            some |= np.asarray(values[c]) != 0
+        gain = np.zeros(shape)
+        if some.any():
+            e = _Entries(some, plan)
+            sub = _gain(
+                kind,
+                plan,
+                e.targets(targets),
+                team_index[e.r],
+                e.rest(rest),
+                e.state(state),
+                e.totals(values),
+                {k: v[..., e.r] for k, v in unit.items()},
+                spec,
+                ahead,
+                share,
+            )
+            gain = e.scatter(sub, gain)
+    return np.where(gain > hurdle, share, 0.0)
+
+
+def _gain(kind, plan, targets, team_index, rest, state, values, unit, spec, ahead, share):
+    """What moving ``share`` of ``values`` is worth to each rep (money); ``unit`` is
+    :func:`_next_unit`."""
     moved = {c: v * share for c, v in values.items()}
     hurdle = spec.hurdle * plan.pay_mix.target_incentive / plan.periods
-    later = _next_value(plan, targets, team_index, flows, state.period, moved, task_effort)
+    later = _next_value(plan, targets, team_index, unit, state.period, moved)
 
     def pay(totals: dict) -> np.ndarray:
         return pay_to_date(ToDate(plan, targets, team_index, totals, state.period))
@@ -74,26 +169,43 @@ def shift_share(
         paid = {c: v * (1.0 - rate) if c in PRICED else v for c, v in moved.items()}
         if "gross_margin" in paid:  # the discount comes off the margin too
             paid["gross_margin"] = paid["gross_margin"] - rate * sum(moved[c] for c in PRICED)
-        with_deals = {c: state.booked_period[c] + paid.get(c, 0.0) for c in state.booked_period}
+        booked = state.booked_period
+        with_deals = {c: booked[c] + paid[c] if c in paid else booked[c] for c in booked}
         gain = pay(with_deals) - now - later
     else:
         paid = moved
-        without = {c: state.booked_period[c] - moved.get(c, 0.0) for c in state.booked_period}
+        booked = state.booked_period
+        without = {c: booked[c] - moved[c] if c in moved else booked[c] for c in booked}
         gain = (1.0 - spec.slip_risk) * later - (now - pay(without))
     # Within the year the true-up pays the same bookings whichever period they fall in
     # (less a discount or a slipped deal): it can only cancel a move, so it is worked
     # out only when some rep would move.
     last = state.period == plan.periods - 1
     if plan.true_up and plan.periods > 1 and (last or (gain > hurdle).any()):
-        gain = _with_true_up(
-            kind, plan, targets, team_index, flows, state, moved, paid, task_effort, spec, gain
-        )
-    return np.where(gain > hurdle, share, 0.0)
+        args = (kind, plan, targets, team_index, rest, state, moved, paid, spec)
+        if last or np.ndim(gain) != 2 or any(m.level == "team" for m in plan.measures):
+            gain = _with_true_up(*args, gain)
+        else:
+            # Within the year the true-up only cancels moves (its gain is never above
+            # zero), so only the entries that would move need it.
+            e = _Entries(gain > hurdle, plan)
+            sub = _with_true_up(
+                kind,
+                plan,
+                e.targets(targets),
+                team_index[e.r],
+                e.rest(rest),
+                e.state(state),
+                e.totals(moved),
+                e.totals(paid),
+                spec,
+                e(gain),
+            )
+            gain = e.scatter(sub, gain)
+    return gain
 
 
-def _with_true_up(
-    kind, plan, targets, team_index, flows, state, moved, paid, task_effort, spec, gain
-):
+def _with_true_up(kind, plan, targets, team_index, rest, state, moved, paid, spec, gain):
     """The gain of a move for reps whose pay the annual true-up governs.
 
     As for effort (:func:`sim.payout.marginal_pay`), a rep is paid at the larger of
@@ -101,17 +213,15 @@ def _with_true_up(
     the larger, the move is worth its change in the year's bookings at that rate: a
     move within the year only loses the discount (pull) or the deals that slip away
     (push); across the year's end it moves bookings between this year's curve and
-    next year's, like a period move."""
+    next year's, like a period move. ``rest(months)`` gives the reps' bookings still
+    to come over ``months`` (:func:`~sim.behaviour.dynamics.remaining_flows`)."""
     year_t = annual_targets(plan, targets)
     ytd = ToDate(plan, year_t, team_index, state.booked, 0)
-    rest = remaining_flows(plan, flows, task_effort, slice(state.month + 1, state.months))
-    unit = annual_marginal_pay(ytd, rest)
+    unit = annual_marginal_pay(ytd, rest(slice(state.month + 1, state.months)))
     per = state.months // plan.periods
     end = (state.period + 1) * per
     close = ToDate(plan, targets, team_index, state.booked_period, state.period)
-    unit_p = marginal_pay(
-        close, remaining_flows(plan, flows, task_effort, slice(state.month + 1, end))
-    )
+    unit_p = marginal_pay(close, rest(slice(state.month + 1, end)))
     measures = paid_flow_measures(plan)
 
     def worth(u: dict, totals: dict, t=targets, period=state.period) -> np.ndarray:
@@ -123,8 +233,7 @@ def _with_true_up(
     if state.period == plan.periods - 1:  # across the year's end: next year's curve from zero
         zero = {c: np.zeros((1, v.shape[-1])) for c, v in moved.items()}
         start = ToDate(plan, year_t, team_index, zero, 0)
-        full = remaining_flows(plan, flows, task_effort, slice(0, state.months))
-        later = worth(annual_marginal_pay(start, full), moved, year_t, 0)
+        later = worth(annual_marginal_pay(start, rest(slice(0, state.months))), moved, year_t, 0)
         if kind == "pull":
             annual = worth(unit, paid, year_t, 0) - later
         else:
