@@ -475,10 +475,11 @@ class MonteCarloEngine:
         reps pull into the closing month ``dest``, at the extra discount
         :func:`~sim.behaviour.base.pull_discount`; ``books`` are the to-date totals
         to update."""
+        movable = {c: source[c] for c in SHIFTED}  # what a move takes; the rest stays
         share = (  # ``ahead`` is passed only when a window asks for it
-            behaviour.shift("pull", state, source, ahead)
+            behaviour.shift("pull", state, movable, ahead)
             if ahead > 1
-            else behaviour.shift("pull", state, source)
+            else behaviour.shift("pull", state, movable)
         )
         if share is None:
             return
@@ -502,7 +503,7 @@ class MonteCarloEngine:
 
     def _push(self, behaviour, state, month, books) -> dict | None:
         """Take the share of this month's deals that reps push into the next period."""
-        share = behaviour.shift("push", state, month)
+        share = behaviour.shift("push", state, {c: month[c] for c in SHIFTED})
         if share is None:
             return None
         moved = {c: month[c] * share for c in SHIFTED}

@@ -78,3 +78,23 @@ def test_true_up_only_cancels_moves_within_the_year(close, kind):
     assert (with_true_up <= without).all()
     if kind == "pull":
         assert (without > 0).any() and (with_true_up < without).any()
+
+
+def test_a_move_is_weighed_on_what_the_engine_moves(monkeypatch):
+    """Timing decides on the components a deal's close date carries (bookings, counts,
+    cycle days, margin, discount), the same ones the engine then moves: renewals, csat
+    and sales cost stay where they are, so no gain may be read from moving them."""
+    from sim.behaviour import timing
+    from sim.montecarlo import SHIFTED
+
+    seen: set[str] = set()
+    real = timing.shift_share
+
+    def spy(kind, plan, targets, team_index, flows, state, values, *args, **kw):
+        seen.update(values)
+        return real(kind, plan, targets, team_index, flows, state, values, *args, **kw)
+
+    monkeypatch.setattr(timing, "shift_share", spy)
+    s = sim.load_scenario(BASELINE)
+    sim.simulate(s, ["retention_focus"], trials=20, behaviour=True)
+    assert seen and seen <= set(SHIFTED)

@@ -49,6 +49,7 @@ import simpy
 
 from ..behaviour import Behaviour, Effort, MonthState
 from ..measures import COMPONENTS
+from ..montecarlo import SHIFTED
 from ..sampling import poisson
 from ..streams import PIPELINE, PIPELINE_COSELL, PIPELINE_REP
 
@@ -62,16 +63,10 @@ NEW, XSELL = 0, 1
 #: Components of help given, per helper, added when an account team co-sells:
 #: opportunities joined, slot-days held on other reps' deals, bookings help added.
 HELP_COMPONENTS = ("help_count", "help_days", "help_value")
-#: Components the behaviour model reads to date (bookings that move with a deal).
-BOOKED = (
-    "new_value",
-    "new_count",
-    "xsell_value",
-    "xsell_count",
-    "cycle_days_sum",
-    "gross_margin",
-    "discount_given",
-)
+#: Components the behaviour model reads to date: those a won deal books, which move
+#: with it when a rep shifts its close (the Monte Carlo engine's list: one for both
+#: engines and the timing decision).
+BOOKED = SHIFTED
 
 
 def events_processed(env: simpy.Environment) -> int:
