@@ -9,11 +9,10 @@ from sim.run import SimulationResult
 from ..kit.svg import (
     MARKERS,
     Chart,
-    Panel,
+    attainment_panel,
     chart,
     colour,
     histogram_upper,
-    percent_format,
     shares,
 )
 
@@ -39,14 +38,11 @@ def attainment_overlay(result: SimulationResult) -> Chart:
         every = np.concatenate([np.asarray(a, dtype=float).ravel() for a in by_variant.values()])
         hi = histogram_upper(every, [1.0])
         edges = np.linspace(0.0, hi, 41)
-        panel = Panel(
-            title=title,
-            xlabel="Annual attainment (% of target; last bar holds the rest)",
-            ylabel="Share of rep-years",
-            xformat=percent_format,
-            yformat=percent_format,
-            xlim=(0.0, hi),
-            ylim=(0.0, None),
+        panel = attainment_panel(
+            title,
+            hi,
+            "Annual attainment (% of target; last bar holds the rest)",
+            "Share of rep-years",
         )
         for i, (name, a) in enumerate(by_variant.items()):
             panel.steps(edges, shares(a, edges), colour(i), name, max(1.2, 2.6 - 0.4 * i))

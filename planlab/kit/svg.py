@@ -25,6 +25,7 @@ __all__ = [
     "MARKERS",
     "PALETTE",
     "Panel",
+    "attainment_panel",
     "chart",
     "colour",
     "dash",
@@ -82,6 +83,20 @@ def shares(a: np.ndarray, edges: np.ndarray) -> np.ndarray:
     a = np.clip(np.asarray(a, dtype=float).ravel(), edges[0], edges[-1])
     counts, _ = np.histogram(a, bins=edges)
     return counts / max(a.size, 1)
+
+
+def attainment_panel(title: str, hi: float, xlabel: str, ylabel: str) -> Panel:
+    """An empty panel for a histogram of attainment: shares of reps (or rep-years) up
+    the side, attainment from 0 to ``hi`` along the bottom, both as percentages."""
+    return Panel(
+        title=title,
+        xlabel=xlabel,
+        ylabel=ylabel,
+        xformat=percent_format,
+        yformat=percent_format,
+        xlim=(0.0, hi),
+        ylim=(0.0, None),
+    )
 
 
 def nice_ticks(lo: float, hi: float, n: int = 6) -> list[float]:

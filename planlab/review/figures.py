@@ -9,11 +9,11 @@ from ..kit.svg import (
     MARKERS,
     Chart,
     Panel,
+    attainment_panel,
     chart,
     colour,
     money_format,
     number_format,
-    percent_format,
     shares,
 )
 
@@ -29,14 +29,11 @@ def fit_histogram(actual: np.ndarray, simulated: np.ndarray, measure: str) -> Ch
     simulated = np.asarray(simulated, dtype=float).ravel()
     hi = min(max(float(np.quantile(simulated, 0.99)), float(actual.max()), 1.5), 4.0)
     edges = np.linspace(0.0, hi, 41)
-    panel = Panel(
-        title=f"Annual {measure} attainment: actual against the calibrated model",
-        xlabel="Attainment (% of target; the last bar holds the rest)",
-        ylabel="Share of reps",
-        xformat=percent_format,
-        yformat=percent_format,
-        xlim=(0.0, hi),
-        ylim=(0.0, None),
+    panel = attainment_panel(
+        f"Annual {measure} attainment: actual against the calibrated model",
+        hi,
+        "Attainment (% of target; the last bar holds the rest)",
+        "Share of reps",
     )
     panel.bars(
         edges, shares(simulated, edges), colour(0), "calibrated model (every simulated year)", 0.35

@@ -23,6 +23,7 @@ from ..kit.svg import (
     PALETTE,
     Chart,
     Panel,
+    attainment_panel,
     chart,
     colour,
     dash,
@@ -67,14 +68,11 @@ def _attainment_panel(a: np.ndarray, measure) -> Panel:
     above = float(np.mean(a > hi)) if a.size else 0.0
     level = ", team" if measure.level == "team" else ""
     edges = np.linspace(0.0, hi, 51)
-    panel = Panel(
-        title=f"{measure.id} (weight {measure.weight:.0%}{level})",
-        xlabel="Annual attainment (% of target)",
-        ylabel="Share of rep-years",
-        xformat=percent_format,
-        yformat=percent_format,
-        xlim=(0.0, hi),
-        ylim=(0.0, None),
+    panel = attainment_panel(
+        f"{measure.id} (weight {measure.weight:.0%}{level})",
+        hi,
+        "Annual attainment (% of target)",
+        "Share of rep-years",
     )
     panel.bars(edges, shares(a, edges), PALETTE[0])
     for kind, x in marks:
