@@ -8,6 +8,31 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "key_account_baseline.toml"
+#: A 12-rep optimisation of the baseline small enough for end-to-end command tests.
+SMALL_OPTIMIZE = f"""
+extends = "{BASELINE.as_posix()}"
+
+[team]
+reps = 12
+
+[optimize]
+trials = 120
+scenarios = 60
+frontier_points = 2
+levels = {{ low = 0.7, high = 1.2, count = 5 }}
+
+[optimize.constraints]
+company_number = 7_400_000
+achievability = {{ low = 0.5, high = 0.8 }}
+cost_of_sales = 0.09
+ratchet = 0.3
+
+[optimize.menu]
+weights = [{{ revenue = 0.6, new_accounts = 0.2, cross_sell = 0.2 }}]
+thresholds = [0.5]
+accelerators = [1.5]
+caps = [3.0]
+"""
 
 MINIMAL_PLAN = """
 [plan]

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from planlab.cli import main
-from tests.conftest import BASELINE
+from tests.conftest import BASELINE, SMALL_OPTIMIZE
 
 SWEEP = BASELINE.parent / "key_account_sweep.toml"
 
@@ -55,35 +55,18 @@ def test_the_amount_pattern():
 @pytest.fixture(scope="module")
 def euro(tmp_path_factory):
     d = tmp_path_factory.mktemp("euro")
+    base = d / "small.toml"
+    base.write_text(SMALL_OPTIMIZE, encoding="utf-8")
     small = d / "small_eur.toml"
     small.write_text(
-        f"""extends = "{BASELINE.as_posix()}"
+        f"""extends = "{base.as_posix()}"
 
 [scenario]
 name = "Small, in euros"
 currency = "EUR"
 
-[team]
-reps = 12
-
-[optimize]
-trials = 120
-scenarios = 60
-frontier_points = 2
-levels = {{ low = 0.7, high = 1.2, count = 5 }}
-
 [optimize.constraints]
-company_number = 7_400_000
-achievability = {{ low = 0.5, high = 0.8 }}
-cost_of_sales = 0.09
 budget = 900_000
-ratchet = 0.3
-
-[optimize.menu]
-weights = [{{ revenue = 0.6, new_accounts = 0.2, cross_sell = 0.2 }}]
-thresholds = [0.5]
-accelerators = [1.5]
-caps = [3.0]
 """,
         encoding="utf-8",
     )

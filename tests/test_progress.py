@@ -12,35 +12,11 @@ import time
 
 import pytest
 
-from tests.conftest import BASELINE, ROOT
+from tests.conftest import BASELINE, ROOT, SMALL_OPTIMIZE
 
 SILENCE = 5.0
 EXAMPLE = ROOT / "scenarios" / "review_example.toml"
 PIPELINE = ROOT / "scenarios" / "key_account_pipeline.toml"
-SMALL_OPTIMIZE = f"""
-extends = "{BASELINE.as_posix()}"
-
-[team]
-reps = 12
-
-[optimize]
-trials = 120
-scenarios = 60
-frontier_points = 2
-levels = {{ low = 0.7, high = 1.2, count = 5 }}
-
-[optimize.constraints]
-company_number = 7_400_000
-achievability = {{ low = 0.5, high = 0.8 }}
-cost_of_sales = 0.09
-ratchet = 0.3
-
-[optimize.menu]
-weights = [{{ revenue = 0.6, new_accounts = 0.2, cross_sell = 0.2 }}]
-thresholds = [0.5]
-accelerators = [1.5]
-caps = [3.0]
-"""
 
 
 def _run_timed(args: list[str], cwd) -> tuple[int, list[float], bytes, float]:
