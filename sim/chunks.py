@@ -36,7 +36,7 @@ from .plan import Plan
 from .population import Population
 from .results import VariantResult
 from .summary import BlockSum, SummaryCollector, block_pieces, chunk_summary
-from .trim import release_freed
+from .trim import release_freed, reuse_freed
 
 __all__ = [
     "BEHAVIOUR_ACTUALS",
@@ -131,9 +131,8 @@ def pay_outcomes(
     """
     outcomes = originated(outcomes, pop)  # overlays book nothing of their own
     bookings = outcomes.components["new_value"] + outcomes.components["xsell_value"]
-    outcome = evaluate_plan(plan, outcomes, pop)
-    if not keep:  # (trials, reps, periods) per measure is the largest table; keep on request
-        outcome = dataclasses.replace(outcome, period_attainment=None)
+    # (trials, reps, periods) per measure is the largest table: kept on request
+    outcome = evaluate_plan(plan, outcomes, pop, keep_periods=keep)
     return {
         "outcome": outcome,
         "actuals": annual_actuals(outcomes, plan, behaviour)
@@ -173,6 +172,7 @@ def simulate_chunk(
 
     Each plan is reduced to its summary (:func:`sim.summary.chunk_summary`); the
     per-(trial, rep) arrays travel back only with ``rep_years``."""
+    reuse_freed()  # big temporary arrays reuse freed memory, not fresh pages
     first, n = bounds
     large = n * engine.population.size > CHUNK_REP_TRIALS
     if not behaviours and large and isinstance(engine, TrialSlices):

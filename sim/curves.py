@@ -144,12 +144,18 @@ class PayoutCurve(BaseModel):
 
     def _payout_continuous(self, a, xs, ys, tail) -> np.ndarray:
         """Same values as the general path, through ``np.interp`` (no steps to honour);
-        the tail and NaNs are written only where they occur."""
+        the tail and NaNs are written only where they occur, by whole-array passes
+        (picking the entries out by mask costs more than computing the tail for all)."""
         out = np.interp(a, xs, ys, left=0.0, right=np.nan)
         beyond = a > xs[-1]
         if beyond.any():
-            extra = tail * (a[beyond] - xs[-1]) if tail != 0 else 0.0  # 0 * inf would be NaN
-            out[beyond] = ys[-1] + extra
+            extra = np.subtract(a, xs[-1])
+            if tail != 0:
+                extra *= tail
+            else:
+                extra.fill(0.0)  # 0 * inf would be NaN
+            extra += ys[-1]
+            np.copyto(out, extra, where=beyond)
         nan = np.isnan(a)
         if nan.any():
             out[nan] = 0.0

@@ -22,6 +22,7 @@ from .population import Population
 __all__ = [
     "PlanOutcome",
     "attainment",
+    "modifier_factor",
     "ToDate",
     "annual_marginal_pay",
     "annual_targets",
@@ -122,12 +123,18 @@ def _gate_fail(gate: Gate, values: dict, att: dict) -> np.ndarray:
     return ~(v >= gate.floor)  # NaN fails the gate
 
 
-def _modifier_factor(mod: Modifier, values: dict) -> np.ndarray:
-    v = values[mod.measure]
-    f = np.asarray(mod.factors)[
-        np.searchsorted(np.asarray(mod.bands), np.nan_to_num(v), side="right")
-    ]
-    return np.where(np.isnan(v), 1.0, f)
+def modifier_factor(mod: Modifier, values: dict) -> np.ndarray:
+    """The modifier's factor at each value: the band's (bands are ascending, a value on
+    a band's edge takes the higher band), 1 where the value is undefined (NaN).
+
+    Written band by band, a whole-array pass each: a modifier has a handful of bands,
+    and a binary search per value costs several passes' worth."""
+    v = np.asarray(values[mod.measure], dtype=float)
+    f = np.full(v.shape, float(mod.factors[0]))
+    for edge, factor in zip(mod.bands, mod.factors[1:], strict=True):
+        np.copyto(f, factor, where=v >= edge)
+    np.copyto(f, 1.0, where=np.isnan(v))
+    return f
 
 
 def _known(rule: Gate | Modifier, values: dict, att: dict) -> bool:
@@ -143,7 +150,7 @@ def _shares(plan: Plan, att: dict, values: dict, partial: bool = False) -> dict[
     shares = {}
     gates = [g for g in plan.gates if not partial or _known(g, values, att)]
     mods = [d for d in plan.modifiers if not partial or _known(d, values, att)]
-    factors = [_modifier_factor(mod, values) for mod in mods]
+    factors = [modifier_factor(mod, values) for mod in mods]
     for m in plan.measures:
         a = att[m.id]
         for g in gates:
@@ -152,7 +159,10 @@ def _shares(plan: Plan, att: dict, values: dict, partial: bool = False) -> dict[
         s = m.curve.payout(a)
         for mod, factor in zip(mods, factors, strict=True):
             if not mod.applies_to or m.id in mod.applies_to:
-                s = s * factor
+                if s.shape == np.broadcast_shapes(s.shape, factor.shape):
+                    s *= factor  # payout() hands back a new array: no copy needed
+                else:
+                    s = s * factor
         shares[m.id] = s
     return shares
 
@@ -187,9 +197,21 @@ def _measure_state(
     return values, att
 
 
-def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> PlanOutcome:
+def _period_sum(x: np.ndarray) -> np.ndarray:
+    """Sum over the last (period) axis, one whole-array add per period: a reduction
+    over an axis of a few entries costs ten times as much."""
+    out = x[..., 0].copy()
+    for p in range(1, x.shape[-1]):
+        out += x[..., p]
+    return out
+
+
+def evaluate_plan(
+    plan: Plan, outcomes: Outcomes, population: Population, *, keep_periods: bool = True
+) -> PlanOutcome:
     """Pay ``plan`` on ``outcomes`` (credited by its rules): period payouts, then the
-    annual true-up."""
+    annual true-up. Without ``keep_periods`` the per-period attainments (the largest
+    table) are left out (``period_attainment=None``)."""
     outcomes = credit_outcomes(outcomes, plan, population)
     periods = plan.periods
     ti = plan.pay_mix.target_incentive
@@ -198,6 +220,7 @@ def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> Pla
     shares = _shares(plan, att, values)
     per_measure = {m.id: m.weight * ti / periods * shares[m.id] for m in plan.measures}
     period_total = sum(per_measure.values())  # (trials, reps, periods)
+    paid = _period_sum(period_total)  # (trials, reps), before the true-up
 
     if periods > 1:
         y_values, y_att = _measure_state(outcomes, plan, population, targets, 1)
@@ -207,12 +230,12 @@ def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> Pla
     if periods > 1 and plan.true_up:
         y_shares = _shares(plan, y_att, y_values)
         annual = sum(m.weight * ti * y_shares[m.id][..., 0] for m in plan.measures)
-        true_up = annual - period_total.sum(-1)
+        true_up = annual - paid
         if not plan.clawback:
             true_up = np.maximum(true_up, 0.0)
     else:
         true_up = np.zeros(outcomes.shape[:2])
-    total = period_total.sum(-1) + true_up
+    total = paid + true_up
 
     months = outcomes.months
     per_period = months // periods
@@ -225,9 +248,9 @@ def evaluate_plan(plan: Plan, outcomes: Outcomes, population: Population) -> Pla
     f32 = np.float32
     return PlanOutcome(
         attainment={k: v.astype(f32) for k, v in annual_att.items()},
-        period_attainment={k: v.astype(f32) for k, v in att.items()},
+        period_attainment={k: v.astype(f32) for k, v in att.items()} if keep_periods else None,
         period_at_target={k: (v >= 1.0).mean(1) for k, v in att.items()},
-        payout={k: v.sum(-1).astype(f32) for k, v in per_measure.items()},
+        payout={k: _period_sum(v).astype(f32) for k, v in per_measure.items()},
         true_up=true_up.astype(f32),
         total=total.astype(f32),
         weighted_attainment=sum(m.weight * annual_att[m.id] for m in plan.measures).astype(f32),
@@ -408,6 +431,6 @@ def _marginal(to_date: ToDate, remaining: dict, periods: int) -> dict[str, np.nd
                 slope = np.where(_gate_fail(g, values, att), np.minimum(slope, low), slope)
         for mod in mods:
             if not mod.applies_to or m.id in mod.applies_to:
-                slope = slope * _modifier_factor(mod, values)
+                slope = slope * modifier_factor(mod, values)
         out[m.id] = m.weight * ti / target * np.maximum(slope, 0.0)
     return out

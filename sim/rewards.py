@@ -10,7 +10,23 @@ import numpy as np
 
 from .plan import Reward
 
-__all__ = ["qualification"]
+__all__ = ["qualification", "top_k"]
+
+
+def top_k(w: np.ndarray, k: int) -> np.ndarray:
+    """Per row of ``w`` (trials, reps), the ``k`` largest (True); a tie at the edge goes
+    to the reps listed first, and NaN ranks last. One partition per row, not a sort."""
+    if k >= w.shape[1]:
+        return np.ones(w.shape, dtype=bool)
+    if np.isnan(w).any():  # the sort's order, NaN after everything
+        q = np.zeros(w.shape, dtype=bool)
+        np.put_along_axis(q, np.argsort(-w, axis=1, kind="stable")[:, :k], True, axis=1)
+        return q
+    kth = -np.partition(-w, k - 1, axis=1)[:, k - 1 : k]  # the k-th largest per row
+    above = w > kth
+    tied = w == kth
+    room = k - np.count_nonzero(above, axis=1, keepdims=True)
+    return above | (tied & (np.cumsum(tied, axis=1) <= room))
 
 
 def qualification(
@@ -23,9 +39,7 @@ def qualification(
         if reward.kind == "recognition":
             n = w.shape[1]
             k = max(1, int(np.ceil(n * reward.top_percent / 100.0)))
-            order = np.argsort(-w, axis=1, kind="stable")
-            q = np.zeros_like(w, dtype=bool)
-            np.put_along_axis(q, order[:, :k], True, axis=1)
+            q = top_k(w, k)
         else:
             q = w >= reward.min_attainment
         q &= np.asarray(tenure_years)[None, :] >= reward.min_tenure_years

@@ -1,5 +1,13 @@
-"""Freed memory handed back to the system after each chunk, so a run's resident
-memory follows what it holds rather than the largest chunk it ever held."""
+"""How a run's big temporary arrays get their memory from the C library (glibc).
+
+Paying a chunk creates and drops hundreds of arrays of a few megabytes. By default
+glibc gives every block over its mmap threshold fresh pages of its own and hands a
+heap's free top back to the system above twice that threshold, so the next array of
+the same size pays again in page faults: a fifth of the payout's time. A run therefore
+lets freed blocks be reused (:func:`reuse_freed`), and hands what it freed back after
+each large chunk (:func:`release_freed`), so resident memory follows what the run
+holds. Both are no-ops on another C library.
+"""
 
 from __future__ import annotations
 
@@ -7,26 +15,48 @@ import ctypes
 import ctypes.util
 import functools
 
-__all__ = ["release_freed"]
+__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "release_freed", "reuse_freed"]
+
+#: Blocks up to this size come from the heap, where freed ones are reused (glibc's
+#: largest allowed value on 64-bit systems); bigger ones get pages of their own.
+MMAP_THRESHOLD = 32 << 20
+#: Free memory a heap keeps at its top for the next arrays before handing it back.
+TRIM_THRESHOLD = 128 << 20
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameters
 
 
 @functools.cache
-def _libc_trim():
-    """glibc's ``malloc_trim``, or None on another C library."""
+def _libc():
+    """The C library if it is glibc (it has ``malloc_trim``), else None."""
     try:
-        return ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        libc.malloc_trim  # noqa: B018 - glibc only
+        return libc
     except (OSError, AttributeError):
         return None
+
+
+@functools.cache
+def reuse_freed() -> None:
+    """Let big arrays reuse the memory freed by earlier ones (once per process).
+
+    Sets glibc's mmap threshold to :data:`MMAP_THRESHOLD` and its trim threshold to
+    :data:`TRIM_THRESHOLD` for the whole process (glibc then stops adapting them): the
+    price is up to that much freed memory kept per thread's heap between arrays.
+    """
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
 
 
 def release_freed() -> None:
     """Hand memory freed by a finished chunk back to the system.
 
-    glibc keeps freed blocks below its mmap threshold (which grows up to 32 MB as large
-    arrays come and go) in each thread's arena, so a worker's resident memory stays at
-    its largest chunk plus fragments; ``malloc_trim(0)`` returns the free pages. A
-    no-op elsewhere.
+    Freed blocks below the mmap threshold stay in each thread's heap, so a worker's
+    resident memory would stay at its largest chunk plus fragments; ``malloc_trim(0)``
+    returns the free pages.
     """
-    trim = _libc_trim()
-    if trim is not None:
-        trim(0)
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sim.curves import PayoutCurve, linear_commission
 from sim.measures import COMPONENTS
 from sim.outcomes import Outcomes
-from sim.payout import evaluate_plan, rep_targets
+from sim.payout import evaluate_plan, modifier_factor, rep_targets
 from sim.plan import Gate, Measure, Modifier, PayMix, Plan
 from sim.population import Population
 
@@ -310,3 +312,20 @@ def test_payout_by_month_annual_plan_no_lag():
     oc = outcomes(new_value=monthly(EVEN, LATE))
     out = evaluate_plan(plan(revenue(), period="year", payout_lag_months=0), oc, population())
     np.testing.assert_allclose(out.payout_by_month[0], [0.0] * 11 + [2400.0])
+
+
+@given(
+    st.lists(st.floats(-5, 15, allow_nan=False), min_size=1, max_size=4, unique=True),
+    st.lists(st.one_of(st.floats(-10, 20), st.just(np.nan), st.just(7.0)), max_size=30),
+)
+@settings(max_examples=200, deadline=None)
+def test_modifier_factor_is_the_band_the_value_falls_in(bands, values):
+    """A modifier multiplies by the factor of the band a value falls in (a value on an
+    edge takes the higher band) and by 1 where the value is undefined."""
+    bands = tuple(sorted(bands))
+    factors = tuple(0.5 + 0.25 * i for i in range(len(bands) + 1))
+    mod = Modifier(measure="csat", bands=bands, factors=factors)
+    v = np.array(values + list(bands), dtype=float)
+    band = np.searchsorted(np.array(bands), np.nan_to_num(v), side="right")
+    want = np.where(np.isnan(v), 1.0, np.array(factors)[band])
+    assert np.array_equal(modifier_factor(mod, {"csat": v}), want)

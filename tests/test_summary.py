@@ -165,3 +165,41 @@ def test_rep_differences_against_another_base_need_the_arrays(scenario, full):
         rep_differences(lean, base=other)
     with pytest.raises(ValueError, match="rep_years=True"):
         M.reward_qualification(lean)
+
+
+_ties = st.lists(st.integers(-2, 3), min_size=1, max_size=40)
+
+
+@given(st.lists(_ties, min_size=1, max_size=6), st.booleans())
+@settings(max_examples=200, deadline=None)
+def test_average_ranks_are_scipys(rows, with_nan):
+    """The summary's own ranking gives exactly ``scipy.stats.rankdata``'s average ranks,
+    ties and NaN rows included, along either axis."""
+    from scipy.stats import rankdata
+
+    from sim.summary import average_ranks
+
+    width = min(len(r) for r in rows)
+    x = np.array([r[:width] for r in rows], dtype=float)
+    if with_nan:
+        x[0, 0] = np.nan
+    for axis in (0, 1, -1):
+        assert np.array_equal(average_ranks(x, axis=axis), rankdata(x, axis=axis), equal_nan=True)
+
+
+@given(st.lists(_ties, min_size=1, max_size=6), st.data())
+@settings(max_examples=200, deadline=None)
+def test_top_k_is_a_stable_sort_s_first_k(rows, data):
+    """Recognition's top k per trial is the first k of a stable descending sort: a tie
+    at the edge goes to the reps listed first."""
+    from sim.rewards import top_k
+
+    width = min(len(r) for r in rows)
+    w = np.array([r[:width] for r in rows], dtype=float)
+    if data.draw(st.booleans()):
+        w[-1, -1] = np.nan
+    k = data.draw(st.integers(1, width))
+    want = np.zeros(w.shape, dtype=bool)
+    np.put_along_axis(want, np.argsort(-w, axis=1, kind="stable")[:, :k], True, axis=1)
+    assert np.array_equal(top_k(w, k), want)
+    assert (top_k(w, k).sum(1) == k).all()
