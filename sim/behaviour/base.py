@@ -11,14 +11,23 @@ the research-based components behind the same :class:`Behaviour` protocol.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
 from ..plan import Plan
 
-__all__ = ["Behaviour", "Effort", "FixedEffort", "MonthState", "pull_discount"]
+__all__ = [
+    "Behaviour",
+    "Effort",
+    "FixedEffort",
+    "MonthState",
+    "pull_discount",
+    "side_by_side",
+]
 
 
 @dataclass(frozen=True)
@@ -99,3 +108,11 @@ def pull_discount(rate: float, ahead: int, per: str = "month") -> float:
     if per == "deal":
         return rate
     return 1.0 - (1.0 - rate) ** ahead
+
+
+def side_by_side(fn: Callable[[Any], Any], items: Iterable, workers: int = 2) -> list:
+    """``[fn(x) for x in items]`` on ``workers`` threads (numpy releases the GIL in its
+    array work). Each item draws its own streams, so the results do not depend on the
+    order they finish in."""
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        return list(pool.map(fn, items))

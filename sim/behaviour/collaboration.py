@@ -30,7 +30,6 @@ rise, and the helper's ``help_given`` measure records what the help added.
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -50,6 +49,7 @@ from ..outcomes import Outcomes
 from ..payout import evaluate_plan
 from ..plan import Plan
 from ..population import Population
+from .base import side_by_side
 
 
 class Sample(Protocol):
@@ -390,8 +390,7 @@ def choose_help(
         ranks = [rank == k for k in range(rank.max() + 1)]
     else:
         ranks = _rounds(effect, plan_credit(plan, population), team_index)
-    with ThreadPoolExecutor(max_workers=2) as pool:  # numpy releases the GIL
-        paid = list(pool.map(lambda movers: pay(_STEP * movers), ranks))
+    paid = side_by_side(lambda movers: pay(_STEP * movers), ranks)
     for movers, p in zip(ranks, paid, strict=True):
         d = (p - pay0) / _STEP
         gain[movers] = d[movers] + spec.peer_pressure * (mates @ d)[movers]

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -37,7 +37,7 @@ from ..population import Population
 from ..rewards import qualification
 from ..streams import BLOCK_TRIALS, CALIBRATION, TRAITS, generator
 from .agency import certainty_equivalent
-from .base import Effort
+from .base import Effort, side_by_side
 from .collaboration import Equilibrium, own_effort_outcomes, pays_on_team, team_equilibrium
 from .spec import EffortSpec
 
@@ -165,8 +165,7 @@ class TeamSample:
             if self.executor is not None:
                 done = list(self.executor.map(self._run, efforts))
             else:
-                with ThreadPoolExecutor(max_workers=max(1, self.workers)) as pool:
-                    done = list(pool.map(self._run, efforts))
+                done = side_by_side(self._run, efforts, self.workers)
             with self._lock:
                 for e, oc in zip(todo, done, strict=True):
                     self._cache.setdefault(round(float(e), 12), oc)
@@ -208,13 +207,6 @@ def plan_value(plan: Plan, po: PlanOutcome, population: Population, risk: np.nda
     for reward in plan.rewards:
         ce = ce + reward.value * won[reward.name].mean(0)
     return ce
-
-
-def _parallel(fn, items) -> list:
-    """``[fn(x) for x in items]`` on two threads (numpy releases the GIL while drawing);
-    each item draws its own streams, so the result does not depend on the order."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return list(pool.map(fn, items))
 
 
 def refine_effort(
@@ -450,7 +442,7 @@ def task_split(
     if at is None:
         at_effort = float(effort.flat[0]) if uniform else Effort(effort, effort, effort)
         efforts.insert(0, at_effort)
-    values = _parallel(lambda eff: sample.value(eff)[0], efforts)
+    values = side_by_side(lambda eff: sample.value(eff)[0], efforts)
     if at is None:
         at = values.pop(0)
     bumped = values
