@@ -19,12 +19,10 @@ from functools import cached_property
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from scipy.special import ndtr
+
+from .normal import Z_SETTLED, normal_cdf
 
 __all__ = ["PayoutCurve", "linear_commission", "prob_at_least", "standard_curve"]
-
-#: z from which the standard normal CDF is exactly 1.0 in double precision (8.2925).
-Z_SETTLED = 8.3
 
 
 class PayoutCurve(BaseModel):
@@ -223,7 +221,7 @@ class PayoutCurve(BaseModel):
             row = self.expected_slope(base[:1], rem, sd)
             return np.repeat(row, base.shape[0], axis=0)
         inv_s = 1.0 / np.maximum(sd, 1e-9)
-        below = ndtr(-rem * inv_s)  # mass the truncation at "no more sales" removes
+        below = normal_cdf(-rem * inv_s)  # mass the truncation at "no more sales" removes
         shape = np.broadcast(base, rem, inv_s).shape
         shift = np.broadcast_to((base + rem) * inv_s, shape)  # z at kink x is x·inv_s − shift
         # E[c'] = Σ_k slope_k·P(kink_{k-1} < A < kink_k) + Σ jumps·density; rearranged
@@ -248,7 +246,7 @@ class PayoutCurve(BaseModel):
                 if z.min() >= Z_SETTLED:
                     p.fill(1.0)
                 else:
-                    ndtr(z, out=p)
+                    normal_cdf(z, out=p)
                 np.subtract(p, below, out=p)
                 np.maximum(p, 0.0, out=p)
                 np.multiply(p, step, out=p)
@@ -267,8 +265,8 @@ def prob_at_least(
     base = np.asarray(base, dtype=float)
     rem = np.asarray(rem_mean, dtype=float)
     s = np.maximum(np.asarray(rem_sd, dtype=float), 1e-9)
-    below = ndtr(-rem / s)
-    p = (1.0 - ndtr((level - base - rem) / s)) / np.maximum(1.0 - below, 1e-300)
+    below = normal_cdf(-rem / s)
+    p = (1.0 - normal_cdf((level - base - rem) / s)) / np.maximum(1.0 - below, 1e-300)
     return np.where(level <= base, 1.0, np.clip(p, 0.0, 1.0))
 
 
