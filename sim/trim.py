@@ -6,7 +6,9 @@ heap's free top back to the system above twice that threshold, so the next array
 the same size pays again in page faults: a fifth of the payout's time. A run therefore
 lets freed blocks be reused (:func:`reuse_freed`), and hands what it freed back after
 each large chunk (:func:`release_freed`), so resident memory follows what the run
-holds. Both are no-ops on another C library.
+holds. Both are no-ops on another C library; whoever starts the process keeps the
+last word: with any of glibc's ``MALLOC_*_`` thresholds set in the environment
+(:data:`ALLOCATOR_ENV`), planlab leaves the allocator as they set it.
 """
 
 from __future__ import annotations
@@ -14,8 +16,17 @@ from __future__ import annotations
 import ctypes
 import ctypes.util
 import functools
+import os
 
-__all__ = ["MMAP_THRESHOLD", "TRIM_THRESHOLD", "release_freed", "reuse_freed"]
+__all__ = ["ALLOCATOR_ENV", "MMAP_THRESHOLD", "TRIM_THRESHOLD", "release_freed", "reuse_freed"]
+
+#: glibc's own settings of the same thresholds: when one is set, planlab sets none.
+ALLOCATOR_ENV = (
+    "MALLOC_MMAP_THRESHOLD_",
+    "MALLOC_TRIM_THRESHOLD_",
+    "MALLOC_TOP_PAD_",
+    "MALLOC_MMAP_MAX_",
+)
 
 #: Blocks up to this size come from the heap, where freed ones are reused (glibc's
 #: largest allowed value on 64-bit systems); bigger ones get pages of their own.
@@ -42,10 +53,11 @@ def reuse_freed() -> None:
 
     Sets glibc's mmap threshold to :data:`MMAP_THRESHOLD` and its trim threshold to
     :data:`TRIM_THRESHOLD` for the whole process (glibc then stops adapting them): the
-    price is up to that much freed memory kept per thread's heap between arrays.
+    price is up to that much freed memory kept per thread's heap between arrays. Not
+    done when the environment sets the allocator (:data:`ALLOCATOR_ENV`).
     """
     libc = _libc()
-    if libc is not None:
+    if libc is not None and not any(os.environ.get(k) for k in ALLOCATOR_ENV):
         libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
         libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD)
 
