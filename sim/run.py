@@ -46,6 +46,7 @@ from .referrals import ReferralFlow, expected_referrals, referral_flow
 from .results import SimulationResult, VariantResult
 from .scenario import Scenario
 from .streams import ASSESSMENT, CALIBRATION, population_rng
+from .trim import reuse_freed
 
 __all__ = [
     "BEHAVIOUR_ACTUALS",
@@ -280,6 +281,7 @@ def simulate(
     plans = {v: all_plans[v] for v in dict.fromkeys(names)}
     pop = make_population(scenario)
     check_roster_targets(scenario, pop)
+    reuse_freed()  # the calibration's arrays too: freed memory reused, not fresh pages
     spec = {None: scenario.behaviour, True: scenario.behaviour.all_on()}.get(behaviour, behaviour)
     behaviours = models = {}
     if isinstance(spec, BehaviourSpec) and spec.enabled:
