@@ -86,6 +86,21 @@ def annual_actuals(outcomes: Outcomes, plan: Plan, behaviour: bool) -> dict[str,
     return out
 
 
+def progress_bin(progress: np.ndarray) -> np.ndarray:
+    """The :data:`PROGRESS_BINS` bin of each attainment to date (below the first edge:
+    the first bin; at or past the last: the last), as ``np.digitize`` gives it, from
+    one division and a check of the edges on either side instead of a binary search
+    per value (the bins are evenly spaced; the division is off by at most one)."""
+    edges, last = PROGRESS_BINS, len(PROGRESS_BINS) - 1
+    guess = np.floor((progress - edges[0]) / (edges[1] - edges[0]))
+    np.clip(guess, 0, last, out=guess)
+    b = guess.astype(np.intp)
+    b -= progress < edges[b]
+    np.clip(b, 0, last, out=b)
+    b += (progress >= edges[np.minimum(b + 1, last)]) & (b < last)
+    return b
+
+
 def effort_by_progress(outcomes: Outcomes, plan: Plan, pop: Population) -> np.ndarray:
     """Effort against attainment to date at the start of each month, per trial.
 
@@ -102,17 +117,26 @@ def effort_by_progress(outcomes: Outcomes, plan: Plan, pop: Population) -> np.nd
         return out
     m, comps = flow[0]
     per = months // plan.periods
-    monthly = sum(outcomes.components[c] for c in comps).reshape(t, r, plan.periods, per)
-    to_date = (np.cumsum(monthly, -1) - monthly).reshape(t, r, months)
-    target = np.repeat(plan_targets(plan, pop)[m.id], per, axis=1)  # (reps, months)
-    has_target = np.broadcast_to(target[None] > 0, to_date.shape)  # overlays may have none
-    progress = np.divide(to_date, target[None], out=np.zeros_like(to_date), where=has_target)
+    # Worked month-major, (months, trials, reps), as the engines store components:
+    # each month's values are contiguous, and the running totals add months up.
+    monthly = sum(np.moveaxis(outcomes.components[c], -1, 0) for c in comps)
+    to_date = np.empty_like(monthly)  # booked in the period before the month starts
+    total = None
+    for mo in range(months):  # the period's running total, then less the month itself
+        total = monthly[mo].copy() if mo % per == 0 else np.add(total, monthly[mo], out=total)
+        np.subtract(total, monthly[mo], out=to_date[mo])
+    target = np.repeat(plan_targets(plan, pop)[m.id].T, per, axis=0)[
+        :, None, :
+    ]  # (months, 1, reps)
+    has_target = target > 0  # overlays may have none
+    progress = np.divide(to_date, target, out=np.zeros_like(to_date), where=has_target)
     k = np.arange(months) % per
     position = np.where(k == per - 1, 2, np.where(k == 0, 0, 1))  # first, middle, last month
-    bins = np.clip(np.digitize(progress, PROGRESS_BINS) - 1, 0, nb - 1)
-    index = ((np.arange(t)[:, None, None] * 3 + position[None, None, :]) * nb + bins).ravel()
+    start = (np.arange(t)[None, :, None] * 3 + position[:, None, None]) * nb  # (months, trials, 1)
+    # In (trial, rep, month) order, as bincount has always summed them.
+    index = (start + progress_bin(progress)).transpose(1, 2, 0).ravel()
     size = t * 3 * nb
-    counted = has_target.ravel().astype(float)
+    counted = np.broadcast_to(has_target.transpose(1, 2, 0), (t, r, months)).ravel().astype(float)
     effort = outcomes.components["effort"].ravel() * counted
     out[:, 0] = np.bincount(index, effort, size).reshape(t, 3, nb)
     out[:, 1] = np.bincount(index, counted, size).reshape(t, 3, nb)

@@ -870,3 +870,24 @@ def test_lost_accounts_stop_buying_more_when_churn_is_on():
     xs = [r.outcomes.components["xsell_value"][..., 6:].sum((1, 2)) for r in (plain, churn)]
     diff, se = paired(xs[1], xs[0])
     assert diff < -Z * se, (diff, se)
+
+
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(-1.0, 5.0, allow_nan=False),
+            st.sampled_from(list(PROGRESS_BINS)),
+            st.integers(0, 20).map(lambda k: k * 0.1),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_progress_bins_are_digitize_s(values):
+    """The effort profile's bins (one division, edges checked) are np.digitize's,
+    on and around every edge."""
+    from sim.chunks import progress_bin
+
+    p = np.array(values)
+    want = np.clip(np.digitize(p, PROGRESS_BINS) - 1, 0, len(PROGRESS_BINS) - 1)
+    assert np.array_equal(progress_bin(p), want)
