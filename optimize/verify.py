@@ -28,7 +28,7 @@ from .model import bad_year_cost, evaluate_choice
 from .run import Optimisation
 from .tabulate import tabulation_trials
 
-__all__ = ["OPTIMISED", "optimised_behaviour", "verify"]
+__all__ = ["OPTIMISED", "optimised_behaviour", "outside_limit", "verify"]
 
 OPTIMISED = "optimised"
 
@@ -179,4 +179,22 @@ def promises(
                 tables.get("bad_year_pay", np.nan),
             )
         )
-    return pd.DataFrame(rows, columns=["quantity", "model", "simulated", "limit", "tables"])
+    out = pd.DataFrame(rows, columns=["quantity", "model", "simulated", "limit", "tables"])
+    pairs = zip(out["quantity"], out["model"], strict=True)
+    out["outside"] = [outside_limit(c, q, v) for q, v in pairs]
+    return out
+
+
+def outside_limit(c, quantity: str, value: float) -> bool:
+    """Whether a promise lies outside the constraint it belongs to (``c``: the
+    optimiser's constraints; shares of reps as fractions, amounts in money)."""
+    tol = 1e-9
+    if quantity == "share of reps at target" and c.achievability:
+        return not (c.achievability.low - tol <= value <= c.achievability.high + tol)
+    if quantity == "expected incentive cost" and c.budget:
+        return value > c.budget * (1 + tol)
+    if quantity == "cost of sales" and c.cost_of_sales:
+        return value > c.cost_of_sales + tol
+    if quantity.startswith("incentive cost, P") and c.bad_year is not None:
+        return value > c.bad_year.ceiling * (1 + tol)
+    return False

@@ -328,3 +328,39 @@ def test_review_time_limit_bounds_the_reoptimisation(tmp_path, capsys, monkeypat
     assert "--time-limit 6 s" in line and line.endswith(
         "or review with --no-optimize; nothing was written"
     )
+
+
+def test_a_promise_outside_its_limit_is_named_in_the_report_table():
+    """A promise the simulation puts outside the limit the tables were held to is
+    flagged: in the check table and its report rendering."""
+    from optimize.spec import Band
+    from optimize.verify import outside_limit
+    from planlab.optimize.tables import promises_shown
+
+    c = Constraints(
+        achievability=Band(low=0.55, high=0.7),
+        budget=1000.0,
+        cost_of_sales=0.05,
+        bad_year=BadYear(quantile=0.9, ceiling=1500.0),
+    )
+    assert outside_limit(c, "share of reps at target", 0.546)
+    assert outside_limit(c, "share of reps at target", 0.71)
+    assert not outside_limit(c, "share of reps at target", 0.55)
+    assert outside_limit(c, "expected incentive cost", 1001.0)
+    assert not outside_limit(c, "expected incentive cost", 1000.0)
+    assert outside_limit(c, "cost of sales", 0.051) and not outside_limit(c, "cost of sales", 0.05)
+    assert outside_limit(c, "incentive cost, P90 year", 1600.0)
+    assert not outside_limit(c, "expected revenue", 1e12)
+    assert not outside_limit(Constraints(achievability=None), "share of reps at target", 0.1)
+    check = pd.DataFrame(
+        {
+            "quantity": ["share of reps at target", "expected revenue"],
+            "model": [0.546, 5e6],
+            "simulated": [0.542, 5.1e6],
+            "limit": ["55%–70%", ""],
+            "tables": [0.55, 5.2e6],
+            "outside": [True, False],
+        }
+    )
+    shown = promises_shown(check, "USD")
+    assert shown["limit"].tolist() == ["55%–70% (missed)", ""]

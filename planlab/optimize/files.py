@@ -74,6 +74,15 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
                 f"Simulated again, {r['quantity']} is {_fmt(r['simulated'], cur)} "
                 f"(the model expected {_fmt(r['model'], cur)})."
             )
+        missed = check[check["outside"]] if "outside" in check else check.iloc[:0]
+        for _, r in missed.iterrows():
+            lines.append(
+                f"The chosen plan misses the limit on {r['quantity']} ({r['limit']}): "
+                f"simulated it gives {_fmt(r['model'], cur)}, where the tables the optimiser "
+                f"held to the limit gave {_fmt(r['tables'], cur)} (they see each rep at one "
+                "target level, with annual effort and no within-period dynamics or deal "
+                "timing). Tighten that limit by the difference to hold it."
+            )
     return lines
 
 

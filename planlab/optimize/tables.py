@@ -64,10 +64,15 @@ def promises_shown(check: pd.DataFrame, currency: str) -> pd.DataFrame:
                 "quantity": str(r.quantity)[:1].upper() + str(r.quantity)[1:],
                 "model": _shown(r.model, k, currency),
                 "simulated": _shown(r.simulated, k, currency),
-                "limit": r.limit,
+                "limit": _limit_held(r),
             }
         )
     return pd.DataFrame(rows, columns=["quantity", "model", "simulated", "limit"])
+
+
+def _limit_held(r) -> str:
+    """A promise's limit, marked when the promise misses it."""
+    return f"{r.limit} (missed)" if getattr(r, "outside", False) else str(r.limit)
 
 
 def promises_sheet(check: pd.DataFrame) -> SheetBuilder:
@@ -82,7 +87,7 @@ def promises_sheet(check: pd.DataFrame) -> SheetBuilder:
                 (str(r.quantity), "plain"),
                 (float(r.model), _promise_kind(str(r.quantity))),
                 (float(r.simulated), _promise_kind(str(r.quantity))),
-                (str(r.limit), "plain"),
+                (_limit_held(r), "plain"),
             ]
             for r in check.itertuples(index=False)
         ]
