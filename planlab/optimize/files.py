@@ -59,6 +59,15 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
         f"Targets sum to {total} (company number {number}); {up} reps' targets go up and "
         f"{down} go down on last period's."
     )
+    if check is not None and "outside" in check:  # a limit missed: on the first screen
+        for _, r in check[check["outside"]].iterrows():
+            lines.append(
+                f"The chosen plan misses the limit on {r['quantity']} ({r['limit']}): "
+                f"simulated it gives {_fmt(r['model'], cur)}, where the tables the optimiser "
+                f"held to the limit gave {_fmt(r['tables'], cur)} (they see each rep at one "
+                "target level, with annual effort and no within-period dynamics or deal "
+                "timing). Tighten that limit by the difference to hold it."
+            )
     if opt.team_choice is not None:
         lines.append(opt.team_choice)
     if opt.binding is not None:
@@ -73,15 +82,6 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
             lines.append(
                 f"Simulated again, {r['quantity']} is {_fmt(r['simulated'], cur)} "
                 f"(the model expected {_fmt(r['model'], cur)})."
-            )
-        missed = check[check["outside"]] if "outside" in check else check.iloc[:0]
-        for _, r in missed.iterrows():
-            lines.append(
-                f"The chosen plan misses the limit on {r['quantity']} ({r['limit']}): "
-                f"simulated it gives {_fmt(r['model'], cur)}, where the tables the optimiser "
-                f"held to the limit gave {_fmt(r['tables'], cur)} (they see each rep at one "
-                "target level, with annual effort and no within-period dynamics or deal "
-                "timing). Tighten that limit by the difference to hold it."
             )
     return lines
 
