@@ -92,11 +92,12 @@ def progress_bin(progress: np.ndarray) -> np.ndarray:
     one division and a check of the edges on either side instead of a binary search
     per value (the bins are evenly spaced; the division is off by at most one)."""
     edges, last = PROGRESS_BINS, len(PROGRESS_BINS) - 1
+    progress = np.asarray(progress, dtype=float)
     guess = np.floor((progress - edges[0]) / (edges[1] - edges[0]))
-    np.clip(guess, 0, last, out=guess)
-    b = guess.astype(np.intp)
+    guess = np.clip(np.nan_to_num(guess, nan=last), 0, last)  # NaN: the last bin
+    b = np.asarray(guess.astype(np.intp))
     b -= progress < edges[b]
-    np.clip(b, 0, last, out=b)
+    b = np.clip(b, 0, last)
     b += (progress >= edges[np.minimum(b + 1, last)]) & (b < last)
     return b
 

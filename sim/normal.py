@@ -5,8 +5,9 @@ curve, how likely the period is to end below the kink: millions of normal CDF
 values per month, each costing scipy's ``ndtr`` about 15 ns. Linear interpolation
 in a table of the exact CDF every 1/4096 from -Z_SETTLED to Z_SETTLED costs a third
 of that and is within :data:`MAX_ERROR` of it everywhere: far below what a
-probability of reaching target means to a rep. Beyond the table it is exact
-(1.0 above; under 6e-17 below). Monotone, like the CDF itself.
+probability of reaching target means to a rep. Above the table it is exactly 1.0
+(as the CDF is in double precision); below it, Φ(−8.3) ≈ 5.2e-17 rather than the
+smaller true values. Monotone, like the CDF itself.
 """
 
 from __future__ import annotations

@@ -46,7 +46,7 @@ from .referrals import ReferralFlow, expected_referrals, referral_flow
 from .results import SimulationResult, VariantResult
 from .scenario import Scenario
 from .streams import ASSESSMENT, CALIBRATION, population_rng
-from .trim import reuse_freed
+from .trim import release_freed, reuse_freed
 
 __all__ = [
     "BEHAVIOUR_ACTUALS",
@@ -322,6 +322,7 @@ def simulate(
         progress=progress,
     )
     out = {name: collect.variant(name, plan, models.get(name)) for name, plan in plans.items()}
+    release_freed()  # what the run freed goes back to the system, not kept for the next
     return SimulationResult(
         scenario=scenario,
         population=pop,

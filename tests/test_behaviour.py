@@ -875,7 +875,8 @@ def test_lost_accounts_stop_buying_more_when_churn_is_on():
 @given(
     st.lists(
         st.one_of(
-            st.floats(-1.0, 5.0, allow_nan=False),
+            st.floats(-1.0, 5.0),
+            st.just(float("nan")),
             st.sampled_from(list(PROGRESS_BINS)),
             st.integers(0, 20).map(lambda k: k * 0.1),
         ),

@@ -89,5 +89,8 @@ def test_timed_deals_are_pulled_in_by_reps_on_the_accelerator(effects):
     sc = load_scenario(FOLDER / BY_KEY["larkin2014"].scenario)
     r = simulate(sc, [], trials=100, rep_years=True)
     pulled = np.asarray(r.base.actuals["pulled_in"], dtype=float)
-    above = np.asarray(r.base.outcome.attainment["revenue"]) >= 1.0
-    assert pulled[above].sum() > 0.9 * pulled.sum() > 0
+    revenue = np.asarray(r.base.actuals["revenue"], dtype=float)
+    quota = r.base.outcome.targets["revenue"][:, 0]
+    before = (revenue - pulled) / quota  # attainment without the deals pulled in
+    assert pulled[before >= 1.0].sum() > 0.6 * pulled.sum() > 0  # mostly past quota already
+    assert pulled[before >= 0.5].sum() > 0.95 * pulled.sum()  # hardly any below the threshold

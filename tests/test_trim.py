@@ -25,14 +25,15 @@ class FakeLibc:
 def libc(monkeypatch):
     fake = FakeLibc()
     monkeypatch.setattr(trim, "_libc", lambda: fake)
-    for k in trim.ALLOCATOR_ENV:
+    for k in (*trim.ALLOCATOR_ENV, "GLIBC_TUNABLES"):
         monkeypatch.delenv(k, raising=False)
     return fake
 
 
 def test_reuse_sets_both_thresholds(libc):
     trim.reuse_freed.__wrapped__()
-    assert sorted(v for _, v in libc.calls) == sorted([trim.MMAP_THRESHOLD, trim.TRIM_THRESHOLD])
+    # glibc's parameter numbers: M_MMAP_THRESHOLD -3, M_TRIM_THRESHOLD -1.
+    assert sorted(libc.calls) == [(-3, trim.MMAP_THRESHOLD), (-1, trim.TRIM_THRESHOLD)]
 
 
 @pytest.mark.parametrize("var", trim.ALLOCATOR_ENV)
@@ -47,7 +48,14 @@ def test_release_hands_memory_back(libc):
     assert libc.calls == [("trim", 0)]
 
 
+def test_a_glibc_tunable_has_the_last_word_too(libc, monkeypatch):
+    monkeypatch.setenv("GLIBC_TUNABLES", "glibc.malloc.mmap_threshold=1048576")
+    trim.reuse_freed.__wrapped__()
+    assert libc.calls == []
+    assert not trim.user_set({"GLIBC_TUNABLES": "glibc.pthread.rseq=0"})
+
+
 def test_nothing_to_do_without_glibc(monkeypatch):
     monkeypatch.setattr(trim, "_libc", lambda: None)
-    trim.reuse_freed.__wrapped__()
-    trim.release_freed()
+    assert trim.reuse_freed.__wrapped__() is None
+    assert trim.release_freed() is None
