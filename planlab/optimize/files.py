@@ -66,7 +66,8 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
                 f"simulated it gives {_fmt(r['model'], cur)}, where the tables the optimiser "
                 f"held to the limit gave {_fmt(r['tables'], cur)} (they see each rep at one "
                 "target level, with annual effort and no within-period dynamics or deal "
-                "timing). Tighten that limit by the difference to hold it."
+                f"timing). To hold it, tighten that limit by at least {_gap(r, cur)} and run "
+                "again: the gap moves with the plan."
             )
     if opt.team_choice is not None:
         lines.append(opt.team_choice)
@@ -94,6 +95,15 @@ def _run_details(opt: Optimisation) -> tuple[str, str, str]:
         *((f"{k.replace('_', ' ')} (s)", f"{v:,.1f}") for k, v in (opt.timings or {}).items()),
     ]
     return ("run-details", "Run and solver details", blocks(facts(pairs)))
+
+
+def _gap(r, currency: str) -> str:
+    """How far the tables' figure was from the simulated one: points for shares, money
+    for amounts (what a limit must tighten by for the simulated plan to hold it)."""
+    d = abs(float(r["tables"]) - float(r["model"]))
+    if abs(float(r["model"])) < 1:
+        return f"{100 * d:.1f} points"
+    return money_amount(d, currency)
 
 
 def _fmt(x: float, currency: str) -> str:
