@@ -364,3 +364,10 @@ def test_a_promise_outside_its_limit_is_named_in_the_report_table():
     )
     shown = promises_shown(check, "USD")
     assert shown["limit"].tolist() == ["55%–70% (missed)", ""]
+
+
+def test_the_missed_limit_finding_says_how_far_in_the_quantity_s_unit():
+    from planlab.optimize.files import _gap
+
+    assert _gap({"tables": 0.55, "model": 0.546}, "USD") == "0.4 points"
+    assert _gap({"tables": 2_273_674.0, "model": 2_280_000.0}, "USD") == "$6,326"
