@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -40,7 +41,7 @@ from .linear import LinearResult, linear_plan
 from .model import TargetProblem, evaluate_choice
 from .shapes import PlanShape, apply_shape, menu_shapes, team_key
 from .solve import Solution, SolverPool
-from .spec import OptimizeSpec, optimize_spec
+from .spec import Constraints, OptimizeSpec, optimize_spec
 from .tabulate import (
     Outlook,
     Table,
@@ -51,7 +52,7 @@ from .tabulate import (
     team_outlook,
 )
 
-__all__ = ["Optimisation", "ShapeResult", "optimize_plan", "target_problem"]
+__all__ = ["Optimisation", "ShapeResult", "optimize_plan", "target_problem", "tightened"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class Optimisation:
     timings: dict[str, float] = field(default_factory=dict)
     budget: float | None = None  # the whole optimisation's time limit (seconds), if any
     seed: int | None = None  # the seed the tables were drawn with (None: the scenario's)
+    held: dict[str, float] = field(default_factory=dict)  # limits tightened in the tables
 
     @property
     def feasible(self) -> bool:
@@ -232,6 +234,8 @@ def optimize_plan(
     executor: Executor | None = None,
     budget: float | Budget | None = None,
     nodes: int | None = None,
+    hold: Callable[[Plan], dict[str, float]] | None = None,
+    hold_rounds: int = 3,
 ) -> Optimisation:
     """Choose per-rep targets and the plan shape that maximise the scenario's objective
     under its constraints (or, with ``family = "linear"``, the best linear contract).
@@ -239,7 +243,13 @@ def optimize_plan(
     they run on a local thread pool, with the same result. ``time_limit`` and ``nodes``
     bound each solve; ``budget`` (seconds, or a :class:`Budget`) the whole
     optimisation, tabulation included (:class:`~optimize.budget.OutOfTime` when
-    tabulation exhausts its share)."""
+    tabulation exhausts its share).
+
+    ``hold(plan)`` simulates a chosen plan as its check will and returns, per
+    constraint family, how far it misses the scenario's limit (:func:`tightened`'s
+    units); the chosen shape is then re-solved with its tables held that much tighter
+    (half as much again, as the gap grows with the plan), up to ``hold_rounds`` times,
+    so that the plan promised keeps the limits, not only the tables' estimate of it."""
     clock_budget = budget if isinstance(budget, Budget) else Budget(budget)
     spec = optimize_spec(scenario)
     settings = spec.solver.model_copy(
@@ -356,9 +366,26 @@ def optimize_plan(
                 budget=clock_budget.seconds,
             )
         best = max(ok, key=lambda r: r.solution.objective)
-        mult = best.table.multipliers[best.solution.level]
-        plan = plan_at(best.table.plan, base, mult, pop.name)
-        plan = plan.model_copy(update={"name": f"{scenario.plan.name} [optimised]"})
+
+        def chosen_plan(r: ShapeResult) -> Plan:
+            plan = plan_at(r.table.plan, base, r.table.multipliers[r.solution.level], pop.name)
+            return plan.model_copy(update={"name": f"{scenario.plan.name} [optimised]"})
+
+        held: dict[str, float] = {}
+        for _ in range(hold_rounds if hold is not None else 0):
+            missed = hold(chosen_plan(best))
+            if not missed:
+                break
+            note("holding the limits the chosen plan missed when simulated: re-solving")
+            tighter = dict(held)
+            for family, amount in missed.items():
+                tighter[family] = tighter.get(family, 0.0) + 1.5 * amount
+            problem = replace(best.problem, constraints=tightened(spec.constraints, tighter))
+            again = solve_one(problem)
+            if not again.ok:  # tighter than the tables can go: keep the last plan
+                break
+            best, held = replace(best, problem=problem, solution=again), tighter
+        plan = chosen_plan(best)
         reasons = rationale(
             best.problem,
             best.solution.level,
@@ -396,7 +423,29 @@ def optimize_plan(
         timings=_timings(clock),
         budget=clock_budget.seconds,
         seed=seed,
+        held=held,
     )
+
+
+def tightened(c: Constraints, amounts: dict[str, float]) -> Constraints:
+    """The constraints ``c`` with families held tighter: ``achievability_low`` and
+    ``achievability_high`` and ``cost_of_sales`` by points (shares), ``budget`` and
+    ``bad_year`` by a share of their bound (as the MILP's ``relax`` loosens them)."""
+    update: dict = {}
+    a = c.achievability
+    if a is not None and ("achievability_low" in amounts or "achievability_high" in amounts):
+        low = min(a.low + amounts.get("achievability_low", 0.0), a.high)
+        high = max(a.high - amounts.get("achievability_high", 0.0), low)
+        update["achievability"] = a.model_copy(update={"low": low, "high": high})
+    if c.budget is not None and "budget" in amounts:
+        update["budget"] = c.budget * (1.0 - amounts["budget"])
+    if c.cost_of_sales is not None and "cost_of_sales" in amounts:
+        update["cost_of_sales"] = c.cost_of_sales - amounts["cost_of_sales"]
+    if c.bad_year is not None and "bad_year" in amounts:
+        update["bad_year"] = c.bad_year.model_copy(
+            update={"ceiling": c.bad_year.ceiling * (1.0 - amounts["bad_year"])}
+        )
+    return c.model_copy(update=update)
 
 
 def _relaxations(infeasible: list[ShapeResult], answers: list[Solution]) -> pd.DataFrame | None:

@@ -13,6 +13,7 @@ trials add only the sampling error of the fresh years.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import Executor
 
 import numpy as np
@@ -21,14 +22,25 @@ import pandas as pd
 from sim.behaviour.spec import BehaviourSpec
 from sim.money import money_amount
 from sim.optimize_spec import reps_respond
+from sim.plan import Plan
 from sim.run import SimulationResult, simulate
+from sim.scenario import Scenario
 
 from .budget import Budget
 from .model import bad_year_cost, evaluate_choice
 from .run import Optimisation
-from .tabulate import tabulation_trials
+from .spec import OptimizeSpec, optimize_spec
+from .tabulate import primary_measure, tabulation_trials
 
-__all__ = ["OPTIMISED", "optimised_behaviour", "outside_limit", "verify"]
+__all__ = [
+    "OPTIMISED",
+    "figures",
+    "handoff_behaviour",
+    "holding",
+    "optimised_behaviour",
+    "outside_limit",
+    "verify",
+]
 
 OPTIMISED = "optimised"
 
@@ -37,11 +49,16 @@ def optimised_behaviour(opt: Optimisation) -> BehaviourSpec:
     """The behaviour the optimised plan's numbers are made with: the scenario's, with
     reps best-responding in effort when the optimiser tabulated them so. A hand-off
     file carries this, so that simulating it gives what the report promised."""
-    behaviour = opt.scenario.behaviour
-    if reps_respond(behaviour, opt.spec):
+    return handoff_behaviour(opt.scenario, opt.spec)
+
+
+def handoff_behaviour(scenario: Scenario, spec: OptimizeSpec) -> BehaviourSpec:
+    """:func:`optimised_behaviour` from the scenario and its optimise settings."""
+    behaviour = scenario.behaviour
+    if reps_respond(behaviour, spec):
         # The reps the tables were made with: effort costs and task split calibrated on
         # the same sample (``[optimize] trials`` years when set, else the behaviour's).
-        trials = tabulation_trials(opt.scenario, opt.spec)
+        trials = tabulation_trials(scenario, spec)
         effort = behaviour.effort.model_copy(update={"enabled": True, "calibration_trials": trials})
         behaviour = behaviour.model_copy(update={"effort": effort})
     return behaviour
@@ -57,14 +74,20 @@ def _run(
 ) -> SimulationResult:
     """Base and optimised plans simulated as ``planlab simulate`` of the hand-off runs
     them: the hand-off's behaviour, ``trials`` years from ``seed``."""
-    sc = opt.scenario
-    scenario = sc.model_copy(update={"variants": {**sc.variants, OPTIMISED: opt.plan}})
+    return _simulate_chosen(opt.scenario, opt.spec, opt.plan, trials, seed, executor, budget, what)
+
+
+def _simulate_chosen(
+    scenario, spec, plan, trials, seed, executor, budget, what
+) -> SimulationResult:
+    sc = scenario
+    scenario = sc.model_copy(update={"variants": {**sc.variants, OPTIMISED: plan}})
     return simulate(
         scenario,
         [OPTIMISED],
         trials=trials,
         seed=seed,
-        behaviour=optimised_behaviour(opt),
+        behaviour=handoff_behaviour(sc, spec),
         executor=executor,
         rep_years=False,
         progress=None
@@ -99,19 +122,62 @@ def verify(
 
 def _figures(opt: Optimisation, result: SimulationResult) -> dict[str, float]:
     """The promised quantities as one simulation of the chosen plan gives them."""
+    return figures(opt.primary, opt.spec.constraints.bad_year, result)
+
+
+def figures(primary: str, bad, result: SimulationResult) -> dict[str, float]:
+    """The quantities the optimiser promises, as one simulation of the chosen plan
+    (variant ``optimised``) gives them; ``bad`` the bad-year constraint, if any."""
     s = result.variants[OPTIMISED].summary
     pay, revenue = s.yearly["cost"], s.yearly["revenue"]
     out = {
-        "reps_at_target": float(s.per_rep[f"at_target:{opt.primary}"].sum() / s.trials),
+        "reps_at_target": float(s.per_rep[f"at_target:{primary}"].sum() / s.trials),
         "expected_pay": float(pay.mean()),
         "expected_revenue": float(revenue.mean()),
         "help": float(s.yearly["help_given"].mean()),
         "pay": pay,
     }
-    bad = opt.chosen.problem.constraints.bad_year
     if bad is not None:
         out["bad_year_pay"] = bad_year_cost(pay, bad.quantile)
     return out
+
+
+def holding(
+    scenario: Scenario,
+    seed: int | None = None,
+    executor: Executor | None = None,
+    budget: Budget | None = None,
+) -> Callable[[Plan], dict[str, float]]:
+    """``hold`` for :func:`~optimize.run.optimize_plan`: simulates a chosen plan as its
+    promise is made (the tabulated years from the optimiser's ``seed``, the hand-off's
+    behaviour) and returns how far it misses each of the scenario's limits, in
+    :func:`~optimize.run.tightened`'s units (empty when it keeps them all)."""
+    spec = optimize_spec(scenario)
+    c = spec.constraints
+    seed = scenario.simulation.seed if seed is None else int(seed)
+    years = tabulation_trials(scenario, spec)
+
+    def missed(plan: Plan) -> dict[str, float]:
+        primary = primary_measure(scenario.plan, spec)
+        what = "the chosen plan on the tabulated years (holding the limits)"
+        result = _simulate_chosen(scenario, spec, plan, years, seed, executor, budget, what)
+        f = figures(primary, c.bad_year, result)
+        share = f["reps_at_target"] / result.population.size
+        out = {}
+        if c.achievability is not None and share < c.achievability.low:
+            out["achievability_low"] = c.achievability.low - share
+        if c.achievability is not None and share > c.achievability.high:
+            out["achievability_high"] = share - c.achievability.high
+        if c.budget is not None and f["expected_pay"] > c.budget:
+            out["budget"] = f["expected_pay"] / c.budget - 1.0
+        cost_of_sales = f["expected_pay"] / f["expected_revenue"]
+        if c.cost_of_sales is not None and cost_of_sales > c.cost_of_sales:
+            out["cost_of_sales"] = cost_of_sales - c.cost_of_sales
+        if c.bad_year is not None and f["bad_year_pay"] > c.bad_year.ceiling:
+            out["bad_year"] = f["bad_year_pay"] / c.bad_year.ceiling - 1.0
+        return out
+
+    return missed
 
 
 def promises(
@@ -124,7 +190,7 @@ def promises(
     target level, one task split per plan shape, annual effort without the
     within-period dynamics or deal timing."""
     p, level = opt.chosen.problem, opt.chosen.solution.level
-    c, cur = p.constraints, opt.scenario.currency
+    c, cur = opt.spec.constraints, opt.scenario.currency  # the scenario's limits, not held ones
     tables = evaluate_choice(p, level)
     model = _figures(opt, result if promised is None else promised)
     got = _figures(opt, result)

@@ -371,3 +371,69 @@ def test_the_missed_limit_finding_says_how_far_in_the_quantity_s_unit():
 
     assert _gap({"tables": 0.55, "model": 0.546}, "USD") == "0.4 points"
     assert _gap({"tables": 2_273_674.0, "model": 2_280_000.0}, "USD") == "$6,326"
+
+
+def test_tightened_limits_hold_tighter_in_each_family_s_unit():
+    from optimize.run import tightened
+    from optimize.spec import Band
+
+    c = Constraints(
+        achievability=Band(low=0.55, high=0.7),
+        budget=1000.0,
+        cost_of_sales=0.05,
+        bad_year=BadYear(quantile=0.9, ceiling=1500.0),
+    )
+    t = tightened(
+        c,
+        {
+            "achievability_low": 0.01,
+            "achievability_high": 0.02,
+            "budget": 0.1,
+            "cost_of_sales": 0.005,
+            "bad_year": 0.2,
+        },
+    )
+    assert (t.achievability.low, t.achievability.high) == pytest.approx((0.56, 0.68))
+    assert t.budget == pytest.approx(900.0) and t.cost_of_sales == pytest.approx(0.045)
+    assert t.bad_year.ceiling == pytest.approx(1200.0) and t.bad_year.quantile == 0.9
+    assert tightened(c, {}) == c
+    # A floor is never held above its ceiling.
+    over = tightened(c, {"achievability_low": 0.5})
+    assert over.achievability.low <= over.achievability.high
+
+
+def test_a_limit_the_simulated_plan_misses_is_held_tighter_and_solved_again(tmp_path):
+    """The optimiser re-solves with the tables held tighter by half as much again as
+    the simulated plan missed, keeps the tightened limit in the problem it explains,
+    and says so on the first screen."""
+    from planlab.optimize.files import optimisation_lines
+    from tests.conftest import SMALL_OPTIMIZE
+
+    path = tmp_path / "small.toml"
+    floor = "achievability = { low = 0.5, high = 0.8 }"
+    assert floor in SMALL_OPTIMIZE
+    low_floor = SMALL_OPTIMIZE.replace(floor, "achievability = { low = 0.4, high = 0.8 }")
+    path.write_text(low_floor, encoding="utf-8")
+    sc = load_scenario(path)
+    first = optimize_plan(sc, explain=False)
+    p0 = first.chosen.problem
+    share0 = run.evaluate_choice(p0, first.chosen.solution.level)["reps_at_target"] / p0.reps
+    assert share0 < 0.49  # the floor (40%) does not bind at 49%
+    asked = []
+
+    def hold(plan):
+        asked.append(plan.name)
+        return {"achievability_low": 0.06} if len(asked) == 1 else {}
+
+    opt = optimize_plan(sc, explain=False, hold=hold)
+    assert len(asked) == 2 and opt.held == pytest.approx({"achievability_low": 0.09})
+    c = opt.chosen.problem.constraints
+    assert c.achievability.low == pytest.approx(0.49)
+    p, level = opt.chosen.problem, opt.chosen.solution.level
+    share = run.evaluate_choice(p, level)["reps_at_target"] / p.reps
+    assert share >= 0.49 - 1e-9 > share0
+    assert any("held its tables tighter" in line for line in optimisation_lines(opt))
+    assert first.held == {}
+    # Tighter than the tables can go: the last plan is kept, and nothing is said held.
+    never = optimize_plan(sc, explain=False, hold=lambda plan: {"achievability_low": 0.5})
+    assert never.held == {} and never.chosen.problem.constraints == never.spec.constraints

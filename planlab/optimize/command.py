@@ -10,7 +10,7 @@ from optimize.budget import Budget, OutOfTime
 from optimize.run import optimize_plan
 from optimize.solve import SolverMissing
 from optimize.tabulate import tabulation_trials
-from optimize.verify import verify
+from optimize.verify import holding, verify
 from sim import load_scenario
 
 from ..kit.files import check_out, run_inputs, write_files
@@ -50,6 +50,7 @@ def cmd_optimize(args, argv) -> int:
                     seed=args.seed,
                     progress=tick,
                     executor=executor,
+                    hold=holding(scenario, args.seed, executor, budget),
                 )
             result = check = None
             if opt.plan is not None:

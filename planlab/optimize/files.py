@@ -16,7 +16,7 @@ import pandas as pd
 
 from optimize.explain import target_currency
 from optimize.outcome import SOLVED, chosen_lines, limits_text, no_plan_lines
-from optimize.run import Optimisation
+from optimize.run import Optimisation, tightened
 from optimize.verify import OPTIMISED, optimised_behaviour
 from sim import metrics as M
 from sim.money import money_amount
@@ -59,6 +59,8 @@ def optimisation_lines(opt: Optimisation, check: pd.DataFrame | None = None) -> 
         f"Targets sum to {total} (company number {number}); {up} reps' targets go up and "
         f"{down} go down on last period's."
     )
+    if opt.held:
+        lines.append(held_line(opt))
     if check is not None and "outside" in check:  # a limit missed: on the first screen
         for _, r in check[check["outside"]].iterrows():
             lines.append(
@@ -95,6 +97,38 @@ def _run_details(opt: Optimisation) -> tuple[str, str, str]:
         *((f"{k.replace('_', ' ')} (s)", f"{v:,.1f}") for k, v in (opt.timings or {}).items()),
     ]
     return ("run-details", "Run and solver details", blocks(facts(pairs)))
+
+
+def held_line(opt: Optimisation) -> str:
+    """How much tighter than the scenario's limits the tables were held, so that the
+    plan simulated keeps them."""
+    c, cur = opt.spec.constraints, opt.scenario.currency
+    t = tightened(c, opt.held)
+    words = {
+        "achievability_low": lambda: (
+            f"a floor of {t.achievability.low:.1%} on the share of "
+            f"reps at target (the limit: {c.achievability.low:.0%})"
+        ),
+        "achievability_high": lambda: (
+            f"a ceiling of {t.achievability.high:.1%} on the share "
+            f"of reps at target (the limit: {c.achievability.high:.0%})"
+        ),
+        "budget": lambda: (
+            f"a budget of {money_amount(t.budget, cur)} (the limit: {money_amount(c.budget, cur)})"
+        ),
+        "cost_of_sales": lambda: (
+            f"cost of sales at most {t.cost_of_sales:.2%} (the limit: {c.cost_of_sales:.2%})"
+        ),
+        "bad_year": lambda: (
+            f"a bad-year ceiling of {money_amount(t.bad_year.ceiling, cur)} "
+            f"(the limit: {money_amount(c.bad_year.ceiling, cur)})"
+        ),
+    }
+    held = "; ".join(words[k]() for k in opt.held if k in words)
+    return (
+        "Simulated, the plan the tables first chose missed a limit, so the optimiser held "
+        f"its tables tighter and chose again: {held}."
+    )
 
 
 def _gap(r, currency: str) -> str:
