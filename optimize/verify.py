@@ -29,7 +29,7 @@ from sim.scenario import Scenario
 from .budget import Budget
 from .model import bad_year_cost, evaluate_choice
 from .run import Optimisation
-from .spec import OptimizeSpec, optimize_spec
+from .spec import BadYear, OptimizeSpec, optimize_spec
 from .tabulate import primary_measure, tabulation_trials
 
 __all__ = [
@@ -78,8 +78,17 @@ def _run(
 
 
 def _simulate_chosen(
-    scenario, spec, plan, trials, seed, executor, budget, what
+    scenario: Scenario,
+    spec: OptimizeSpec,
+    plan: Plan,
+    trials: int,
+    seed: int,
+    executor: Executor | None,
+    budget: Budget | None,
+    what: str,
 ) -> SimulationResult:
+    """The base plan and ``plan`` (as variant ``optimised``) simulated with the
+    hand-off's behaviour; ``what`` names the run when the time ``budget`` runs out."""
     sc = scenario
     scenario = sc.model_copy(update={"variants": {**sc.variants, OPTIMISED: plan}})
     return simulate(
@@ -125,7 +134,7 @@ def _figures(opt: Optimisation, result: SimulationResult) -> dict[str, float]:
     return figures(opt.primary, opt.spec.constraints.bad_year, result)
 
 
-def figures(primary: str, bad, result: SimulationResult) -> dict[str, float]:
+def figures(primary: str, bad: BadYear | None, result: SimulationResult) -> dict[str, float]:
     """The quantities the optimiser promises, as one simulation of the chosen plan
     (variant ``optimised``) gives them; ``bad`` the bad-year constraint, if any."""
     s = result.variants[OPTIMISED].summary
