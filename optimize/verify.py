@@ -64,19 +64,6 @@ def handoff_behaviour(scenario: Scenario, spec: OptimizeSpec) -> BehaviourSpec:
     return behaviour
 
 
-def _run(
-    opt: Optimisation,
-    trials: int,
-    seed: int,
-    executor: Executor | None,
-    budget: Budget | None,
-    what: str,
-) -> SimulationResult:
-    """Base and optimised plans simulated as ``planlab simulate`` of the hand-off runs
-    them: the hand-off's behaviour, ``trials`` years from ``seed``."""
-    return _simulate_chosen(opt.scenario, opt.spec, opt.plan, trials, seed, executor, budget, what)
-
-
 def _simulate_chosen(
     scenario: Scenario,
     spec: OptimizeSpec,
@@ -121,17 +108,15 @@ def verify(
         raise ValueError("no optimised plan to verify")
     own = opt.scenario.simulation.seed if opt.seed is None else opt.seed
     seed = own if seed is None else int(seed)
-    result = _run(opt, trials, seed, executor, budget, "the check simulation of the chosen plan")
+    sc, spec = opt.scenario, opt.spec
+    what = "the check simulation of the chosen plan"
+    result = _simulate_chosen(sc, spec, opt.plan, trials, seed, executor, budget, what)
     years = tabulation_trials(opt.scenario, opt.spec)
     promised = result
     if (trials, seed) != (years, own):
-        promised = _run(opt, years, own, executor, budget, "the chosen plan on the tabulated years")
+        what = "the chosen plan on the tabulated years"
+        promised = _simulate_chosen(sc, spec, opt.plan, years, own, executor, budget, what)
     return result, promises(opt, result, promised)
-
-
-def _figures(opt: Optimisation, result: SimulationResult) -> dict[str, float]:
-    """The promised quantities as one simulation of the chosen plan gives them."""
-    return figures(opt.primary, opt.spec.constraints.bad_year, result)
 
 
 def figures(primary: str, bad: BadYear | None, result: SimulationResult) -> dict[str, float]:
@@ -201,8 +186,8 @@ def promises(
     p, level = opt.chosen.problem, opt.chosen.solution.level
     c, cur = opt.spec.constraints, opt.scenario.currency  # the scenario's limits, not held ones
     tables = evaluate_choice(p, level)
-    model = _figures(opt, result if promised is None else promised)
-    got = _figures(opt, result)
+    model = figures(opt.primary, c.bad_year, result if promised is None else promised)
+    got = figures(opt.primary, c.bad_year, result)
     rows = [
         (
             "share of reps at target",

@@ -66,6 +66,11 @@ class _Entries:
 
         return sub
 
+    def setting(self, targets: dict, team_index: np.ndarray, rest, state: MonthState) -> tuple:
+        """Targets, team index, flows still to come and month state of the entries: what
+        every decision on them reads, in that order."""
+        return self.targets(targets), team_index[self.r], self.rest(rest), self.state(state)
+
     def scatter(self, sub: np.ndarray, base: np.ndarray) -> np.ndarray:
         out = np.array(base, dtype=float, copy=True)
         out[self.t, self.r] = sub[0]
@@ -138,10 +143,7 @@ def shift_share(
             sub = _gain(
                 kind,
                 plan,
-                e.targets(targets),
-                team_index[e.r],
-                e.rest(rest),
-                e.state(state),
+                *e.setting(targets, team_index, rest, state),
                 e.totals(values),
                 {k: v[..., e.r] for k, v in unit.items()},
                 spec,
@@ -192,10 +194,7 @@ def _gain(kind, plan, targets, team_index, rest, state, values, unit, spec, ahea
             sub = _with_true_up(
                 kind,
                 plan,
-                e.targets(targets),
-                team_index[e.r],
-                e.rest(rest),
-                e.state(state),
+                *e.setting(targets, team_index, rest, state),
                 e.totals(moved),
                 e.totals(paid),
                 spec,
