@@ -9,6 +9,22 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = ROOT / "scenarios" / "key_account_baseline.toml"
 #: A 12-rep optimisation of the baseline small enough for end-to-end command tests.
+#: The optimiser's settings and constraints for a 16-rep team of the baseline.
+OPTIMIZE_16 = """
+[optimize]
+trials = 200
+scenarios = 100
+frontier_points = 3
+levels = { low = 0.7, high = 1.2, count = 9 }
+
+[optimize.constraints]
+company_number = 9_800_000
+achievability = { low = 0.5, high = 0.75 }
+cost_of_sales = 0.08
+ratchet = 0.25
+bad_year = { quantile = 0.9, ceiling = 1_350_000 }
+"""
+
 SMALL_OPTIMIZE = f"""
 extends = "{BASELINE.as_posix()}"
 

@@ -17,7 +17,7 @@ from optimize.verify import verify
 from planlab.cli import main
 from sim import load_scenario
 from sim.payout import rep_targets
-from tests.conftest import BASELINE
+from tests.conftest import BASELINE, OPTIMIZE_16
 from tests.sections import assert_each_section_once
 
 SMALL = f"""
@@ -26,19 +26,7 @@ extends = "{BASELINE.as_posix()}"
 [team]
 reps = 16
 
-[optimize]
-trials = 200
-scenarios = 100
-frontier_points = 3
-levels = {{ low = 0.7, high = 1.2, count = 9 }}
-
-[optimize.constraints]
-company_number = 9_800_000
-achievability = {{ low = 0.5, high = 0.75 }}
-cost_of_sales = 0.08
-ratchet = 0.25
-bad_year = {{ quantile = 0.9, ceiling = 1_350_000 }}
-
+{OPTIMIZE_16}
 [optimize.menu]
 weights = [
   {{ revenue = 0.6, new_accounts = 0.2, cross_sell = 0.2 }},

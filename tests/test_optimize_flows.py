@@ -15,7 +15,7 @@ from optimize.tabulate import team_outlook
 from planlab.cli import main
 from sim import load_scenario
 from sim.run import make_population, team_flows, team_step
-from tests.conftest import ROOT
+from tests.conftest import OPTIMIZE_16, ROOT
 
 BASELINE = ROOT / "scenarios" / "key_account_baseline.toml"
 CURVE = "{ points = [[0.5, 0.0], [1.0, 1.0], [1.5, 2.0]], tail_slope = 1.0, cap = 2.5 }"
@@ -67,19 +67,7 @@ curve = {{ points = [[0.6, 0.0], [1.0, 1.0]], tail_slope = 1.0, cap = 1.3 }}
 [behaviour.help]
 enabled = true
 
-[optimize]
-trials = 200
-scenarios = 100
-frontier_points = 3
-levels = {{ low = 0.7, high = 1.2, count = 9 }}
-
-[optimize.constraints]
-company_number = 9_800_000
-achievability = {{ low = 0.5, high = 0.75 }}
-cost_of_sales = 0.08
-ratchet = 0.25
-bad_year = {{ quantile = 0.9, ceiling = 1_350_000 }}
-
+{OPTIMIZE_16}
 [optimize.menu]
 weights = [{{ revenue = 0.55, new_accounts = 0.2, cross_sell = 0.15, collaboration_score = 0.1 }}]
 thresholds = [0.5]
