@@ -36,7 +36,7 @@ from .run import Optimisation, optimize_plan
 from .shapes import volume_measures
 from .spec import optimize_spec
 from .tabulate import primary_measure
-from .verify import holding, verify
+from .verify import Holding, verify
 
 __all__ = [
     "NextPeriod",
@@ -163,7 +163,7 @@ def next_period_plan(
         seed=seed,
         progress=progress,
         budget=budget,
-        hold=holding(sc, seed, budget=budget) if check else None,
+        hold=Holding(sc, seed, budget=budget) if check else None,
     )
     pop = opt.population
     last = rep_targets(sc.plan.measure(primary), pop, 1)[:, 0]

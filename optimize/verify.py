@@ -13,7 +13,6 @@ trials add only the sampling error of the fresh years.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from concurrent.futures import Executor
 
 import numpy as np
@@ -36,7 +35,7 @@ __all__ = [
     "OPTIMISED",
     "figures",
     "handoff_behaviour",
-    "holding",
+    "Holding",
     "optimised_behaviour",
     "outside_limit",
     "verify",
@@ -98,24 +97,28 @@ def verify(
     seed: int | None = None,
     executor: Executor | None = None,
     budget: Budget | None = None,
+    promised: SimulationResult | None = None,
 ) -> tuple[SimulationResult, pd.DataFrame]:
     """Simulate base and optimised plans with the hand-off's behaviour (the optimiser's
     seed by default) and set each promise beside it. The promise is the chosen plan
     simulated the same way on the years the optimiser tabulated (the same run when
     ``trials`` and ``seed`` are the tables'). With a ``budget`` (the command's
-    --time-limit) the simulations stop when it is spent."""
+    --time-limit) the simulations stop when it is spent. ``promised``: the chosen plan
+    already simulated on the tabulated years (:meth:`Holding.simulated`), not run again."""
     if opt.plan is None:
         raise ValueError("no optimised plan to verify")
     own = opt.scenario.simulation.seed if opt.seed is None else opt.seed
     seed = own if seed is None else int(seed)
     sc, spec = opt.scenario, opt.spec
-    what = "the check simulation of the chosen plan"
-    result = _simulate_chosen(sc, spec, opt.plan, trials, seed, executor, budget, what)
-    years = tabulation_trials(opt.scenario, opt.spec)
-    promised = result
-    if (trials, seed) != (years, own):
+    years = tabulation_trials(sc, spec)
+    on_tables = (trials, seed) == (years, own)  # the check is the promise's own run
+    if promised is None:
         what = "the chosen plan on the tabulated years"
         promised = _simulate_chosen(sc, spec, opt.plan, years, own, executor, budget, what)
+    result = promised
+    if not on_tables:
+        what = "the check simulation of the chosen plan"
+        result = _simulate_chosen(sc, spec, opt.plan, trials, seed, executor, budget, what)
     return result, promises(opt, result, promised)
 
 
@@ -136,26 +139,39 @@ def figures(primary: str, bad: BadYear | None, result: SimulationResult) -> dict
     return out
 
 
-def holding(
-    scenario: Scenario,
-    seed: int | None = None,
-    executor: Executor | None = None,
-    budget: Budget | None = None,
-) -> Callable[[Plan], dict[str, float]]:
+class Holding:
     """``hold`` for :func:`~optimize.run.optimize_plan`: simulates a chosen plan as its
     promise is made (the tabulated years from the optimiser's ``seed``, the hand-off's
     behaviour) and returns how far it misses each of the scenario's limits, in
-    :func:`~optimize.run.tightened`'s units (empty when it keeps them all)."""
-    spec = optimize_spec(scenario)
-    c = spec.constraints
-    seed = scenario.simulation.seed if seed is None else int(seed)
-    years = tabulation_trials(scenario, spec)
+    :func:`~optimize.run.tightened`'s units (empty when it keeps them all). It keeps
+    its last simulation, so that the check need not run it again
+    (:meth:`simulated`)."""
 
-    def missed(plan: Plan) -> dict[str, float]:
-        primary = primary_measure(scenario.plan, spec)
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int | None = None,
+        executor: Executor | None = None,
+        budget: Budget | None = None,
+    ):
+        self.scenario, self.executor, self.budget = scenario, executor, budget
+        self.spec = optimize_spec(scenario)
+        self.seed = scenario.simulation.seed if seed is None else int(seed)
+        self.years = tabulation_trials(scenario, self.spec)
+        self._last: tuple[Plan, SimulationResult] | None = None
+
+    def simulated(self, plan: Plan) -> SimulationResult | None:
+        """The promise's simulation of ``plan`` if it was the last one held, else None."""
+        return self._last[1] if self._last is not None and self._last[0] == plan else None
+
+    def __call__(self, plan: Plan) -> dict[str, float]:
+        sc, spec, c = self.scenario, self.spec, self.spec.constraints
         what = "the chosen plan on the tabulated years (holding the limits)"
-        result = _simulate_chosen(scenario, spec, plan, years, seed, executor, budget, what)
-        f = figures(primary, c.bad_year, result)
+        result = _simulate_chosen(
+            sc, spec, plan, self.years, self.seed, self.executor, self.budget, what
+        )
+        self._last = (plan, result)
+        f = figures(primary_measure(sc.plan, spec), c.bad_year, result)
         share = f["reps_at_target"] / result.population.size
         out = {}
         if c.achievability is not None and share < c.achievability.low:
@@ -170,8 +186,6 @@ def holding(
         if c.bad_year is not None and f["bad_year_pay"] > c.bad_year.ceiling:
             out["bad_year"] = f["bad_year_pay"] / c.bad_year.ceiling - 1.0
         return out
-
-    return missed
 
 
 def promises(

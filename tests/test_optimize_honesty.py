@@ -437,3 +437,25 @@ def test_a_limit_the_simulated_plan_misses_is_held_tighter_and_solved_again(tmp_
     # Tighter than the tables can go: the last plan is kept, and nothing is said held.
     never = optimize_plan(sc, explain=False, hold=lambda plan: {"achievability_low": 0.5})
     assert never.held == {} and never.chosen.problem.constraints == never.spec.constraints
+
+
+def test_the_check_reuses_the_promise_the_limits_were_held_on(tmp_path):
+    """The last simulation the optimiser held its limits on is the promise's own run:
+    the check takes it instead of simulating the same plan on the same years again."""
+    from optimize.tabulate import tabulation_trials
+    from optimize.verify import Holding, verify
+    from tests.conftest import SMALL_OPTIMIZE
+
+    path = tmp_path / "small.toml"
+    path.write_text(SMALL_OPTIMIZE, encoding="utf-8")
+    sc = load_scenario(path)
+    hold = Holding(sc)
+    opt = optimize_plan(sc, explain=False, hold=hold)
+    last = hold.simulated(opt.plan)
+    assert last is not None
+    assert hold.simulated(sc.plan) is None
+    years = tabulation_trials(sc, opt.spec)
+    result, table = verify(opt, trials=years, promised=last)
+    assert result is last
+    again, fresh = verify(opt, trials=years)
+    pd.testing.assert_frame_equal(table, fresh)

@@ -10,7 +10,7 @@ from optimize.budget import Budget, OutOfTime
 from optimize.run import optimize_plan
 from optimize.solve import SolverMissing
 from optimize.tabulate import tabulation_trials
-from optimize.verify import holding, verify
+from optimize.verify import Holding, verify
 from sim import load_scenario
 
 from ..kit.files import check_out, run_inputs, write_files
@@ -40,6 +40,7 @@ def cmd_optimize(args, argv) -> int:
     progress = Progress(quiet=args.quiet)
     budget = Budget(args.time_limit)  # the whole command: optimisation and its check
     with scheduler_executor(args) as executor:
+        hold = Holding(scenario, args.seed, executor, budget)  # keeps its last simulation
         try:
             with progress.step("optimising (tables, solves, explanations)") as tick:
                 opt = optimize_plan(
@@ -50,7 +51,7 @@ def cmd_optimize(args, argv) -> int:
                     seed=args.seed,
                     progress=tick,
                     executor=executor,
-                    hold=holding(scenario, args.seed, executor, budget),
+                    hold=hold,
                 )
             result = check = None
             if opt.plan is not None:
@@ -59,7 +60,11 @@ def cmd_optimize(args, argv) -> int:
                 )
                 with progress.step(label):
                     result, check = verify(
-                        opt, trials=args.trials, executor=executor, budget=budget
+                        opt,
+                        trials=args.trials,
+                        executor=executor,
+                        budget=budget,
+                        promised=hold.simulated(opt.plan),
                     )
         except SolverMissing as exc:
             raise UsageError(str(exc)) from None
