@@ -73,13 +73,20 @@ class MeasureKind:
 
     def aggregate(self, comps: dict[str, np.ndarray], axis) -> np.ndarray:
         """Aggregate components over ``axis`` (months, and reps for teams)."""
-        num = sum(comps[c].sum(axis=axis) for c in self.numerator)
+        sums = {c: comps[c].sum(axis=axis) for c in self.numerator + self.denominator}
         if self.average:
             n = np.prod([comps[self.numerator[0]].shape[a] for a in np.atleast_1d(axis)])
-            return num / n
+            return sum(sums[c] for c in self.numerator) / n
+        return self.combine(sums)
+
+    def combine(self, totals: dict[str, np.ndarray]) -> np.ndarray:
+        """The measure from its components' totals (already summed over what it
+        covers): numerator over denominator, :attr:`empty` where that is zero. Not
+        for averages, which need the count of what was summed."""
+        num = sum(totals[c] for c in self.numerator)
         if not self.denominator:
             return num
-        den = sum(comps[c].sum(axis=axis) for c in self.denominator)
+        den = sum(totals[c] for c in self.denominator)
         with np.errstate(divide="ignore", invalid="ignore"):
             out = num / den
         return np.where(den > 0, out, self.empty)

@@ -303,7 +303,7 @@ class ToDate:
         pick = {c: self.totals[c] for c in comps}
         if level == "team":
             pick = {c: team_total(v, self.team_index) for c, v in pick.items()}
-        return kind.aggregate({c: v[..., None] for c, v in pick.items()}, axis=-1)
+        return kind.combine(pick)
 
     def state(self) -> tuple[dict, dict]:
         """Attainment per paid measure and the values gates and modifiers read."""

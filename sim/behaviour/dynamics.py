@@ -18,16 +18,15 @@ once target is likely.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from ..curves import prob_at_least
+from ..montecarlo import SHIFTED
+from ..outcomes import Outcomes
 from ..payout import ToDate, annual_targets, effort_measures
 from ..payout import marginal_pay as measure_marginal_pay
 from ..plan import Plan
-from ..streams import BLOCK_TRIALS
-from .base import Effort, MonthState
+from .base import MonthState
 from .flows import Flows, flow_components
 from .spec import DynamicsSpec, RatchetSpec
 
@@ -94,39 +93,9 @@ def marginal_pay(
         for task in TASK_NAMES:
             # The period's average flow, not this month's: effort answers the incentive,
             # and seasonality already shapes the deals a unit of effort brings.
-            flow = sum(flows.mean[task][c][:, p0:p1].mean(1) for c in comps)
+            flow = sum(flows.window(task, c, slice(p0, p1))[0] / (p1 - p0) for c in comps)
             out[task] = out[task] + unit[m.id] * flow
     return out
-
-
-@dataclass
-class _Recorder:
-    """Runs at fixed effort and records the marginal pay of every rep-month."""
-
-    plan: Plan
-    targets: dict
-    team_index: np.ndarray
-    flows: Flows
-    task_effort: dict
-    seen: dict  # task -> list of (period, (trials, reps) array)
-    plan_dependent: bool = True
-    shifts_deals: bool = False
-
-    def effort(self, state: MonthState) -> Effort:
-        g = marginal_pay(
-            self.plan, self.targets, self.team_index, self.flows, state, self.task_effort
-        )
-        shape = state.booked["new_value"].shape
-        for task in ("new", "xsell"):
-            self.seen[task].append((state.period, np.broadcast_to(g[task], shape)))
-        t = self.task_effort
-        return Effort(t["new"], t["xsell"], t["service"])
-
-    def shift(self, kind, state, values, ahead=1) -> None:
-        return None
-
-    def presence(self, seed, block, trials, months) -> None:
-        return None
 
 
 def _unit_scale(g: np.ndarray, spec: DynamicsSpec) -> np.ndarray:
@@ -148,24 +117,42 @@ def reference_marginal(
     team_index: np.ndarray,
     flows: Flows,
     task_effort: dict[str, np.ndarray],
-    engine,
-    seed: int,
-    trials: int,
+    sample: Outcomes,
     spec: DynamicsSpec,
 ) -> dict[str, np.ndarray]:
     """Scale of the marginal pay per task, rep and period on a calibration sample at
     the annual effort, chosen so that the monthly factors average one over the
     period: the dynamics move effort within a period and across reps; the annual
-    best response sets its level."""
-    seen = {"new": [], "xsell": []}
-    rec = _Recorder(plan, targets, team_index, flows, task_effort, seen)
-    engine.simulate_blocks(seed, 0, -(-trials // BLOCK_TRIALS), trials, rec, plan)
+    best response sets its level.
+
+    ``sample`` is the calibration sample simulated at ``task_effort`` (fixed effort,
+    no deals moved): each month's marginal pay is read at the bookings to date, as a
+    rep would see them at the start of that month."""
+    comps = sample.components
+    months = comps["new_value"].shape[-1]
+    per = months // plan.periods
+    booked = {c: np.zeros(comps[c].shape[:-1]) for c in SHIFTED}
+    booked_period = {c: np.zeros_like(v) for c, v in booked.items()}
+    seen = {task: [[] for _ in range(plan.periods)] for task in TASK_NAMES}
+    for m in range(months):
+        period = m // per
+        if m % per == 0:
+            for v in booked_period.values():
+                v[...] = 0.0
+        state = MonthState(m, months, plan, booked, booked_period, period)
+        g = marginal_pay(plan, targets, team_index, flows, state, task_effort)
+        shape = booked["new_value"].shape
+        for task in TASK_NAMES:
+            seen[task][period].append(np.broadcast_to(g[task], shape))
+        for c in SHIFTED:  # the month's deals, booked as the engine books them
+            month = comps[c][..., m]
+            booked[c] += month
+            booked_period[c] += month
     out = {}
-    for task, items in seen.items():
-        scale = np.zeros((engine.population.size, plan.periods))
-        for p in range(plan.periods):
-            g = np.concatenate([a for q, a in items if q == p])
-            scale[:, p] = _unit_scale(g, spec)
+    for task, periods in seen.items():
+        scale = np.zeros((len(team_index), plan.periods))
+        for p, items in enumerate(periods):
+            scale[:, p] = _unit_scale(np.concatenate(items), spec)
         out[task] = scale
     return out
 

@@ -7,7 +7,7 @@ effort on the task that produces it. The trial's shock is not known to them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -41,6 +41,20 @@ class Flows:
 
     mean: dict[str, dict[str, np.ndarray]]
     var: dict[str, dict[str, np.ndarray]]
+    #: Sums over a run of months, by (task, component, first, stop): reps ask for the
+    #: same few windows every month of every trial.
+    _windows: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def window(self, task: str, component: str, months: slice) -> tuple[np.ndarray, np.ndarray]:
+        """Mean and variance of one component's flow at unit effort over ``months``."""
+        key = (task, component, months.start, months.stop, months.step)
+        got = self._windows.get(key)
+        if got is None:
+            got = self._windows[key] = (
+                self.mean[task][component][:, months].sum(1),
+                self.var[task][component][:, months].sum(1),
+            )
+        return got
 
     def measure(
         self, components: tuple[str, ...], effort: dict[str, np.ndarray], months: slice
@@ -51,8 +65,7 @@ class Flows:
         for task in ("new", "xsell"):
             e = effort[task]
             for c in components:
-                mu = self.mean[task][c][:, months].sum(1)
-                v = self.var[task][c][:, months].sum(1)
+                mu, v = self.window(task, c, months)
                 mean = mean + e * mu
                 var = var + e * v
         return mean, var

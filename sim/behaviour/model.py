@@ -115,16 +115,13 @@ def build_behaviours(
         targets = plan_targets(plan, population)
         reference = None
         if spec.dynamics.enabled or spec.ratchet.enabled:
-            engine = MonteCarloEngine(market, population, stream=CALIBRATION)
             reference = dynamics.reference_marginal(
                 plan,
                 targets,
                 population.team_index,
                 flows,
                 resp.task,
-                engine,
-                seed,
-                spec.effort.calibration_trials,
+                sample.at(Effort(resp.task["new"], resp.task["xsell"], resp.task["service"])),
                 spec.dynamics,
             )
         behaviour = PlanBehaviour(

@@ -23,7 +23,7 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -54,6 +54,7 @@ __all__ = [
     "plan_value",
     "refine_effort",
     "risk_aversion",
+    "task_efforts",
     "task_split",
 ]
 
@@ -140,8 +141,25 @@ class TeamSample:
         self.n_blocks = -(-trials // BLOCK_TRIALS)
         self.executor = executor
         self._run = functools.partial(_sample_at, self.engine, seed, self.n_blocks, trials)
-        self._cache: dict[float, Outcomes] = {}
+        self._cache: dict[float, Future] = {}  # level -> its sample, once simulated
         self._lock = threading.Lock()
+        self._worth: dict[tuple, tuple] = {}  # (plan, risk, level) -> value, see worth()
+
+    def worth(
+        self,
+        plan: Plan,
+        risk: np.ndarray,
+        level: float,
+        value: Callable[[float], tuple[np.ndarray, PlanOutcome]],
+    ) -> np.ndarray:
+        """``plan``'s value to reps of aversion ``risk`` at uniform ``level`` with
+        today's team-mates, as ``value(level)`` gives it, kept for the sample's life
+        (by the objects' identity: they are kept alive with it)."""
+        key = (id(plan), id(risk), round(level, 12))
+        kept = self._worth.get(key)
+        if kept is None:
+            kept = self._worth[key] = (plan, risk, value(level)[0])
+        return kept[2]
 
     def at(self, effort: Effort | float) -> Outcomes:
         """The sample at ``effort``: one level for every task, or an effort per task
@@ -152,23 +170,33 @@ class TeamSample:
                 return self._run(effort)
             effort = level
         key = round(float(effort), 12)
-        with self._lock:  # threads asking for a new level wait for one simulation of it
-            if key not in self._cache:
-                self._cache[key] = self._run(Effort(key, key, key))
-            return self._cache[key]
+        with self._lock:  # one simulation of a level; threads asking for it wait for it
+            kept, mine = self._cache.get(key), False
+            if kept is None:
+                kept, mine = self._cache.setdefault(key, Future()), True
+        if mine:  # other levels are simulated side by side meanwhile
+            try:
+                kept.set_result(self._run(Effort(key, key, key)))
+            except BaseException as exc:
+                with self._lock:
+                    del self._cache[key]  # a later call tries again
+                kept.set_exception(exc)
+                raise
+        return kept.result()
 
     def levels(self, levels) -> list[Outcomes]:
         """The sample at each uniform level (new ones simulated side by side)."""
-        todo = [e for e in levels if round(float(e), 12) not in self._cache]
-        if todo:
-            efforts = [Effort(e, e, e) for e in todo]
-            if self.executor is not None:
-                done = list(self.executor.map(self._run, efforts))
-            else:
-                done = side_by_side(self._run, efforts, self.workers)
+        if self.executor is not None:
+            with self._lock:
+                todo = [e for e in levels if round(float(e), 12) not in self._cache]
+            done = list(self.executor.map(self._run, [Effort(e, e, e) for e in todo]))
             with self._lock:
                 for e, oc in zip(todo, done, strict=True):
-                    self._cache.setdefault(round(float(e), 12), oc)
+                    kept = Future()
+                    kept.set_result(oc)
+                    self._cache.setdefault(round(float(e), 12), kept)
+        else:
+            side_by_side(self.at, [float(e) for e in levels], self.workers)
         return [self.at(float(e)) for e in levels]
 
 
@@ -197,6 +225,15 @@ class PlanSample:
         """Certainty equivalent of pay plus expected reward value, per rep."""
         po = self.outcome(effort)
         return plan_value(self.plan, po, self.pop, self.risk), po
+
+    def worth(self, effort: Effort | float) -> np.ndarray:
+        """The plan's value to each rep at ``effort`` (:meth:`value` without the
+        outcome); at a uniform level with today's team-mates it is worked out once
+        for the sample, whichever plan sample on it asks (the grid of a calibration
+        and of the best response to the same plan)."""
+        if self.mates is not None or isinstance(effort, Effort):
+            return self.value(effort)[0]
+        return self.sample.worth(self.plan, self.risk, float(effort), self.value)
 
 
 def plan_value(plan: Plan, po: PlanOutcome, population: Population, risk: np.ndarray) -> np.ndarray:
@@ -266,9 +303,17 @@ class BestResponse:
             return cls(spec, risk, np.zeros(pop.size), None)
         levels = np.asarray(spec.levels, dtype=float)
         ps = PlanSample(plan, sample, risk)
-        value = np.stack([ps.value(float(e))[0] for e in sample_levels(sample, levels)])
+        ones = np.ones(pop.size)
+        # The grid and today's task split read the plan at effort levels known up
+        # front: simulated and paid side by side, the split's at effort 1.0 from the grid.
+        values = side_by_side(
+            ps.worth, [float(e) for e in levels] + task_efforts(ones), sample.workers
+        )
+        value = np.stack(values[: len(levels)])
         cost = calibrated_cost(levels, value, spec.cost_curvature)
-        _, shares = task_split(ps, np.ones(pop.size), spec, None)
+        today = np.flatnonzero(levels == 1.0)
+        at = value[today[0]] if today.size else None
+        _, shares = task_split(ps, ones, spec, None, at, values[len(levels) :])
         return cls(spec, risk, cost, shares, plan)
 
     def effort_cost(self, effort: np.ndarray | float) -> np.ndarray:
@@ -322,7 +367,7 @@ class BestResponse:
         team-mates' results a rep's choice is their own: the first response is the
         equilibrium (None)."""
         ps = PlanSample(plan, sample, self.risk)
-        choice = self.choose(lambda e: ps.value(e)[0])
+        choice = self.choose(ps.worth)
         if not self.spec.enabled or not pays_on_team(plan, sample.pop):
             return choice, ps, None
         ratio = {t: np.ones(sample.pop.size) for t in TASKS}
@@ -428,24 +473,33 @@ def calibrated_cost(levels: np.ndarray, value: np.ndarray, curvature: float = 2.
     return np.maximum(d, floor)
 
 
+def task_efforts(effort: np.ndarray) -> list[Effort]:
+    """The efforts a task's marginal utility is read at: ``effort`` with one task's
+    raised by a step, for each task in :data:`TASKS` order."""
+    return [Effort(**{u: effort + (_STEP if u == t else 0.0) for u in TASKS}) for t in TASKS]
+
+
 def task_split(
     sample: PlanSample,
     effort: np.ndarray,
     spec: EffortSpec,
     base_shares: dict[str, np.ndarray] | None,
     at: np.ndarray | None = None,
+    bumped: list[np.ndarray] | None = None,
 ) -> tuple[dict, dict]:
     """Task multipliers from the marginal utility of each task at effort e*, relative
-    to ``base_shares`` (today's plan's split; ``None`` when this is today's plan)."""
-    efforts = [Effort(**{u: effort + (_STEP if u == t else 0.0) for u in TASKS}) for t in TASKS]
+    to ``base_shares`` (today's plan's split; ``None`` when this is today's plan).
+    ``at`` and ``bumped`` are the plan's values at e* and at :func:`task_efforts`,
+    when already worked out."""
+    efforts = task_efforts(effort) if bumped is None else []
     uniform = np.allclose(effort, effort.flat[0])
     if at is None:
         at_effort = float(effort.flat[0]) if uniform else Effort(effort, effort, effort)
         efforts.insert(0, at_effort)
-    values = side_by_side(lambda eff: sample.value(eff)[0], efforts)
+    values = side_by_side(lambda eff: sample.value(eff)[0], efforts) if efforts else []
     if at is None:
         at = values.pop(0)
-    bumped = values
+    bumped = values if bumped is None else bumped
     gains = {t: (v - at) / _STEP for t, v in zip(TASKS, bumped, strict=True)}
     # Pooled over reps: a single rep's marginal gain per task is too noisy on a
     # calibration sample of lumpy deals; the team's is not.

@@ -48,6 +48,8 @@ class _Entries:
         x = np.asarray(x)
         if x.shape == self.shape and x.flags.c_contiguous:
             return x.reshape(-1).take(self.flat)[None]
+        if x.ndim and x.shape[:-1] in ((), (1,)) and x.shape[-1] == self.shape[1]:
+            return x.reshape(-1).take(self.r)[None]  # one value per rep, as flows are
         return np.broadcast_to(x, self.shape)[self.t, self.r][None]
 
     def totals(self, d: dict) -> dict:
