@@ -210,16 +210,37 @@ class PayoutCurve(BaseModel):
         base = np.asarray(base, dtype=float)
         rem = np.asarray(rem_mean, dtype=float)
         sd = np.asarray(rem_sd, dtype=float)
-        kinks, slopes, jumps = self._slope_structure
+        kinks, slopes, _ = self._slope_structure
         if not sd.any() and not rem.any():
             # Nothing left to come (a period's close): the slope where the rep stands
             # (the limit of the general formula; a step exactly here has no slope).
             at = np.searchsorted(kinks, base + rem, side="right")
             return np.asarray(slopes)[at] + np.zeros(np.broadcast(base, rem, sd).shape)
-        if base.ndim == 2 and base.shape[0] > 1 and rem.ndim < 2 and sd.ndim < 2 and not base.any():
-            # Nothing booked yet in any trial (a period's first month): one row for all.
-            row = self.expected_slope(base[:1], rem, sd)
-            return np.repeat(row, base.shape[0], axis=0)
+        lowest = base.min() if base.size else np.inf
+        if base.ndim == 2 and base.shape[0] > 1 and rem.ndim < 2 and sd.ndim < 2:
+            # The rest of the period is the rep's, whatever the trial: entries with
+            # nothing booked yet (every entry in a period's first month, many in its
+            # second) share one row; the others are worked out on their own numbers.
+            nothing = base == 0
+            n = np.count_nonzero(nothing)
+            if n * 4 >= base.size:
+                row = self._expected_slope(np.zeros((1, base.shape[1])), rem, sd, lowest)
+                out = np.repeat(row, base.shape[0], axis=0)
+                if n < base.size:
+                    some = np.flatnonzero(~nothing)
+                    rep = some % base.shape[1]
+                    at = [np.broadcast_to(a, base.shape[1:]).take(rep)[None] for a in (rem, sd)]
+                    sub = self._expected_slope(base.reshape(-1).take(some)[None], *at, lowest)
+                    out.reshape(-1)[some] = sub[0]
+                return out
+        return self._expected_slope(base, rem, sd, lowest)
+
+    def _expected_slope(
+        self, base: np.ndarray, rem: np.ndarray, sd: np.ndarray, lowest: float
+    ) -> np.ndarray:
+        """:meth:`expected_slope` by its formula; kinks at or below ``lowest`` (the least
+        ``base`` of the whole array the entries come from) are left out."""
+        kinks, slopes, jumps = self._slope_structure
         inv_s = 1.0 / np.maximum(sd, 1e-9)
         below = normal_cdf(-rem * inv_s)  # mass the truncation at "no more sales" removes
         shape = np.broadcast(base, rem, inv_s).shape
@@ -233,7 +254,6 @@ class PayoutCurve(BaseModel):
         acc = np.zeros(shape)
         z, p = np.empty(shape), np.empty(shape)
         dens = None
-        lowest = base.min() if base.size else np.inf
         for k, (x, jump) in enumerate(zip(kinks, jumps, strict=True)):
             step = slopes[k] - slopes[k + 1]
             if (not step and not jump) or x <= lowest:

@@ -342,6 +342,10 @@ class MonteCarloEngine:
                 service = np.broadcast_to(service, (n, r))
                 p_m = np.clip(p_keep + self.service_retention * (service - 1.0), 0.0, 1.0)
             csat_base = pop.csat_base + self.service_csat * (service - 1.0)
+            if passive and m == 0:  # a fixed effort: the same every month, as a view
+                out["effort"] = np.broadcast_to(
+                    np.asarray(e_new, dtype=float)[..., None], (n, r, self.months)
+                )
             got = [
                 self._month_draws(
                     self._streams(seed, rows, m, cache),

@@ -7,7 +7,7 @@ vectorised over (trials, reps, periods).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
@@ -293,17 +293,24 @@ class ToDate:
     team_index: np.ndarray
     totals: dict[str, np.ndarray]
     period: int
+    #: Measures already worked out on the totals: a decision reads each several times.
+    _values: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def value(self, name: str, level: str = "individual") -> np.ndarray | None:
         """Measure ``name`` on the totals (pooled over the team), or None if they cannot give it."""
+        key = (name, level)
+        if key in self._values:
+            return self._values[key]
         kind = MEASURES[name]
         comps = kind.numerator + kind.denominator
-        if kind.average or any(c not in self.totals for c in comps):
-            return None
-        pick = {c: self.totals[c] for c in comps}
-        if level == "team":
-            pick = {c: team_total(v, self.team_index) for c, v in pick.items()}
-        return kind.combine(pick)
+        out = None
+        if not kind.average and all(c in self.totals for c in comps):
+            pick = {c: self.totals[c] for c in comps}
+            if level == "team":
+                pick = {c: team_total(v, self.team_index) for c, v in pick.items()}
+            out = kind.combine(pick)
+        self._values[key] = out
+        return out
 
     def state(self) -> tuple[dict, dict]:
         """Attainment per paid measure and the values gates and modifiers read."""

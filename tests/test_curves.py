@@ -355,3 +355,24 @@ def test_expected_slope_far_from_every_kink_is_the_segments_slope():
     curve = PayoutCurve(points=((0.5, 0.0), (1.0, 1.0)), tail_slope=2.0, cap=10.0)
     got = curve.expected_slope(np.full((3, 2), 0.8), np.array([0.05, 0.1]), np.array([0.01, 0.02]))
     np.testing.assert_allclose(got, 2.0, rtol=1e-12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    booked=st.lists(st.sampled_from([0.0, 0.0, 0.3, 0.9, 1.2, 1.6, 2.4]), min_size=6, max_size=24),
+    seed=st.integers(0, 2**16),
+)
+def test_expected_slope_shares_the_nothing_booked_row_to_the_last_bit(booked, seed):
+    """Entries with nothing booked share one row per rep; the others are worked out on
+    their own: every value is the one the whole formula gives, bit for bit (a rep's
+    rest of the period given as a row of the array's shape goes the formula's way)."""
+    curve = PayoutCurve(points=((0.5, 0.0), (1.0, 1.0), (1.5, 2.0)), tail_slope=1.5, cap=2.5)
+    rng = np.random.default_rng(seed)
+    base = np.resize(np.array(booked), (len(booked) // 3 * 3,)).reshape(-1, 3)
+    rem, sd = rng.uniform(0.0, 1.2, 3), rng.uniform(0.01, 0.5, 3)
+    shared = curve.expected_slope(base, rem, sd)
+    whole = curve.expected_slope(
+        base, np.broadcast_to(rem, base.shape), np.broadcast_to(sd, base.shape)
+    )
+    assert shared.shape == base.shape
+    assert np.array_equal(shared, whole)

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.curves import PayoutCurve, linear_commission
+from sim.measures import MEASURES
 from sim.payout import (
     ToDate,
     annual_targets,
@@ -163,3 +164,23 @@ def test_pay_to_date_never_falls_and_marginal_pay_is_never_negative(done, rem, s
     assert np.all(pay_to_date(b) >= pay_to_date(a) - 1e-9)
     unit = marginal_pay(a, remaining(p, [rem * QUARTER] * 2, sd * QUARTER))["revenue"]
     assert np.all(unit >= 0.0)
+
+
+@settings(max_examples=50, deadline=None)
+@given(
+    seed=st.integers(0, 2**16),
+    name=st.sampled_from(sorted(n for n, k in MEASURES.items() if not k.average)),
+)
+def test_a_measure_on_totals_is_its_sum_over_one_month(seed, name):
+    """Totals to date are a measure's components already summed: the measure on them is
+    the measure of one month holding those totals, bit for bit (zeros and empty
+    denominators included)."""
+    kind = MEASURES[name]
+    rng = np.random.default_rng(seed)
+    totals = {
+        c: np.where(rng.random((4, 5)) < 0.3, 0.0, rng.gamma(2.0, 1e5, (4, 5)))
+        for c in kind.numerator + kind.denominator
+    }
+    one_month = kind.aggregate({c: v[..., None] for c, v in totals.items()}, axis=-1)
+    got = kind.combine(totals)
+    assert np.array_equal(got, one_month, equal_nan=True)

@@ -87,6 +87,9 @@ class TaskEffort:
     level: Effort
     plan_dependent: bool = False
     shifts_deals: bool = False
+    #: Nothing moves with the plan: the engine skips its bookkeeping and records the
+    #: fixed new-business effort as a view (a sample holds a third less).
+    passive: bool = True
 
     def effort(self, state) -> Effort:
         return self.level

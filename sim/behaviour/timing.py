@@ -73,6 +73,15 @@ class _Entries:
         every decision on them reads, in that order."""
         return self.targets(targets), team_index[self.r], self.rest(rest), self.state(state)
 
+    def year(self, year: tuple | None) -> tuple | None:
+        """:func:`_year` of the team, for the entries."""
+        if year is None:
+            return None
+        year_t, fresh = year
+        return self.targets(year_t), None if fresh is None else {
+            k: self(v) for k, v in fresh.items()
+        }
+
     def scatter(self, sub: np.ndarray, base: np.ndarray) -> np.ndarray:
         out = np.array(base, dtype=float, copy=True)
         out[self.t, self.r] = sub[0]
@@ -105,6 +114,21 @@ def _next_value(plan, targets, team_index, unit, period, values):
     return sum(unit[m.id] * moved.value(m.name) for m, _ in paid_flow_measures(plan))
 
 
+def _year(plan, targets, team_index, rest, state, values) -> tuple | None:
+    """Per rep, what the annual true-up weighs a move with: the year's targets and, in
+    the year's last period, the marginal pay of next year's curve from nothing booked
+    (the same in every trial). None without a true-up."""
+    if not (plan.true_up and plan.periods > 1):
+        return None
+    year_t = annual_targets(plan, targets)
+    fresh = None
+    if state.period == plan.periods - 1:
+        zero = {c: np.zeros((1, len(team_index))) for c in values}
+        start = ToDate(plan, year_t, team_index, zero, 0)
+        fresh = annual_marginal_pay(start, rest(slice(0, state.months)))
+    return year_t, fresh
+
+
 def shift_share(
     kind: str,
     plan: Plan,
@@ -127,11 +151,12 @@ def shift_share(
         return remaining_flows(plan, flows, task_effort, months)
 
     unit = _next_unit(plan, targets, team_index, rest, state.period, values)
+    year = _year(plan, targets, team_index, rest, state, values)
     arrays = [*values.values(), *state.booked_period.values()]
     shape = np.broadcast_shapes(*(np.shape(v) for v in arrays))
     if len(shape) != 2 or any(m.level == "team" for m in plan.measures):
         args = (targets, team_index, rest, state, values, unit)
-        gain = _gain(kind, plan, *args, spec, ahead, share)
+        gain = _gain(kind, plan, *args, spec, ahead, share, year)
     else:
         # A rep with no deals to move gains nothing by moving them (a gain of 0, never
         # above the hurdle); most rep-months close no deal, so only the others are
@@ -151,14 +176,15 @@ def shift_share(
                 spec,
                 ahead,
                 share,
+                e.year(year),
             )
             gain = e.scatter(sub, gain)
     return np.where(gain > hurdle, share, 0.0)
 
 
-def _gain(kind, plan, targets, team_index, rest, state, values, unit, spec, ahead, share):
+def _gain(kind, plan, targets, team_index, rest, state, values, unit, spec, ahead, share, year):
     """What moving ``share`` of ``values`` is worth to each rep (money); ``unit`` is
-    :func:`_next_unit`."""
+    :func:`_next_unit`, ``year`` :func:`_year`."""
     moved = {c: v * share for c, v in values.items()}
     hurdle = spec.hurdle * plan.pay_mix.target_incentive / plan.periods
     later = _next_value(plan, targets, team_index, unit, state.period, moved)
@@ -185,10 +211,10 @@ def _gain(kind, plan, targets, team_index, rest, state, values, unit, spec, ahea
     # (less a discount or a slipped deal): it can only cancel a move, so it is worked
     # out only when some rep would move.
     last = state.period == plan.periods - 1
-    if plan.true_up and plan.periods > 1 and (last or (gain > hurdle).any()):
+    if year is not None and (last or (gain > hurdle).any()):
         args = (kind, plan, targets, team_index, rest, state, moved, paid, spec)
         if last or np.ndim(gain) != 2 or any(m.level == "team" for m in plan.measures):
-            gain = _with_true_up(*args, gain)
+            gain = _with_true_up(*args, gain, year)
         else:
             # Within the year the true-up only cancels moves (its gain is never above
             # zero), so only the entries that would move need it.
@@ -201,12 +227,13 @@ def _gain(kind, plan, targets, team_index, rest, state, values, unit, spec, ahea
                 e.totals(paid),
                 spec,
                 e(gain),
+                e.year(year),
             )
             gain = e.scatter(sub, gain)
     return gain
 
 
-def _with_true_up(kind, plan, targets, team_index, rest, state, moved, paid, spec, gain):
+def _with_true_up(kind, plan, targets, team_index, rest, state, moved, paid, spec, gain, year):
     """The gain of a move for reps whose pay the annual true-up governs.
 
     As for effort (:func:`sim.payout.marginal_pay`), a rep is paid at the larger of
@@ -215,8 +242,9 @@ def _with_true_up(kind, plan, targets, team_index, rest, state, moved, paid, spe
     move within the year only loses the discount (pull) or the deals that slip away
     (push); across the year's end it moves bookings between this year's curve and
     next year's, like a period move. ``rest(months)`` gives the reps' bookings still
-    to come over ``months`` (:func:`~sim.behaviour.dynamics.remaining_flows`)."""
-    year_t = annual_targets(plan, targets)
+    to come over ``months`` (:func:`~sim.behaviour.dynamics.remaining_flows`); ``year``
+    is :func:`_year` for the same reps."""
+    year_t, fresh = year
     ytd = ToDate(plan, year_t, team_index, state.booked, 0)
     unit = annual_marginal_pay(ytd, rest(slice(state.month + 1, state.months)))
     per = state.months // plan.periods
@@ -231,10 +259,8 @@ def _with_true_up(kind, plan, targets, team_index, rest, state, moved, paid, spe
 
     annual_rate = worth(unit, moved, year_t, 0)
     governs = annual_rate > worth(unit_p, moved)
-    if state.period == plan.periods - 1:  # across the year's end: next year's curve from zero
-        zero = {c: np.zeros((1, v.shape[-1])) for c, v in moved.items()}
-        start = ToDate(plan, year_t, team_index, zero, 0)
-        later = worth(annual_marginal_pay(start, rest(slice(0, state.months))), moved, year_t, 0)
+    if fresh is not None:  # across the year's end: next year's curve from zero
+        later = worth(fresh, moved, year_t, 0)
         if kind == "pull":
             annual = worth(unit, paid, year_t, 0) - later
         else:
