@@ -15,6 +15,7 @@ piecewise-linear constraints. No other code computes a payout share.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 import numpy as np
@@ -22,7 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from .normal import Z_SETTLED, normal_cdf
 
-__all__ = ["PayoutCurve", "linear_commission", "prob_at_least", "standard_curve"]
+__all__ = [
+    "PayoutCurve",
+    "by_rest_of_period",
+    "linear_commission",
+    "prob_at_least",
+    "standard_curve",
+]
 
 
 class PayoutCurve(BaseModel):
@@ -217,23 +224,9 @@ class PayoutCurve(BaseModel):
             at = np.searchsorted(kinks, base + rem, side="right")
             return np.asarray(slopes)[at] + np.zeros(np.broadcast(base, rem, sd).shape)
         lowest = base.min() if base.size else np.inf
-        if base.ndim == 2 and base.shape[0] > 1 and rem.ndim < 2 and sd.ndim < 2:
-            # The rest of the period is the rep's, whatever the trial: entries with
-            # nothing booked yet (every entry in a period's first month, many in its
-            # second) share one row; the others are worked out on their own numbers.
-            nothing = base == 0
-            n = np.count_nonzero(nothing)
-            if n * 4 >= base.size:
-                row = self._expected_slope(np.zeros((1, base.shape[1])), rem, sd, lowest)
-                out = np.repeat(row, base.shape[0], axis=0)
-                if n < base.size:
-                    some = np.flatnonzero(~nothing)
-                    rep = some % base.shape[1]
-                    at = [np.broadcast_to(a, base.shape[1:]).take(rep)[None] for a in (rem, sd)]
-                    sub = self._expected_slope(base.reshape(-1).take(some)[None], *at, lowest)
-                    out.reshape(-1)[some] = sub[0]
-                return out
-        return self._expected_slope(base, rem, sd, lowest)
+        return by_rest_of_period(
+            lambda b, r, s: self._expected_slope(b, r, s, lowest), base, rem, sd
+        )
 
     def _expected_slope(
         self, base: np.ndarray, rem: np.ndarray, sd: np.ndarray, lowest: float
@@ -284,10 +277,43 @@ def prob_at_least(
     """P(base + X >= level), X normal(rem_mean, rem_sd) truncated at zero."""
     base = np.asarray(base, dtype=float)
     rem = np.asarray(rem_mean, dtype=float)
-    s = np.maximum(np.asarray(rem_sd, dtype=float), 1e-9)
+    sd = np.asarray(rem_sd, dtype=float)
+    return by_rest_of_period(lambda b, r, s: _prob_at_least(level, b, r, s), base, rem, sd)
+
+
+def _prob_at_least(level: float, base: np.ndarray, rem: np.ndarray, sd: np.ndarray) -> np.ndarray:
+    s = np.maximum(sd, 1e-9)
     below = normal_cdf(-rem / s)
     p = (1.0 - normal_cdf((level - base - rem) / s)) / np.maximum(1.0 - below, 1e-300)
     return np.where(level <= base, 1.0, np.clip(p, 0.0, 1.0))
+
+
+def by_rest_of_period(
+    f: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray],
+    base: np.ndarray,
+    rem: np.ndarray,
+    sd: np.ndarray,
+) -> np.ndarray:
+    """``f(base, rem, sd)``, a function of each entry's own numbers, for attainment to
+    date ``base`` (trials, reps) and the rest of the period ``rem``, ``sd`` per rep.
+
+    The rest of the period is the rep's, whatever the trial: entries with nothing
+    booked yet (every entry in a period's first month, many in its second) share one
+    row per rep; the others are worked out on their own numbers. Bit for bit what
+    ``f`` gives on the whole array."""
+    if base.ndim != 2 or base.shape[0] < 2 or np.ndim(rem) > 1 or np.ndim(sd) > 1:
+        return f(base, rem, sd)
+    nothing = base == 0
+    n = np.count_nonzero(nothing)
+    if n * 4 < base.size:  # too few to pay for gathering the others
+        return f(base, rem, sd)
+    out = np.repeat(f(np.zeros((1, base.shape[1])), rem, sd), base.shape[0], axis=0)
+    if n < base.size:
+        some = np.flatnonzero(~nothing)
+        rep = some % base.shape[1]
+        own = [np.broadcast_to(a, base.shape[1:]).take(rep)[None] for a in (rem, sd)]
+        out.reshape(-1)[some] = f(base.reshape(-1).take(some)[None], *own)[0]
+    return out
 
 
 def linear_commission(

@@ -407,8 +407,8 @@ class MonteCarloEngine:
                 o[c][...] = 0.0
 
             if carry is not None:  # deals pushed out of last month close now
-                _add(o, carry, 1.0)
-                held = (carry["new_value"] + carry["xsell_value"]) > 0
+                carry.add_to(o, 1.0)
+                held = carry.moved((n, r))
                 carry = None
             ahead = m % per_period + 1  # months since the last period's close
             if m >= per_period and ahead <= self.pull_months:
@@ -423,9 +423,7 @@ class MonteCarloEngine:
                 carry = self._push(behaviour, close, o, [booked, booked_period])
                 held = None
                 if m == self.months - 1 and behaviour.shifts_deals:
-                    pushed_now = (
-                        None if carry is None else (carry["new_value"] + carry["xsell_value"]) > 0
-                    )
+                    pushed_now = None if carry is None else carry.moved((n, r))
                     year = mk.demand(self.months + self.pull_months)
                     for ahead in range(1, self.pull_months + 1):
                         # Next year's months: this December's demand path moved on.
@@ -489,33 +487,64 @@ class MonteCarloEngine:
             return
         if pushed is not None:  # a rep who just pushed deals out does not pull any in
             share = np.where(pushed, 0.0, share)
-        moved = {c: source[c] * share for c in SHIFTED}
-        for c, v in moved.items():
-            source[c] -= v
-        value = moved["new_value"] + moved["xsell_value"]
+        moved = _Moved.of(source, share)
+        moved.add_to(source, -1.0)
+        v = moved.values
+        value = v["new_value"] + v["xsell_value"]
         rate = pull_discount(self.pull_discount, ahead, self.pull_discount_per)
         given = value * rate
-        moved["new_value"] = moved["new_value"] * (1.0 - rate)
-        moved["xsell_value"] = moved["xsell_value"] * (1.0 - rate)
-        moved["gross_margin"] = moved["gross_margin"] - given
-        moved["discount_given"] = moved["discount_given"] + given
-        _add(dest, moved, 1.0)
-        dest["pulled_in"] += value - given
-        dest["timing_discount"] += given
+        v["new_value"] = v["new_value"] * (1.0 - rate)
+        v["xsell_value"] = v["xsell_value"] * (1.0 - rate)
+        v["gross_margin"] = v["gross_margin"] - given
+        v["discount_given"] = v["discount_given"] + given
+        moved.add_to(dest, 1.0)
+        dest["pulled_in"][moved.at] += value - given
+        dest["timing_discount"][moved.at] += given
         for book in books:
-            _add(book, moved, 1.0)
+            moved.add_to(book, 1.0)
 
-    def _push(self, behaviour, state, month, books) -> dict | None:
+    def _push(self, behaviour, state, month, books) -> _Moved | None:
         """Take the share of this month's deals that reps push into the next period."""
         share = behaviour.shift("push", state, {c: month[c] for c in SHIFTED})
         if share is None:
             return None
-        moved = {c: month[c] * share for c in SHIFTED}
-        _add(month, moved, -1.0)
-        month["pushed_out"] += moved["new_value"] + moved["xsell_value"]
+        moved = _Moved.of(month, share)
+        moved.add_to(month, -1.0)
+        month["pushed_out"][moved.at] += moved.values["new_value"] + moved.values["xsell_value"]
         for book in books:
-            _add(book, moved, -1.0)
+            moved.add_to(book, -1.0)
         return moved
+
+
+@dataclass
+class _Moved:
+    """Deals moved out of a month: the (trial, rep) entries that move some, and what
+    each takes of every :data:`SHIFTED` component. Few entries move at a close, so a
+    move touches only theirs (adding nothing elsewhere changes nothing)."""
+
+    at: tuple[np.ndarray, np.ndarray]  # (trials, reps) indices of the entries that move
+    values: dict[str, np.ndarray]  # component -> what each entry moves
+
+    @classmethod
+    def of(cls, month: dict[str, np.ndarray], share) -> _Moved:
+        """``share`` (per entry) of each of the month's components."""
+        shape = month["new_value"].shape
+        share = np.broadcast_to(share, shape)
+        at = np.nonzero(share)
+        s = share[at]
+        return cls(at, {c: month[c][at] * s for c in SHIFTED})
+
+    def add_to(self, target: dict[str, np.ndarray], sign: float) -> None:
+        """Add (``sign`` 1) or take away (-1) the moved values, where ``target`` has them."""
+        for c, v in self.values.items():
+            if c in target:
+                target[c][self.at] += sign * v
+
+    def moved(self, shape: tuple[int, int]) -> np.ndarray:
+        """Whether each entry moved any bookings."""
+        out = np.zeros(shape, bool)
+        out[self.at] = (self.values["new_value"] + self.values["xsell_value"]) > 0
+        return out
 
 
 #: Components only a plan-dependent behaviour changes, and their value otherwise.
@@ -536,12 +565,6 @@ SHIFTED = (
     "gross_margin",
     "discount_given",
 )
-
-
-def _add(target: dict, values: dict, sign: float) -> None:
-    for c, v in values.items():
-        if c in target:
-            target[c] += sign * v
 
 
 def _book(booked: dict, booked_period: dict, month: dict) -> None:

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from sim.curves import PayoutCurve, linear_commission, standard_curve
+from sim.curves import PayoutCurve, linear_commission, prob_at_least, standard_curve
 
 # Breakpoints live on a 0.01 grid and shares on a 0.01 grid, so every genuine
 # segment is at least 0.01 wide and every genuine jump at least 0.01 high. EPS
@@ -364,8 +364,9 @@ def test_expected_slope_far_from_every_kink_is_the_segments_slope():
 )
 def test_expected_slope_shares_the_nothing_booked_row_to_the_last_bit(booked, seed):
     """Entries with nothing booked share one row per rep; the others are worked out on
-    their own: every value is the one the whole formula gives, bit for bit (a rep's
-    rest of the period given as a row of the array's shape goes the formula's way)."""
+    their own: every expected slope and chance of reaching target is the one the whole
+    formula gives, bit for bit (a rep's rest of the period given as a row of the
+    array's shape goes the formula's way)."""
     curve = PayoutCurve(points=((0.5, 0.0), (1.0, 1.0), (1.5, 2.0)), tail_slope=1.5, cap=2.5)
     rng = np.random.default_rng(seed)
     base = np.resize(np.array(booked), (len(booked) // 3 * 3,)).reshape(-1, 3)
@@ -376,3 +377,5 @@ def test_expected_slope_shares_the_nothing_booked_row_to_the_last_bit(booked, se
     )
     assert shared.shape == base.shape
     assert np.array_equal(shared, whole)
+    rows = np.broadcast_to(rem, base.shape), np.broadcast_to(sd, base.shape)
+    assert np.array_equal(prob_at_least(1.0, base, rem, sd), prob_at_least(1.0, base, *rows))

@@ -50,7 +50,8 @@ def remaining_flows(
     plan: Plan, flows: Flows, task_effort: dict[str, np.ndarray], months: slice
 ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Mean and variance of each deal-driven measure's bookings over ``months``."""
-    return {m.id: flows.measure(c, task_effort, months) for m, c in paid_flow_measures(plan)}
+    measures = tuple((m.id, c) for m, c in paid_flow_measures(plan))
+    return flows.remaining(measures, task_effort, months)
 
 
 def marginal_pay(

@@ -41,9 +41,11 @@ class Flows:
 
     mean: dict[str, dict[str, np.ndarray]]
     var: dict[str, dict[str, np.ndarray]]
-    #: Sums over a run of months, by (task, component, first, stop): reps ask for the
-    #: same few windows every month of every trial.
+    #: Sums over a run of months (by task, component and months) and what is still to
+    #: come of each measure (by measures, effort and months): reps ask for the same few
+    #: every month of every trial.
     _windows: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _remaining: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def window(self, task: str, component: str, months: slice) -> tuple[np.ndarray, np.ndarray]:
         """Mean and variance of one component's flow at unit effort over ``months``."""
@@ -55,6 +57,22 @@ class Flows:
                 self.var[task][component][:, months].sum(1),
             )
         return got
+
+    def remaining(
+        self,
+        measures: tuple[tuple[str, tuple[str, ...]], ...],
+        effort: dict[str, np.ndarray],
+        months: slice,
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """:meth:`measure` of each ``(measure id, components)`` over ``months``, kept
+        for the same measures and ``effort`` (by identity: reps plan with one effort
+        per task for a whole run, and ask every month)."""
+        key = (measures, id(effort), months.start, months.stop, months.step)
+        kept = self._remaining.get(key)
+        if kept is None or kept[0] is not effort:
+            out = {i: self.measure(c, effort, months) for i, c in measures}
+            kept = self._remaining[key] = (effort, out)
+        return dict(kept[1])
 
     def measure(
         self, components: tuple[str, ...], effort: dict[str, np.ndarray], months: slice
