@@ -18,7 +18,7 @@ import sim
 from sim.behaviour import dynamics
 from sim.behaviour.base import Effort
 from sim.behaviour.flows import expected_flows
-from sim.behaviour.response import TaskEffort, TeamSample
+from sim.behaviour.response import BestResponse, TaskEffort, TeamSample
 from sim.montecarlo import MonteCarloEngine
 from sim.payout import plan_targets
 from sim.run import make_population
@@ -142,3 +142,27 @@ def test_reference_read_off_the_sample_is_what_the_engine_month_by_month_gives(t
     for t, periods in seen.items():
         want = np.stack([dynamics._unit_scale(np.concatenate(p), spec) for p in periods], axis=1)
         assert np.array_equal(got[t], want), t
+
+
+def test_a_lean_sample_keeps_only_todays_effort_and_gives_the_same_responses(team):
+    """Paying every plan of a run on each grid level as it is simulated, a calibration
+    need keep only today's effort (everyone's team-mates): the same best responses,
+    bit for bit, from a fraction of the memory."""
+    scenario, pop = team
+    spec = scenario.behaviour.all_on().effort
+    plans = [scenario.plans[n] for n in ("base", "uncapped", "margin_gate")]
+    got, runs = {}, {}
+    for keep in (True, False):
+        sample = _Counting(scenario.market, pop, TRIALS, SEED, keep=keep)
+        reps = BestResponse.calibrate(plans[0], sample, spec, SEED, plans[1:])
+        got[keep] = [reps.respond(p, sample) for p in plans]
+        kept = set(sample._cache)
+        assert kept >= set(spec.levels) if keep else kept == {1.0}
+        runs[keep] = sum(np.ndim(e.new) == 0 for e in sample.runs)  # uniform levels
+    # Every plan was paid on each level as it was simulated: no level simulated twice.
+    assert runs[False] == runs[True] >= len(spec.levels)
+    for lean, kept in zip(got[False], got[True], strict=True):
+        for field in ("effort", "ce", "utility", "pay_mean", "p_target"):
+            assert np.array_equal(getattr(lean, field), getattr(kept, field)), field
+        for t in ("new", "xsell", "service"):
+            assert np.array_equal(lean.task[t], kept.task[t])

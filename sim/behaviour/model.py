@@ -21,8 +21,9 @@ from ..population import Population
 from ..streams import BLOCK_TRIALS, CALIBRATION
 from . import dynamics, retention, timing
 from .base import Effort, MonthState
+from .collaboration import pays_on_team
 from .flows import Flows, expected_flows
-from .response import Response, TeamSample, best_response
+from .response import BestResponse, Response, TeamSample
 from .spec import BehaviourSpec
 
 __all__ = ["PlanBehaviour", "build_behaviours"]
@@ -96,17 +97,20 @@ def build_behaviours(
     """Behaviour of every plan; the first plan is today's plan (calibration anchor)."""
     flows = expected_flows(market, population)
     names = list(plans)
-    sample = TeamSample(market, population, spec.effort.calibration_trials, seed)
-    base, reps = best_response(plans[names[0]], market, population, spec.effort, seed, None, sample)
+    # A plan paying on team-mates' results finds its equilibrium on the grid's samples
+    # with other team-mates: only then are they kept.
+    keep = any(pays_on_team(p, population) for p in plans.values())
+    trials = spec.effort.calibration_trials
+    sample = TeamSample(market, population, trials, seed, keep=keep)
+    today = plans[names[0]]
+    others = [plans[n] for n in names[1:]]
+    reps = BestResponse.calibrate(today, sample, spec.effort, seed, others)
+    base = reps.respond(today, sample)
     option = retention.outside_option(base.utility, population, spec.retention)
     out = {}
     for name in names:
         plan = plans[name]
-        resp = (
-            base
-            if name == names[0]
-            else best_response(plan, market, population, spec.effort, seed, reps, sample)[0]
-        )
+        resp = base if name == names[0] else reps.respond(plan, sample)
         p_leave = (
             retention.leave_probability(resp.utility, option, spec.retention)
             if spec.retention.enabled

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, field
 
@@ -127,7 +127,12 @@ class TeamSample:
     random numbers; uniform effort levels are simulated once and kept. New levels run
     side by side on ``executor`` (a Dask client's, say) if given, else on threads.
     ``stream`` is the calibration streams by default; on the trial streams the sample
-    is the first ``trials`` years a simulation with the same seed draws."""
+    is the first ``trials`` years a simulation with the same seed draws.
+
+    With ``keep=False`` only today's effort (1.0, every plan's team-mates) is kept:
+    each other level is simulated when asked, for whoever pays plans on it at once
+    (:meth:`BestResponse.calibrate` pays every plan of a run on each level of its
+    grid), and a calibration holds a few samples instead of a dozen."""
 
     def __init__(
         self,
@@ -138,8 +143,10 @@ class TeamSample:
         workers: int = 2,
         executor: Executor | None = None,
         stream: int = CALIBRATION,
+        keep: bool = True,
     ):
         self.pop, self.trials, self.seed, self.workers = population, trials, seed, workers
+        self.keep = keep
         self.engine = MonteCarloEngine(market, population, stream=stream)
         self.n_blocks = -(-trials // BLOCK_TRIALS)
         self.executor = executor
@@ -175,6 +182,8 @@ class TeamSample:
         key = round(float(effort), 12)
         with self._lock:  # one simulation of a level; threads asking for it wait for it
             kept, mine = self._cache.get(key), False
+            if kept is None and not self.keep and key != 1.0:
+                return self._run(Effort(key, key, key))
             if kept is None:
                 kept, mine = self._cache.setdefault(key, Future()), True
         if mine:  # other levels are simulated side by side meanwhile
@@ -216,27 +225,31 @@ class PlanSample:
         self.plan, self.sample, self.pop, self.risk = plan, sample, sample.pop, risk
         self.mates = mates  # the team-mates' work (default: today's, effort 1.0)
 
-    def outcome(self, effort: Effort | float) -> PlanOutcome:
+    def outcome(self, effort: Effort | float, own: Outcomes | None = None) -> PlanOutcome:
         """The plan paid with each rep working at ``effort`` and their team-mates as
         in ``mates`` (today's by default): a rep's own effort, not the team's, is what
-        they choose."""
+        they choose. ``own`` is the sample at ``effort``, when already at hand."""
         mates = self.sample.at(1.0) if self.mates is None else self.mates
-        own = own_effort_outcomes(self.plan, self.sample.at(effort), mates, self.pop)
-        return evaluate_plan(self.plan, own, self.pop)
+        own = self.sample.at(effort) if own is None else own
+        return evaluate_plan(
+            self.plan, own_effort_outcomes(self.plan, own, mates, self.pop), self.pop
+        )
 
-    def value(self, effort: Effort | float) -> tuple[np.ndarray, PlanOutcome]:
+    def value(
+        self, effort: Effort | float, own: Outcomes | None = None
+    ) -> tuple[np.ndarray, PlanOutcome]:
         """Certainty equivalent of pay plus expected reward value, per rep."""
-        po = self.outcome(effort)
+        po = self.outcome(effort, own)
         return plan_value(self.plan, po, self.pop, self.risk), po
 
-    def worth(self, effort: Effort | float) -> np.ndarray:
+    def worth(self, effort: Effort | float, own: Outcomes | None = None) -> np.ndarray:
         """The plan's value to each rep at ``effort`` (:meth:`value` without the
         outcome); at a uniform level with today's team-mates it is worked out once
         for the sample, whichever plan sample on it asks (the grid of a calibration
         and of the best response to the same plan)."""
         if self.mates is not None or isinstance(effort, Effort):
-            return self.value(effort)[0]
-        return self.sample.worth(self.plan, self.risk, float(effort), self.value)
+            return self.value(effort, own)[0]
+        return self.sample.worth(self.plan, self.risk, float(effort), lambda e: self.value(e, own))
 
 
 def plan_value(plan: Plan, po: PlanOutcome, population: Population, risk: np.ndarray) -> np.ndarray:
@@ -298,20 +311,35 @@ class BestResponse:
     today: Plan | None = None  # the plan it was calibrated on
 
     @classmethod
-    def calibrate(cls, plan: Plan, sample: TeamSample, spec: EffortSpec, seed: int) -> BestResponse:
-        """Calibrate on today's plan: effort 1.0 is each rep's best response to it."""
+    def calibrate(
+        cls,
+        plan: Plan,
+        sample: TeamSample,
+        spec: EffortSpec,
+        seed: int,
+        others: Sequence[Plan] = (),
+    ) -> BestResponse:
+        """Calibrate on today's plan: effort 1.0 is each rep's best response to it.
+        ``others`` (the run's other plans) are paid on the grid's samples too, for
+        their best responses to read."""
         pop = sample.pop
         risk = risk_aversion(spec, pop, plan.pay_mix.ote, seed)
         if not spec.enabled:
             return cls(spec, risk, np.zeros(pop.size), None)
         levels = np.asarray(spec.levels, dtype=float)
         ps = PlanSample(plan, sample, risk)
+        rest = [PlanSample(p, sample, risk) for p in others]
         ones = np.ones(pop.size)
+
+        def paid(effort: Effort | float) -> np.ndarray:
+            own = sample.at(effort)  # one simulation for every plan paid on it
+            for other in rest if not isinstance(effort, Effort) else ():
+                other.worth(effort, own)
+            return ps.worth(effort, own)
+
         # The grid and today's task split read the plan at effort levels known up
         # front: simulated and paid side by side, the split's at effort 1.0 from the grid.
-        values = side_by_side(
-            ps.worth, [float(e) for e in levels] + task_efforts(ones), sample.workers
-        )
+        values = side_by_side(paid, [float(e) for e in levels] + task_efforts(ones), sample.workers)
         value = np.stack(values[: len(levels)])
         cost = calibrated_cost(levels, value, spec.cost_curvature)
         today = np.flatnonzero(levels == 1.0)
@@ -402,7 +430,8 @@ class BestResponse:
             task = {t: ones for t in TASKS}
             shares = {t: ones / 3 for t in TASKS}
         else:
-            sample_levels(sample, self.spec.levels)
+            # The grid's values side by side (those a calibration paid are kept).
+            side_by_side(ps.worth, [float(e) for e in self.spec.levels], sample.workers)
             choice, ps, eq = self.team_choice(plan, sample)
             effort, at_bound = choice.effort, choice.at_bound
             if plan is self.today:  # today's split, by definition of the calibration
@@ -426,13 +455,6 @@ class BestResponse:
             at_bound=at_bound,
             equilibrium=eq,
         )
-
-
-def sample_levels(sample: TeamSample, levels) -> np.ndarray:
-    """Simulate the sample at every level (side by side) and return the levels."""
-    levels = np.asarray(levels, dtype=float)
-    sample.levels(levels)
-    return levels
 
 
 def best_response(
