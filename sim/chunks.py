@@ -118,28 +118,32 @@ def effort_by_progress(outcomes: Outcomes, plan: Plan, pop: Population) -> np.nd
         return out
     m, comps = flow[0]
     per = months // plan.periods
-    # Worked month-major, (months, trials, reps), as the engines store components:
-    # each month's values are contiguous, and the running totals add months up.
-    monthly = sum(np.moveaxis(outcomes.components[c], -1, 0) for c in comps)
-    to_date = np.empty_like(monthly)  # booked in the period before the month starts
-    total = None
-    for mo in range(months):  # the period's running total, then less the month itself
-        total = monthly[mo].copy() if mo % per == 0 else np.add(total, monthly[mo], out=total)
-        np.subtract(total, monthly[mo], out=to_date[mo])
-    target = np.repeat(plan_targets(plan, pop)[m.id].T, per, axis=0)[
-        :, None, :
-    ]  # (months, 1, reps)
+    target = plan_targets(plan, pop)[m.id]  # (reps, periods)
     has_target = target > 0  # overlays may have none
-    progress = np.divide(to_date, target, out=np.zeros_like(to_date), where=has_target)
     k = np.arange(months) % per
     position = np.where(k == per - 1, 2, np.where(k == 0, 0, 1))  # first, middle, last month
-    start = (np.arange(t)[None, :, None] * 3 + position[:, None, None]) * nb  # (months, trials, 1)
-    # In (trial, rep, month) order, as bincount has always summed them.
-    index = (start + progress_bin(progress)).transpose(1, 2, 0).ravel()
+    first = np.arange(t)[:, None] * 3 * nb  # each trial's first bin
+    # Worked month by month on (trials, reps) arrays, as the engines store components
+    # (each month's values contiguous, small enough to stay in cache), into the index
+    # in (trial, rep, month) order, as bincount has always summed them.
+    index = np.empty((t, r, months), dtype=np.intp)
+    total = month = None
+    for mo in range(months):  # the period's running total, then less the month itself
+        month = sum(outcomes.components[c][..., mo] for c in comps)
+        total = month.copy() if mo % per == 0 else np.add(total, month, out=total)
+        tm, ok = target[:, mo // per], has_target[:, mo // per]
+        progress = np.divide(total - month, tm, out=np.zeros((t, r)), where=ok)
+        index[..., mo] = progress_bin(progress) + (first + position[mo] * nb)
+    index = index.ravel()
+    has_target = np.repeat(has_target.T, per, axis=0)[:, None, :]  # (months, 1, reps)
     size = t * 3 * nb
+    effort = outcomes.components["effort"].ravel()
+    if has_target.all():  # every rep counts: counts without weights (the same sums)
+        out[:, 0] = np.bincount(index, effort, size).reshape(t, 3, nb)
+        out[:, 1] = np.bincount(index, minlength=size).reshape(t, 3, nb)
+        return out
     counted = np.broadcast_to(has_target.transpose(1, 2, 0), (t, r, months)).ravel().astype(float)
-    effort = outcomes.components["effort"].ravel() * counted
-    out[:, 0] = np.bincount(index, effort, size).reshape(t, 3, nb)
+    out[:, 0] = np.bincount(index, effort * counted, size).reshape(t, 3, nb)
     out[:, 1] = np.bincount(index, counted, size).reshape(t, 3, nb)
     return out
 
