@@ -41,19 +41,20 @@ class _Counting(TeamSample):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         run, lock = self._run, threading.Lock()
-        self.runs, self.running, self.most = [], 0, 0
+        self.runs, self.running, self.most = [], 0, 0  # levels other than 1.0 at once
 
         def counted(effort):
+            level = np.ndim(effort.new) == 0 and float(effort.new) != 1.0
             with lock:
                 self.runs.append(effort)
-                self.running += 1
+                self.running += level
                 self.most = max(self.most, self.running)
             try:
                 time.sleep(0.05)  # long enough for the other thread to start its own
                 return run(effort)
             finally:
                 with lock:
-                    self.running -= 1
+                    self.running -= level
 
         self._run = counted
 
@@ -61,11 +62,11 @@ class _Counting(TeamSample):
 def test_each_level_is_simulated_once_and_new_levels_side_by_side(team):
     scenario, pop = team
     sample = _Counting(scenario.market, pop, TRIALS, SEED)
-    first = sample.levels([0.8, 1.0, 1.2, 1.0])
+    first = sample.levels([0.8, 1.2, 1.0, 1.0])
     assert len(sample.runs) == 3  # 1.0 asked twice, simulated once
     assert sample.most == 2  # two new levels at a time, not one after the other
     again = sample.levels([1.2, 0.8])
-    assert len(sample.runs) == 3 and again[0] is first[2] and again[1] is first[0]
+    assert len(sample.runs) == 3 and again[0] is first[1] and again[1] is first[0]
     # Threads asking for the same new level wait for its one simulation.
     from sim.behaviour.base import side_by_side
 
@@ -159,6 +160,7 @@ def test_a_lean_sample_keeps_only_todays_effort_and_gives_the_same_responses(tea
         kept = set(sample._cache)
         assert kept >= set(spec.levels) if keep else kept == {1.0}
         runs[keep] = sum(np.ndim(e.new) == 0 for e in sample.runs)  # uniform levels
+        assert sample.most == 2  # levels kept or not, two levels simulated at a time
     # Every plan was paid on each level as it was simulated: no level simulated twice.
     assert runs[False] == runs[True] >= len(spec.levels)
     for lean, kept in zip(got[False], got[True], strict=True):

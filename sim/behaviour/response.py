@@ -182,10 +182,10 @@ class TeamSample:
         key = round(float(effort), 12)
         with self._lock:  # one simulation of a level; threads asking for it wait for it
             kept, mine = self._cache.get(key), False
-            if kept is None and not self.keep and key != 1.0:
-                return self._run(Effort(key, key, key))
-            if kept is None:
+            if kept is None and (self.keep or key == 1.0):
                 kept, mine = self._cache.setdefault(key, Future()), True
+        if kept is None:  # not kept: simulated for this caller alone
+            return self._run(Effort(key, key, key))
         if mine:  # other levels are simulated side by side meanwhile
             try:
                 kept.set_result(self._run(Effort(key, key, key)))
