@@ -127,7 +127,7 @@ def effort_by_progress(outcomes: Outcomes, plan: Plan, pop: Population) -> np.nd
     # (each month's values contiguous, small enough to stay in cache), into the index
     # in (trial, rep, month) order, as bincount has always summed them.
     index = np.empty((t, r, months), dtype=np.intp)
-    total = month = None
+    total = None
     for mo in range(months):  # the period's running total, then less the month itself
         month = sum(outcomes.components[c][..., mo] for c in comps)
         total = month.copy() if mo % per == 0 else np.add(total, month, out=total)

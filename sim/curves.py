@@ -300,7 +300,8 @@ def by_rest_of_period(
     The rest of the period is the rep's, whatever the trial: entries with nothing
     booked yet (every entry in a period's first month, many in its second) share one
     row per rep; the others are worked out on their own numbers. Bit for bit what
-    ``f`` gives on the whole array."""
+    ``f`` gives on the whole array when ``f`` works entry by entry (anything it reads
+    across the array, such as the lowest attainment, is worked out before)."""
     if base.ndim != 2 or base.shape[0] < 2 or np.ndim(rem) > 1 or np.ndim(sd) > 1:
         return f(base, rem, sd)
     nothing = base == 0

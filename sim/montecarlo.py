@@ -342,7 +342,9 @@ class MonteCarloEngine:
                 service = np.broadcast_to(service, (n, r))
                 p_m = np.clip(p_keep + self.service_retention * (service - 1.0), 0.0, 1.0)
             csat_base = pop.csat_base + self.service_csat * (service - 1.0)
-            if passive and m == 0:  # a fixed effort: the same every month, as a view
+            if passive and m == 0:
+                # A passive behaviour's effort is fixed (the same every month) and it
+                # seats every rep: its new-business effort is recorded as a view.
                 out["effort"] = np.broadcast_to(
                     np.asarray(e_new, dtype=float)[..., None], (n, r, self.months)
                 )
@@ -408,7 +410,7 @@ class MonteCarloEngine:
 
             if carry is not None:  # deals pushed out of last month close now
                 carry.add_to(o, 1.0)
-                held = carry.moved((n, r))
+                held = carry.movers((n, r))
                 carry = None
             ahead = m % per_period + 1  # months since the last period's close
             if m >= per_period and ahead <= self.pull_months:
@@ -423,7 +425,7 @@ class MonteCarloEngine:
                 carry = self._push(behaviour, close, o, [booked, booked_period])
                 held = None
                 if m == self.months - 1 and behaviour.shifts_deals:
-                    pushed_now = None if carry is None else carry.moved((n, r))
+                    pushed_now = None if carry is None else carry.movers((n, r))
                     year = mk.demand(self.months + self.pull_months)
                     for ahead in range(1, self.pull_months + 1):
                         # Next year's months: this December's demand path moved on.
@@ -540,14 +542,15 @@ class _Moved:
             if c in target:
                 target[c][self.at] += sign * v
 
-    def moved(self, shape: tuple[int, int]) -> np.ndarray:
+    def movers(self, shape: tuple[int, int]) -> np.ndarray:
         """Whether each entry moved any bookings."""
         out = np.zeros(shape, bool)
         out[self.at] = (self.values["new_value"] + self.values["xsell_value"]) > 0
         return out
 
 
-#: Components only a plan-dependent behaviour changes, and their value otherwise.
+#: Components only a responding behaviour changes, and their value in a passive run
+#: (effort: the fixed level of the run, 1.0 for the foundation engine).
 PASSIVE = {
     "effort": 1.0,
     "present": 1.0,

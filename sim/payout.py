@@ -286,6 +286,8 @@ class ToDate:
     counts, margin, cycle days) to (trials, reps) sums; ``team_index`` pools them
     for team measures. Measures the totals cannot give (csat, retention) count as
     on target, and rules that read them are neutral: they do not move with a deal.
+    Measures are worked out once on the totals and kept: build one for a decision,
+    never across months (the engines add to their totals in place).
     """
 
     plan: Plan

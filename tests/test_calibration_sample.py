@@ -7,6 +7,7 @@ in a few seconds, with a quarterly plan, a true-up and three measures.
 
 from __future__ import annotations
 
+import pickle
 import threading
 import time
 from pathlib import Path
@@ -18,7 +19,7 @@ import sim
 from sim.behaviour import dynamics
 from sim.behaviour.base import Effort
 from sim.behaviour.flows import expected_flows
-from sim.behaviour.response import BestResponse, TaskEffort, TeamSample
+from sim.behaviour.response import BestResponse, PlanSample, TaskEffort, TeamSample
 from sim.montecarlo import MonteCarloEngine
 from sim.payout import plan_targets
 from sim.run import make_population
@@ -168,3 +169,34 @@ def test_a_lean_sample_keeps_only_todays_effort_and_gives_the_same_responses(tea
             assert np.array_equal(getattr(lean, field), getattr(kept, field)), field
         for t in ("new", "xsell", "service"):
             assert np.array_equal(lean.task[t], kept.task[t])
+
+
+def test_values_are_kept_only_for_the_plans_a_sample_remembers(team):
+    """A run's plans are paid once per grid level; an optimiser's many candidate plans
+    are not kept (they would pile up for the whole tabulation)."""
+    scenario, pop = team
+    plan, other = scenario.plans["base"], scenario.plans["uncapped"]
+    sample = TeamSample(scenario.market, pop, TRIALS, SEED)
+    risk = np.full(pop.size, 1e-5)
+    first = PlanSample(other, sample, risk).worth(0.85)
+    assert not sample._values  # not remembered: worked out, not kept
+    sample.remember([plan])
+    kept = PlanSample(plan, sample, risk).worth(0.85)
+    assert PlanSample(plan, sample, risk).worth(0.85) is kept and len(sample._values) == 1
+    assert not kept.flags.writeable
+    assert np.array_equal(PlanSample(other, sample, risk).worth(0.85), first)
+
+
+def test_flows_travel_without_what_reps_asked(team):
+    scenario, pop = team
+    flows = expected_flows(scenario.market, pop)
+    plan = scenario.plans["base"]
+    task = {t: np.ones(pop.size) for t in ("new", "xsell", "service")}
+    rest = dynamics.remaining_flows(plan, flows, task, slice(2, 6))
+    assert flows._windows and flows._remaining
+    copy = pickle.loads(pickle.dumps(flows))
+    assert not copy._windows and not copy._remaining
+    again = dynamics.remaining_flows(plan, copy, task, slice(2, 6))
+    for k, (mean, var) in rest.items():
+        assert np.array_equal(again[k][0], mean) and np.array_equal(again[k][1], var)
+        assert not mean.flags.writeable

@@ -361,13 +361,16 @@ def test_expected_slope_far_from_every_kink_is_the_segments_slope():
 @given(
     booked=st.lists(st.sampled_from([0.0, 0.0, 0.3, 0.9, 1.2, 1.6, 2.4]), min_size=6, max_size=24),
     seed=st.integers(0, 2**16),
+    stepped=st.booleans(),
 )
-def test_expected_slope_shares_the_nothing_booked_row_to_the_last_bit(booked, seed):
+def test_expected_slope_shares_the_nothing_booked_row_to_the_last_bit(booked, seed, stepped):
     """Entries with nothing booked share one row per rep; the others are worked out on
     their own: every expected slope and chance of reaching target is the one the whole
     formula gives, bit for bit (a rep's rest of the period given as a row of the
     array's shape goes the formula's way)."""
     curve = PayoutCurve(points=((0.5, 0.0), (1.0, 1.0), (1.5, 2.0)), tail_slope=1.5, cap=2.5)
+    if stepped:  # a bonus at target: the density of the jump as well
+        curve = PayoutCurve(points=((0.5, 0.0), (1.0, 0.8), (1.0, 1.3), (1.5, 2.0)), cap=2.5)
     rng = np.random.default_rng(seed)
     base = np.resize(np.array(booked), (len(booked) // 3 * 3,)).reshape(-1, 3)
     rem, sd = rng.uniform(0.0, 1.2, 3), rng.uniform(0.01, 0.5, 3)

@@ -82,7 +82,8 @@ class FixedEffort:
 
     @property
     def passive(self) -> bool:
-        """Nothing to record and nothing to shift: the engine may skip its bookkeeping."""
+        """Effort fixed and nothing shifted: the engine may skip its bookkeeping (it
+        records the effort as a view). Kept to today's effort, the foundation run."""
         return self.level == 1.0
 
     def effort(self, state: MonthState) -> Effort | None:

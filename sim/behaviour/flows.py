@@ -52,10 +52,10 @@ class Flows:
         key = (task, component, months.start, months.stop, months.step)
         got = self._windows.get(key)
         if got is None:
-            got = self._windows[key] = (
-                self.mean[task][component][:, months].sum(1),
-                self.var[task][component][:, months].sum(1),
+            got = tuple(
+                _shared(v[task][component][:, months].sum(1)) for v in (self.mean, self.var)
             )
+            self._windows[key] = got
         return got
 
     def remaining(
@@ -69,10 +69,20 @@ class Flows:
         per task for a whole run, and ask every month)."""
         key = (measures, id(effort), months.start, months.stop, months.step)
         kept = self._remaining.get(key)
-        if kept is None or kept[0] is not effort:
-            out = {i: self.measure(c, effort, months) for i, c in measures}
+        if kept is None or kept[0] is not effort:  # an id is only unique while alive
+            out = {
+                i: tuple(_shared(a) for a in self.measure(c, effort, months)) for i, c in measures
+            }
             kept = self._remaining[key] = (effort, out)
         return dict(kept[1])
+
+    def __getstate__(self) -> dict:
+        """The flows without what was kept for reps' questions (a worker asks its own)."""
+        return {"mean": self.mean, "var": self.var}
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in (*state.items(), ("_windows", {}), ("_remaining", {})):
+            object.__setattr__(self, name, value)
 
     def measure(
         self, components: tuple[str, ...], effort: dict[str, np.ndarray], months: slice
@@ -87,6 +97,13 @@ class Flows:
                 mean = mean + e * mu
                 var = var + e * v
         return mean, var
+
+
+def _shared(a) -> np.ndarray:
+    """``a`` as a read-only array: kept and handed to every rep-month that asks."""
+    a = np.array(a, dtype=float)  # a copy: the caller's array stays writable
+    a.flags.writeable = False
+    return a
 
 
 def expected_flows(market: Market, population: Population, months: int = 12) -> Flows:

@@ -153,9 +153,15 @@ class TeamSample:
         self._run = functools.partial(_sample_at, self.engine, seed, self.n_blocks, trials)
         self._cache: dict[float, Future] = {}  # level -> its sample, once simulated
         self._lock = threading.Lock()
-        self._worth: dict[tuple, tuple] = {}  # (plan, risk, level) -> value, see worth()
+        self._plans: dict[int, Plan] = {}  # the plans whose values are kept, by id
+        self._values: dict[tuple, tuple] = {}  # (plan, risk, level) -> value, see value_of()
 
-    def worth(
+    def remember(self, plans: Sequence[Plan]) -> None:
+        """Keep the values of ``plans`` (a run's plans, paid on every grid level) for
+        :meth:`value_of`; others (an optimiser's many candidates) are not kept."""
+        self._plans.update((id(p), p) for p in plans)
+
+    def value_of(
         self,
         plan: Plan,
         risk: np.ndarray,
@@ -163,20 +169,25 @@ class TeamSample:
         value: Callable[[float], tuple[np.ndarray, PlanOutcome]],
     ) -> np.ndarray:
         """``plan``'s value to reps of aversion ``risk`` at uniform ``level`` with
-        today's team-mates, as ``value(level)`` gives it, kept for the sample's life
-        (by the objects' identity: they are kept alive with it)."""
+        today's team-mates, as ``value(level)`` gives it: worked out once for a plan
+        the sample remembers (by identity; the objects are kept alive with it)."""
+        if self._plans.get(id(plan)) is not plan:
+            return value(level)[0]
         key = (id(plan), id(risk), round(level, 12))
-        kept = self._worth.get(key)
+        kept = self._values.get(key)
         if kept is None:
-            kept = self._worth[key] = (plan, risk, value(level)[0])
-        return kept[2]
+            out = value(level)[0]
+            out.flags.writeable = False  # shared by whoever asks
+            kept = self._values[key] = (risk, out)
+        return kept[1]
 
     def at(self, effort: Effort | float) -> Outcomes:
         """The sample at ``effort``: one level for every task, or an effort per task
-        (kept, like a level, when it is one level for every task and rep)."""
+        (kept, like a level, when it is one level of the grid's precision, 12
+        decimals, for every task and rep)."""
         if isinstance(effort, Effort):
             level = _one_level(effort)
-            if level is None:
+            if level is None or round(level, 12) != level:  # not a level of the grid's
                 return self._run(effort)
             effort = level
         key = round(float(effort), 12)
@@ -188,28 +199,31 @@ class TeamSample:
             return self._run(Effort(key, key, key))
         if mine:  # other levels are simulated side by side meanwhile
             try:
-                kept.set_result(self._run(Effort(key, key, key)))
+                oc = self._run(Effort(key, key, key))
             except BaseException as exc:
                 with self._lock:
-                    del self._cache[key]  # a later call tries again
+                    self._cache.pop(key, None)  # a later call tries again
                 kept.set_exception(exc)
                 raise
+            kept.set_result(oc)
         return kept.result()
 
     def levels(self, levels) -> list[Outcomes]:
         """The sample at each uniform level (new ones simulated side by side)."""
-        if self.executor is not None:
-            with self._lock:
-                todo = [e for e in levels if round(float(e), 12) not in self._cache]
-            done = list(self.executor.map(self._run, [Effort(e, e, e) for e in todo]))
-            with self._lock:
-                for e, oc in zip(todo, done, strict=True):
+        if self.executor is None:
+            return side_by_side(self.at, [float(e) for e in levels], self.workers)
+        keys = [round(float(e), 12) for e in levels]
+        with self._lock:
+            todo = list(dict.fromkeys(k for k in keys if k not in self._cache))
+        runs = list(self.executor.map(self._run, [Effort(k, k, k) for k in todo]))
+        done = dict(zip(todo, runs, strict=True))
+        with self._lock:
+            for k, oc in done.items():
+                if self.keep or k == 1.0:
                     kept = Future()
                     kept.set_result(oc)
-                    self._cache.setdefault(round(float(e), 12), kept)
-        else:
-            side_by_side(self.at, [float(e) for e in levels], self.workers)
-        return [self.at(float(e)) for e in levels]
+                    self._cache.setdefault(k, kept)
+        return [done[k] if k in done else self.at(k) for k in keys]
 
 
 class PlanSample:
@@ -245,11 +259,13 @@ class PlanSample:
     def worth(self, effort: Effort | float, own: Outcomes | None = None) -> np.ndarray:
         """The plan's value to each rep at ``effort`` (:meth:`value` without the
         outcome); at a uniform level with today's team-mates it is worked out once
-        for the sample, whichever plan sample on it asks (the grid of a calibration
-        and of the best response to the same plan)."""
+        for a plan the sample remembers, whichever plan sample on it asks (the grid
+        of a calibration and of the best response to the same plan)."""
         if self.mates is not None or isinstance(effort, Effort):
             return self.value(effort, own)[0]
-        return self.sample.worth(self.plan, self.risk, float(effort), lambda e: self.value(e, own))
+        return self.sample.value_of(
+            self.plan, self.risk, float(effort), lambda e: self.value(e, own)
+        )
 
 
 def plan_value(plan: Plan, po: PlanOutcome, population: Population, risk: np.ndarray) -> np.ndarray:
@@ -331,7 +347,11 @@ class BestResponse:
         rest = [PlanSample(p, sample, risk) for p in others]
         ones = np.ones(pop.size)
 
-        def paid(effort: Effort | float) -> np.ndarray:
+        sample.remember([plan, *others])
+        if sample.executor is not None:  # a cluster simulates the grid, kept for all
+            sample.levels(levels)
+
+        def pay_all(effort: Effort | float) -> np.ndarray:
             own = sample.at(effort)  # one simulation for every plan paid on it
             for other in rest if not isinstance(effort, Effort) else ():
                 other.worth(effort, own)
@@ -339,7 +359,8 @@ class BestResponse:
 
         # The grid and today's task split read the plan at effort levels known up
         # front: simulated and paid side by side, the split's at effort 1.0 from the grid.
-        values = side_by_side(paid, [float(e) for e in levels] + task_efforts(ones), sample.workers)
+        grid = [float(e) for e in levels] + task_efforts(ones)
+        values = side_by_side(pay_all, grid, sample.workers)
         value = np.stack(values[: len(levels)])
         cost = calibrated_cost(levels, value, spec.cost_curvature)
         today = np.flatnonzero(levels == 1.0)

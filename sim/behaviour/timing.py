@@ -77,9 +77,9 @@ class _Entries:
         """:func:`_year` of the team, for the entries."""
         if year is None:
             return None
-        year_t, fresh = year
-        return self.targets(year_t), None if fresh is None else {
-            k: self(v) for k, v in fresh.items()
+        year_t, next_year = year
+        return self.targets(year_t), None if next_year is None else {
+            k: self(v) for k, v in next_year.items()
         }
 
     def scatter(self, sub: np.ndarray, base: np.ndarray) -> np.ndarray:
@@ -121,12 +121,12 @@ def _year(plan, targets, team_index, rest, state, values) -> tuple | None:
     if not (plan.true_up and plan.periods > 1):
         return None
     year_t = annual_targets(plan, targets)
-    fresh = None
+    next_year = None
     if state.period == plan.periods - 1:
         zero = {c: np.zeros((1, len(team_index))) for c in values}
         start = ToDate(plan, year_t, team_index, zero, 0)
-        fresh = annual_marginal_pay(start, rest(slice(0, state.months)))
-    return year_t, fresh
+        next_year = annual_marginal_pay(start, rest(slice(0, state.months)))
+    return year_t, next_year
 
 
 def shift_share(
@@ -244,7 +244,7 @@ def _with_true_up(kind, plan, targets, team_index, rest, state, moved, paid, spe
     next year's, like a period move. ``rest(months)`` gives the reps' bookings still
     to come over ``months`` (:func:`~sim.behaviour.dynamics.remaining_flows`); ``year``
     is :func:`_year` for the same reps."""
-    year_t, fresh = year
+    year_t, next_year = year
     ytd = ToDate(plan, year_t, team_index, state.booked, 0)
     unit = annual_marginal_pay(ytd, rest(slice(state.month + 1, state.months)))
     per = state.months // plan.periods
@@ -259,8 +259,8 @@ def _with_true_up(kind, plan, targets, team_index, rest, state, moved, paid, spe
 
     annual_rate = worth(unit, moved, year_t, 0)
     governs = annual_rate > worth(unit_p, moved)
-    if fresh is not None:  # across the year's end: next year's curve from zero
-        later = worth(fresh, moved, year_t, 0)
+    if next_year is not None:  # across the year's end: next year's curve from zero
+        later = worth(next_year, moved, year_t, 0)
         if kind == "pull":
             annual = worth(unit, paid, year_t, 0) - later
         else:
