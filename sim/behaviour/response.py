@@ -161,6 +161,10 @@ class TeamSample:
         :meth:`value_of`; others (an optimiser's many candidates) are not kept."""
         self._plans.update((id(p), p) for p in plans)
 
+    def remembers(self, plan: Plan) -> bool:
+        """Whether :meth:`value_of` keeps ``plan``'s values."""
+        return self._plans.get(id(plan)) is plan
+
     def value_of(
         self,
         plan: Plan,
@@ -171,7 +175,7 @@ class TeamSample:
         """``plan``'s value to reps of aversion ``risk`` at uniform ``level`` with
         today's team-mates, as ``value(level)`` gives it: worked out once for a plan
         the sample remembers (by identity; the objects are kept alive with it)."""
-        if self._plans.get(id(plan)) is not plan:
+        if not self.remembers(plan):
             return value(level)[0]
         key = (id(plan), id(risk), round(level, 12))
         kept = self._values.get(key)
@@ -451,8 +455,11 @@ class BestResponse:
             task = {t: ones for t in TASKS}
             shares = {t: ones / 3 for t in TASKS}
         else:
-            # The grid's values side by side (those a calibration paid are kept).
-            side_by_side(ps.worth, [float(e) for e in self.spec.levels], sample.workers)
+            grid = [float(e) for e in self.spec.levels]
+            if sample.remembers(plan):  # the grid's values side by side, kept
+                side_by_side(ps.worth, grid, sample.workers)
+            else:  # the grid's samples side by side, paid as the choice asks
+                sample.levels(grid)
             choice, ps, eq = self.team_choice(plan, sample)
             effort, at_bound = choice.effort, choice.at_bound
             if plan is self.today:  # today's split, by definition of the calibration
