@@ -28,7 +28,7 @@ from sim.scenario import Scenario
 from .budget import Budget
 from .model import bad_year_cost, evaluate_choice
 from .run import Optimisation
-from .spec import BadYear, OptimizeSpec, optimize_spec
+from .spec import BadYear, Constraints, OptimizeSpec, optimize_spec
 from .tabulate import primary_measure, tabulation_trials
 
 __all__ = [
@@ -36,6 +36,7 @@ __all__ = [
     "figures",
     "handoff_behaviour",
     "Holding",
+    "limit_gaps",
     "optimised_behaviour",
     "outside_limit",
     "verify",
@@ -172,20 +173,40 @@ class Holding:
         )
         self._last = (plan, result)
         f = figures(primary_measure(sc.plan, spec), c.bad_year, result)
-        share = f["reps_at_target"] / result.population.size
-        out = {}
-        if c.achievability is not None and share < c.achievability.low:
-            out["achievability_low"] = c.achievability.low - share
-        if c.achievability is not None and share > c.achievability.high:
-            out["achievability_high"] = share - c.achievability.high
-        if c.budget is not None and f["expected_pay"] > c.budget:
-            out["budget"] = f["expected_pay"] / c.budget - 1.0
-        cost_of_sales = f["expected_pay"] / f["expected_revenue"]
-        if c.cost_of_sales is not None and cost_of_sales > c.cost_of_sales:
-            out["cost_of_sales"] = cost_of_sales - c.cost_of_sales
-        if c.bad_year is not None and f["bad_year_pay"] > c.bad_year.ceiling:
-            out["bad_year"] = f["bad_year_pay"] / c.bad_year.ceiling - 1.0
-        return out
+        return limit_gaps(
+            c,
+            share=f["reps_at_target"] / result.population.size,
+            pay=f["expected_pay"],
+            cost_of_sales=f["expected_pay"] / f["expected_revenue"],
+            bad_year_pay=f.get("bad_year_pay"),
+        )
+
+
+def limit_gaps(
+    c: Constraints,
+    share: float | None = None,
+    pay: float | None = None,
+    cost_of_sales: float | None = None,
+    bad_year_pay: float | None = None,
+) -> dict[str, float]:
+    """How far each of the figures given lies outside its limit in ``c``, per
+    constraint family, in :func:`~optimize.run.tightened`'s units (points for the share
+    of reps at target and cost of sales, a share of the bound for money); a limit kept
+    has no entry."""
+    out = {}
+    a = c.achievability
+    if a is not None and share is not None and share < a.low:
+        out["achievability_low"] = a.low - share
+    if a is not None and share is not None and share > a.high:
+        out["achievability_high"] = share - a.high
+    if c.budget is not None and pay is not None and pay > c.budget:
+        out["budget"] = pay / c.budget - 1.0
+    cap = c.cost_of_sales
+    if cap is not None and cost_of_sales is not None and cost_of_sales > cap:
+        out["cost_of_sales"] = cost_of_sales - cap
+    if c.bad_year is not None and bad_year_pay is not None and bad_year_pay > c.bad_year.ceiling:
+        out["bad_year"] = bad_year_pay / c.bad_year.ceiling - 1.0
+    return out
 
 
 def promises(
@@ -259,16 +280,21 @@ def promises(
     return out
 
 
-def outside_limit(c, quantity: str, value: float) -> bool:
-    """Whether a promise lies outside the constraint it belongs to (``c``: the
-    optimiser's constraints; shares of reps as fractions, amounts in money)."""
-    tol = 1e-9
-    if quantity == "share of reps at target" and c.achievability:
-        return not (c.achievability.low - tol <= value <= c.achievability.high + tol)
-    if quantity == "expected incentive cost" and c.budget:
-        return value > c.budget * (1 + tol)
-    if quantity == "cost of sales" and c.cost_of_sales:
-        return value > c.cost_of_sales + tol
-    if quantity.startswith("incentive cost, P") and c.bad_year is not None:
-        return value > c.bad_year.ceiling * (1 + tol)
-    return False
+#: Which figure of :func:`limit_gaps` each promise is.
+_FIGURE = {
+    "share of reps at target": "share",
+    "expected incentive cost": "pay",
+    "cost of sales": "cost_of_sales",
+}
+
+
+def outside_limit(c: Constraints, quantity: str, value: float) -> bool:
+    """Whether a promise lies outside the constraint it belongs to by more than
+    rounding (``c``: the optimiser's constraints; shares of reps as fractions, amounts
+    in money)."""
+    figure = _FIGURE.get(quantity)
+    if figure is None and quantity.startswith("incentive cost, P"):
+        figure = "bad_year_pay"
+    if figure is None:
+        return False
+    return any(gap > 1e-9 for gap in limit_gaps(c, **{figure: value}).values())
