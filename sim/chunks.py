@@ -135,16 +135,16 @@ def effort_by_progress(outcomes: Outcomes, plan: Plan, pop: Population) -> np.nd
         progress = np.divide(total - month, tm, out=np.zeros((t, r)), where=ok)
         index[..., mo] = progress_bin(progress) + (first + position[mo] * nb)
     index = index.ravel()
-    has_target = np.repeat(has_target.T, per, axis=0)[:, None, :]  # (months, 1, reps)
     size = t * 3 * nb
     effort = outcomes.components["effort"].ravel()
     if has_target.all():  # every rep counts: counts without weights (the same sums)
-        out[:, 0] = np.bincount(index, effort, size).reshape(t, 3, nb)
-        out[:, 1] = np.bincount(index, minlength=size).reshape(t, 3, nb)
-        return out
-    counted = np.broadcast_to(has_target.transpose(1, 2, 0), (t, r, months)).ravel().astype(float)
-    out[:, 0] = np.bincount(index, effort * counted, size).reshape(t, 3, nb)
-    out[:, 1] = np.bincount(index, counted, size).reshape(t, 3, nb)
+        counts = np.bincount(index, minlength=size)
+    else:
+        by_month = np.repeat(has_target, per, axis=1)  # (reps, months)
+        counted = np.broadcast_to(by_month, (t, r, months)).ravel().astype(float)
+        effort, counts = effort * counted, np.bincount(index, counted, size)
+    out[:, 0] = np.bincount(index, effort, size).reshape(t, 3, nb)
+    out[:, 1] = counts.reshape(t, 3, nb)
     return out
 
 
